@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OamOrleans.Protocol;
+
+/// <summary>Lenient readers for documents written by other SDKs: a missing or mistyped field takes its default.</summary>
+internal static class JsonRead
+{
+    public static string String(JsonObject obj, string key, string fallback = "") =>
+        obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : fallback;
+
+    public static bool Bool(JsonObject obj, string key, bool fallback) =>
+        obj[key] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : fallback;
+
+    public static IReadOnlyList<string> Strings(JsonObject obj, string key) =>
+        obj[key] is JsonArray a
+            ? a.OfType<JsonValue>().Select(x => x.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToArray()
+            : [];
+
+    /// <summary>The fields of <paramref name="obj"/> other than <paramref name="known"/>, deep-cloned, or null if none.</summary>
+    public static JsonObject? Unknown(JsonObject obj, params string[] known)
+    {
+        JsonObject? extra = null;
+        foreach (var (key, value) in obj)
+        {
+            if (Array.IndexOf(known, key) < 0)
+            {
+                (extra ??= [])[key] = value?.DeepClone();
+            }
+        }
+
+        return extra;
+    }
+
+    public static void WriteUnknown(Utf8JsonWriter writer, JsonObject? extra)
+    {
+        if (extra is null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in extra)
+        {
+            writer.WritePropertyName(key);
+            if (value is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                value.WriteTo(writer);
+            }
+        }
+    }
+
+    public static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            writer.WriteStringValue(v);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    public static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            body(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static JsonObject? ParseObject(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonNode.Parse(utf8) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

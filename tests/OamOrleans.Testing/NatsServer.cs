@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NATS.Client.Core;
+
+namespace OamOrleans.Testing;
+
+/// <summary>
+/// A real <c>nats-server</c> process with JetStream in a temporary folder, on a free port.
+/// Started by test fixtures; killed and cleaned up on dispose.
+/// </summary>
+public sealed class NatsServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+
+    private NatsServer(Process process, string dataDir, int port, int? maxPayload)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        Port = port;
+        MaxPayload = maxPayload;
+    }
+
+    public int Port { get; }
+
+    public int? MaxPayload { get; }
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    /// <summary>Starts a server and waits until it accepts connections.</summary>
+    /// <param name="extraConfig">Extra lines for the server config file (accounts, limits).</param>
+    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null)
+    {
+        var binary = FindBinary();
+        var port = FreePort();
+        var dataDir = Directory.CreateTempSubdirectory("oam-nats-").FullName;
+        var config = Path.Combine(dataDir, "nats.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            listen: 127.0.0.1:{{port}}
+            jetstream { store_dir: "{{Path.Combine(dataDir, "js")}}" }
+            {{(maxPayload is { } mp ? $"max_payload: {mp}" : "")}}
+            {{extraConfig ?? ""}}
+            """);
+        var psi = new ProcessStartInfo(binary, ["-c", config])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start nats-server");
+        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var server = new NatsServer(process, dataDir, port, maxPayload);
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    /// <summary>Opens a plain NATS connection (a "foreign" client: no code of ours).</summary>
+    public NatsConnection Connect(string? name = null) =>
+        new(new NatsOpts { Url = Url, Name = name ?? "test-raw-client" });
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"nats-server exited with code {_process.ExitCode}");
+            }
+
+            try
+            {
+                await using var nats = Connect("readiness-probe");
+                await nats.ConnectAsync();
+                var js = new NATS.Client.JetStream.NatsJSContext(nats);
+                await js.GetAccountInfoAsync();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException("nats-server did not become ready within 20 s");
+    }
+
+    private static string FindBinary()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/usr/bin"))
+        {
+            var candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("nats-server is not installed: run 'apt-get install -y nats-server' (the README's test command does this).");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
