@@ -1,0 +1,174 @@
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+/// <summary>
+/// Writes the registry, catalog and instance records the way the reference host and health monitor do (§4.2–§4.6):
+/// catalog updates by compare-and-swap on the key's revision (create at revision 0), 10 attempts 10 ms apart,
+/// other hosts' entries and their unknown fields preserved.
+/// </summary>
+public sealed class MeshRegistry
+{
+    private const int CasAttempts = 10;
+    private readonly INatsConnection _connection;
+    private readonly INatsKVStore _catalog;
+    private readonly INatsKVStore _registry;
+    private readonly INatsKVStore _instances;
+
+    private MeshRegistry(INatsConnection connection, INatsKVStore catalog, INatsKVStore registry, INatsKVStore instances)
+    {
+        _connection = connection;
+        _catalog = catalog;
+        _registry = registry;
+        _instances = instances;
+    }
+
+    public static async ValueTask<MeshRegistry> OpenAsync(INatsConnection connection, CancellationToken ct = default)
+    {
+        var kv = connection.CreateKeyValueStoreContext();
+        return new MeshRegistry(
+            connection,
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct),
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct),
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Instances, ct));
+    }
+
+    /// <summary>Puts the contract and CASes its entry into the catalog.</summary>
+    public async ValueTask RegisterAsync(AgentContract contract, CancellationToken ct = default)
+    {
+        await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct);
+        var entry = contract.ToCatalogEntry();
+        await UpdateCatalogAsync(doc => doc.With(entry), ct);
+    }
+
+    /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
+    public async ValueTask DeregisterAsync(string name, CancellationToken ct = default)
+    {
+        await UpdateCatalogAsync(doc => doc.Without(name), ct);
+        try
+        {
+            await _registry.DeleteAsync(name, cancellationToken: ct);
+        }
+        catch (NatsKVException)
+        {
+            // Already gone: another host or monitor deregistered it first.
+        }
+    }
+
+    public async ValueTask<CatalogDocument> ReadCatalogAsync(CancellationToken ct = default)
+    {
+        var (doc, _) = await ReadCatalogWithRevisionAsync(ct);
+        return doc;
+    }
+
+    public ValueTask PutInstanceAsync(string instanceId, IEnumerable<string> agents, CancellationToken ct = default) =>
+        PutAsync(_instances, instanceId, new InstanceRecord(agents.ToArray()).ToJsonBytes(), ct);
+
+    public async ValueTask<InstanceRecord?> ReadInstanceAsync(string instanceId, CancellationToken ct = default)
+    {
+        try
+        {
+            var entry = await _instances.GetEntryAsync<byte[]>(instanceId, cancellationToken: ct);
+            return entry.Value is null ? null : InstanceRecord.Parse(entry.Value);
+        }
+        catch (NatsKVKeyNotFoundException)
+        {
+            return null;
+        }
+        catch (NatsKVKeyDeletedException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DeleteInstanceAsync(string instanceId, CancellationToken ct = default)
+    {
+        try
+        {
+            await _instances.DeleteAsync(instanceId, cancellationToken: ct);
+        }
+        catch (NatsKVException)
+        {
+        }
+    }
+
+    /// <summary>The union of agents listed by all live instance records (the survivor rule's input).</summary>
+    public async ValueTask<HashSet<string>> ServedAgentsAsync(CancellationToken ct = default)
+    {
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var key in _instances.GetKeysAsync(cancellationToken: ct))
+            {
+                if (await ReadInstanceAsync(key, ct) is { } record)
+                {
+                    served.UnionWith(record.Agents);
+                }
+            }
+        }
+        catch (NatsKVException)
+        {
+            // No keys at all.
+        }
+
+        return served;
+    }
+
+    /// <summary>Publishes <c>mesh.death.{name}</c> with no headers (§4.6).</summary>
+    public ValueTask PublishDeathAsync(DeathNotice notice, CancellationToken ct = default) =>
+        _connection.PublishAsync(MeshSubjects.Death(notice.Agent), notice.ToJsonBytes(), cancellationToken: ct);
+
+    private async ValueTask UpdateCatalogAsync(Func<CatalogDocument, CatalogDocument> change, CancellationToken ct)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < CasAttempts; attempt++)
+        {
+            try
+            {
+                var (doc, revision) = await ReadCatalogWithRevisionAsync(ct);
+                var updated = change(doc).ToJsonBytes();
+                if (revision == 0)
+                {
+                    await _catalog.CreateAsync(CatalogDocument.Key, updated, cancellationToken: ct);
+                }
+                else
+                {
+                    await _catalog.UpdateAsync(CatalogDocument.Key, updated, revision, cancellationToken: ct);
+                }
+
+                return;
+            }
+            catch (NatsKVException e)
+            {
+                last = e;
+                await Task.Delay(10, ct);
+            }
+        }
+
+        throw new InvalidOperationException($"catalog update failed after {CasAttempts} compare-and-swap attempts", last);
+    }
+
+    private async ValueTask<(CatalogDocument Doc, ulong Revision)> ReadCatalogWithRevisionAsync(CancellationToken ct)
+    {
+        try
+        {
+            var entry = await _catalog.GetEntryAsync<byte[]>(CatalogDocument.Key, cancellationToken: ct);
+            return (CatalogDocument.Parse(entry.Value ?? []), entry.Revision);
+        }
+        catch (NatsKVKeyNotFoundException)
+        {
+            return (CatalogDocument.Empty(), 0);
+        }
+        catch (NatsKVKeyDeletedException e)
+        {
+            // A deleted key is updated on top of its tombstone's revision.
+            return (CatalogDocument.Empty(), e.Revision);
+        }
+    }
+
+    private static async ValueTask PutAsync(INatsKVStore store, string key, byte[] value, CancellationToken ct) =>
+        await store.PutAsync(key, value, cancellationToken: ct);
+}
