@@ -1,0 +1,43 @@
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+
+namespace OamOrleans.Clustering.Nats;
+
+/// <summary>
+/// Options of the NATS JetStream KV membership table (silos) and gateway list provider (clients). Every property has a
+/// working default for a local <c>nats-server -js</c>; silos and clients of one cluster must use the same bucket.
+/// </summary>
+/// <remarks>
+/// The whole membership table of a cluster is one KV key (the escaped cluster id) holding a JSON document:
+/// <c>{"version":3,"versionEtag":"…","members":[{"etag":"…","siloAddress":"S10.0.0.5:11111:4567",…}]}</c>.
+/// Every change is a compare-and-set on the key's KV revision, which gives the atomic row + table-version update Orleans
+/// requires without multi-key transactions (not available on NATS 2.9). Logical etags (table version etag, row etags)
+/// are stored in the document, so I-am-alive heartbeats do not invalidate them. <c>nats kv get {bucket} {clusterId}</c>
+/// shows the table.
+/// </remarks>
+public sealed class NatsClusteringOptions
+{
+    /// <summary>The default <see cref="Url"/>: <c>nats://localhost:4222</c>.</summary>
+    public const string DefaultUrl = "nats://localhost:4222";
+
+    /// <summary>The default <see cref="BucketName"/>: <c>orleans-membership</c>.</summary>
+    public const string DefaultBucketName = "orleans-membership";
+
+    /// <summary>NATS server URL (comma-separate several URLs of one cluster). Default <see cref="DefaultUrl"/>.</summary>
+    public string Url { get; set; } = DefaultUrl;
+
+    /// <summary>Connection name shown by the server's monitoring. Default <c>orleans-membership</c> / <c>orleans-gateway-list</c>.</summary>
+    public string? ConnectionName { get; set; }
+
+    /// <summary>Optional hook to adjust the NATS connection options (credentials, TLS, timeouts). Default none.</summary>
+    public Func<NatsOpts, NatsOpts>? ConfigureConnection { get; set; }
+
+    /// <summary>KV bucket holding the membership tables; created by the first silo if missing. Default <see cref="DefaultBucketName"/>.</summary>
+    public string BucketName { get; set; } = DefaultBucketName;
+
+    /// <summary>Number of replicas of the bucket when it is created (1 to 5). Default 1.</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>Storage of the bucket when it is created. Default <see cref="NatsKVStorageType.File"/>.</summary>
+    public NatsKVStorageType StorageType { get; set; } = NatsKVStorageType.File;
+}

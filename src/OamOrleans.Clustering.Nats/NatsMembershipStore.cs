@@ -1,0 +1,173 @@
+using System.Text;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+
+namespace OamOrleans.Clustering.Nats;
+
+/// <summary>NATS connection + KV bucket access shared by the membership table and the gateway list provider.</summary>
+internal sealed class NatsMembershipStore(NatsClusteringOptions options, string defaultConnectionName) : IAsyncDisposable
+{
+    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private NatsConnection? _connection;
+    private INatsKVStore? _store;
+
+    public string Bucket => options.BucketName;
+
+    public string Url => options.Url;
+
+    public string? ServerVersion => _connection?.ServerInfo?.Version;
+
+    /// <summary>Connects and opens the bucket; <paramref name="create"/> creates it if missing. False if missing and not created.</summary>
+    public async Task<bool> InitializeAsync(bool create, CancellationToken cancellationToken)
+    {
+        await _initLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_store is not null)
+            {
+                return true;
+            }
+
+            if (_connection is null)
+            {
+                var opts = NatsOpts.Default with { Url = options.Url, Name = options.ConnectionName ?? defaultConnectionName };
+                opts = options.ConfigureConnection?.Invoke(opts) ?? opts;
+                var connection = new NatsConnection(opts);
+                try
+                {
+                    await connection.ConnectAsync();
+                }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
+
+                _connection = connection;
+            }
+
+            var kv = _connection.CreateKeyValueStoreContext();
+            try
+            {
+                _store = await kv.GetStoreAsync(options.BucketName, cancellationToken);
+                return true;
+            }
+            catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+            {
+                if (!create)
+                {
+                    return false;
+                }
+            }
+
+            var config = new NatsKVConfig(options.BucketName)
+            {
+                Description = "Orleans cluster membership (OamOrleans.Clustering.Nats)",
+                History = 1,
+                NumberOfReplicas = options.Replicas,
+                Storage = options.StorageType,
+            };
+            try
+            {
+                _store = await kv.CreateStoreAsync(config, cancellationToken);
+            }
+            catch (NatsJSApiException ex) when (ex.Error.ErrCode == 10058)
+            {
+                _store = await kv.GetStoreAsync(options.BucketName, cancellationToken);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <summary>Reads a cluster's document and its KV revision; (null, revision of a delete marker or 0) when absent.</summary>
+    public async Task<(MembershipDocument? Document, ulong Revision)> ReadAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        var store = GetStore();
+        var result = await store.TryGetEntryAsync(Key(clusterId), serializer: Raw, cancellationToken: cancellationToken);
+        if (result.Success)
+        {
+            var value = result.Value.Value;
+            return value is { Length: > 0 } ? (MembershipDocument.Deserialize(value), result.Value.Revision) : (null, result.Value.Revision);
+        }
+
+        return result.Error switch
+        {
+            NatsKVKeyDeletedException => (null, 0),
+            NatsKVKeyNotFoundException => (null, 0),
+            _ => throw result.Error,
+        };
+    }
+
+    /// <summary>Compare-and-set write: true if the key was still at <paramref name="expectedRevision"/> (0 = absent or deleted).</summary>
+    public async Task<bool> TryWriteAsync(string clusterId, MembershipDocument document, ulong expectedRevision, CancellationToken cancellationToken)
+    {
+        var store = GetStore();
+        var payload = document.Serialize();
+        var result = expectedRevision == 0
+            ? await store.TryCreateAsync(Key(clusterId), payload, Raw, cancellationToken)
+            : await store.TryUpdateAsync(Key(clusterId), payload, expectedRevision, Raw, cancellationToken);
+        if (result.Success)
+        {
+            return true;
+        }
+
+        return result.Error is NatsKVCreateException or NatsKVWrongLastRevisionException ? false : throw result.Error;
+    }
+
+    public async Task DeleteAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        var result = await GetStore().TryPurgeAsync(Key(clusterId), cancellationToken: cancellationToken);
+        if (!result.Success && result.Error is not NatsKVKeyNotFoundException)
+        {
+            throw result.Error;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var connection = Interlocked.Exchange(ref _connection, null);
+        _store = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+
+        _initLock.Dispose();
+    }
+
+    /// <summary>The KV key of a cluster: the cluster id with every byte outside <c>[-/_a-zA-Z0-9]</c> escaped as <c>=XX</c>.</summary>
+    internal static string Key(string clusterId)
+    {
+        var bytes = Encoding.UTF8.GetBytes(clusterId);
+        if (bytes.Length == 0)
+        {
+            return "=";
+        }
+
+        var builder = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
+        {
+            if (b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'/')
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('=').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private INatsKVStore GetStore() =>
+        _store ?? throw new InvalidOperationException($"The NATS membership store (bucket '{options.BucketName}' on {options.Url}) is not initialized.");
+}

@@ -1,0 +1,295 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
+
+namespace OamOrleans.Persistence.Nats;
+
+/// <summary>Grain storage on one JetStream KV bucket; see <see cref="NatsGrainStorageOptions"/> for the data model.</summary>
+internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    /// <summary>
+    /// Room left for the message headers a KV write carries (<c>Nats-Expected-Last-Subject-Sequence: n</c> is about 70 bytes):
+    /// the server counts headers and payload against <c>max_payload</c>.
+    /// </summary>
+    internal const int HeaderAllowance = 128;
+
+    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+
+    private readonly string _name;
+    private readonly NatsGrainStorageOptions _options;
+    private readonly string _serviceId;
+    private readonly IGrainStorageSerializer _serializer;
+    private readonly IActivatorProvider _activatorProvider;
+    private readonly ILogger<NatsGrainStorage> _logger;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private NatsConnection? _connection;
+    private INatsKVStore? _store;
+
+    public NatsGrainStorage(
+        string name,
+        NatsGrainStorageOptions options,
+        IOptions<ClusterOptions> clusterOptions,
+        IActivatorProvider activatorProvider,
+        ILogger<NatsGrainStorage> logger)
+    {
+        _name = name;
+        _options = options;
+        _serviceId = clusterOptions.Value.ServiceId;
+        _serializer = options.GrainStorageSerializer ?? new JsonGrainStateSerializer(options.JsonSerializerOptions);
+        _activatorProvider = activatorProvider;
+        _logger = logger;
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(OptionFormattingUtilities.Name<NatsGrainStorage>(_name), _options.InitStage, InitAsync, CloseAsync);
+
+    public async Task InitAsync(CancellationToken cancellationToken)
+    {
+        await _initLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_store is not null)
+            {
+                return;
+            }
+
+            var opts = NatsOpts.Default with
+            {
+                Url = _options.Url,
+                Name = _options.ConnectionName ?? $"orleans-grain-storage-{_name}",
+            };
+            opts = _options.ConfigureConnection?.Invoke(opts) ?? opts;
+            var connection = new NatsConnection(opts);
+            try
+            {
+                await connection.ConnectAsync();
+                var kv = connection.CreateKeyValueStoreContext();
+                _store = await GetOrCreateBucketAsync(kv, cancellationToken);
+                _connection = connection;
+                LogInitialized(_logger, _name, _options.BucketName, _options.Url, connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
+            }
+            catch (Exception ex)
+            {
+                await connection.DisposeAsync();
+                throw new NatsGrainStorageException(
+                    $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {_options.Url}: {ex.Message} "
+                    + "(the server must run with JetStream enabled: nats-server -js).",
+                    ex);
+            }
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    private async Task<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await kv.GetStoreAsync(_options.BucketName, cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+        }
+
+        var config = new NatsKVConfig(_options.BucketName)
+        {
+            Description = "Orleans grain state (OamOrleans.Persistence.Nats)",
+            History = 1,
+            NumberOfReplicas = _options.Replicas,
+            Storage = _options.StorageType,
+        };
+        try
+        {
+            return await kv.CreateStoreAsync(config, cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == 10058)
+        {
+            // Another silo created the bucket between our lookup and our create.
+            return await kv.GetStoreAsync(_options.BucketName, cancellationToken);
+        }
+    }
+
+    private async Task CloseAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        var connection = Interlocked.Exchange(ref _connection, null);
+        _store = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var store = GetStore();
+        var key = NatsGrainStorageKeys.GetKey(_serviceId, grainId, stateName);
+        var result = await store.TryGetEntryAsync(key, serializer: Raw);
+        if (!result.Success)
+        {
+            if (result.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+            {
+                grainState.State = CreateInstance<T>();
+                grainState.ETag = null;
+                grainState.RecordExists = false;
+                return;
+            }
+
+            throw new NatsGrainStorageException(
+                $"Reading state '{stateName}' of grain {grainId} from NATS KV bucket '{store.Bucket}' key '{key}' failed: {result.Error.Message}",
+                result.Error);
+        }
+
+        var entry = result.Value;
+        var bytes = entry.Value ?? [];
+        try
+        {
+            grainState.State = bytes.Length == 0 ? CreateInstance<T>() : _serializer.Deserialize<T>(new BinaryData(bytes));
+        }
+        catch (Exception ex)
+        {
+            throw new NatsGrainStorageException(
+                $"State '{stateName}' of grain {grainId} in NATS KV bucket '{store.Bucket}' key '{key}' (revision {entry.Revision}, "
+                + $"{bytes.Length} bytes) cannot be deserialized as {typeof(T)}: {ex.Message}",
+                ex);
+        }
+
+        grainState.ETag = FormatETag(entry.Revision);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var store = GetStore();
+        var key = NatsGrainStorageKeys.GetKey(_serviceId, grainId, stateName);
+        var payload = _serializer.Serialize(grainState.State).ToArray();
+        CheckPayloadSize(stateName, grainId, payload.Length);
+
+        NatsResult<ulong> result;
+        if (grainState.ETag is null)
+        {
+            // No record as far as this activation knows: succeed only if the key is absent (or deleted).
+            result = await store.TryCreateAsync(key, payload, Raw);
+        }
+        else
+        {
+            result = await store.TryUpdateAsync(key, payload, ParseETag(grainState.ETag, stateName, grainId), Raw);
+        }
+
+        if (!result.Success)
+        {
+            if (result.Error is NatsKVCreateException or NatsKVWrongLastRevisionException)
+            {
+                LogConflict(_logger, "write", stateName, grainId, grainState.ETag ?? "(none)");
+                throw new InconsistentStateException(
+                    $"Version conflict writing state '{stateName}' of grain {grainId} (provider '{_name}', bucket '{store.Bucket}', key '{key}'): "
+                    + $"the stored revision is not the expected ETag '{grainState.ETag ?? "(no record)"}'; another activation wrote it.",
+                    storedEtag: "unknown",
+                    currentEtag: grainState.ETag ?? "(no record)",
+                    result.Error);
+            }
+
+            throw new NatsGrainStorageException(
+                $"Writing state '{stateName}' of grain {grainId} to NATS KV bucket '{store.Bucket}' key '{key}' failed: {result.Error.Message}",
+                result.Error);
+        }
+
+        grainState.ETag = FormatETag(result.Value);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var store = GetStore();
+        var key = NatsGrainStorageKeys.GetKey(_serviceId, grainId, stateName);
+        if (grainState.ETag is null)
+        {
+            // Nothing to delete as far as this activation knows; fail if someone else has written a record meanwhile.
+            var existing = await store.TryGetEntryAsync(key, serializer: Raw);
+            if (existing.Success)
+            {
+                LogConflict(_logger, "clear", stateName, grainId, "(none)");
+                throw new InconsistentStateException(
+                    $"Version conflict clearing state '{stateName}' of grain {grainId} (provider '{_name}', key '{key}'): "
+                    + $"a record with revision {existing.Value.Revision} exists but this activation has none.",
+                    FormatETag(existing.Value.Revision),
+                    "(no record)");
+            }
+
+            if (existing.Error is not (NatsKVKeyNotFoundException or NatsKVKeyDeletedException))
+            {
+                throw new NatsGrainStorageException(
+                    $"Clearing state '{stateName}' of grain {grainId} in NATS KV key '{key}' failed: {existing.Error.Message}", existing.Error);
+            }
+        }
+        else
+        {
+            // A delete marker (tombstone) written only if the key is still at our revision.
+            var result = await store.TryDeleteAsync(key, new NatsKVDeleteOpts { Revision = ParseETag(grainState.ETag, stateName, grainId) });
+            if (!result.Success)
+            {
+                if (result.Error is NatsKVWrongLastRevisionException)
+                {
+                    LogConflict(_logger, "clear", stateName, grainId, grainState.ETag);
+                    throw new InconsistentStateException(
+                        $"Version conflict clearing state '{stateName}' of grain {grainId} (provider '{_name}', key '{key}'): "
+                        + $"the stored revision is not the expected ETag '{grainState.ETag}'.",
+                        "unknown",
+                        grainState.ETag,
+                        result.Error);
+                }
+
+                throw new NatsGrainStorageException(
+                    $"Clearing state '{stateName}' of grain {grainId} in NATS KV key '{key}' failed: {result.Error.Message}", result.Error);
+            }
+        }
+
+        grainState.State = CreateInstance<T>();
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    private void CheckPayloadSize(string stateName, GrainId grainId, int size)
+    {
+        var maxPayload = _connection?.ServerInfo?.MaxPayload ?? 0;
+        if (maxPayload > 0 && size > maxPayload - HeaderAllowance)
+        {
+            throw new NatsGrainStorageException(
+                $"State '{stateName}' of grain {grainId} is {size} bytes once serialized, but the NATS server accepts at most "
+                + $"{maxPayload} bytes per message (max_payload, of which {HeaderAllowance} are kept for headers). "
+                + "Make the state smaller, or raise max_payload in the nats-server configuration (at most 64 MB; 8 MB recommended).");
+        }
+    }
+
+    private INatsKVStore GetStore() =>
+        _store ?? throw new InvalidOperationException($"NATS grain storage '{_name}' is not initialized (the silo has not started, or has stopped).");
+
+    private T CreateInstance<T>() => _activatorProvider.GetActivator<T>().Create();
+
+    private static string FormatETag(ulong revision) => revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ulong ParseETag(string etag, string stateName, GrainId grainId) =>
+        ulong.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : throw new InconsistentStateException(
+                $"ETag '{etag}' of state '{stateName}' of grain {grainId} is not a NATS KV revision (was the state read by another provider?).",
+                "unknown",
+                etag);
+
+    [LoggerMessage(1, LogLevel.Information, "NATS grain storage {Name} ready: bucket {Bucket} on {Url} (server {ServerVersion}, max_payload {MaxPayload} bytes)")]
+    private static partial void LogInitialized(ILogger logger, string name, string bucket, string url, string serverVersion, long maxPayload);
+
+    [LoggerMessage(2, LogLevel.Warning, "NATS grain storage version conflict on {Operation} of state {StateName} of grain {GrainId} with ETag {ETag}")]
+    private static partial void LogConflict(ILogger logger, string operation, string stateName, GrainId grainId, string etag);
+}

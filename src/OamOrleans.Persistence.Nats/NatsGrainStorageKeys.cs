@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using Orleans.Runtime;
+
+namespace OamOrleans.Persistence.Nats;
+
+/// <summary>
+/// Maps grain ids to JetStream KV keys and back. KV keys allow only <c>[-/_=.a-zA-Z0-9]</c> and use <c>.</c> as a token
+/// separator, so each segment is escaped: bytes of <c>[-/_a-zA-Z0-9]</c> stay as they are, every other byte of the UTF-8
+/// form (including <c>=</c> and <c>.</c>) becomes <c>=XX</c> (upper-case hex). An empty segment is a lone <c>=</c>.
+/// The escaping is reversible (<see cref="DecodeSegment"/>) and keeps ordinary ids readable: grain
+/// <c>agent/chat-42</c> with state <c>conversation</c> in service <c>oam</c> is <c>oam.agent.chat-42.conversation</c>.
+/// A key longer than <see cref="MaxKeyLength"/> has its grain-key segment replaced by <c>=H</c> + the SHA-256 of the key
+/// bytes (the only non-reversible case; <c>H</c> is not a hex digit so the form cannot collide with an escape).
+/// </summary>
+internal static class NatsGrainStorageKeys
+{
+    /// <summary>Longest key we emit: keeps the publish control line far below the server's 4 KiB default.</summary>
+    public const int MaxKeyLength = 1024;
+
+    private const string HashMarker = "=H";
+
+    public static string GetKey(string serviceId, GrainId grainId, string stateName)
+    {
+        var prefix = EncodeSegment(Encoding.UTF8.GetBytes(serviceId)) + "." + EncodeSegment(grainId.Type.AsSpan());
+        var suffix = "." + EncodeSegment(Encoding.UTF8.GetBytes(stateName));
+        var key = prefix + "." + EncodeSegment(grainId.Key.AsSpan()) + suffix;
+        if (key.Length <= MaxKeyLength)
+        {
+            return key;
+        }
+
+        var hashed = prefix + "." + HashMarker + Convert.ToHexString(SHA256.HashData(grainId.Key.AsSpan())) + suffix;
+        if (hashed.Length > MaxKeyLength)
+        {
+            throw new NatsGrainStorageException(
+                $"Cannot build a NATS KV key for grain {grainId} state '{stateName}': service id, grain type and state name alone "
+                + $"encode to {hashed.Length} characters, more than the {MaxKeyLength} allowed.");
+        }
+
+        return hashed;
+    }
+
+    public static string EncodeSegment(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return "=";
+        }
+
+        var builder = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
+        {
+            if (IsLiteral(b))
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('=').Append(HexDigit(b >> 4)).Append(HexDigit(b & 0xF));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Reverses <see cref="EncodeSegment"/>; <see langword="null"/> for a hashed or malformed segment.</summary>
+    public static byte[]? DecodeSegment(string segment)
+    {
+        if (segment == "=")
+        {
+            return [];
+        }
+
+        if (segment.Length == 0 || segment.StartsWith(HashMarker, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var bytes = new List<byte>(segment.Length);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (c == '=')
+            {
+                if (i + 2 >= segment.Length)
+                {
+                    return null;
+                }
+
+                var hi = HexValue(segment[i + 1]);
+                var lo = HexValue(segment[i + 2]);
+                if (hi < 0 || lo < 0)
+                {
+                    return null;
+                }
+
+                bytes.Add((byte)((hi << 4) | lo));
+                i += 2;
+            }
+            else if (c < 128 && IsLiteral((byte)c))
+            {
+                bytes.Add((byte)c);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    private static bool IsLiteral(byte b) =>
+        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
+            or (byte)'-' or (byte)'_' or (byte)'/';
+
+    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'A' + value - 10);
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+}
