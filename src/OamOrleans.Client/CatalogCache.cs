@@ -1,0 +1,116 @@
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+/// <summary>
+/// The local copy of <c>mesh-catalog/catalog</c>: seeded with a get, then kept current by a KV watch on that key.
+/// Every update replaces the whole cache (§4.2 readers). A deleted or purged key reads as an empty catalog.
+/// </summary>
+internal sealed class CatalogCache : IAsyncDisposable
+{
+    private readonly INatsKVStore _store;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _gate = new();
+    private Snapshot _current = new([], 0);
+    private Task _watch = Task.CompletedTask;
+
+    private CatalogCache(INatsKVStore store) => _store = store;
+
+    public IReadOnlyList<CatalogEntry> Entries => Volatile.Read(ref _current).Entries;
+
+    public bool Contains(string name)
+    {
+        foreach (var e in Entries)
+        {
+            if (e.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static async ValueTask<CatalogCache> StartAsync(INatsKVStore store, CancellationToken ct)
+    {
+        var cache = new CatalogCache(store);
+        try
+        {
+            var entry = await store.GetEntryAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
+            cache.Apply(entry.Value, entry.Revision);
+        }
+        catch (NatsKVKeyNotFoundException)
+        {
+        }
+        catch (NatsKVKeyDeletedException e)
+        {
+            cache.Apply(null, e.Revision);
+        }
+
+        cache._watch = Task.Run(() => cache.WatchAsync(cache._stop.Token), CancellationToken.None);
+        return cache;
+    }
+
+    private async Task WatchAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in _store.WatchAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct))
+                {
+                    Apply(entry.Operation == NatsKVOperation.Put ? entry.Value : null, entry.Revision);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // The watch ended (connection lost, stream recreated): start a new one after a short pause.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Apply(byte[]? value, ulong revision)
+    {
+        var entries = value is null ? [] : CatalogDocument.Parse(value).Entries;
+        lock (_gate)
+        {
+            // Never go back in time: a restarted watch may replay the revision the seed already applied.
+            if (revision != 0 && revision < _current.Revision)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _current, new Snapshot(entries, revision));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _watch;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private sealed record Snapshot(IReadOnlyList<CatalogEntry> Entries, ulong Revision);
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace OamOrleans.Client;
+
+/// <summary>Options of a <see cref="MeshClient"/>. Immutable; derive variants with <c>with</c>.</summary>
+public sealed record MeshClientOptions
+{
+    /// <summary>The defaults: 30 s call timeout, buckets ensured on connect, death-notice fast-fail on.</summary>
+    public static MeshClientOptions Default { get; } = new();
+
+    /// <summary>The instance id (uuid hex); a new one when null. The connection is named <c>oam-host-{id}</c>.</summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
+    public string? CredsFile { get; init; }
+
+    /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long <see cref="MeshClient.ConnectAsync"/> waits for the server. Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>JSON settings for payloads and replies; <see cref="MeshJson.Options"/> when null.</summary>
+    public JsonSerializerOptions? JsonOptions { get; init; }
+
+    /// <summary>Get-or-create all mesh buckets on connect, as every reference SDK instance does. Default true.</summary>
+    public bool EnsureBuckets { get; init; } = true;
+
+    /// <summary>
+    /// Subscribe to <c>mesh.death.{name}</c> during each call and fail fast with <see cref="AgentDiedException"/>
+    /// when the target dies (the reference's caller fast-fail). Default true.
+    /// </summary>
+    public bool DeathFastFail { get; init; } = true;
+}
+
+/// <summary>Per-call options of <see cref="MeshClient.CallAsync{TOut}"/> and <see cref="MeshClient.CallRawAsync"/>.</summary>
+public sealed record CallOptions
+{
+    /// <summary>Deadline of this call; <see cref="MeshClientOptions.CallTimeout"/> when null.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// OamOrleans extension: sent as <c>X-Mesh-Conversation-Id</c> to select the conversation (state) of the target.
+    /// Other OpenAgentMesh hosts ignore it.
+    /// </summary>
+    public string? ConversationId { get; init; }
+
+    /// <summary>Extra request headers. They win over the client's own, except <c>X-Mesh-Request-Id</c>, which is always fresh.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>JSON settings for this call; the client's when null.</summary>
+    public JsonSerializerOptions? JsonOptions { get; init; }
+}
+
+/// <summary>Filters of <see cref="MeshClient.CatalogAsync"/>; every filter left null matches everything.</summary>
+public sealed record CatalogFilter
+{
+    /// <summary>Matches names equal to the channel or starting with the channel and a dot (<c>nlp</c> matches <c>nlp.echo</c>).</summary>
+    public string? Channel { get; init; }
+
+    /// <summary>Matches entries that carry all of these tags.</summary>
+    public IReadOnlyCollection<string>? Tags { get; init; }
+
+    /// <summary>Matches entries whose <c>streaming</c> flag equals this value.</summary>
+    public bool? Streaming { get; init; }
+
+    /// <summary>Matches entries whose <c>invocable</c> flag equals this value.</summary>
+    public bool? Invocable { get; init; }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json;
+
+namespace OamOrleans.Client;
+
+/// <summary>The JSON settings the mesh client uses for payloads and replies unless a caller passes its own.</summary>
+public static class MeshJson
+{
+    /// <summary>
+    /// Web defaults: camelCase property names, case-insensitive reading, numbers readable from strings.
+    /// Read-only; pass your own <see cref="JsonSerializerOptions"/> through <see cref="MeshClientOptions.JsonOptions"/>
+    /// or <see cref="CallOptions.JsonOptions"/> to change the mapping.
+    /// </summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,345 @@
+using System.Text.Json;
+using OamOrleans.Protocol;
+using Xunit;
+
+namespace OamOrleans.Client.Tests;
+
+/// <summary>Port of the reference TypeScript <c>call.test.ts</c> (and the call parts of <c>errors.test.ts</c>) against the simulator.</summary>
+public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+{
+    private AgentSimulator _sim = null!;
+    private MeshClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await AgentSimulator.StartAsync(fx.Server);
+        _client = await MeshClient.ConnectAsync(fx.Server.Url);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _sim.DisposeAsync();
+    }
+
+    private sealed record EchoIn(string Message);
+
+    private sealed record EchoOut(string Reply);
+
+    [Fact]
+    public async Task Call_returns_the_reply_payload()
+    {
+        var name = Wait.Name("nlp");
+        await _sim.ServeEchoAsync(name);
+
+        var reply = await _client.CallAsync<EchoOut>(name, new EchoIn("hi"));
+
+        Assert.Equal("Echo: hi", reply.Reply);
+    }
+
+    [Fact]
+    public async Task Call_sends_the_payload_as_camel_case_json()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeEchoAsync(name);
+
+        await _client.CallAsync<JsonElement>(name, new EchoIn("hi"));
+
+        var request = await agent.NextRequestAsync();
+        using var doc = JsonDocument.Parse(request.Body);
+        Assert.Equal("hi", doc.RootElement.GetProperty("message").GetString());
+        Assert.Single(doc.RootElement.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Request_id_is_32_char_lowercase_hex_and_fresh_per_call()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeEchoAsync(name);
+
+        await _client.CallAsync<JsonElement>(name, new EchoIn("a"));
+        await _client.CallAsync<JsonElement>(name, new EchoIn("b"));
+
+        var first = (await agent.NextRequestAsync()).RequestId;
+        var second = (await agent.NextRequestAsync()).RequestId;
+        Assert.Matches("^[0-9a-f]{32}$", first);
+        Assert.Matches("^[0-9a-f]{32}$", second);
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public async Task Request_carries_the_instance_id_and_no_stream_header()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeEchoAsync(name);
+
+        await _client.CallAsync<JsonElement>(name, new EchoIn("x"));
+
+        var request = await agent.NextRequestAsync();
+        Assert.Equal(_client.InstanceId, request.Header(MeshHeaders.InstanceId));
+        Assert.Null(request.Header(MeshHeaders.Stream));
+        Assert.Null(request.Header(MeshHeaders.ConversationId));
+        Assert.Equal(MeshSubjects.Agent(name), request.Subject);
+        Assert.StartsWith("_INBOX.", request.ReplyTo);
+    }
+
+    [Fact]
+    public async Task Conversation_id_option_sets_the_extension_header()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeEchoAsync(name);
+
+        await _client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions { ConversationId = "conv-42" });
+
+        Assert.Equal("conv-42", (await agent.NextRequestAsync()).Header(MeshHeaders.ConversationId));
+    }
+
+    [Fact]
+    public async Task Caller_headers_are_sent_but_the_request_id_stays_fresh()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeEchoAsync(name);
+
+        await _client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions
+        {
+            Headers = new Dictionary<string, string> { ["X-Custom"] = "1", [MeshHeaders.InstanceId] = "mine", [MeshHeaders.RequestId] = "forged" },
+        });
+
+        var request = await agent.NextRequestAsync();
+        Assert.Equal("1", request.Header("X-Custom"));
+        Assert.Equal("mine", request.Header(MeshHeaders.InstanceId));
+        Assert.Matches("^[0-9a-f]{32}$", request.RequestId);
+    }
+
+    [Fact]
+    public async Task Null_payload_sends_an_empty_body_and_scalars_round_trip()
+    {
+        var trigger = Wait.Name("ops");
+        var greet = Wait.Name();
+        var triggerAgent = await _sim.ServeAsync(trigger, r => ValueTask.FromResult(_sim.Ok(trigger, r.RequestId, """{"keys_refreshed":3}""")));
+        var greetAgent = await _sim.ServeAsync(greet, r => ValueTask.FromResult(
+            _sim.Ok(greet, r.RequestId, "\"Hello, " + JsonSerializer.Deserialize<string>(r.Body) + "\"")));
+
+        var refreshed = await _client.CallAsync<JsonElement>(trigger, null);
+        var hello = await _client.CallAsync<string>(greet, "Ann");
+
+        Assert.Equal(3, refreshed.GetProperty("keys_refreshed").GetInt32());
+        Assert.Empty((await triggerAgent.NextRequestAsync()).Body);
+        Assert.Equal("Hello, Ann", hello);
+        Assert.Equal("\"Ann\"", (await greetAgent.NextRequestAsync()).BodyText);
+    }
+
+    [Fact]
+    public async Task Empty_reply_reads_as_an_empty_object()
+    {
+        var name = Wait.Name();
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, null)));
+
+        var reply = await _client.CallAsync<JsonElement>(name, null);
+
+        Assert.Equal(JsonValueKind.Object, reply.ValueKind);
+        Assert.Empty(reply.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Raw_call_returns_body_and_reply_headers()
+    {
+        var name = Wait.Name();
+        const string usage = """{"input_tokens":10,"output_tokens":2,"model":"m1"}""";
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, """{"reply":"raw"}""",
+            new Dictionary<string, string> { [MeshHeaders.Usage] = usage })));
+
+        var reply = await _client.CallRawAsync(name, """{"message":"raw"}"""u8.ToArray());
+
+        using var doc = JsonDocument.Parse(reply.Body);
+        Assert.Equal("raw", doc.RootElement.GetProperty("reply").GetString());
+        Assert.Equal(name, reply.Source);
+        Assert.Equal(_sim.InstanceId, reply.InstanceId);
+        Assert.Equal(usage, reply.Usage);
+        Assert.Equal(reply.RequestId, reply.Header(MeshHeaders.RequestId));
+        Assert.Matches("^[0-9a-f]{32}$", reply.RequestId);
+    }
+
+    public static TheoryData<string, Type> KnownCodes => new()
+    {
+        { "invalid_input", typeof(InvalidInputException) },
+        { "handler_error", typeof(HandlerErrorException) },
+        { "invocation_mismatch", typeof(InvocationMismatchException) },
+        { "not_found", typeof(NotFoundException) },
+        { "not_available", typeof(NotAvailableException) },
+        { "timeout", typeof(MeshTimeoutException) },
+        { "agent_died", typeof(AgentDiedException) },
+        { "chunk_sequence_error", typeof(ChunkSequenceErrorException) },
+        { "connection_failed", typeof(ConnectionFailedException) },
+        { "connection_denied", typeof(ConnectionDeniedException) },
+        { "kv_key_exists", typeof(KvKeyExistsException) },
+    };
+
+    [Theory]
+    [MemberData(nameof(KnownCodes))]
+    public async Task Error_reply_raises_the_typed_exception(string code, Type expected)
+    {
+        var name = Wait.Name();
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, code, "went wrong", """{"k": [1, 2]}""")));
+
+        var e = await Assert.ThrowsAnyAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, new EchoIn("x")).AsTask());
+
+        Assert.IsType(expected, e);
+        Assert.Equal(code, e.Code);
+        Assert.Equal("went wrong", e.Message);
+        Assert.Equal(name, e.Agent);
+        Assert.Equal(2, e.Details.GetProperty("k").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Invalid_input_keeps_the_validation_details()
+    {
+        var name = Wait.Name("nlp");
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, "invalid_input", $"Input failed validation for agent '{name}'",
+            """{"errors": [{"type": "string_type", "loc": ["message"], "msg": "Input should be a valid string", "input": 42}]}""")));
+
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => _client.CallAsync<JsonElement>(name, new { message = 42 }).AsTask());
+
+        var error = Assert.Single(e.Details.GetProperty("errors").EnumerateArray().ToArray());
+        Assert.Equal("string_type", error.GetProperty("type").GetString());
+        Assert.Equal("message", error.GetProperty("loc")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_code_is_preserved_on_the_base_class()
+    {
+        var name = Wait.Name();
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, "quota_exceeded", "over quota")));
+
+        var e = await Assert.ThrowsAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+
+        Assert.Equal("quota_exceeded", e.Code);
+        Assert.Equal("over quota", e.Message);
+    }
+
+    [Fact]
+    public async Task Error_request_id_is_the_callers_own_and_agent_defaults_to_the_target()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeAsync(name, r => ValueTask.FromResult(
+            _sim.Error(r.RequestId, """{"code": "handler_error", "message": "boom", "request_id": "someone-else"}""")));
+
+        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+
+        Assert.Equal((await agent.NextRequestAsync()).RequestId, e.RequestId);
+        Assert.Equal(name, e.Agent);
+        Assert.Equal(JsonValueKind.Object, e.Details.ValueKind);
+    }
+
+    [Fact]
+    public async Task Error_reply_without_code_is_a_mesh_error()
+    {
+        var name = Wait.Name();
+        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(r.RequestId, """{"message": "no code"}""")));
+
+        var e = await Assert.ThrowsAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+
+        Assert.Equal(MeshErrorCodes.MeshError, e.Code);
+    }
+
+    [Fact]
+    public async Task No_responders_and_not_in_catalog_raises_NotFound_quickly()
+    {
+        var name = Wait.Name("ghost");
+        var started = DateTime.UtcNow;
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => _client.CallAsync<JsonElement>(name, new { }).AsTask());
+
+        Assert.Equal(MeshErrorCodes.NotFound, e.Code);
+        Assert.Equal(name, e.Agent);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "no-responders must not wait for the timeout");
+    }
+
+    [Fact]
+    public async Task Invalid_agent_name_raises_ArgumentException_naming_the_problem()
+    {
+        foreach (var bad in new[] { "", ".a", "a.", "a..b", "a b", "a/b", "a.*", "a.>" })
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => _client.CallAsync<JsonElement>(bad, null).AsTask());
+            Assert.Contains("Invalid agent name", e.Message);
+        }
+    }
+
+    [Fact]
+    public async Task Slow_agent_raises_MeshTimeout_with_the_reference_message()
+    {
+        var name = Wait.Name();
+        var agent = await _sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
+
+        var e = await Assert.ThrowsAsync<MeshTimeoutException>(() =>
+            _client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }).AsTask());
+
+        Assert.Equal(MeshErrorCodes.Timeout, e.Code);
+        Assert.Equal($"No message on mesh.agent.{name} within 0.3s", e.Message);
+        Assert.Equal((await agent.NextRequestAsync()).RequestId, e.RequestId);
+        Assert.Empty(e.Details.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Death_notice_during_a_call_fails_fast_with_AgentDied()
+    {
+        var name = Wait.Name("victim");
+        await _sim.ServeAsync(name, async _ =>
+        {
+            await _sim.PublishDeathAsync(name);
+            return SimReply.None;
+        });
+        var started = DateTime.UtcNow;
+
+        var e = await Assert.ThrowsAsync<AgentDiedException>(() =>
+            _client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromSeconds(20) }).AsTask());
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        Assert.Equal(MeshErrorCodes.AgentDied, e.Code);
+        Assert.Equal(name, e.Details.GetProperty("agent").GetString());
+        Assert.Equal("disconnect", e.Details.GetProperty("reason").GetString());
+        Assert.Equal(_sim.InstanceId, e.Details.GetProperty("instance_id").GetString());
+        Assert.Equal(_sim.InstanceId, e.Notice.InstanceId);
+        Assert.Matches("^[0-9a-f]{32}$", e.RequestId);
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_each_get_their_own_reply()
+    {
+        var name = Wait.Name();
+        await _sim.ServeEchoAsync(name);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => _client.CallAsync<EchoOut>(name, new EchoIn($"m{i}")).AsTask()));
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"Echo: m{i}"), replies.Select(r => r.Reply));
+    }
+}
+
+/// <summary>NotAvailable needs the name in the catalog, so it owns a server whose catalog it may write.</summary>
+public sealed class NotAvailableTests : IAsyncLifetime
+{
+    private Testing.NatsServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await Testing.NatsServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task No_responders_for_a_cataloged_agent_raises_NotAvailable()
+    {
+        await using var sim = await AgentSimulator.StartAsync(_server);
+        await using (await MeshClient.ConnectAsync(_server.Url))
+        {
+            // First connect creates the buckets; the simulator then writes the catalog like a gated host would.
+        }
+
+        await sim.PutCatalogAsync("""[{"name": "gated.agent", "description": "Gate closed.", "version": "0.1.0", "tags": [], "invocable": true, "streaming": false}]""");
+        await using var client = await MeshClient.ConnectAsync(_server.Url);
+
+        var e = await Assert.ThrowsAsync<NotAvailableException>(() => client.CallAsync<JsonElement>("gated.agent", null).AsTask());
+        var missing = await Assert.ThrowsAsync<NotFoundException>(() => client.CallAsync<JsonElement>("gated.other", null).AsTask());
+
+        Assert.Equal(MeshErrorCodes.NotAvailable, e.Code);
+        Assert.Equal(MeshErrorCodes.NotFound, missing.Code);
+    }
+}
