@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Hosting;
+
+namespace OamOrleans.Silo;
+
+/// <summary>Turns <see cref="SiloSettings"/> into Orleans clustering and storage, and prints the start-up summary.</summary>
+internal static partial class SiloComposition
+{
+    public static void ConfigureClustering(ISiloBuilder silo, SiloSettings settings)
+    {
+        if (settings.Clustering == "localhost")
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+            return;
+        }
+
+        silo.UseNatsClustering(settings.Url!);
+        if (settings.AdvertisedHost is { } host)
+        {
+            silo.ConfigureEndpoints(host, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(IPAddress.Loopback, settings.SiloPort, settings.GatewayPort);
+        }
+    }
+
+    public static void ConfigureStorage(ISiloBuilder silo, SiloSettings settings)
+    {
+        var name = new MeshHostOptions().StateStorageName;
+        if (settings.Storage == "nats")
+        {
+            silo.AddNatsGrainStorage(name, settings.Url!);
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(name);
+        }
+    }
+
+    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
+    {
+        var host = services.GetRequiredService<IMeshHost>();
+        LogStarted(
+            logger,
+            host.Agents.Count,
+            string.Join(", ", host.Agents),
+            host.Url,
+            embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external",
+            host.InstanceId,
+            settings.Clustering,
+            settings.SiloPort,
+            settings.GatewayPort,
+            settings.Storage);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = """
+        OamOrleans silo is serving the mesh
+          agents:     {Count}: {Agents}
+          nats:       {Url} ({NatsMode})
+          instance:   {InstanceId} (connection oam-host-{InstanceId})
+          clustering: {Clustering} (silo port {SiloPort}, gateway port {GatewayPort})
+          state:      {Storage}
+          try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
+        """)]
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Configuration;
+
+namespace OamOrleans.Silo;
+
+/// <summary>The silo's settings: section <c>Oam</c> of appsettings.json, overridden by <c>OAM_*</c> environment variables.</summary>
+internal sealed record SiloSettings
+{
+    /// <summary>NATS URL of the mesh; empty starts an embedded nats-server (development).</summary>
+    public string? Url { get; init; }
+
+    public string? Creds { get; init; }
+
+    /// <summary><c>localhost</c> (single machine, development) or <c>nats</c> (membership in JetStream KV).</summary>
+    public string Clustering { get; init; } = "localhost";
+
+    /// <summary><c>memory</c> or <c>nats</c> (conversation state in JetStream KV).</summary>
+    public string Storage { get; init; } = "memory";
+
+    public string ClusterId { get; init; } = "oam";
+
+    public string ServiceId { get; init; } = "oam";
+
+    /// <summary>Host name or IP other silos reach this one at (nats clustering); loopback when empty.</summary>
+    public string? AdvertisedHost { get; init; }
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Port of the embedded nats-server.</summary>
+    public int NatsPort { get; init; } = 4222;
+
+    /// <summary>Folder of the embedded nats-server (config, JetStream data, log).</summary>
+    public string DataDir { get; init; } = ".oam-data";
+
+    public static SiloSettings Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Oam");
+        string? Get(string key, string env) => NonEmpty(configuration[env]) ?? NonEmpty(section[key]);
+        int Int(string key, string env, int fallback)
+        {
+            var raw = Get(key, env);
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            return int.TryParse(raw, out var value) && value is > 0 and < 65536
+                ? value
+                : throw new ArgumentException($"Setting Oam:{key} / {env} must be a port number (1-65535), was '{raw}'.");
+        }
+
+        var settings = new SiloSettings
+        {
+            Url = Get("Url", "OAM_URL"),
+            Creds = Get("Creds", "OAM_CREDS"),
+            Clustering = (Get("Clustering", "OAM_CLUSTERING") ?? "localhost").ToLowerInvariant(),
+            Storage = (Get("Storage", "OAM_STORAGE") ?? "memory").ToLowerInvariant(),
+            ClusterId = Get("ClusterId", "OAM_CLUSTER_ID") ?? "oam",
+            ServiceId = Get("ServiceId", "OAM_SERVICE_ID") ?? "oam",
+            AdvertisedHost = Get("AdvertisedHost", "OAM_ADVERTISED_HOST"),
+            SiloPort = Int("SiloPort", "OAM_SILO_PORT", 11111),
+            GatewayPort = Int("GatewayPort", "OAM_GATEWAY_PORT", 30000),
+            NatsPort = Int("NatsPort", "OAM_NATS_PORT", 4222),
+            DataDir = Get("DataDir", "OAM_DATA_DIR") ?? ".oam-data",
+        };
+        if (settings.Clustering is not ("localhost" or "nats"))
+        {
+            throw new ArgumentException($"Setting Oam:Clustering / OAM_CLUSTERING must be 'localhost' or 'nats', was '{settings.Clustering}'.");
+        }
+
+        if (settings.Storage is not ("memory" or "nats"))
+        {
+            throw new ArgumentException($"Setting Oam:Storage / OAM_STORAGE must be 'memory' or 'nats', was '{settings.Storage}'.");
+        }
+
+        return settings;
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+}

@@ -1,0 +1,118 @@
+using System.Reflection;
+using NJsonSchema;
+using Orleans.Runtime;
+using OamOrleans.Protocol;
+
+namespace OamOrleans;
+
+/// <summary>The shape of an agent (§7.2); streamers and publishers arrive with protocol parity.</summary>
+internal enum AgentKind
+{
+    Responder,
+    Trigger,
+}
+
+/// <summary>Everything the runtime knows about one hosted agent type, computed once at start-up.</summary>
+internal sealed class AgentDescriptor
+{
+    private AgentDescriptor(Type grainClass, AgentAttribute attribute, AgentKind kind, Type? inputType, Type outputType, bool conversational, DateTimeOffset registeredAt)
+    {
+        GrainClass = grainClass;
+        Name = attribute.Name;
+        GrainType = AgentAttribute.GrainTypeOf(Name);
+        Kind = kind;
+        InputType = inputType;
+        Conversational = conversational;
+        ConversationKey = inputType is null ? null : FindConversationKey(inputType);
+        var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
+        Validator = inputSchema is null ? null : new InputValidator(inputSchema);
+        Contract = new AgentContract
+        {
+            Name = Name,
+            Description = attribute.Description,
+            Version = attribute.Version,
+            Tags = attribute.Tags,
+            Invocable = true,
+            Streaming = false,
+            InputSchema = inputSchema is null ? null : AgentSchemas.ToContractJson(inputSchema),
+            OutputSchema = AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType)),
+            RegisteredAt = MeshIds.Timestamp(registeredAt),
+        };
+    }
+
+    public string Name { get; }
+
+    public Type GrainClass { get; }
+
+    public GrainType GrainType { get; }
+
+    public AgentKind Kind { get; }
+
+    /// <summary>The input type, or null for triggers.</summary>
+    public Type? InputType { get; }
+
+    /// <summary>True when each conversation is its own activation with persisted state.</summary>
+    public bool Conversational { get; }
+
+    /// <summary>Wire name of the input property declared with <see cref="ConversationKeyAttribute"/>, if any.</summary>
+    public string? ConversationKey { get; }
+
+    public InputValidator? Validator { get; }
+
+    public AgentContract Contract { get; }
+
+    public static AgentDescriptor Create(Type agentClass, DateTimeOffset registeredAt)
+    {
+        var attribute = agentClass.GetCustomAttribute<AgentAttribute>(inherit: false)
+            ?? throw new ArgumentException($"{agentClass.FullName} is not an agent: it lacks [Agent(\"name\")].", nameof(agentClass));
+        if (agentClass.IsAbstract || agentClass.IsGenericTypeDefinition)
+        {
+            throw new ArgumentException($"Agent class {agentClass.FullName} must be concrete and non-generic.", nameof(agentClass));
+        }
+
+        for (var t = agentClass.BaseType; t is not null; t = t.BaseType)
+        {
+            if (!t.IsGenericType)
+            {
+                continue;
+            }
+
+            var definition = t.GetGenericTypeDefinition();
+            var args = t.GetGenericArguments();
+            if (definition == typeof(Agent<,>))
+            {
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Responder, args[0], args[1], conversational: false, registeredAt);
+            }
+
+            if (definition == typeof(TriggerAgent<>))
+            {
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Trigger, null, args[0], conversational: false, registeredAt);
+            }
+
+            if (definition == typeof(ConversationalAgent<,,>))
+            {
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Responder, args[0], args[1], conversational: true, registeredAt);
+            }
+        }
+
+        throw new ArgumentException(
+            $"Agent class {agentClass.FullName} must derive from Agent<TIn,TOut>, TriggerAgent<TOut> or ConversationalAgent<TIn,TOut,TState>.",
+            nameof(agentClass));
+    }
+
+    private static string? FindConversationKey(Type inputType)
+    {
+        var ctorParams = inputType.GetConstructors().SelectMany(c => c.GetParameters()).ToArray();
+        foreach (var property in inputType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var marked = property.GetCustomAttribute<ConversationKeyAttribute>() is not null ||
+                Array.Exists(ctorParams, p => p.Name == property.Name && p.GetCustomAttribute<ConversationKeyAttribute>() is not null);
+            if (marked)
+            {
+                return AgentSchemas.WireName(property);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OamOrleans.Client;
+using Orleans.Concurrency;
+
+namespace OamOrleans;
+
+/// <summary>
+/// Plumbing shared by every agent grain: builds the <see cref="AgentContext"/>, deserializes the input and turns
+/// exceptions into protocol errors (a <see cref="MeshException"/> keeps its code; anything else is <c>handler_error</c>).
+/// Derive from <see cref="Agent{TIn,TOut}"/>, <see cref="TriggerAgent{TOut}"/> or
+/// <see cref="ConversationalAgent{TIn,TOut,TState}"/> rather than from this class.
+/// </summary>
+public abstract class AgentGrain : Grain, IAgentGrain
+{
+    private string? _agentName;
+
+    private protected AgentGrain()
+    {
+    }
+
+    /// <summary>The dotted agent name this grain serves.</summary>
+    protected string AgentName => _agentName ??= GetType().GetCustomAttributes(typeof(AgentAttribute), false) is [AgentAttribute a, ..]
+        ? a.Name
+        : throw new InvalidOperationException($"{GetType().Name} has no [Agent] attribute");
+
+    async Task<AgentResponse> IAgentGrain.InvokeAsync(AgentRequest request)
+    {
+        var context = new AgentContext(AgentName, request.RequestId, request.ConversationId, ServiceProvider.GetRequiredService<IAgentMesh>());
+        try
+        {
+            return new AgentResponse(await InvokeCoreAsync(request, context));
+        }
+        catch (MeshException e)
+        {
+            await OnFailedTurnAsync();
+            return AgentResponse.Error(e.Code, e.Message, JsonSerializer.SerializeToUtf8Bytes(e.Details));
+        }
+        catch (JsonException e)
+        {
+            // The bridge validated the body against the schema; this catches what only the deserializer can see
+            // (and callers that reach the grain without the bridge).
+            await OnFailedTurnAsync();
+            return AgentResponse.Error(Protocol.MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}");
+        }
+        catch (Exception e)
+        {
+            await OnFailedTurnAsync();
+            return AgentResponse.Error(Protocol.MeshErrorCodes.HandlerError, e.Message);
+        }
+    }
+
+    private protected abstract Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context);
+
+    /// <summary>Called after a turn failed; conversational agents drop their in-memory state here.</summary>
+    private protected virtual Task OnFailedTurnAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// A stateless responder agent: input <typeparamref name="TIn"/> → output <typeparamref name="TOut"/>.
+/// Runs as an Orleans stateless worker (several activations per silo, reentrant), so it scales across cores.
+/// </summary>
+[StatelessWorker]
+[Reentrant]
+public abstract class Agent<TIn, TOut> : AgentGrain
+{
+    protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);
+
+    private protected override async Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
+        AgentJson.SerializeOutput(await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context));
+}
+
+/// <summary>A stateless trigger agent: no input → output <typeparamref name="TOut"/>. Any request body is ignored.</summary>
+[StatelessWorker]
+[Reentrant]
+public abstract class TriggerAgent<TOut> : AgentGrain
+{
+    protected abstract Task<TOut> HandleAsync(AgentContext context);
+
+    private protected override async Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
+        AgentJson.SerializeOutput(await HandleAsync(context));
+}

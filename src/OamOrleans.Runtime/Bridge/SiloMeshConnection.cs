@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using Orleans.Runtime;
+using OamOrleans.Client;
+using OamOrleans.Hosting;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Bridge;
+
+/// <summary>
+/// The silo's one NATS connection, named <c>oam-host-{instance_id}</c>. Opened early in start-up (so agents can call
+/// out as soon as they activate) and closed last, after the bridge has drained and grains have deactivated.
+/// </summary>
+internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> options, AgentCatalog agents, ILogger<SiloMeshConnection> logger)
+    : ILifecycleParticipant<ISiloLifecycle>, IMeshHost, IAsyncDisposable
+{
+    private NatsConnection? _connection;
+
+    public string InstanceId { get; } = options.Value.InstanceId ?? MeshIds.New();
+
+    public MeshEndpoint Endpoint { get; } = MeshEndpoint.Resolve(options.Value.Url, options.Value.CredsFile);
+
+    public string Url => Endpoint.Url;
+
+    public IReadOnlyList<string> Agents { get; } = agents.All.Select(a => a.Name).ToArray();
+
+    public NatsConnection Connection => _connection ?? throw new InvalidOperationException("The silo's mesh connection is not open yet.");
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SiloMeshConnection), ServiceLifecycleStage.RuntimeInitialize, OpenAsync, CloseAsync);
+
+    private async Task OpenAsync(CancellationToken ct)
+    {
+        var connection = MeshConnections.Create(Endpoint, InstanceId);
+        try
+        {
+            await connection.ConnectAsync();
+        }
+        catch (NatsException e)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException(
+                $"Cannot connect to NATS at {Endpoint.Url}: {e.Message}. Set OAM_URL (or Oam:Url) to a running nats-server with JetStream.", e);
+        }
+
+        _connection = connection;
+        LogConnected(logger, Endpoint.Url, InstanceId);
+    }
+
+    private async Task CloseAsync(CancellationToken ct) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to NATS at {Url} as oam-host-{InstanceId}")]
+    private static partial void LogConnected(ILogger logger, string url, string instanceId);
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using OamOrleans.Hosting;
+
+namespace OamOrleans;
+
+/// <summary>
+/// A conversational agent: one activation per conversation, turn-based (a conversation's state is never raced),
+/// with typed <see cref="State"/> kept in Orleans grain storage. The state is written after every successful turn and
+/// before the reply leaves, so an acknowledged turn is never lost; a failed turn discards its in-memory changes.
+/// </summary>
+public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
+    where TState : class, new()
+{
+    private const string StateName = "conversation";
+    private readonly GrainState<TState> _state = new(new TState());
+    private IGrainStorage? _storage;
+
+    /// <summary>The conversation's state; change it freely during a turn.</summary>
+    protected TState State
+    {
+        get => _state.State!;
+        set => _state.State = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var storageName = ServiceProvider.GetRequiredService<IOptions<MeshHostOptions>>().Value.StateStorageName;
+        _storage = ServiceProvider.GetKeyedService<IGrainStorage>(storageName)
+            ?? throw new InvalidOperationException(
+                $"Agent '{AgentName}' keeps conversation state but no grain storage named '{storageName}' is registered; " +
+                $"add one, e.g. siloBuilder.AddMemoryGrainStorage(\"{storageName}\").");
+        await _storage.ReadStateAsync(StateName, this.GetGrainId(), _state);
+        _state.State ??= new TState();
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    private protected override async Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context)
+    {
+        var output = await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context);
+        await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
+        return AgentJson.SerializeOutput(output);
+    }
+
+    private protected override Task OnFailedTurnAsync()
+    {
+        // Reload the last persisted state on the next turn.
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}

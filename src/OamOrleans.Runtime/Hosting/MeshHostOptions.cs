@@ -1,0 +1,29 @@
+namespace OamOrleans.Hosting;
+
+/// <summary>Options of the OpenAgentMesh host inside a silo.</summary>
+public sealed class MeshHostOptions
+{
+    /// <summary>NATS URL. Default null: resolved like the reference (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
+    public string? Url { get; set; }
+
+    /// <summary>NATS <c>.creds</c> file. Default null: <c>OAM_CREDS</c>, then <c>.oam-url</c>, else none.</summary>
+    public string? CredsFile { get; set; }
+
+    /// <summary>This silo's mesh instance id (uuid hex). Default null: a fresh one per start.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Requests a silo handles at once across all its agents; more wait (back-pressure on NATS). Default 1024.</summary>
+    public int MaxConcurrentRequests { get; set; } = 1024;
+
+    /// <summary>How long a stopping silo waits for in-flight requests before it deregisters. Default 30 s.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Grain storage provider that keeps conversation state. Default <c>oam-state</c>.</summary>
+    public string StateStorageName { get; set; } = "oam-state";
+
+    /// <summary>Longest accepted conversation id (header or input key). Default 256.</summary>
+    public int MaxConversationIdLength { get; set; } = 256;
+
+    /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
+    public int? MaxRequestBytes { get; set; }
+}

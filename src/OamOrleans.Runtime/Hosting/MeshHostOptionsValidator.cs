@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Hosting;
+
+/// <summary>Fails silo start-up with a message naming the bad option.</summary>
+internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options) : IConfigurationValidator
+{
+    public void ValidateConfiguration()
+    {
+        var o = options.Value;
+        if (o.MaxConcurrentRequests < 1)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxConcurrentRequests)} must be at least 1 (was {o.MaxConcurrentRequests}).");
+        }
+
+        if (o.DrainTimeout < TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.DrainTimeout)} must not be negative.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.StateStorageName))
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.StateStorageName)} must name a grain storage provider.");
+        }
+
+        if (o.InstanceId is { } id && (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)))
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.InstanceId)} must be 32 lowercase hex characters (uuid hex), was '{id}'.");
+        }
+
+        if (o.MaxConversationIdLength < 1 || o.MaxRequestBytes is < 1)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)} limits must be positive.");
+        }
+
+        _ = MeshIds.New();
+    }
+}

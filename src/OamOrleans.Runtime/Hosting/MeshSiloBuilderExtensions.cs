@@ -1,0 +1,69 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
+using OamOrleans.Bridge;
+
+namespace OamOrleans.Hosting;
+
+/// <summary>Hosting extensions that turn a silo into an OpenAgentMesh agent host.</summary>
+public static class MeshSiloBuilderExtensions
+{
+    /// <summary>
+    /// Serves this silo's agents on the mesh: connects to NATS, registers every hosted agent (registry, catalog, instance
+    /// record) once the silo is Active, bridges <c>mesh.agent.{name}</c> to the agent grains, and deregisters on stop.
+    /// </summary>
+    public static ISiloBuilder AddOpenAgentMesh(this ISiloBuilder builder, Action<MeshHostOptions>? configure = null)
+    {
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(MeshBridge)))
+        {
+            return builder;
+        }
+
+        services.AddOptions<MeshHostOptions>();
+        services.AddSingleton<IConfigurationValidator, MeshHostOptionsValidator>();
+        services.TryAddSingleton<AgentCatalog>();
+        services.TryAddSingleton<SiloMeshConnection>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
+        services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
+        services.TryAddSingleton<AgentInvoker>();
+        services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
+        services.AddSingleton<MeshBridge>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
+        return builder;
+    }
+
+    /// <summary>Hosts the agent class <typeparamref name="TAgent"/> (it must carry <see cref="AgentAttribute"/>).</summary>
+    public static ISiloBuilder AddAgent<TAgent>(this ISiloBuilder builder)
+        where TAgent : AgentGrain => builder.AddAgent(typeof(TAgent));
+
+    /// <summary>Hosts the agent class <paramref name="agentClass"/>.</summary>
+    public static ISiloBuilder AddAgent(this ISiloBuilder builder, Type agentClass)
+    {
+        if (!typeof(AgentGrain).IsAssignableFrom(agentClass) || agentClass.GetCustomAttribute<AgentAttribute>() is null)
+        {
+            throw new ArgumentException($"{agentClass.FullName} is not an agent: derive from Agent<TIn,TOut> (or another agent base) and add [Agent(\"name\")].", nameof(agentClass));
+        }
+
+        builder.AddOpenAgentMesh();
+        builder.Services.AddSingleton(new AgentRegistration(agentClass));
+        return builder;
+    }
+
+    /// <summary>Hosts every concrete agent class of <paramref name="assembly"/> that carries <see cref="AgentAttribute"/>.</summary>
+    public static ISiloBuilder AddAgentsFromAssembly(this ISiloBuilder builder, Assembly assembly)
+    {
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.GetCustomAttribute<AgentAttribute>() is not null))
+        {
+            builder.AddAgent(type);
+        }
+
+        return builder;
+    }
+}
