@@ -142,6 +142,11 @@ public sealed class MeshClient : IAsyncDisposable
         var subject = MeshSubjects.Agent(agent);
         var timeout = options?.Timeout ?? _options.CallTimeout;
         var headers = BuildHeaders(requestId, options);
+        if (Connection.ConnectionState == NatsConnectionState.Reconnecting)
+        {
+            // The reference never reconnects: a request now would only wait out its deadline.
+            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {Connection.Opts.Url})", agent, requestId);
+        }
 
         NatsMsg<byte[]> msg;
         INatsSub<byte[]>? death = null;

@@ -125,6 +125,21 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_after_the_server_went_away_raises_ConnectionFailed()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var client = await MeshClient.ConnectAsync(server.Url);
+
+        await server.DisposeAsync();
+        await Wait.UntilAsync(() => ValueTask.FromResult(client.Connection.ConnectionState != NATS.Client.Core.NatsConnectionState.Open), "client notices the loss");
+
+        var e = await Assert.ThrowsAsync<ConnectionFailedException>(() =>
+            client.CallAsync<JsonElement>("any.agent", null, new CallOptions { Timeout = TimeSpan.FromSeconds(20) }).AsTask());
+        Assert.Equal(MeshErrorCodes.ConnectionFailed, e.Code);
+        Assert.Equal("any.agent", e.Agent);
+    }
+
+    [Fact]
     public async Task Calls_after_dispose_are_refused()
     {
         var client = await MeshClient.ConnectAsync(_server.Url);
