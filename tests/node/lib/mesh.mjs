@@ -31,6 +31,7 @@ export function headerObject(msg) {
   return out;
 }
 
+/** Request payload: a string is sent verbatim, anything else as JSON, undefined as an empty body. */
 export const encode = (value) => (value === undefined ? new Uint8Array() : sc.encode(typeof value === 'string' ? value : JSON.stringify(value)));
 
 export const decodeJson = (msg) => (msg.data.length === 0 ? {} : JSON.parse(sc.decode(msg.data)));
@@ -39,11 +40,11 @@ export const decodeText = (data) => sc.decode(data);
 
 /**
  * `call` as the reference SDK does it on the wire: request/reply on mesh.agent.{name} with
- * X-Mesh-Request-Id and X-Mesh-Instance-Id. `rawBody` (a string) is sent verbatim; `body` is JSON-encoded.
+ * X-Mesh-Request-Id and X-Mesh-Instance-Id. `rawBody` (a string) is sent verbatim; `body` is JSON-encoded
+ * (a string `body` is sent as is: pass rawBody for scalars); `undefined` sends an empty body.
  * Returns { msg, headers, body, requestId }.
  */
-export async function call(mesh, name, { body, rawBody, headers = {}, timeout = 10000 } = {}) {
-  const requestId = newId();
+export async function call(mesh, name, { body, rawBody, headers = {}, timeout = 10000, requestId = newId() } = {}) {
   const h = natsHeaders();
   h.set('X-Mesh-Request-Id', requestId);
   h.set('X-Mesh-Instance-Id', mesh.instanceId);
