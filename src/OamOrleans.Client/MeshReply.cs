@@ -31,8 +31,8 @@ public sealed class MeshReply
     /// <summary>The responder's instance id (<c>X-Mesh-Instance-Id</c>), when present.</summary>
     public string? InstanceId => Header(MeshHeaders.InstanceId);
 
-    /// <summary>The raw <c>X-Mesh-Usage</c> JSON, when the handler reported usage.</summary>
-    public string? Usage => Header(MeshHeaders.Usage);
+    /// <summary>The usage the handler reported (<c>X-Mesh-Usage</c>), or null when it reported none.</summary>
+    public MeshUsage? Usage => MeshUsage.Parse(Header(MeshHeaders.Usage));
 
     /// <summary>The body as JSON; an empty body reads as <c>{}</c>, like the reference callers.</summary>
     public ReadOnlyMemory<byte> Json => Body.IsEmpty ? EmptyObject : Body;

@@ -155,7 +155,8 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         Assert.Equal("raw", doc.RootElement.GetProperty("reply").GetString());
         Assert.Equal(name, reply.Source);
         Assert.Equal(_sim.InstanceId, reply.InstanceId);
-        Assert.Equal(usage, reply.Usage);
+        Assert.Equal(usage, reply.Header(MeshHeaders.Usage));
+        Assert.Equal(new MeshUsage { InputTokens = 10, OutputTokens = 2, Model = "m1" }, reply.Usage);
         Assert.Equal(reply.RequestId, reply.Header(MeshHeaders.RequestId));
         Assert.Matches("^[0-9a-f]{32}$", reply.RequestId);
     }
