@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Hosting;
+using OamOrleans.Samples.Agents;
+using OamOrleans.Testing;
+
+namespace OamOrleans.Runtime.Tests;
+
+/// <summary>A real Orleans silo (generic host, localhost clustering) hosting the sample and test agents on a given NATS.</summary>
+public sealed class TestSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private bool _stopped;
+
+    private TestSilo(IHost host, int siloPort)
+    {
+        _host = host;
+        SiloPort = siloPort;
+    }
+
+    public int SiloPort { get; }
+
+    public IMeshHost Mesh => _host.Services.GetRequiredService<IMeshHost>();
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <param name="primary">Another silo to join; null starts a new cluster.</param>
+    public static async Task<TestSilo> StartAsync(string natsUrl, TestSilo? primary = null, Action<MeshHostOptions>? configure = null)
+    {
+        var siloPort = NatsServer.FreePort();
+        var gatewayPort = NatsServer.FreePort();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(
+                siloPort,
+                gatewayPort,
+                primary is null ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, primary.SiloPort));
+            silo.AddMemoryGrainStorage("oam-state");
+            silo.AddOpenAgentMesh(o =>
+            {
+                o.Url = natsUrl;
+                o.DrainTimeout = TimeSpan.FromSeconds(10);
+                configure?.Invoke(o);
+            });
+            silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+            silo.AddAgentsFromAssembly(typeof(TestSilo).Assembly);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestSilo(host, siloPort);
+    }
+
+    /// <summary>Graceful stop: the bridge drains and deregisters.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _host.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _host.Dispose();
+    }
+}
