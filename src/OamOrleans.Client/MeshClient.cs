@@ -130,7 +130,8 @@ public sealed class MeshClient : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The agent name breaks the naming rule.</exception>
     /// <exception cref="MeshException">
-    /// An error reply (typed by code, <see cref="MeshException.RequestId"/> = this call's id); <see cref="NotFoundException"/> or
+    /// <see cref="InvocationMismatchException"/> before sending when the catalog says the agent is a publisher, a background
+    /// task or streaming-only; an error reply (typed by code, <see cref="MeshException.RequestId"/> = this call's id); <see cref="NotFoundException"/> or
     /// <see cref="NotAvailableException"/> when nobody serves the subject; <see cref="MeshTimeoutException"/>;
     /// <see cref="AgentDiedException"/> when a death notice for the agent arrives first; <see cref="ConnectionFailedException"/>.
     /// </exception>
@@ -138,6 +139,7 @@ public sealed class MeshClient : IAsyncDisposable
     {
         AgentName.Validate(agent, nameof(agent));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        PreflightCall(agent);
         var requestId = MeshIds.New();
         var subject = MeshSubjects.Agent(agent);
         var timeout = options?.Timeout ?? _options.CallTimeout;
@@ -297,6 +299,34 @@ public sealed class MeshClient : IAsyncDisposable
         if (_ownsConnection)
         {
             await Connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The reference's client-side pre-flight check (§7.4) from the catalog cache: calling a publisher, a background task
+    /// or a streaming-only agent fails with <c>invocation_mismatch</c> before anything goes on the wire. Unknown agents pass.
+    /// </summary>
+    private void PreflightCall(string agent)
+    {
+        CatalogEntry? entry = null;
+        foreach (var e in _catalog.Entries)
+        {
+            if (e.Name == agent)
+            {
+                entry = e;
+            }
+        }
+
+        var suffix = entry switch
+        {
+            { Invocable: false, Streaming: true } => "is a publisher and cannot be called. Subscribe to its events instead",
+            { Invocable: false, Streaming: false } => "is a background task and cannot be called",
+            { Invocable: true, Streaming: true } => "is streaming-only. Use stream() instead",
+            _ => null,
+        };
+        if (suffix is not null)
+        {
+            throw new InvocationMismatchException($"Agent '{agent}' {suffix}", agent);
         }
     }
 

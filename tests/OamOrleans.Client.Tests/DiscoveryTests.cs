@@ -152,6 +152,30 @@ public sealed class DiscoveryTests : IAsyncLifetime
         Assert.Equal("1.2.3", contract.Version);
     }
 
+    [Theory]
+    [InlineData("demo.ticker", "Agent 'demo.ticker' is a publisher and cannot be called. Subscribe to its events instead")]
+    [InlineData("nlp.streamer", "Agent 'nlp.streamer' is streaming-only. Use stream() instead")]
+    [InlineData("ops.watcher", "Agent 'ops.watcher' is a background task and cannot be called")]
+    public async Task Call_preflight_rejects_non_callable_shapes_without_touching_the_wire(string name, string message)
+    {
+        await _sim.PutCatalogAsync("""
+            [{"name": "demo.ticker", "description": "Emits ticks.", "invocable": false, "streaming": true},
+             {"name": "nlp.streamer", "description": "Streams words.", "invocable": true, "streaming": true},
+             {"name": "ops.watcher", "description": "Source only.", "invocable": false, "streaming": false}]
+            """);
+        var agent = await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, "{}")));
+        await using var client = await MeshClient.ConnectAsync(_server.Url);
+
+        var e = await Assert.ThrowsAsync<InvocationMismatchException>(() => client.CallAsync<System.Text.Json.JsonElement>(name, null).AsTask());
+
+        Assert.Equal(message, e.Message);
+        Assert.Equal(MeshErrorCodes.InvocationMismatch, e.Code);
+        Assert.Equal(name, e.Agent);
+        Assert.Equal("", e.RequestId);
+        await _sim.Nats.PingAsync();
+        Assert.Empty(agent.Requests);
+    }
+
     [Fact]
     public async Task Contract_reads_schemas_from_the_first_skill_and_tags_from_x_agentmesh()
     {
