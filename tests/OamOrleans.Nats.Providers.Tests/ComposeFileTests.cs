@@ -1,0 +1,185 @@
+using System.Text.RegularExpressions;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace OamOrleans.Nats.Providers.Tests;
+
+/// <summary>
+/// There is no Docker engine on this machine: docker-compose.yml and silo/Dockerfile are kept correct by construction
+/// and by these checks (everything they reference exists, ports do not collide, silos are wired to NATS).
+/// </summary>
+public sealed partial class ComposeFileTests
+{
+    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly YamlMappingNode Compose = LoadCompose();
+
+    private static YamlMappingNode Services => (YamlMappingNode)Compose["services"];
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OamOrleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OamOrleans.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static YamlMappingNode LoadCompose()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(RepoRoot, "docker-compose.yml"));
+        yaml.Load(reader);
+        return (YamlMappingNode)yaml.Documents.Single().RootNode;
+    }
+
+    private static IEnumerable<(string Name, YamlMappingNode Service)> AllServices() =>
+        Services.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, (YamlMappingNode)kv.Value));
+
+    private static YamlNode? Get(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    private static string? Scalar(YamlMappingNode node, string key) => (Get(node, key) as YamlScalarNode)?.Value;
+
+    [Fact]
+    public void Nats_runs_release_2_9_with_jetstream_a_data_volume_and_a_health_check()
+    {
+        var nats = (YamlMappingNode)Services["nats"];
+        Assert.StartsWith("nats:2.9", Scalar(nats, "image"), StringComparison.Ordinal);
+        var command = ((YamlSequenceNode)nats["command"]).Children.Select(c => ((YamlScalarNode)c).Value).ToList();
+        Assert.Contains("-js", command);
+        var storeDir = command[command.IndexOf("-sd") + 1];
+        var volumes = ((YamlSequenceNode)nats["volumes"]).Children.Select(v => ((YamlScalarNode)v).Value!).ToList();
+        var dataVolume = Assert.Single(volumes, v => v.EndsWith(":" + storeDir, StringComparison.Ordinal));
+        var declared = (YamlMappingNode)Compose["volumes"];
+        Assert.Contains(new YamlScalarNode(dataVolume.Split(':')[0]), declared.Children.Keys);
+        Assert.NotNull(Get(nats, "healthcheck"));
+    }
+
+    [Fact]
+    public void Three_silos_are_built_from_the_silo_dockerfile_and_use_nats_for_everything()
+    {
+        var silos = AllServices().Where(s => s.Name.StartsWith("silo", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, silos.Count);
+        foreach (var (name, silo) in silos)
+        {
+            var build = (YamlMappingNode)silo["build"];
+            var context = Path.GetFullPath(Path.Combine(RepoRoot, Scalar(build, "context")!));
+            Assert.True(Directory.Exists(context), $"{name}: build context {context} is missing");
+            var dockerfile = Path.Combine(context, Scalar(build, "dockerfile") ?? "Dockerfile");
+            Assert.True(File.Exists(dockerfile), $"{name}: {dockerfile} is missing");
+            Assert.Equal(Path.Combine(RepoRoot, "silo", "Dockerfile"), dockerfile);
+
+            var env = (YamlMappingNode)silo["environment"];
+            Assert.Equal("nats://nats:4222", Scalar(env, "OAM_URL"));
+            Assert.Equal("nats", Scalar(env, "OAM_CLUSTERING"));
+            Assert.Equal("nats", Scalar(env, "OAM_STORAGE"));
+            Assert.Equal(name, Scalar(env, "OAM_ADVERTISED_HOST"));
+            Assert.NotNull(Get(silo, "healthcheck"));
+
+            var dependsOn = (YamlMappingNode)silo["depends_on"];
+            foreach (var dependency in dependsOn.Children.Keys.Cast<YamlScalarNode>())
+            {
+                Assert.Contains(dependency, Services.Children.Keys);
+            }
+
+            Assert.Equal("service_healthy", Scalar((YamlMappingNode)dependsOn["nats"], "condition"));
+        }
+    }
+
+    [Fact]
+    public void Published_host_ports_do_not_collide()
+    {
+        var hostPorts = new List<string>();
+        foreach (var (_, service) in AllServices())
+        {
+            if (Get(service, "ports") is YamlSequenceNode ports)
+            {
+                foreach (var port in ports.Children.Cast<YamlScalarNode>())
+                {
+                    var parts = port.Value!.Split(':');
+                    Assert.True(parts.Length >= 2, $"port {port.Value} must publish an explicit host port");
+                    hostPorts.Add(parts[^2]);
+                }
+            }
+        }
+
+        Assert.NotEmpty(hostPorts);
+        Assert.Equal(hostPorts.Count, hostPorts.Distinct().Count());
+    }
+
+    [Fact]
+    public void Every_path_the_dockerfile_copies_or_builds_exists_in_the_build_context()
+    {
+        var dockerfile = File.ReadAllLines(Path.Combine(RepoRoot, "silo", "Dockerfile"));
+        var sources = new List<string>();
+        foreach (var line in dockerfile.Select(l => l.Trim()))
+        {
+            var copy = CopyLine().Match(line);
+            if (copy.Success)
+            {
+                var args = copy.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                sources.AddRange(args[..^1]);
+            }
+        }
+
+        Assert.NotEmpty(sources);
+        foreach (var source in sources)
+        {
+            var path = Path.Combine(RepoRoot, source);
+            Assert.True(File.Exists(path) || Directory.Exists(path), $"COPY source {source} does not exist in the build context");
+        }
+
+        var projects = ProjectPath().Matches(string.Join('\n', dockerfile)).Select(m => m.Value).Distinct().ToList();
+        Assert.Contains("silo/OamOrleans.Silo/OamOrleans.Silo.csproj", projects);
+        foreach (var project in projects)
+        {
+            Assert.True(File.Exists(Path.Combine(RepoRoot, project)), $"{project} does not exist");
+        }
+
+        // Every project the silo depends on must be inside what the Dockerfile copies.
+        foreach (var reference in ProjectGraph(Path.Combine(RepoRoot, "silo/OamOrleans.Silo/OamOrleans.Silo.csproj")))
+        {
+            var relative = Path.GetRelativePath(RepoRoot, reference).Replace('\\', '/');
+            Assert.True(sources.Any(s => relative.StartsWith(s.TrimEnd('/') + "/", StringComparison.Ordinal)), $"{relative} is not copied into the image");
+        }
+
+        // The entry point is the silo project's assembly.
+        var assemblyName = AssemblyName().Match(File.ReadAllText(Path.Combine(RepoRoot, "silo/OamOrleans.Silo/OamOrleans.Silo.csproj")));
+        var dll = (assemblyName.Success ? assemblyName.Groups[1].Value : "OamOrleans.Silo") + ".dll";
+        Assert.Contains(dockerfile, l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal) && l.Contains(dll, StringComparison.Ordinal));
+        Assert.Contains(dockerfile, l => l.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10", StringComparison.Ordinal));
+        Assert.Contains(dockerfile, l => l.StartsWith("FROM mcr.microsoft.com/dotnet/runtime:10", StringComparison.Ordinal) || l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:10", StringComparison.Ordinal));
+    }
+
+    private static HashSet<string> ProjectGraph(string project, HashSet<string>? seen = null)
+    {
+        seen ??= [];
+        foreach (Match match in ProjectReference().Matches(File.ReadAllText(project)))
+        {
+            var referenced = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, match.Groups[1].Value.Replace('\\', '/')));
+            Assert.True(File.Exists(referenced), $"{project} references missing {referenced}");
+            if (seen.Add(referenced))
+            {
+                ProjectGraph(referenced, seen);
+            }
+        }
+
+        return seen;
+    }
+
+    [GeneratedRegex(@"^COPY\s+(?!--from)(?<args>.+)$")]
+    private static partial Regex CopyLine();
+
+    [GeneratedRegex(@"[\w./-]+\.csproj")]
+    private static partial Regex ProjectPath();
+
+    [GeneratedRegex(@"<ProjectReference\s+Include=""([^""]+)""")]
+    private static partial Regex ProjectReference();
+
+    [GeneratedRegex(@"<AssemblyName>([^<]+)</AssemblyName>")]
+    private static partial Regex AssemblyName();
+}
