@@ -1,0 +1,49 @@
+using OamOrleans.Testing;
+using Xunit;
+
+namespace OamOrleans.Interop.Tests;
+
+/// <summary>
+/// One real nats-server and one real silo process (the <c>oam-silo</c> executable with the sample agents) shared
+/// by the tests of the <see cref="SiloCollection"/>; the npm packages of the Node.js suite and sample installed.
+/// The silo is stopped with SIGTERM at the end.
+/// </summary>
+public sealed class SiloFixture : IAsyncLifetime
+{
+    private NatsServer? _nats;
+    private SiloProcess? _silo;
+
+    public string Url => _nats?.Url ?? throw new InvalidOperationException("fixture not started");
+
+    internal SiloProcess Silo => _silo ?? throw new InvalidOperationException("fixture not started");
+
+    public async Task InitializeAsync()
+    {
+        // npm ci (only when node_modules is missing) runs while the silo starts.
+        var packages = Task.WhenAll(
+            NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSuiteDir),
+            NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSampleDir));
+        _nats = await NatsServer.StartAsync();
+        _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
+        await packages;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SiloCollection : ICollectionFixture<SiloFixture>
+{
+    public const string Name = "real silo process";
+}
