@@ -15,6 +15,8 @@ public static class MeshJson
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        // Enums travel as their names, as agents hosted by OamOrleans declare them in their contracts.
+        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

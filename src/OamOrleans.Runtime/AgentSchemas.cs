@@ -36,6 +36,12 @@ internal static class AgentSchemas
         if (node is JsonObject root)
         {
             root.Remove("$schema");
+            if (root["type"] is JsonValue t && t.TryGetValue<string>(out var jsonType) && jsonType is "string" or "integer" or "number" or "boolean" or "array")
+            {
+                // Pydantic gives scalars and lists no title ({"type": "string"}).
+                root.Remove("title");
+            }
+
             if (root["definitions"] is { } defs)
             {
                 root.Remove("definitions");
