@@ -40,11 +40,18 @@ test('SIGTERM: death notices without headers, catalog and registry cleaned up, i
 
   process.kill(pid, 'SIGTERM');
 
-  await Promise.race([
-    allDead,
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`death notices so far: ${[...notices.keys()]}`)), 30000)),
-  ]);
-  sub.unsubscribe();
+  let timer;
+  try {
+    await Promise.race([
+      allDead,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`death notices so far: ${[...notices.keys()]}`)), 30000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    sub.unsubscribe();
+  }
 
   for (const agent of AGENTS) {
     const { headers, body } = notices.get(`mesh.death.${agent}`);

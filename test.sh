@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# THE test command: installs what is missing (nats-server, npm packages), runs every test project of
+# OamOrleans.sln in Release, and ends with one line "N passed, N failed" computed from the TRX results.
+# Exit status: non-zero if any test failed or if dotnet test itself failed (e.g. a build error).
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+RESULTS="${OAM_TEST_RESULTS:-$ROOT/.test-results}"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  echo "test.sh: nats-server is missing; installing it (apt-get install nats-server)"
+  as_root apt-get update -qq && as_root apt-get install -y -qq nats-server || {
+    echo "test.sh: could not install nats-server; install it and rerun" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  }
+fi
+
+for dir in tests/node samples/node-client; do
+  if [ ! -d "$dir/node_modules" ]; then
+    echo "test.sh: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund) || {
+      echo "test.sh: npm ci failed in $dir" >&2
+      echo "0 passed, 1 failed"
+      exit 1
+    }
+  fi
+done
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+dotnet test OamOrleans.sln -c Release --logger "trx;LogFilePrefix=r" --results-directory "$RESULTS"
+dotnet_status=$?
+
+# Totals from every TRX file: ResultSummary/Counters. Errors, timeouts and aborts count as failures.
+totals="$(python3 - "$RESULTS" <<'PY'
+import glob, os, sys
+import xml.etree.ElementTree as ET
+
+passed = failed = 0
+files = sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True))
+for path in files:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        print(f"test.sh: unreadable TRX {path}: {e}", file=sys.stderr)
+        failed += 1
+        continue
+    counters = root.find(".//{*}ResultSummary/{*}Counters")
+    if counters is None:
+        print(f"test.sh: no ResultSummary/Counters in {path}", file=sys.stderr)
+        failed += 1
+        continue
+    n = lambda key: int(counters.get(key, "0") or 0)
+    passed += n("passed")
+    failed += n("failed") + n("error") + n("timeout") + n("aborted")
+print(f"{len(files)} {passed} {failed}")
+PY
+)"
+if [ -z "$totals" ]; then
+  echo "test.sh: could not read the TRX results in $RESULTS" >&2
+  totals="0 0 1"
+fi
+read -r trx_files passed failed <<<"$totals"
+
+echo "test.sh: $trx_files TRX file(s) in $RESULTS; dotnet test exit status $dotnet_status"
+if [ "$dotnet_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: dotnet test failed without a failed test in the results (build error or crashed test host): counted as 1 failure" >&2
+  failed=1
+fi
+
+echo "$passed passed, $failed failed"
+if [ "$failed" -ne 0 ] || [ "$dotnet_status" -ne 0 ]; then
+  exit 1
+fi
