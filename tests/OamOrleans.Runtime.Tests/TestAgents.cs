@@ -43,10 +43,23 @@ public sealed class BigAgent : Agent<int, string>
 [Agent("test.slow", Description = "Answers after a delay.")]
 public sealed class SlowAgent : Agent<int, string>
 {
+    private static int _running;
+
+    /// <summary>Requests currently inside the handler (the silo runs in the test process).</summary>
+    public static int Running => Volatile.Read(ref _running);
+
     protected override async Task<string> HandleAsync(int input, AgentContext context)
     {
-        await Task.Delay(input);
-        return $"slept {input}";
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await Task.Delay(input);
+            return $"slept {input}";
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
     }
 }
 
