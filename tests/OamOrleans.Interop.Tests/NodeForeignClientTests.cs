@@ -33,7 +33,8 @@ public sealed class NodeForeignClientTests(SiloFixture fixture, ITestOutputHelpe
             InteropPaths.NodeSuiteDir,
             ["--test", "--test-reporter=spec", file],
             fixture.Url,
-            TimeSpan.FromSeconds(90));
+            TimeSpan.FromSeconds(90),
+            new Dictionary<string, string> { ["OAM_NATS_MONITOR"] = fixture.MonitorUrl });
         output.WriteLine(result.Output);
         Assert.True(
             result.ExitCode == 0,

@@ -15,6 +15,9 @@ public sealed class SiloFixture : IAsyncLifetime
 
     public string Url => _nats?.Url ?? throw new InvalidOperationException("fixture not started");
 
+    /// <summary>The nats-server monitoring endpoint (<c>/connz</c>), for checks of connection names.</summary>
+    public string MonitorUrl { get; private set; } = "";
+
     internal SiloProcess Silo => _silo ?? throw new InvalidOperationException("fixture not started");
 
     public async Task InitializeAsync()
@@ -23,7 +26,9 @@ public sealed class SiloFixture : IAsyncLifetime
         var packages = Task.WhenAll(
             NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSuiteDir),
             NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSampleDir));
-        _nats = await NatsServer.StartAsync();
+        var monitorPort = NatsServer.FreePort();
+        _nats = await NatsServer.StartAsync(extraConfig: $"http: 127.0.0.1:{monitorPort}");
+        MonitorUrl = $"http://127.0.0.1:{monitorPort}";
         _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
         await packages;
     }

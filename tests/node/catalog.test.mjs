@@ -167,6 +167,16 @@ describe('instances and buckets', () => {
     }
   });
 
+  test('the host names its NATS connection oam-host-{instance_id} (what the health monitor keys on)', { skip: !process.env.OAM_NATS_MONITOR && 'OAM_NATS_MONITOR (nats-server monitoring URL) not set' }, async () => {
+    const reply = await call(mesh, 'demo.echo', { body: { message: 'name?' } });
+    const hostId = reply.headers['X-Mesh-Instance-Id'];
+    const res = await fetch(`${process.env.OAM_NATS_MONITOR}/connz?limit=1024`);
+    assert.equal(res.status, 200);
+    const names = (await res.json()).connections.map((c) => c.name);
+    assert.ok(names.includes(`oam-host-${hostId}`), `a connection named oam-host-${hostId} among ${JSON.stringify(names)}`);
+    assert.ok(names.includes(`oam-host-${mesh.instanceId}`), 'this client follows the same rule');
+  });
+
   test('the KV buckets exist with history 1, no TTL, file storage', async () => {
     const js = mesh.nc.jetstream();
     for (const bucket of ['mesh-catalog', 'mesh-registry', 'mesh-instances', 'mesh-observability', 'mesh-context']) {
