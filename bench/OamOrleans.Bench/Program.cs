@@ -1,0 +1,319 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using NATS.Client.Core;
+using OamOrleans;
+using OamOrleans.Bench;
+using OamOrleans.Samples.Agents;
+
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+var total = Stopwatch.StartNew();
+var machine = MachineInfo.Collect();
+Console.WriteLine($"oam-bench: {machine.Describe()}");
+Console.WriteLine($"mode: {(options.Quick ? "quick" : "full")}, {options.Reps} reps x {options.Duration.TotalSeconds:0.##} s (+{options.Warmup.TotalSeconds:0.##} s warm-up) per cell, in flight {string.Join("/", options.InFlight)}, scale N={options.ScaleN}");
+
+await using var nats = await NatsServerProcess.StartAsync();
+machine = machine with { NatsServer = nats.Version };
+var instanceId = Guid.NewGuid().ToString("N");
+var echoBody = """{"message":"hello"}"""u8.ToArray();
+var counterBody = "{}"u8.ToArray();
+
+// The floor: a plain NATS subscriber echoing the body, on its own connection.
+await using var rawConn = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "bench-raw-echo" });
+await rawConn.ConnectAsync();
+var rawSub = await rawConn.SubscribeCoreAsync<byte[]>("bench.raw.echo");
+var rawLoop = Task.Run(async () =>
+{
+    await foreach (var msg in rawSub.Msgs.ReadAllAsync())
+    {
+        await msg.ReplyAsync(msg.Data);
+    }
+});
+
+// The caller: one client connection, as an OpenAgentMesh client would have.
+await using var caller = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "bench-caller", RequestTimeout = TimeSpan.FromSeconds(60) });
+await caller.ConnectAsync();
+
+Func<int, Task<bool>> NatsOp(string subject, byte[] body, Func<int, string?>? conversation, bool mesh) => async w =>
+{
+    var headers = new NatsHeaders
+    {
+        ["X-Mesh-Request-Id"] = Guid.NewGuid().ToString("N"),
+        ["X-Mesh-Instance-Id"] = instanceId,
+    };
+    if (conversation?.Invoke(w) is { } c)
+    {
+        headers["X-Mesh-Conversation-Id"] = c;
+    }
+
+    var reply = await caller.RequestAsync<byte[], byte[]>(subject, body, headers);
+    return !mesh || (reply.Headers is { } h && h.TryGetValue("X-Mesh-Status", out var s) && s == "ok");
+};
+
+var results = new List<RowResult>();
+async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
+{
+    var cells = rows.SelectMany(r => options.InFlight.Select(n => (Row: r, InFlight: n))).ToList();
+    var samples = cells.ToDictionary(c => c, _ => new List<Sample>());
+    for (var rep = 0; rep < options.Reps; rep++)
+    {
+        // Interleaved: every cell once per repetition, so drift and noise hit all paths alike.
+        foreach (var cell in cells)
+        {
+            var sample = await cell.Row.Run(cell.InFlight);
+            samples[cell].Add(sample);
+            Console.Error.WriteLine($"  [{phase} rep {rep + 1}/{options.Reps}] {cell.Row.Label,-46} x{cell.InFlight,-3} {sample.Throughput,10:N0} req/s  p50 {sample.P50Us,8:N0} us  p99 {sample.P99Us,8:N0} us{(sample.Errors > 0 ? $"  ERRORS {sample.Errors}" : "")}");
+        }
+    }
+
+    foreach (var cell in cells)
+    {
+        var s = samples[cell];
+        results.Add(new RowResult(
+            cell.Row.Id, cell.Row.Label, phase, cell.InFlight,
+            Load.Median(s.Select(x => x.P50Us)), Load.Median(s.Select(x => x.P99Us)), Load.Median(s.Select(x => x.Throughput)),
+            s.Sum(x => x.Errors), s));
+    }
+}
+
+Row NatsRow(string id, string label, string subject, byte[] body, Func<int, int, string?>? conversation = null, bool mesh = true) =>
+    new(id, label, n => Load.RunAsync(n, options.Warmup, options.Duration,
+        NatsOp(subject, body, conversation is null ? null : w => conversation(n, w), mesh)));
+
+bool Wanted(string id) => options.Only is null || id == "raw" || options.Only.Contains(id);
+
+// Phase A: memory grain storage; every path.
+string? kvNote = null;
+{
+    Console.Error.WriteLine("starting silo (memory storage) + external Orleans client ...");
+    await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.Memory);
+    await using var client = await BenchClient.StartAsync(silo.GatewayPort);
+    var viaClient = client.Client.GetAgent<EchoAgent>();
+    var relay = silo.Grains.GetAgent<RelayAgent>();
+    var echoIn = new EchoIn("hello");
+    var rows = new List<Row>
+    {
+        NatsRow("raw", "raw NATS request/reply echo (floor)", "bench.raw.echo", echoBody, mesh: false),
+        NatsRow("echo", "NATS → bridge → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
+        NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-{n}-{w}"),
+        new("insilo", "in-silo agent → agent by name (bench.relay → demo.echo)", async n =>
+        {
+            var r = await relay.CallAsync<RelayOut>(new RelayIn(n, (int)options.Warmup.TotalMilliseconds, (int)options.Duration.TotalMilliseconds));
+            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us);
+        }),
+        new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunAsync(n, options.Warmup, options.Duration,
+            async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello")),
+    };
+    await MeasureAsync("memory", rows.Where(r => Wanted(r.Id)).ToList());
+}
+
+// Phase B: the same conversational agent on NATS JetStream KV grain storage (a fresh silo: storage "oam-state").
+if (!options.NoKv && Wanted("counter-kv"))
+{
+    Console.Error.WriteLine("starting silo (NATS KV storage) ...");
+    try
+    {
+        await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.NatsKv);
+        await MeasureAsync("nats-kv", [
+            NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
+            NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-kv-{n}-{w}"),
+        ]);
+    }
+    catch (Exception e)
+    {
+        kvNote = $"n/a (NATS KV storage failed: {e.GetType().Name}: {e.Message})";
+        Console.Error.WriteLine(kvNote);
+    }
+}
+
+var streaming = typeof(AgentGrain).Assembly.GetTypes().Any(t => t.Name.StartsWith("StreamerAgent", StringComparison.Ordinal))
+    ? "n/a (StreamerAgent exists in the runtime; the harness row is not written yet)"
+    : "n/a (streaming not implemented yet)";
+
+// Scale run: N distinct conversations through the bridge, a fresh silo.
+ScaleResult? scale = null;
+if (options.ScaleN > 0)
+{
+    scale = await Scale.RunAsync(nats.Url, options.ScaleN, options.ScaleStorage);
+}
+
+await rawSub.UnsubscribeAsync();
+await rawLoop;
+
+var report = new Report(
+    DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+    "oam-bench " + string.Join(' ', args),
+    GitCommit(),
+    machine,
+    options.Quick ? "quick" : "full",
+    options.Reps,
+    options.Duration.TotalSeconds,
+    options.Warmup.TotalSeconds,
+    Report.WithRatios(results),
+    kvNote,
+    streaming,
+    scale,
+    total.Elapsed.TotalSeconds);
+
+Console.WriteLine();
+Console.WriteLine(report.ToMarkdown());
+if (options.Out is { } outPath)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+    await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, Report.JsonOptions));
+    Console.WriteLine($"JSON written to {outPath}");
+}
+
+return results.Any(r => r.Errors > 0) || scale is { Correct: false } ? 1 : 0;
+
+static string? GitCommit()
+{
+    try
+    {
+        var psi = new ProcessStartInfo("git", ["rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return p.ExitCode == 0 && s.Length > 0 ? s : Environment.GetEnvironmentVariable("OAM_BENCH_COMMIT");
+    }
+    catch (Exception)
+    {
+        return Environment.GetEnvironmentVariable("OAM_BENCH_COMMIT");
+    }
+}
+
+namespace OamOrleans.Bench
+{
+    internal sealed record Row(string Id, string Label, Func<int, Task<Sample>> Run);
+
+    internal sealed record RowResult(
+        string Id, string Label, string Phase, int InFlight, double P50Us, double P99Us, double Throughput, long Errors, List<Sample> Reps)
+    {
+        public double? ThroughputVsRaw { get; init; }
+
+        public double? P50VsRaw { get; init; }
+    }
+
+    internal sealed record BenchOptions(
+        bool Quick, int Reps, TimeSpan Duration, TimeSpan Warmup, int[] InFlight, int ScaleN, StateStorage ScaleStorage, bool NoKv, string? Out, HashSet<string>? Only)
+    {
+        public const string Usage = """
+            oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
+                      [--no-kv] [--only echo,counter,counter-kv,insilo,client] [--out results.json]
+              --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
+              full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
+            """;
+
+        public static BenchOptions? Parse(string[] args)
+        {
+            var quick = args.Contains("--quick");
+            var o = new BenchOptions(quick, quick ? 2 : 5, TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(quick ? 0.3 : 1), [1, 64],
+                quick ? 2000 : 100_000, StateStorage.Memory, false, null, null);
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--quick": break;
+                    case "--reps": o = o with { Reps = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                    case "--duration": o = o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }; break;
+                    case "--warmup": o = o with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }; break;
+                    case "--in-flight": o = o with { InFlight = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() }; break;
+                    case "--scale": o = o with { ScaleN = int.Parse(Next().Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) }; break;
+                    case "--scale-storage": o = o with { ScaleStorage = Next() == "kv" ? StateStorage.NatsKv : StateStorage.Memory }; break;
+                    case "--no-kv": o = o with { NoKv = true }; break;
+                    case "--out": o = o with { Out = Next() }; break;
+                    case "--only": o = o with { Only = Next().Split(',').ToHashSet() }; break;
+                    default: return null;
+                }
+            }
+
+            return o;
+        }
+    }
+
+    internal sealed record MachineInfo(string Cpu, int Cores, double MemoryGiB, string Os, string Runtime, string Gc, string? NatsServer)
+    {
+        public static MachineInfo Collect()
+        {
+            var cpu = "unknown CPU";
+            try
+            {
+                cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+            }
+            catch (IOException)
+            {
+            }
+
+            var gc = System.Runtime.GCSettings.IsServerGC ? "server GC" : "workstation GC";
+            gc += System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Interactive ? " (concurrent)" : "";
+            return new MachineInfo(cpu, Environment.ProcessorCount, Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+                RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, gc, null);
+        }
+
+        public string Describe() => $"{Cores} cores ({Cpu}), {MemoryGiB} GiB, {Os}, {Runtime}, {Gc}{(NatsServer is null ? "" : $", {NatsServer}")}";
+    }
+
+    internal sealed record Report(
+        string Timestamp, string Command, string? Commit, MachineInfo Machine, string Mode, int Reps, double DurationSeconds, double WarmupSeconds,
+        List<RowResult> Rows, string? KvNote, string Streaming, ScaleResult? Scale, double TotalSeconds)
+    {
+        public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+        /// <summary>Ratios to the raw NATS row of the same phase and in-flight level.</summary>
+        public static List<RowResult> WithRatios(List<RowResult> rows) =>
+            rows.Select(r => rows.FirstOrDefault(x => x.Id == "raw" && x.Phase == r.Phase && x.InFlight == r.InFlight) is { } raw
+                ? r with { ThroughputVsRaw = r.Throughput / raw.Throughput, P50VsRaw = r.P50Us / raw.P50Us }
+                : r).ToList();
+
+        public string ToMarkdown()
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Commit {Commit ?? "?"}, {Timestamp}.");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}` — medians of {Reps} repetitions x {DurationSeconds:0.##} s; ratios to the raw NATS row of the same phase.");
+            sb.AppendLine();
+            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Rows)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
+            }
+
+            if (KvNote is not null)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| NATS → bridge → conversational, NATS KV state | – | {KvNote} | | | | |");
+            }
+
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| streaming: chunks/s, time to first chunk | – | {Streaming} | | | | |");
+            if (Scale is { } s)
+            {
+                sb.AppendLine();
+                sb.AppendLine(CultureInfo.InvariantCulture, $"Scale run: {s.Conversations:N0} distinct conversations of demo.counter through the bridge ({s.Storage} storage, {s.InFlight} in flight):");
+                sb.AppendLine();
+                sb.AppendLine("| Measure | Value |");
+                sb.AppendLine("|---|---:|");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| activating: conversations/s | {s.ActivateThroughput:N0} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| activations after the run (all grain types) | {s.ActivationsAfter:N0} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| GC heap per conversation (after forced GC) | {s.HeapBytesPerConversation:N0} B |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| working set per conversation | {s.WorkingSetBytesPerConversation:N0} B |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| GC heap / working set after activating | {s.HeapAfterMiB:N0} MiB / {s.WorkingSetAfterMiB:N0} MiB |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| deactivate all (ForceActivationCollection) | {s.DeactivateSeconds:N1} s, {s.ActivationsAfterCollection:N0} counter activations left |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| reload + re-read every conversation: conversations/s | {s.ReloadThroughput:N0} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| state correct after reload | {s.CorrectCount:N0} / {s.Conversations:N0} ({(s.Correct ? "all correct" : $"{s.Errors} errors")}) |");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Total run time {TotalSeconds:N0} s.");
+            return sb.ToString();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Hosting;
+using OamOrleans.Samples.Agents;
+using Orleans.Configuration;
+
+namespace OamOrleans.Bench;
+
+internal enum StateStorage
+{
+    Memory,
+    NatsKv,
+}
+
+/// <summary>An in-process Orleans silo hosting the sample agents and <c>bench.relay</c> on the run's nats-server.</summary>
+internal sealed class BenchSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BenchSilo(IHost host, int gatewayPort)
+    {
+        _host = host;
+        GatewayPort = gatewayPort;
+    }
+
+    public int GatewayPort { get; }
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<BenchSilo> StartAsync(string natsUrl, StateStorage storage, TimeSpan? responseTimeout = null)
+    {
+        var siloPort = NatsServerProcess.FreePort();
+        var gatewayPort = NatsServerProcess.FreePort();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort);
+            if (responseTimeout is { } timeout)
+            {
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
+            }
+
+            if (storage == StateStorage.Memory)
+            {
+                silo.AddMemoryGrainStorage("oam-state");
+            }
+            else
+            {
+                silo.AddNatsGrainStorage("oam-state", natsUrl);
+            }
+
+            silo.AddOpenAgentMesh(o => o.Url = natsUrl);
+            silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+            silo.AddAgent<RelayAgent>();
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchSilo(host, gatewayPort);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _host.StopAsync(cts.Token);
+        _host.Dispose();
+    }
+}
+
+/// <summary>An external Orleans client (its own generic host) that reaches the silo through its gateway.</summary>
+internal sealed class BenchClient : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BenchClient(IHost host) => _host = host;
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<BenchClient> StartAsync(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchClient(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
