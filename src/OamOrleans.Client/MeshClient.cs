@@ -15,7 +15,7 @@ namespace OamOrleans.Client;
 /// current with a KV watch. Its NATS connection is named <c>oam-host-{InstanceId}</c> and every request carries
 /// <c>X-Mesh-Instance-Id</c>. Thread-safe; create one per process and share it.
 /// </remarks>
-public sealed class MeshClient : IAsyncDisposable
+public sealed partial class MeshClient : IAsyncDisposable
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RequestSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private static readonly NatsRawSerializer<byte[]> ReplySerializer = NatsRawSerializer<byte[]>.Default;
@@ -34,6 +34,8 @@ public sealed class MeshClient : IAsyncDisposable
         _options = options;
         _catalog = catalog;
         _registry = registry;
+        Kv = new MeshKeyValue(this);
+        Workspace = new MeshWorkspace(this);
     }
 
     /// <summary>This client's instance id: uuid hex, stamped as <c>X-Mesh-Instance-Id</c> on every request.</summary>
@@ -41,6 +43,12 @@ public sealed class MeshClient : IAsyncDisposable
 
     /// <summary>The NATS connection the client uses (owned by the client only when it came from <see cref="ConnectAsync"/>).</summary>
     public INatsConnection Connection { get; }
+
+    /// <summary>The shared context KV (bucket <c>mesh-context</c>): put/get/delete, watch, CAS, update, create, list.</summary>
+    public MeshKeyValue Kv { get; }
+
+    /// <summary>The workspace (object store <c>mesh-artifacts</c>): put/get/delete of bytes, strings and streams.</summary>
+    public MeshWorkspace Workspace { get; }
 
     /// <summary>The options the client was created with.</summary>
     public MeshClientOptions Options => _options;
@@ -112,13 +120,7 @@ public sealed class MeshClient : IAsyncDisposable
     public async ValueTask<TOut> CallAsync<TOut>(string agent, object? payload = null, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         var json = JsonOptionsFor(options);
-        ReadOnlyMemory<byte> body = payload switch
-        {
-            null => ReadOnlyMemory<byte>.Empty,
-            byte[] bytes => bytes,
-            ReadOnlyMemory<byte> memory => memory,
-            _ => JsonSerializer.SerializeToUtf8Bytes(payload, payload.GetType(), json),
-        };
+        var body = SerializePayload(payload, json);
         var reply = await CallRawAsync(agent, body, options, cancellationToken);
         return reply.Deserialize<TOut>(json)!;
     }
@@ -287,7 +289,7 @@ public sealed class MeshClient : IAsyncDisposable
         return contracts;
     }
 
-    /// <summary>Stops the catalog watch and, when the client opened it, closes the connection.</summary>
+    /// <summary>Ends pending managed sends, stops the catalog watch and, when the client opened it, closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -295,7 +297,24 @@ public sealed class MeshClient : IAsyncDisposable
             return;
         }
 
+        // End pending managed sends silently, then the catalog watch.
+        await _lifetime.CancelAsync();
+        Task[] pending;
+        lock (_pendingSends)
+        {
+            pending = [.. _pendingSends];
+        }
+
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception)
+        {
+        }
+
         await _catalog.DisposeAsync();
+        _lifetime.Dispose();
         if (_ownsConnection)
         {
             await Connection.DisposeAsync();
@@ -330,19 +349,25 @@ public sealed class MeshClient : IAsyncDisposable
         }
     }
 
-    private NatsHeaders BuildHeaders(string requestId, CallOptions? options)
+    private NatsHeaders BuildHeaders(string requestId, CallOptions? options) => BuildHeaders(requestId, options?.ConversationId, options?.Headers);
+
+    /// <summary>
+    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, then the
+    /// caller's extra headers (they win, except over the request id, which is always this request's own).
+    /// </summary>
+    private NatsHeaders BuildHeaders(string requestId, string? conversationId, IReadOnlyDictionary<string, string>? extra)
     {
         var headers = new NatsHeaders
         {
             [MeshHeaders.RequestId] = requestId,
             [MeshHeaders.InstanceId] = InstanceId,
         };
-        if (options?.ConversationId is { Length: > 0 } conversation)
+        if (conversationId is { Length: > 0 } conversation)
         {
             headers[MeshHeaders.ConversationId] = conversation;
         }
 
-        if (options?.Headers is { } extra)
+        if (extra is not null)
         {
             foreach (var (key, value) in extra)
             {
@@ -373,20 +398,7 @@ public sealed class MeshClient : IAsyncDisposable
         {
             await race.CancelAsync();
             _ = request.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            var data = notice.Result.Data ?? [];
-            var parsed = DeathNotice.Parse(data);
-            JsonElement details;
-            try
-            {
-                details = JsonDocument.Parse(data).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                details = parsed.ToJsonElement();
-            }
-
-            var reason = parsed.Reason.Length == 0 ? "unknown" : parsed.Reason;
-            throw new AgentDiedException($"Agent '{agent}' died during the call ({reason})", agent, requestId, details);
+            throw Died(agent, requestId, notice.Result.Data, "the call");
         }
 
         try
@@ -399,6 +411,34 @@ public sealed class MeshClient : IAsyncDisposable
             await race.CancelAsync();
             _ = notice.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
+    }
+
+    /// <summary>The reference's payload rule: null is an empty body, bytes go unchanged, anything else is JSON.</summary>
+    internal static ReadOnlyMemory<byte> SerializePayload(object? payload, JsonSerializerOptions json) => payload switch
+    {
+        null => ReadOnlyMemory<byte>.Empty,
+        byte[] bytes => bytes,
+        ReadOnlyMemory<byte> memory => memory,
+        _ => JsonSerializer.SerializeToUtf8Bytes(payload, payload.GetType(), json),
+    };
+
+    /// <summary>The <c>agent_died</c> error for a death notice body; details = the notice JSON as received.</summary>
+    internal static AgentDiedException Died(string agent, string requestId, byte[]? data, string during)
+    {
+        data ??= [];
+        var parsed = DeathNotice.Parse(data);
+        JsonElement details;
+        try
+        {
+            details = JsonDocument.Parse(data).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            details = parsed.ToJsonElement();
+        }
+
+        var reason = parsed.Reason.Length == 0 ? "unknown" : parsed.Reason;
+        return new AgentDiedException($"Agent '{agent}' died during {during} ({reason})", agent, requestId, details);
     }
 
     private JsonSerializerOptions JsonOptionsFor(CallOptions? options) => options?.JsonOptions ?? _options.JsonOptions ?? MeshJson.Options;

@@ -17,6 +17,12 @@ public sealed record MeshClientOptions
     /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Total deadline of a <see cref="MeshClient.StreamAsync{TChunk}"/> when the stream sets none. Default 60 s, like the reference.</summary>
+    public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Inactivity timeout of a managed <see cref="MeshClient.SendAsync"/> (callback mode) when the send sets none. Default 60 s.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long <see cref="MeshClient.ConnectAsync"/> waits for the server. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using NATS.Client.Core;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+public sealed partial class MeshClient
+{
+    /// <summary>
+    /// Streams from a streaming agent (protocol §5.1): <paramref name="payload"/> is serialized like
+    /// <see cref="CallAsync{TOut}"/>'s, each chunk is deserialized to <typeparamref name="TChunk"/>. Nothing is sent until the
+    /// result is enumerated (once). After the loop, <see cref="MeshStream{TChunk}.Usage"/> holds the end frame's usage.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var stream = client.StreamAsync&lt;Delta&gt;("demo.writer", new { topic = "nats" });
+    /// await foreach (var delta in stream) Console.Write(delta.Text);
+    /// Console.WriteLine(stream.Usage?.OutputTokens);
+    /// </code>
+    /// </example>
+    /// <exception cref="ArgumentException">The agent name breaks the naming rule (thrown here, before enumeration).</exception>
+    /// <exception cref="MeshException">
+    /// During enumeration: <see cref="InvocationMismatchException"/> before sending when the catalog says the agent is a
+    /// responder, a publisher or a background task; the typed error of an error frame (a missing code reads as
+    /// <c>handler_error</c>); <see cref="ChunkSequenceErrorException"/> on a sequence gap; <see cref="MeshTimeoutException"/>
+    /// past the total deadline; <see cref="AgentDiedException"/> when a death notice for the agent arrives;
+    /// <see cref="ConnectionFailedException"/>.
+    /// </exception>
+    public MeshStream<TChunk> StreamAsync<TChunk>(string agent, object? payload = null, StreamOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var json = options?.JsonOptions ?? _options.JsonOptions ?? MeshJson.Options;
+        return new MeshStream<TChunk>(StreamRawAsync(agent, SerializePayload(payload, json), options, cancellationToken), json);
+    }
+
+    /// <summary>
+    /// Streams from a streaming agent with a raw body, yielding the data frames (body and headers) as they arrive.
+    /// Request headers: <c>X-Mesh-Request-Id</c> (= <see cref="MeshStream.RequestId"/>), <c>X-Mesh-Stream: true</c>,
+    /// <c>X-Mesh-Instance-Id</c>, and <c>X-Mesh-Conversation-Id</c> when set. The request has no reply subject.
+    /// </summary>
+    /// <inheritdoc cref="StreamAsync{TChunk}" path="/exception"/>
+    public MeshStream StreamRawAsync(string agent, ReadOnlyMemory<byte> body, StreamOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        AgentName.Validate(agent, nameof(agent));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return new MeshStream(this, agent, body, options, cancellationToken);
+    }
+
+    internal async IAsyncEnumerable<MeshFrame> RunStreamAsync(MeshStream stream, ReadOnlyMemory<byte> body, StreamOptions? options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var agent = stream.Agent;
+        var requestId = stream.RequestId;
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Preflight(agent, Verb.Stream);
+        ThrowIfReconnecting(agent, requestId);
+        var timeout = options?.Timeout ?? _options.StreamTimeout;
+        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
+        headers[MeshHeaders.RequestId] = requestId;
+        headers[MeshHeaders.Stream] = MeshHeaders.True;
+
+        // Subscribe to the stream subject (and the death subject) before publishing: frames can follow the request at once.
+        var frames = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Stream(requestId), serializer: ReplySerializer, cancellationToken: ct), ct);
+        INatsSub<byte[]>? death = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<NatsMsg<byte[]>>? deathTask = null;
+        try
+        {
+            if (_options.DeathFastFail)
+            {
+                death = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: ct), ct);
+                deathTask = death.Msgs.ReadAsync(deadline.Token).AsTask();
+            }
+
+            await Guard(agent, requestId, async () =>
+            {
+                await Connection.PublishAsync(MeshSubjects.Agent(agent), body, headers, serializer: RequestSerializer, cancellationToken: ct);
+                return true;
+            }, ct);
+            deadline.CancelAfter(timeout);
+            long expected = 0;
+            while (true)
+            {
+                var (msg, error) = await NextFrameAsync(frames, deathTask, agent, requestId, timeout, deadline.Token, ct);
+                if (error is not null)
+                {
+                    throw error;
+                }
+
+                var frame = MeshFrame.From(msg);
+                if (frame.IsError)
+                {
+                    var envelope = ErrorEnvelope.Parse(frame.Body.Span, MeshErrorCodes.HandlerError);
+                    throw MeshException.FromEnvelope(envelope with
+                    {
+                        Agent = envelope.Agent.Length == 0 ? agent : envelope.Agent,
+                        RequestId = requestId,
+                    });
+                }
+
+                if (frame.IsEnd)
+                {
+                    stream.EndFrame = frame;
+                    yield break;
+                }
+
+                if (frame.Headers.Count == 0 && frame.Body.IsEmpty)
+                {
+                    // Neither data, end nor error: ignored, like the reference Python caller.
+                    continue;
+                }
+
+                // A missing Seq counts as the expected one (TypeScript SDK); a wrong or unreadable one is an error.
+                var got = frame.Header(MeshHeaders.StreamSeq) is null ? expected : frame.Sequence ?? -1;
+                if (got != expected)
+                {
+                    throw new ChunkSequenceErrorException(expected, got, agent, requestId);
+                }
+
+                expected++;
+                stream.Count = expected;
+                yield return frame;
+            }
+        }
+        finally
+        {
+            await deadline.CancelAsync();
+            Observe(deathTask);
+            if (death is not null)
+            {
+                await death.DisposeAsync();
+            }
+
+            await frames.DisposeAsync();
+        }
+    }
+
+    /// <summary>The next frame, or the error that ends the stream (timeout, death notice, closed connection).</summary>
+    private async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextFrameAsync(
+        INatsSub<byte[]> frames, Task<NatsMsg<byte[]>>? deathTask, string agent, string requestId, TimeSpan timeout, CancellationToken deadline, CancellationToken ct)
+    {
+        if (frames.Msgs.TryRead(out var ready))
+        {
+            return (ready, null);
+        }
+
+        try
+        {
+            if (deathTask is null)
+            {
+                return (await frames.Msgs.ReadAsync(deadline), null);
+            }
+
+            var read = frames.Msgs.ReadAsync(deadline).AsTask();
+            await Task.WhenAny(read, deathTask);
+            if (read.IsCompletedSuccessfully || !deathTask.IsCompletedSuccessfully)
+            {
+                return (await read, null);
+            }
+
+            Observe(read);
+            return (default, Died(agent, requestId, deathTask.Result.Data, "the stream"));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (default, new MeshTimeoutException(MeshSubjects.Agent(agent), timeout, agent, requestId));
+        }
+        catch (ChannelClosedException e)
+        {
+            return (default, new ConnectionFailedException($"The stream subscription closed: {e.Message}", agent, requestId, innerException: e));
+        }
+    }
+
+    private void ThrowIfReconnecting(string agent, string requestId)
+    {
+        if (Connection.ConnectionState == NatsConnectionState.Reconnecting)
+        {
+            // The reference never reconnects: a request now would only wait out its deadline.
+            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {Connection.Opts.Url})", agent, requestId);
+        }
+    }
+
+    /// <summary>Runs a NATS operation, turning connection failures into <see cref="ConnectionFailedException"/>.</summary>
+    private static async ValueTask<T> Guard<T>(string agent, string requestId, Func<ValueTask<T>> operation, CancellationToken ct)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception e) when (e is NatsConnectionFailedException or NatsException or ObjectDisposedException && !ct.IsCancellationRequested)
+        {
+            throw new ConnectionFailedException($"Not connected to the mesh: {e.Message}", agent, requestId, innerException: e);
+        }
+    }
+
+    private static void Observe(Task? task) =>
+        task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    internal enum Verb
+    {
+        Call,
+        Stream,
+        Send,
+        Subscribe,
+    }
+
+    /// <summary>The catalog entry for <paramref name="agent"/> from the local cache (the last one when duplicated), or null.</summary>
+    internal CatalogEntry? CachedEntry(string agent)
+    {
+        CatalogEntry? entry = null;
+        foreach (var e in _catalog.Entries)
+        {
+            if (e.Name == agent)
+            {
+                entry = e;
+            }
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// The reference's client-side pre-flight check (§7.4) for stream, send and subscribe: a verb that does not fit the
+    /// agent's catalog shape fails with <c>invocation_mismatch</c> before anything is sent. Unknown agents pass.
+    /// </summary>
+    private void Preflight(string agent, Verb verb, bool? invocable = null, bool? streaming = null)
+    {
+        var entry = CachedEntry(agent);
+        var shape = entry is null ? (invocable, streaming) : (entry.Invocable, entry.Streaming);
+        if (shape.Item1 is not { } inv || shape.Item2 is not { } str)
+        {
+            return;
+        }
+
+        var suffix = (verb, inv, str) switch
+        {
+            (Verb.Stream, false, true) => "is a publisher and cannot be streamed. Subscribe to its events instead",
+            (Verb.Stream, false, false) => "is a background task and cannot be streamed",
+            (Verb.Stream, true, false) => "does not support streaming. Use call() instead",
+            (Verb.Send, false, true) => "is a publisher and cannot be sent to. Subscribe to its events instead",
+            (Verb.Send, false, false) => "is a background task and cannot be sent to",
+            (Verb.Subscribe, true, true) => "streams responses to requests. Use stream() instead",
+            (Verb.Subscribe, true, false) => "does not publish events. Use call() instead",
+            (Verb.Subscribe, false, false) => "is a background task and does not publish events",
+            _ => null,
+        };
+        if (suffix is not null)
+        {
+            throw new InvocationMismatchException($"Agent '{agent}' {suffix}", agent);
+        }
+    }
+}

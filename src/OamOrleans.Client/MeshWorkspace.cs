@@ -1,0 +1,230 @@
+using System.Text;
+using NATS.Client.ObjectStore;
+using NATS.Client.ObjectStore.Models;
+using NATS.Net;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+/// <summary>Progress of a workspace transfer: bytes moved so far and the total when known.</summary>
+/// <param name="Key">The object key.</param>
+/// <param name="BytesTransferred">Bytes read from the source (put) or written to the destination (get) so far.</param>
+/// <param name="TotalBytes">The object size when known (a seekable source, or any get); else null.</param>
+public readonly record struct WorkspaceProgress(string Key, long BytesTransferred, long? TotalBytes);
+
+/// <summary>What the workspace knows about a stored object.</summary>
+/// <param name="Key">The object key.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="Chunks">Number of chunks (128 KiB each, the reference's default).</param>
+/// <param name="Digest">The integrity digest, <c>SHA-256=…</c> (base64url).</param>
+/// <param name="Modified">Last modification time.</param>
+public sealed record WorkspaceObject(string Key, long Size, int Chunks, string Digest, DateTimeOffset Modified);
+
+/// <summary>
+/// The mesh workspace (object store bucket <c>mesh-artifacts</c>, protocol §6.1), reached as <see cref="MeshClient.Workspace"/>:
+/// put/get/delete of bytes, strings and streams under free-form keys (<c>{workflow}/{step}/{artifact}</c> is the convention).
+/// It is the standard NATS Object Store layout, so objects are shared with every other OpenAgentMesh SDK.
+/// </summary>
+/// <remarks>
+/// The stream overloads move objects of any size chunk by chunk (128 KiB), never holding them whole in memory; the byte
+/// and string overloads are for small objects. Every transfer can report <see cref="WorkspaceProgress"/>. The bucket is
+/// opened (or created) on first use.
+/// </remarks>
+public sealed class MeshWorkspace
+{
+    private readonly LazyStore<INatsObjStore> _store;
+
+    internal MeshWorkspace(MeshClient client) =>
+        _store = new LazyStore<INatsObjStore>(ct => MeshStores.GetOrCreateObjectStoreAsync(client.Connection.CreateJetStreamContext().CreateObjectStoreContext(), MeshBuckets.Artifacts, ct));
+
+    /// <summary>The bucket name, <c>mesh-artifacts</c>.</summary>
+    public string Bucket => MeshBuckets.Artifacts;
+
+    /// <summary>Stores <paramref name="data"/> under <paramref name="key"/> (replacing any previous object).</summary>
+    public async ValueTask<WorkspaceObject> PutAsync(string key, ReadOnlyMemory<byte> data, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var source = new MemoryStream(data.ToArray(), writable: false);
+        return await PutAsync(key, source, progress, cancellationToken);
+    }
+
+    /// <summary>Stores <paramref name="text"/> as UTF-8 under <paramref name="key"/>.</summary>
+    public ValueTask<WorkspaceObject> PutAsync(string key, string text, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PutAsync(key, Encoding.UTF8.GetBytes(text), progress, cancellationToken);
+
+    /// <summary>
+    /// Stores everything read from <paramref name="content"/> (from its current position to its end) under
+    /// <paramref name="key"/>, streaming it in chunks. The stream is left open. The total in progress reports is known
+    /// when the stream can seek.
+    /// </summary>
+    public async ValueTask<WorkspaceObject> PutAsync(string key, Stream content, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ValidKey(key);
+        var store = await _store.GetAsync(cancellationToken);
+        long? total = content.CanSeek ? Math.Max(0, content.Length - content.Position) : null;
+        Stream source = progress is null ? content : new ProgressStream(content, key, total, progress);
+        try
+        {
+            var meta = await store.PutAsync(new ObjectMetadata { Name = key }, source, leaveOpen: true, cancellationToken);
+            return Info(meta);
+        }
+        finally
+        {
+            if (!ReferenceEquals(source, content))
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The object as bytes (for small objects; use <see cref="GetAsync(string, Stream, IProgress{WorkspaceProgress}?, CancellationToken)"/> for large ones).</summary>
+    /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
+    public async ValueTask<byte[]> GetBytesAsync(string key, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var buffer = new MemoryStream();
+        await GetAsync(key, buffer, progress, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The object decoded as UTF-8.</summary>
+    /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
+    public async ValueTask<string> GetStringAsync(string key, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Encoding.UTF8.GetString(await GetBytesAsync(key, progress, cancellationToken));
+
+    /// <summary>
+    /// Writes the object to <paramref name="destination"/> chunk by chunk (left open) and checks its SHA-256 digest.
+    /// </summary>
+    /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
+    public async ValueTask<WorkspaceObject> GetAsync(string key, Stream destination, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ValidKey(key);
+        var store = await _store.GetAsync(cancellationToken);
+        long? total = null;
+        if (progress is not null)
+        {
+            total = (await GetInfoAsync(key, cancellationToken) ?? throw Missing(key)).Size;
+        }
+
+        Stream sink = progress is null ? destination : new ProgressStream(destination, key, total, progress);
+        try
+        {
+            return Info(await store.GetAsync(key, sink, leaveOpen: true, cancellationToken));
+        }
+        catch (NatsObjNotFoundException e)
+        {
+            throw Missing(key, e);
+        }
+        finally
+        {
+            if (!ReferenceEquals(sink, destination))
+            {
+                await sink.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The object's size, chunk count, digest and time, or null when there is none.</summary>
+    public async ValueTask<WorkspaceObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidKey(key);
+        var store = await _store.GetAsync(cancellationToken);
+        try
+        {
+            var meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken);
+            return meta.Deleted ? null : Info(meta);
+        }
+        catch (NatsObjNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the object (its chunks are purged).</summary>
+    /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
+    public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidKey(key);
+        var store = await _store.GetAsync(cancellationToken);
+        try
+        {
+            await store.DeleteAsync(key, cancellationToken);
+        }
+        catch (NatsObjNotFoundException e)
+        {
+            throw Missing(key, e);
+        }
+    }
+
+    private static WorkspaceObject Info(ObjectMetadata meta) =>
+        new(meta.Name, (long)meta.Size, (int)meta.Chunks, meta.Digest ?? "", meta.MTime);
+
+    private static NotFoundException Missing(string key, Exception? inner = null) =>
+        new($"Object '{key}' not found in {MeshBuckets.Artifacts}", innerException: inner);
+
+    private static void ValidKey(string key)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw new ArgumentException("The workspace key must not be empty.", nameof(key));
+        }
+    }
+
+    /// <summary>Counts bytes through a read (put) or write (get) stream and reports progress.</summary>
+    private sealed class ProgressStream(Stream inner, string key, long? total, IProgress<WorkspaceProgress> progress) : Stream
+    {
+        private long _done;
+
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _done; set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            Count(count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            Count(buffer.Length);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private int Count(int n)
+        {
+            if (n > 0)
+            {
+                _done += n;
+                progress.Report(new WorkspaceProgress(key, _done, total));
+            }
+
+            return n;
+        }
+    }
+}
