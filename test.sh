@@ -58,7 +58,14 @@ for path in files:
         continue
     n = lambda key: int(counters.get(key, "0") or 0)
     passed += n("passed")
-    failed += n("failed") + n("error") + n("timeout") + n("aborted")
+    run_failed = n("failed") + n("error") + n("timeout") + n("aborted")
+    outcome = root.find(".//{*}ResultSummary").get("outcome", "")
+    if run_failed == 0 and outcome in ("Failed", "Aborted", "Error", "Timeout"):
+        # A run that failed with no failed test: the test host crashed or could not start.
+        info = " ".join((t.text or "").strip() for t in root.iterfind(".//{*}RunInfos/{*}RunInfo/{*}Text"))
+        print(f"test.sh: test run {os.path.basename(path)} {outcome} without a failed test (counted as 1 failure): {info[:400]}", file=sys.stderr)
+        run_failed = 1
+    failed += run_failed
 print(f"{len(files)} {passed} {failed}")
 PY
 )"

@@ -26,11 +26,20 @@ public sealed class SiloFixture : IAsyncLifetime
         var packages = Task.WhenAll(
             NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSuiteDir),
             NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSampleDir));
-        var monitorPort = NatsServer.FreePort();
-        _nats = await NatsServer.StartAsync(extraConfig: $"http: 127.0.0.1:{monitorPort}");
-        MonitorUrl = $"http://127.0.0.1:{monitorPort}";
-        _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
-        await packages;
+        try
+        {
+            var monitorPort = NatsServer.FreePort();
+            _nats = await NatsServer.StartAsync(extraConfig: $"http: 127.0.0.1:{monitorPort}");
+            MonitorUrl = $"http://127.0.0.1:{monitorPort}";
+            _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
+            await packages;
+        }
+        catch
+        {
+            // A failed start must not leave a nats-server or silo process behind.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
