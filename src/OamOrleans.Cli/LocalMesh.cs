@@ -1,0 +1,376 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Net;
+using OamOrleans.Client;
+
+namespace OamOrleans.Cli;
+
+/// <summary>
+/// <c>oam mesh up</c> / <c>down</c>: a local nats-server with JetStream, run like the reference's (§8): config, log, data and
+/// PID file under <c>~/.agentmesh/run</c> (or <c>$OAM_HOME/run</c>), accounts <c>APP</c> (JetStream, the no-auth user) and
+/// <c>SYS</c> (the system account, random password), pings every 10 s, a websocket listener on port+1.
+/// </summary>
+internal static class LocalMesh
+{
+    public const string PidFileName = "oam-mesh.pid";
+    public const string ConfigFileName = "nats.conf";
+    public const string LogFileName = "oam-mesh.log";
+
+    /// <summary><c>$OAM_HOME</c>, else <c>~/.agentmesh</c>.</summary>
+    public static string Home =>
+        Environment.GetEnvironmentVariable("OAM_HOME") is { Length: > 0 } home
+            ? Path.GetFullPath(home)
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".agentmesh");
+
+    public static string RunDir => Path.Combine(Home, "run");
+
+    public static string PidFile => Path.Combine(RunDir, PidFileName);
+
+    public static async Task<int> UpAsync(int port, bool foreground, CancellationToken ct)
+    {
+        if (port is < 1 or > 65534)
+        {
+            throw new UsageException($"--port must be between 1 and 65534, got {port}");
+        }
+
+        if (ReadPid() is { } existing)
+        {
+            if (IsMeshProcess(existing))
+            {
+                throw new CliFailure($"Mesh already running (pid {existing}). Use `oam mesh down` first.");
+            }
+
+            File.Delete(PidFile);
+        }
+
+        foreach (var p in new[] { port, port + 1 })
+        {
+            if (PortInUse(p))
+            {
+                throw new CliFailure($"Port {p} is already in use. Another NATS or service may be running. Check: lsof -i :{p}");
+            }
+        }
+
+        var binary = FindNatsServer()
+            ?? throw new CliFailure($"nats-server not found on PATH or in {Path.Combine(Home, "bin")}. Install it (e.g. 'apt-get install -y nats-server') and retry.");
+        Directory.CreateDirectory(RunDir);
+        var dataDir = Path.Combine(RunDir, "data");
+        Directory.CreateDirectory(dataDir);
+        var config = Path.Combine(RunDir, ConfigFileName);
+        var log = Path.Combine(RunDir, LogFileName);
+        await WriteConfigAsync(config, port, dataDir, log, ct);
+
+        var process = Start(binary, config, log, detach: !foreground);
+        var url = $"nats://127.0.0.1:{port}";
+        try
+        {
+            await WaitReadyAndPrimeAsync(url, process, log, ct);
+        }
+        catch
+        {
+            Stop(process.Id);
+            throw;
+        }
+
+        await File.WriteAllTextAsync(PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName), url + "\n", ct);
+
+        Console.Out.WriteLine("OpenAgentMesh local mesh is up");
+        Console.Out.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
+        Console.Out.WriteLine($"  WebSocket on ws://127.0.0.1:{port + 1}");
+        Console.Out.WriteLine($"  Buckets ready: {string.Join(", ", Protocol.MeshBuckets.KeyValue.Append(Protocol.MeshBuckets.Artifacts))}");
+        Console.Out.WriteLine($"  Wrote {MeshEndpoint.UrlFileName}");
+        Console.Out.WriteLine($"  Logs: {log}");
+        if (!foreground)
+        {
+            Console.Out.WriteLine("  Stop it with: oam mesh down");
+            return OamCli.Ok;
+        }
+
+        Console.Out.WriteLine("  Running in the foreground; Ctrl-C stops it.");
+        try
+        {
+            await process.WaitForExitAsync(ct);
+            return process.ExitCode == 0 ? OamCli.Ok : OamCli.Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            Stop(process.Id);
+            return OamCli.Ok;
+        }
+        finally
+        {
+            TryDelete(PidFile);
+        }
+    }
+
+    public static int Down()
+    {
+        if (ReadPid() is not { } pid)
+        {
+            Console.Error.WriteLine("No running mesh recorded.");
+            return OamCli.Failed;
+        }
+
+        if (!IsMeshProcess(pid))
+        {
+            Console.Out.WriteLine($"Stale PID file (pid {pid} not running). Cleaning up.");
+            TryDelete(PidFile);
+            return OamCli.Ok;
+        }
+
+        Stop(pid);
+        TryDelete(PidFile);
+        Console.Out.WriteLine($"Stopped mesh (pid {pid}).");
+        return OamCli.Ok;
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after 5 s.</summary>
+    private static void Stop(int pid)
+    {
+        _ = NativeMethods.Kill(pid, NativeMethods.SigTerm);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!IsAlive(pid))
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        _ = NativeMethods.Kill(pid, NativeMethods.SigKill);
+        for (var i = 0; i < 20 && IsAlive(pid); i++)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private static Process Start(string binary, string config, string log, bool detach)
+    {
+        // Through /bin/sh so that the server's stdio goes to the log file (never to our pipes: a caller that reads our
+        // output to the end must not wait for the server), and `exec` keeps the PID. setsid detaches it from our session.
+        var setsid = detach ? FindOnPath("setsid") : null;
+        var psi = new ProcessStartInfo(setsid ?? "/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = false,
+            RedirectStandardOutput = false,
+            RedirectStandardError = false,
+        };
+        if (setsid is not null)
+        {
+            psi.ArgumentList.Add("/bin/sh");
+        }
+
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec \"$0\" -c \"$1\" </dev/null >>\"$2\" 2>&1");
+        psi.ArgumentList.Add(binary);
+        psi.ArgumentList.Add(config);
+        psi.ArgumentList.Add(log);
+        return Process.Start(psi) ?? throw new CliFailure($"Could not start {binary}");
+    }
+
+    private static async Task WaitReadyAndPrimeAsync(string url, Process process, string log, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new CliFailure($"NATS exited immediately (code {process.ExitCode}). Check {log} for details.");
+            }
+
+            try
+            {
+                await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "oam-mesh-up" });
+                await nats.ConnectAsync();
+                await nats.CreateJetStreamContext().GetAccountInfoAsync(ct);
+                await MeshStores.EnsureAllAsync(nats, ct);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                last = e;
+                await Task.Delay(100, ct);
+            }
+        }
+
+        throw new CliFailure($"Failed to start mesh: NATS at {url} did not become ready: {last?.Message}. Check {log}.");
+    }
+
+    private static async Task WriteConfigAsync(string path, int port, string dataDir, string log, CancellationToken ct)
+    {
+        var appPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var sysPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var text = $$"""
+            # Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,
+            # SYS is the system account (for the health monitor's $SYS advisories).
+            port: {{port}}
+            server_name: oam-local-{{port}}
+            log_file: "{{log}}"
+            ping_interval: "10s"
+            ping_max: 2
+            jetstream {
+              store_dir: "{{dataDir}}"
+            }
+            accounts {
+              APP {
+                jetstream: enabled
+                users: [ { user: "oam-app", password: "{{appPassword}}" } ]
+              }
+              SYS {
+                users: [ { user: "oam-sys", password: "{{sysPassword}}" } ]
+              }
+            }
+            system_account: SYS
+            no_auth_user: "oam-app"
+            websocket {
+              port: {{port + 1}}
+              no_tls: true
+            }
+
+            """;
+        await File.WriteAllTextAsync(path, text, ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static int? ReadPid()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid) && pid > 0 ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        if (NativeMethods.Kill(pid, 0) == 0)
+        {
+            // A zombie (exited, not yet reaped by its parent) counts as gone.
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var close = stat.LastIndexOf(')');
+                return close < 0 || close + 2 >= stat.Length || stat[close + 2] != 'Z';
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }
+
+        return Marshal.GetLastPInvokeError() == NativeMethods.EPerm;
+    }
+
+    /// <summary>Alive and (where /proc tells) a nats-server: a recycled PID of another program is not our mesh.</summary>
+    private static bool IsMeshProcess(int pid)
+    {
+        if (!IsAlive(pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Contains("nats-server", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    private static bool PortInUse(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            if (client.ConnectAsync(IPAddress.Loopback, port).Wait(TimeSpan.FromMilliseconds(500)))
+            {
+                return true;
+            }
+        }
+        catch (AggregateException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+
+        try
+        {
+            var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            listener.Stop();
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private static string? FindNatsServer() =>
+        FindOnPath("nats-server")
+        ?? new[] { Path.Combine(Home, "bin", "nats-server"), "/usr/sbin/nats-server", "/usr/bin/nats-server" }.FirstOrDefault(File.Exists);
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static class NativeMethods
+    {
+        public const int SigTerm = 15;
+        public const int SigKill = 9;
+        public const int EPerm = 1;
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Kill(int pid, int signal);
+    }
+}

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json.Nodes;
+using NATS.Client.Core;
+using OamOrleans.Client;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Cli;
+
+/// <summary><c>oam mesh</c>: lifecycle of a local mesh and inspection of any mesh.</summary>
+internal static class MeshCommands
+{
+    public static Command Build()
+    {
+        var mesh = new Command("mesh", "Manage the local mesh and inspect a connected mesh.")
+        {
+            Up(),
+            Down(),
+            Connect(),
+            Catalog(),
+            Listen(),
+        };
+        return mesh;
+    }
+
+    private static Command Up()
+    {
+        var port = new Option<int>("--port", "-p") { Description = "Port to bind NATS (the websocket listener takes port+1).", DefaultValueFactory = _ => 4222 };
+        var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
+        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground };
+        OamCli.SetAction(command, (parse, ct) => LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), ct));
+        return command;
+    }
+
+    private static Command Down()
+    {
+        var command = new Command("down", "Stop the local mesh started by `oam mesh up`.");
+        OamCli.SetAction(command, (_, _) => Task.FromResult(LocalMesh.Down()));
+        return command;
+    }
+
+    private static Command Connect()
+    {
+        var url = new Argument<string>("URL") { Description = "NATS URL, e.g. nats://host:4222." };
+        var creds = new Option<string?>("--creds") { Description = "Credentials file (.creds) to use for this mesh." };
+        var command = new Command("connect", "Point later `oam` commands at a mesh by writing .oam-url in the current directory.") { url, creds };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            var target = Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName);
+            var credsFile = parse.GetValue(creds);
+            var text = credsFile is null
+                ? parse.GetValue(url) + "\n"
+                : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
+            await File.WriteAllTextAsync(target, text, ct);
+            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}");
+            return OamCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Catalog()
+    {
+        var url = OamCli.UrlOption();
+        var channel = new Option<string?>("--channel") { Description = "Only agents in this channel (name prefix before a dot)." };
+        var json = OamCli.JsonOption("Emit JSON instead of a table.");
+        var command = new Command("catalog", "List the agents registered in the catalog.") { url, channel, json };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            var entries = await client.CatalogAsync(new CatalogFilter { Channel = parse.GetValue(channel) }, ct);
+            if (parse.GetValue(json))
+            {
+                var array = new JsonArray();
+                foreach (var e in entries)
+                {
+                    array.Add(new JsonObject
+                    {
+                        ["name"] = e.Name,
+                        ["description"] = e.Description,
+                        ["version"] = e.Version,
+                        ["tags"] = new JsonArray(e.Tags.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
+                        ["invocable"] = e.Invocable,
+                        ["streaming"] = e.Streaming,
+                    });
+                }
+
+                Console.Out.WriteLine(CliOutput.SortedJson(array));
+                return OamCli.Ok;
+            }
+
+            var rows = entries.Select(e => (IReadOnlyList<string>)[e.Name, e.Streaming ? "yes" : "no", e.Description]).ToList();
+            Console.Out.WriteLine(CliOutput.Table(["NAME", "STREAMING", "DESCRIPTION"], rows));
+            return OamCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Listen()
+    {
+        var subject = new Argument<string>("SUBJECT") { Description = "NATS subject or wildcard, e.g. 'mesh.errors.>'." };
+        var url = OamCli.UrlOption();
+        var json = OamCli.JsonOption("Emit JSON per message: {\"subject\", \"data\"}.");
+        var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, url, json };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            await using var nats = MeshConnections.Create(endpoint, MeshIds.New());
+            try
+            {
+                await nats.ConnectAsync();
+            }
+            catch (NatsException e)
+            {
+                throw new ConnectionFailedException($"Cannot connect to the mesh at {endpoint.Url}: {e.Message}", innerException: e);
+            }
+
+            var asJson = parse.GetValue(json);
+            await using var sub = await nats.SubscribeCoreAsync(parse.GetValue(subject)!, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
+            // Tell a waiting script (and the tests) that the tap is live: nothing sent before this line is seen.
+            await nats.PingAsync(ct);
+            Console.Error.WriteLine($"Listening on {parse.GetValue(subject)} (Ctrl-C to stop)");
+            await foreach (var msg in sub.Msgs.ReadAllAsync(ct))
+            {
+                var data = msg.Data ?? [];
+                if (asJson)
+                {
+                    Console.Out.WriteLine(CliOutput.SortedJson(new JsonObject
+                    {
+                        ["subject"] = msg.Subject,
+                        ["data"] = CliOutput.JsonOrText(data),
+                    }));
+                }
+                else
+                {
+                    Console.Out.WriteLine($"[{msg.Subject}] {Encoding.UTF8.GetString(data)}");
+                }
+            }
+
+            return OamCli.Ok;
+        });
+        return command;
+    }
+}

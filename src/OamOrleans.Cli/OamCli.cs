@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OamOrleans.Client;
+
+namespace OamOrleans.Cli;
+
+/// <summary>
+/// The <c>oam</c> command tree (System.CommandLine) and the conventions every command shares: exit 0 on success,
+/// 1 on a mesh error (<c>Error [{code}] {message}</c> on stderr), 2 on bad options or a bad JSON payload.
+/// </summary>
+internal static class OamCli
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Console.OutputEncoding = new UTF8Encoding(false);
+        var root = Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"Error: {error.Message}");
+            }
+
+            Console.Error.WriteLine($"Try '{CommandPath(parse.CommandResult.Command)} --help' for help.");
+            return Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("oam: start a local OpenAgentMesh, see what runs on it and call its agents.")
+        {
+            MeshCommands.Build(),
+            AgentCommands.Build(),
+            ObserveCommands.Build(),
+            KvCommands.Build(),
+            WorkspaceCommands.Build(),
+        };
+        return root;
+    }
+
+    /// <summary><c>--url</c>: overrides the mesh URL resolution (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
+    public static Option<string?> UrlOption() => new("--url")
+    {
+        Description = "Mesh URL (default: OAM_URL, else .oam-url walking up, else nats://localhost:4222).",
+    };
+
+    public static Option<bool> JsonOption(string description = "Sorted, indented JSON instead of text.") => new("--json")
+    {
+        Description = description,
+    };
+
+    /// <summary>Sets the action of <paramref name="command"/>, mapping errors to the CLI's exit codes.</summary>
+    public static void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction((parse, ct) => GuardAsync(() => action(parse, ct), ct));
+
+    /// <summary>Connects a mesh client with the CLI's resolution rules (the URL option, then OAM_URL, .oam-url, default).</summary>
+    public static async Task<MeshClient> ConnectAsync(string? url, CancellationToken ct) =>
+        await MeshClient.ConnectAsync(url, MeshClientOptions.Default, ct);
+
+    /// <summary>Reads the JSON payload from the argument, else from redirected stdin; null when there is none (empty body).</summary>
+    /// <exception cref="UsageException">The payload is not JSON (exit 2).</exception>
+    public static async Task<byte[]?> ReadPayloadAsync(string? argument, CancellationToken ct)
+    {
+        string? raw = argument;
+        if (raw is null && Console.IsInputRedirected)
+        {
+            raw = await Console.In.ReadToEndAsync(ct);
+        }
+
+        if (raw is null || string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(raw);
+            return JsonSerializer.SerializeToUtf8Bytes(doc.RootElement);
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"Invalid JSON payload: {e.Message}");
+        }
+    }
+
+    /// <summary>Seconds from a <c>--timeout</c> option; must be positive.</summary>
+    public static TimeSpan Seconds(double seconds, string option = "--timeout") =>
+        seconds > 0 && double.IsFinite(seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"{option} must be a positive number of seconds, got {seconds}");
+
+    /// <summary>Prints a reply body: sorted indented JSON with <c>--json</c>, else one line like Python's <c>json.dumps</c>.</summary>
+    public static void PrintJson(ReadOnlySpan<byte> body, bool json)
+    {
+        var node = CliOutput.ParseOrEmpty(body);
+        Console.Out.WriteLine(json ? CliOutput.SortedJson(node) : CliOutput.PythonJson(node));
+    }
+
+    public static void PrintJson(JsonNode? node, bool json) =>
+        Console.Out.WriteLine(json ? CliOutput.SortedJson(node) : CliOutput.PythonJson(node));
+
+    private static async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken ct)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (MeshException e)
+        {
+            CliOutput.WriteError(Console.Error, e);
+            return Failed;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return Usage;
+        }
+        catch (ArgumentException e)
+        {
+            // e.g. an agent name that breaks the naming rule.
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return Usage;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl-C / SIGTERM on a tail (listen, subscribe, logs, watch): a normal end.
+            return Ok;
+        }
+        catch (CliFailure e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return Failed;
+        }
+    }
+
+    private static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is not null; s = s.Parents.FirstOrDefault())
+        {
+            names.Add(s is RootCommand ? "oam" : s.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
+
+/// <summary>Bad usage the parser cannot see (a bad JSON payload, an unknown level, conflicting arguments): exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A failure that is not a mesh error (e.g. a local mesh that will not start): message on stderr, exit code 1.</summary>
+internal sealed class CliFailure(string message) : Exception(message);

@@ -1,0 +1,1 @@
+return await OamOrleans.Cli.OamCli.RunAsync(args);
