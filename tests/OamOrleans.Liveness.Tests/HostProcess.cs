@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using NATS.Client.Core;
+using OamOrleans.Client;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Liveness.Tests;
+
+/// <summary>
+/// A minimal OAM agent host in its own OS process: this test assembly started with
+/// <c>host &lt;url&gt; &lt;instance-id&gt; &lt;agent&gt;...</c> (see <see cref="HostProgram"/>).
+/// </summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private HostProcess(Process process, string instanceId)
+    {
+        _process = process;
+        InstanceId = instanceId;
+    }
+
+    public string InstanceId { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<HostProcess> StartAsync(string url, string instanceId, IReadOnlyList<string> agents)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var psi = new ProcessStartInfo(dotnet, ["exec", typeof(HostProcess).Assembly.Location, "host", url, instanceId, .. agents])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host process");
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == "READY")
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"host process exited early: {string.Join('\n', errors)}"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return new HostProcess(process, instanceId);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL: no code of the host runs; its TCP connection is closed by the kernel.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Graceful exit as the protocol asks (§4.3 step 6): delete the instance record, then close the connection.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("graceful");
+        await _process.StandardInput.FlushAsync();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        if (_process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"host exited with code {_process.ExitCode}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
+
+/// <summary>Entry point when the test assembly runs as a fake agent host (see <see cref="HostProcess"/>).</summary>
+public static class HostProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["host", var url, var instanceId, .. var agents] || agents.Length == 0)
+        {
+            await Console.Error.WriteLineAsync("usage: host <nats-url> <instance-id> <agent>...");
+            return 2;
+        }
+
+        // Named oam-host-{instance_id} like every OAM host, so the health monitor recognises it.
+        await using var connection = MeshConnections.Create(new MeshEndpoint(url, null), instanceId);
+        await connection.ConnectAsync();
+        var registry = await MeshRegistry.OpenAsync(connection);
+        var serving = new List<Task>();
+        foreach (var agent in agents)
+        {
+            var sub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent), queueGroup: MeshSubjects.QueueGroup(agent));
+            serving.Add(Task.Run(async () =>
+            {
+                var reply = Encoding.UTF8.GetBytes($$"""{"agent":"{{agent}}","instance_id":"{{instanceId}}"}""");
+                await foreach (var msg in sub.Msgs.ReadAllAsync())
+                {
+                    await msg.ReplyAsync(reply);
+                }
+            }));
+            await registry.RegisterAsync(new AgentContract { Name = agent, Description = "Liveness test agent.", RegisteredAt = MeshIds.Now() });
+        }
+
+        await registry.PutInstanceAsync(instanceId, agents);
+        await connection.PingAsync();
+        Console.WriteLine("READY");
+
+        // Runs until killed. "graceful" deletes the instance record first (and nothing else, so tests can see that the
+        // monitor leaves a graceful host alone); a closed stdin (the test runner died) just exits.
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line == "graceful")
+            {
+                await registry.DeleteInstanceAsync(instanceId);
+                break;
+            }
+        }
+
+        return 0;
+    }
+}
