@@ -5,11 +5,13 @@ using OamOrleans.Protocol;
 
 namespace OamOrleans;
 
-/// <summary>The shape of an agent (§7.2); streamers and publishers arrive with protocol parity.</summary>
+/// <summary>The shape of an agent (§7.2).</summary>
 internal enum AgentKind
 {
     Responder,
     Trigger,
+    Streamer,
+    Publisher,
 }
 
 /// <summary>Everything the runtime knows about one hosted agent type, computed once at start-up.</summary>
@@ -26,16 +28,20 @@ internal sealed class AgentDescriptor
         ConversationKey = inputType is null ? null : FindConversationKey(inputType);
         var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
         Validator = inputSchema is null ? null : new InputValidator(inputSchema);
+        var outputSchema = AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
+        var streaming = kind is AgentKind.Streamer or AgentKind.Publisher;
         Contract = new AgentContract
         {
             Name = Name,
             Description = attribute.Description,
             Version = attribute.Version,
             Tags = attribute.Tags,
-            Invocable = true,
-            Streaming = false,
+            Invocable = kind != AgentKind.Publisher,
+            Streaming = streaming,
             InputSchema = inputSchema is null ? null : AgentSchemas.ToContractJson(inputSchema),
-            OutputSchema = AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType)),
+            // Streamers and publishers describe their chunks or events in x-agentmesh.chunk_schema instead (§4.1).
+            OutputSchema = streaming ? null : outputSchema,
+            ChunkSchema = streaming ? outputSchema : null,
             RegisteredAt = MeshIds.Timestamp(registeredAt),
         };
     }
@@ -48,7 +54,11 @@ internal sealed class AgentDescriptor
 
     public AgentKind Kind { get; }
 
-    /// <summary>The input type, or null for triggers.</summary>
+    public bool Invocable => Kind != AgentKind.Publisher;
+
+    public bool Streaming => Kind is AgentKind.Streamer or AgentKind.Publisher;
+
+    /// <summary>The input type, or null for triggers and publishers.</summary>
     public Type? InputType { get; }
 
     /// <summary>True when each conversation is its own activation with persisted state.</summary>
@@ -89,6 +99,16 @@ internal sealed class AgentDescriptor
                 return new AgentDescriptor(agentClass, attribute, AgentKind.Trigger, null, args[0], conversational: false, registeredAt);
             }
 
+            if (definition == typeof(StreamingAgent<,>))
+            {
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Streamer, args[0], args[1], conversational: false, registeredAt);
+            }
+
+            if (definition == typeof(PublisherAgent<>))
+            {
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Publisher, null, args[0], conversational: false, registeredAt);
+            }
+
             if (definition == typeof(ConversationalAgent<,,>))
             {
                 return new AgentDescriptor(agentClass, attribute, AgentKind.Responder, args[0], args[1], conversational: true, registeredAt);
@@ -96,7 +116,7 @@ internal sealed class AgentDescriptor
         }
 
         throw new ArgumentException(
-            $"Agent class {agentClass.FullName} must derive from Agent<TIn,TOut>, TriggerAgent<TOut> or ConversationalAgent<TIn,TOut,TState>.",
+            $"Agent class {agentClass.FullName} must derive from Agent<TIn,TOut>, TriggerAgent<TOut>, ConversationalAgent<TIn,TOut,TState>, StreamingAgent<TIn,TChunk> or PublisherAgent<TEvent>.",
             nameof(agentClass));
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Client;
+using OamOrleans.Protocol;
 using Orleans.Concurrency;
 
 namespace OamOrleans;
@@ -8,8 +9,9 @@ namespace OamOrleans;
 /// <summary>
 /// Plumbing shared by every agent grain: builds the <see cref="AgentContext"/>, deserializes the input and turns
 /// exceptions into protocol errors (a <see cref="MeshException"/> keeps its code; anything else is <c>handler_error</c>).
-/// Derive from <see cref="Agent{TIn,TOut}"/>, <see cref="TriggerAgent{TOut}"/> or
-/// <see cref="ConversationalAgent{TIn,TOut,TState}"/> rather than from this class.
+/// Derive from <see cref="Agent{TIn,TOut}"/>, <see cref="TriggerAgent{TOut}"/>,
+/// <see cref="ConversationalAgent{TIn,TOut,TState}"/>, <see cref="StreamingAgent{TIn,TChunk}"/> or
+/// <see cref="PublisherAgent{TEvent}"/> rather than from this class.
 /// </summary>
 public abstract class AgentGrain : Grain, IAgentGrain
 {
@@ -26,34 +28,38 @@ public abstract class AgentGrain : Grain, IAgentGrain
 
     async Task<AgentResponse> IAgentGrain.InvokeAsync(AgentRequest request)
     {
-        var context = new AgentContext(AgentName, request.RequestId, request.ConversationId, ServiceProvider.GetRequiredService<IAgentMesh>());
+        var context = CreateContext(request.RequestId, request.ConversationId);
         try
         {
-            return new AgentResponse(await InvokeCoreAsync(request, context));
-        }
-        catch (MeshException e)
-        {
-            await OnFailedTurnAsync();
-            return AgentResponse.Error(e.Code, e.Message, JsonSerializer.SerializeToUtf8Bytes(e.Details));
-        }
-        catch (JsonException e)
-        {
-            // The bridge validated the body against the schema; this catches what only the deserializer can see
-            // (and callers that reach the grain without the bridge).
-            await OnFailedTurnAsync();
-            return AgentResponse.Error(Protocol.MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}");
+            var output = await InvokeCoreAsync(request, context);
+            return new AgentResponse(output, Usage: context.UsageJson);
         }
         catch (Exception e)
         {
             await OnFailedTurnAsync();
-            return AgentResponse.Error(Protocol.MeshErrorCodes.HandlerError, e.Message);
+            return ErrorFor(e) with { Usage = context.UsageJson };
         }
     }
 
-    private protected abstract Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context);
+    private protected AgentContext CreateContext(string requestId, string conversationId) =>
+        new(AgentName, requestId, conversationId, ServiceProvider.GetRequiredService<IAgentMesh>());
+
+    /// <summary>Runs the handler of a responder or trigger and returns the output JSON.</summary>
+    private protected virtual Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
+        throw new MeshException(MeshErrorCodes.InvocationMismatch, $"Agent '{AgentName}' is streaming-only. Use stream() instead");
 
     /// <summary>Called after a turn failed; conversational agents drop their in-memory state here.</summary>
     private protected virtual Task OnFailedTurnAsync() => Task.CompletedTask;
+
+    /// <summary>The protocol error for an exception raised by a handler.</summary>
+    private protected AgentResponse ErrorFor(Exception exception) => exception switch
+    {
+        MeshException e => AgentResponse.Error(e.Code, e.Message, JsonSerializer.SerializeToUtf8Bytes(e.Details.ValueKind == JsonValueKind.Undefined ? ErrorEnvelope.NoDetails : e.Details)),
+        // The bridge validated the body against the schema; this catches what only the deserializer can see
+        // (and callers that reach the grain without the bridge).
+        JsonException e => AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}"),
+        _ => AgentResponse.Error(MeshErrorCodes.HandlerError, exception.Message),
+    };
 }
 
 /// <summary>

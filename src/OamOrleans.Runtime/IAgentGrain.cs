@@ -1,11 +1,33 @@
 namespace OamOrleans;
 
-/// <summary>The grain interface every agent grain implements: one JSON request in, one JSON response out.</summary>
+/// <summary>The grain interface of responder and trigger agents: one JSON request in, one JSON response out.</summary>
 [Alias("oam.IAgentGrain")]
 public interface IAgentGrain : IGrainWithStringKey
 {
     [Alias("invoke")]
     Task<AgentResponse> InvokeAsync(AgentRequest request);
+}
+
+/// <summary>
+/// The grain interface of streaming agents. The grain publishes its frames to <c>mesh.stream.{request_id}</c> itself, one
+/// message per chunk as the chunks are produced, from the silo it runs on; the call returns when the stream has ended.
+/// </summary>
+[Alias("oam.IStreamingAgentGrain")]
+public interface IStreamingAgentGrain : IGrainWithStringKey
+{
+    [Alias("stream"), ResponseTimeout("01:00:00")]
+    Task<AgentResponse> StreamAsync(AgentRequest request, TimeSpan deadline);
+}
+
+/// <summary>The grain interface of publisher agents: one activation per silo runs the event generator in the background.</summary>
+[Alias("oam.IPublisherAgentGrain")]
+public interface IPublisherAgentGrain : IGrainWithStringKey
+{
+    [Alias("start")]
+    Task StartAsync();
+
+    [Alias("stop")]
+    Task StopAsync();
 }
 
 /// <summary>A request as it reaches an agent grain: the validated JSON body and the mesh metadata.</summary>
@@ -15,12 +37,17 @@ public sealed record AgentRequest(
     [property: Id(1)] string RequestId,
     [property: Id(2)] string ConversationId);
 
-/// <summary>An agent's answer: the output JSON, or an error code, message and JSON details.</summary>
+/// <summary>
+/// An agent's answer: the output JSON, or an error code, message and JSON details. For streams the body is empty and
+/// <see cref="Count"/> says how many chunks were sent.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentResponse")]
 public sealed record AgentResponse(
     [property: Id(0)] byte[] Body,
     [property: Id(1)] string? ErrorCode = null,
-    [property: Id(2)] string? ErrorMessage = null)
+    [property: Id(2)] string? ErrorMessage = null,
+    [property: Id(3)] string? Usage = null,
+    [property: Id(4)] long Count = 0)
 {
     public bool IsError => ErrorCode is not null;
 

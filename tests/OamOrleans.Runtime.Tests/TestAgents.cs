@@ -76,3 +76,71 @@ public sealed class RelayAgent : Agent<RelayIn, JsonElement>
         return JsonDocument.Parse(reply).RootElement.Clone();
     }
 }
+
+/// <summary>Streams a number of chunks, optionally failing after some, optionally slow; reports usage on the way.</summary>
+public sealed record StreamOrder(int Chunks, int FailAfter = -1, int DelayMs = 0);
+
+[Agent("test.stream", Description = "Streams numbered chunks.")]
+public sealed class NumberStreamAgent : StreamingAgent<StreamOrder, int>
+{
+    protected override async IAsyncEnumerable<int> StreamAsync(StreamOrder input, AgentContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < input.Chunks; i++)
+        {
+            if (i == input.FailAfter)
+            {
+                throw new InvalidOperationException($"stream broke at {i}");
+            }
+
+            if (input.DelayMs > 0)
+            {
+                await Task.Delay(input.DelayMs, cancellationToken);
+            }
+
+            context.ReportUsage(new Protocol.MeshUsage { OutputTokens = 1, Model = "n" });
+            yield return i;
+        }
+    }
+}
+
+/// <summary>Reports usage twice on a plain call.</summary>
+[Agent("test.usage", Description = "Reports usage.")]
+public sealed class UsageAgent : Agent<string, string>
+{
+    protected override Task<string> HandleAsync(string input, AgentContext context)
+    {
+        context.ReportUsage(new Protocol.MeshUsage { InputTokens = 10, OutputTokens = 2, Model = "m1", EstimatedCostUsd = 0.5 });
+        context.ReportUsage(new Protocol.MeshUsage { InputTokens = 5, Model = "m2", EstimatedCostUsd = 0.25 });
+        return Task.FromResult(input);
+    }
+}
+
+/// <summary>A fast publisher: emits events every 20 ms until stopped, or fails after the number of events in its name's config.</summary>
+[Agent("test.pulse", Description = "Emits a pulse every 20 ms.")]
+public sealed class PulseAgent : PublisherAgent<int>
+{
+    protected override async IAsyncEnumerable<int> PublishAsync(AgentContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var n = 0; ; n++)
+        {
+            await Task.Delay(20, cancellationToken);
+            yield return n;
+        }
+    }
+}
+
+/// <summary>A publisher whose generator fails after three events.</summary>
+[Agent("test.brokenpulse", Description = "Fails after three events.")]
+public sealed class BrokenPulseAgent : PublisherAgent<int>
+{
+    protected override async IAsyncEnumerable<int> PublishAsync(AgentContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var n = 0; n < 3; n++)
+        {
+            await Task.Delay(20, cancellationToken);
+            yield return n;
+        }
+
+        throw new InvalidOperationException("pulse lost");
+    }
+}

@@ -16,9 +16,11 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
     public const string DefaultConversation = "default";
     private readonly int _maxConversationIdLength = options.Value.MaxConversationIdLength;
 
-    public async Task<AgentResponse> InvokeAsync(AgentDescriptor agent, byte[] body, string requestId, string? conversationId)
+    /// <summary>Validates a request; returns the error to send, or null and the conversation it belongs to.</summary>
+    public AgentResponse? Prepare(AgentDescriptor agent, byte[] body, string? conversationId, out string conversation)
     {
         JToken? input = null;
+        conversation = DefaultConversation;
         if (agent.Validator is { } validator)
         {
             if (body.Length == 0)
@@ -36,28 +38,58 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
             }
         }
 
-        var conversation = string.IsNullOrEmpty(conversationId) ? KeyFromInput(agent, input) ?? DefaultConversation : conversationId;
-        if (conversation.Length > _maxConversationIdLength)
-        {
-            return AgentResponse.Error(
+        conversation = string.IsNullOrEmpty(conversationId) ? KeyFromInput(agent, input) ?? DefaultConversation : conversationId;
+        return conversation.Length > _maxConversationIdLength
+            ? AgentResponse.Error(
                 MeshErrorCodes.InvalidInput,
-                $"Conversation id of {conversation.Length} characters exceeds the limit of {_maxConversationIdLength} for agent '{agent.Name}'");
-        }
+                $"Conversation id of {conversation.Length} characters exceeds the limit of {_maxConversationIdLength} for agent '{agent.Name}'")
+            : null;
+    }
 
-        // Stateless agents run as stateless workers: one grain id, pooled activations in every silo.
-        var grainKey = agent.Conversational ? conversation : DefaultConversation;
-        var grain = grains.GetGrain<IAgentGrain>(GrainId.Create(agent.GrainType, grainKey));
+    /// <summary>Validates and calls a responder or trigger.</summary>
+    public async Task<AgentResponse> InvokeAsync(AgentDescriptor agent, byte[] body, string requestId, string? conversationId)
+    {
+        return Prepare(agent, body, conversationId, out var conversation) ?? await InvokePreparedAsync(agent, body, requestId, conversation);
+    }
+
+    /// <summary>Calls a responder or trigger with a request <see cref="Prepare"/> accepted.</summary>
+    public Task<AgentResponse> InvokePreparedAsync(AgentDescriptor agent, byte[] body, string requestId, string conversation)
+    {
+        var grain = grains.GetGrain<IAgentGrain>(GrainIdOf(agent, conversation));
+        return CallAsync(agent, () => grain.InvokeAsync(new AgentRequest(body, requestId, conversation)));
+    }
+
+    /// <summary>Runs a prepared stream request; the grain publishes the frames (and its own error frame).</summary>
+    public Task<AgentResponse> StreamAsync(AgentDescriptor agent, byte[] body, string requestId, string conversation, TimeSpan deadline)
+    {
+        var grain = grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, conversation));
+        return CallAsync(agent, () => grain.StreamAsync(new AgentRequest(body, requestId, conversation), deadline));
+    }
+
+    /// <summary>The publisher activation of this silo.</summary>
+    public IPublisherAgentGrain Publisher(AgentDescriptor agent, string instanceId) =>
+        grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
+
+    /// <summary>Stateless agents run as stateless workers: one grain id, pooled activations in every silo.</summary>
+    private static GrainId GrainIdOf(AgentDescriptor agent, string conversation) =>
+        GrainId.Create(agent.GrainType, agent.Conversational ? conversation : DefaultConversation);
+
+    /// <summary>Marks a response whose error the grain could not publish because it was never reached.</summary>
+    public static bool IsUnreached(AgentResponse response) => response.Count < 0;
+
+    private static async Task<AgentResponse> CallAsync(AgentDescriptor agent, Func<Task<AgentResponse>> call)
+    {
         try
         {
-            return await grain.InvokeAsync(new AgentRequest(body, requestId, conversation));
+            return await call();
         }
         catch (TimeoutException e)
         {
-            return AgentResponse.Error(MeshErrorCodes.Timeout, $"Agent '{agent.Name}' did not answer in time: {e.Message}");
+            return AgentResponse.Error(MeshErrorCodes.Timeout, $"Agent '{agent.Name}' did not answer in time: {e.Message}") with { Count = -1 };
         }
         catch (Exception e)
         {
-            return AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent.Name}' could not be reached in the cluster: {e.Message}");
+            return AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent.Name}' could not be reached in the cluster: {e.Message}") with { Count = -1 };
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,15 +13,17 @@ namespace OamOrleans.Bridge;
 
 /// <summary>
 /// Maps <c>mesh.agent.{name}</c> (queue group <c>q.{name}</c>) to agent grains. Starts taking traffic only once the
-/// silo is Active and registers the agents eagerly; on stop it leaves the queue groups, drains in-flight requests,
-/// then deregisters with the survivor rule — all before grains deactivate. Messages are dispatched concurrently on the
-/// thread pool, bounded by <see cref="MeshHostOptions.MaxConcurrentRequests"/>.
+/// silo is Active and registers the agents eagerly; on stop it leaves the queue groups, drains in-flight requests, ends
+/// the publishers, then deregisters with the survivor rule — all before grains deactivate. Messages are dispatched
+/// concurrently on the thread pool, bounded by <see cref="MeshHostOptions.MaxConcurrentRequests"/>.
 /// </summary>
 internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly SiloMeshConnection _mesh;
     private readonly AgentCatalog _agents;
     private readonly AgentInvoker _invoker;
+    private readonly MeshPublisher _publisher;
+    private readonly ObservabilityGate _logs;
     private readonly MeshHostOptions _options;
     private readonly ILogger<MeshBridge> _logger;
     private readonly SemaphoreSlim _slots;
@@ -29,11 +32,13 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private int _inFlight;
     private MeshRegistry? _registry;
 
-    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
+    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
     {
         _mesh = mesh;
         _agents = agents;
         _invoker = invoker;
+        _publisher = publisher;
+        _logs = logs;
         _options = options.Value;
         _logger = logger;
         _slots = new SemaphoreSlim(_options.MaxConcurrentRequests);
@@ -46,26 +51,40 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     {
         var connection = _mesh.Connection;
         await MeshStores.EnsureAllAsync(connection, ct);
+        await _logs.StartAsync(_mesh, ct);
         _registry = await MeshRegistry.OpenAsync(connection, ct);
-        var names = new List<string>();
         foreach (var agent in _agents.All)
         {
-            var sub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), cancellationToken: ct);
-            _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
+            // Bring the agent online first (§4.3), then announce it.
+            if (agent.Invocable)
+            {
+                var sub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), cancellationToken: ct);
+                _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
+            }
+            else
+            {
+                await _invoker.Publisher(agent, _mesh.InstanceId).StartAsync();
+            }
+
             await _registry.RegisterAsync(agent.Contract, ct);
-            names.Add(agent.Name);
+            await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
         }
 
-        if (names.Count > 0)
+        if (_mesh.Agents.Count > 0)
         {
-            await _registry.PutInstanceAsync(_mesh.InstanceId, names, ct);
+            await _registry.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents, ct);
         }
 
-        LogStarted(_logger, names.Count, string.Join(", ", names), _mesh.Endpoint.Url, _mesh.InstanceId);
+        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), _mesh.Endpoint.Url, _mesh.InstanceId);
     }
 
     private async Task StopAsync(CancellationToken ct)
     {
+        foreach (var agent in _agents.All)
+        {
+            await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");
+        }
+
         // 1. Leave the queue groups: other silos take new requests from here on.
         foreach (var (sub, _) in _subscriptions)
         {
@@ -74,7 +93,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
         await Task.WhenAll(_subscriptions.Select(s => s.Loop));
 
-        // 2. Drain what is already running.
+        // 2. Drain what is already running, and end the publishers with their end frames.
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _drained, drained);
         if (Volatile.Read(ref _inFlight) == 0)
@@ -87,20 +106,25 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             LogDrainTimeout(_logger, Volatile.Read(ref _inFlight), _options.DrainTimeout);
         }
 
+        foreach (var agent in _agents.All.Where(a => !a.Invocable))
+        {
+            await _invoker.Publisher(agent, _mesh.InstanceId).StopAsync();
+        }
+
         // 3. Deregister with the survivor rule (§4.3).
-        if (_registry is { } registry && _subscriptions.Count > 0)
+        if (_registry is { } registry && _mesh.Agents.Count > 0)
         {
             await registry.DeleteInstanceAsync(_mesh.InstanceId, ct);
             var survivors = await registry.ServedAgentsAsync(ct);
-            foreach (var agent in _agents.All.Where(a => !survivors.Contains(a.Name)))
+            foreach (var agent in _mesh.Agents.Where(a => !survivors.Contains(a)))
             {
-                await registry.DeregisterAsync(agent.Name, ct);
-                await registry.PublishDeathAsync(new DeathNotice(agent.Name, DeathNotice.GracefulShutdown, MeshIds.Now(), _mesh.InstanceId), ct);
+                await registry.DeregisterAsync(agent, ct);
+                await registry.PublishDeathAsync(new DeathNotice(agent, DeathNotice.GracefulShutdown, MeshIds.Now(), _mesh.InstanceId), ct);
             }
-
-            await _mesh.Connection.PingAsync(ct);
         }
 
+        await _logs.DisposeAsync();
+        await _mesh.Connection.PingAsync(ct);
         LogStopped(_logger, _mesh.InstanceId);
     }
 
@@ -136,98 +160,106 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
     }
 
+    /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
     private async Task HandleAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
     {
+        var started = Stopwatch.GetTimestamp();
         var requestId = Header(msg.Headers, MeshHeaders.RequestId) ?? "";
         var conversation = Header(msg.Headers, MeshHeaders.ConversationId);
+        var stream = Header(msg.Headers, MeshHeaders.Stream) == MeshHeaders.True;
         var body = msg.Data ?? [];
+        await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_received", requestId, "");
 
-        if (Header(msg.Headers, MeshHeaders.Stream) == MeshHeaders.True)
+        var conversationKey = AgentInvoker.DefaultConversation;
+        var response = Refuse(agent, stream, requestId, body) ?? _invoker.Prepare(agent, body, conversation, out conversationKey);
+        if (response is null && stream)
         {
-            await SendErrorAsync(agent, msg, requestId, conversation, MeshErrorCodes.InvocationMismatch,
-                $"Agent '{agent.Name}' does not support streaming. Use call() instead", null, stream: true);
-            return;
+            response = await _invoker.StreamAsync(agent, body, requestId, conversationKey, _options.StreamTimeout);
+            if (!AgentInvoker.IsUnreached(response))
+            {
+                // The grain has already published the stream's frames, its end or error frame, and the dead letter.
+                await AfterAsync(agent, requestId, started, response, routed: true);
+                return;
+            }
         }
 
-        var limit = _options.MaxRequestBytes;
-        var response = limit is { } max && body.Length > max
+        response ??= await _invoker.InvokePreparedAsync(agent, body, requestId, conversationKey);
+
+        if (!response.IsError && msg.ReplyTo is { } replyTo)
+        {
+            if (response.Body.Length > _publisher.MaxBody)
+            {
+                response = AgentResponse.Error(MeshErrorCodes.HandlerError,
+                    $"Agent '{agent.Name}' produced a reply of {response.Body.Length} bytes, over the server's max_payload of {_publisher.MaxBody + 1024} bytes");
+            }
+            else
+            {
+                await _publisher.ReplyAsync(replyTo, agent.Name, requestId, conversation, response.Body, response.Usage);
+            }
+        }
+
+        await AfterAsync(agent, requestId, started, response, routed: false, msg.ReplyTo, stream, conversation);
+    }
+
+    /// <summary>The checks made before validation: verb against shape (both ways), size, and a stream's request id.</summary>
+    private AgentResponse? Refuse(AgentDescriptor agent, bool stream, string requestId, byte[] body)
+    {
+        if (stream && !agent.Streaming)
+        {
+            return AgentResponse.Error(MeshErrorCodes.InvocationMismatch, $"Agent '{agent.Name}' does not support streaming. Use call() instead");
+        }
+
+        if (!stream && agent.Streaming)
+        {
+            return AgentResponse.Error(MeshErrorCodes.InvocationMismatch, $"Agent '{agent.Name}' is streaming-only. Use stream() instead");
+        }
+
+        if (stream && requestId.Length == 0)
+        {
+            // The reference would publish to the invalid subject "mesh.stream." (§12.3); refuse instead.
+            return AgentResponse.Error(MeshErrorCodes.InvalidInput, $"A stream request to agent '{agent.Name}' needs an X-Mesh-Request-Id header");
+        }
+
+        return _options.MaxRequestBytes is { } max && body.Length > max
             ? AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Request body of {body.Length} bytes exceeds the limit of {max} bytes for agent '{agent.Name}'")
-            : await _invoker.InvokeAsync(agent, body, requestId, conversation);
+            : null;
+    }
+
+    /// <summary>Routes an error not yet sent, then publishes the usage and completion log events.</summary>
+    private async Task AfterAsync(AgentDescriptor agent, string requestId, long started, AgentResponse response, bool routed, string? replyTo = null, bool stream = false, string? conversation = null)
+    {
+        if (response.IsError && !routed)
+        {
+            var details = JsonDocument.Parse(response.Body).RootElement.Clone();
+            var envelope = new ErrorEnvelope(response.ErrorCode!, response.ErrorMessage ?? "", agent.Name, requestId, details);
+            var streamSubject = stream && requestId.Length > 0 ? MeshSubjects.Stream(requestId) : null;
+            await _publisher.ErrorAsync(envelope, requestId, streamSubject is null ? replyTo : null, streamSubject, conversation);
+        }
+
+        if (response.Usage is { } usage)
+        {
+            await _logs.PublishAsync(agent.Name, LogEvent.Info, "usage_reported", requestId, "", w =>
+            {
+                using var doc = JsonDocument.Parse(usage);
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    p.WriteTo(w);
+                }
+            });
+        }
 
         if (response.IsError)
         {
-            await SendErrorAsync(agent, msg, requestId, conversation, response.ErrorCode!, response.ErrorMessage ?? "", response.Body, stream: false);
-            return;
+            var code = response.ErrorCode!;
+            var @event = code == MeshErrorCodes.InvalidInput ? "validation_error" : "request_failed";
+            await _logs.PublishAsync(agent.Name, LogEvent.Warn, @event, requestId, response.ErrorMessage ?? "", w => w.WriteString("code", code));
+            LogAgentError(_logger, agent.Name, code, response.ErrorMessage ?? "");
         }
-
-        if (msg.ReplyTo is not { } replyTo)
+        else
         {
-            return; // Fire and forget: the handler ran, the result is dropped.
+            var ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_completed", requestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
         }
-
-        var maxPayload = _mesh.Connection.ServerInfo?.MaxPayload ?? int.MaxValue;
-        if (response.Body.Length > maxPayload - 1024)
-        {
-            await SendErrorAsync(agent, msg, requestId, conversation, MeshErrorCodes.HandlerError,
-                $"Agent '{agent.Name}' produced a reply of {response.Body.Length} bytes, over the server's max_payload of {maxPayload} bytes", null, stream: false);
-            return;
-        }
-
-        var headers = new NatsHeaders
-        {
-            [MeshHeaders.Status] = MeshHeaders.StatusOk,
-            [MeshHeaders.Source] = agent.Name,
-            [MeshHeaders.RequestId] = requestId,
-            [MeshHeaders.InstanceId] = _mesh.InstanceId,
-        };
-        if (conversation is not null)
-        {
-            headers[MeshHeaders.ConversationId] = conversation;
-        }
-
-        await _mesh.Connection.PublishAsync(replyTo, response.Body, headers);
-    }
-
-    /// <summary>Routes an agent-side error as §3.3 says: stream subject or reply subject, and always <c>mesh.errors.{name}</c>.</summary>
-    private async Task SendErrorAsync(AgentDescriptor agent, NatsMsg<byte[]> msg, string requestId, string? conversation, string code, string message, byte[]? details, bool stream)
-    {
-        var detailsElement = details is { Length: > 0 } ? JsonDocument.Parse(details).RootElement.Clone() : ErrorEnvelope.NoDetails;
-        var envelope = new ErrorEnvelope(code, message, agent.Name, requestId, detailsElement).ToJsonBytes();
-        NatsHeaders ErrorHeaders(bool end)
-        {
-            var h = new NatsHeaders
-            {
-                [MeshHeaders.Status] = MeshHeaders.StatusError,
-                [MeshHeaders.RequestId] = requestId,
-                [MeshHeaders.InstanceId] = _mesh.InstanceId,
-            };
-            if (end)
-            {
-                h[MeshHeaders.StreamEnd] = MeshHeaders.True;
-            }
-
-            if (conversation is not null)
-            {
-                h[MeshHeaders.ConversationId] = conversation;
-            }
-
-            return h;
-        }
-
-        if (stream)
-        {
-            if (requestId.Length > 0)
-            {
-                await _mesh.Connection.PublishAsync(MeshSubjects.Stream(requestId), envelope, ErrorHeaders(end: true));
-            }
-        }
-        else if (msg.ReplyTo is { } replyTo)
-        {
-            await _mesh.Connection.PublishAsync(replyTo, envelope, ErrorHeaders(end: false));
-        }
-
-        await _mesh.Connection.PublishAsync(MeshSubjects.Errors(agent.Name), envelope, ErrorHeaders(end: false));
-        LogAgentError(_logger, agent.Name, code, message);
     }
 
     private static string? Header(NatsHeaders? headers, string name) =>

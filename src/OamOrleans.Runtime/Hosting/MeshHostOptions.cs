@@ -18,6 +18,9 @@ public sealed class MeshHostOptions
     /// <summary>How long a stopping silo waits for in-flight requests before it deregisters. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Longest a stream may run; past it the agent's enumeration is cancelled and a <c>timeout</c> error frame ends the stream. Default 60 s (the reference caller's total deadline).</summary>
+    public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Grain storage provider that keeps conversation state. Default <c>oam-state</c>.</summary>
     public string StateStorageName { get; set; } = "oam-state";
 

@@ -33,6 +33,8 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.TryAddSingleton<AgentInvoker>();
+        services.TryAddSingleton<MeshPublisher>();
+        services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
@@ -48,7 +50,7 @@ public static class MeshSiloBuilderExtensions
     {
         if (!typeof(AgentGrain).IsAssignableFrom(agentClass) || agentClass.GetCustomAttribute<AgentAttribute>() is null)
         {
-            throw new ArgumentException($"{agentClass.FullName} is not an agent: derive from Agent<TIn,TOut> (or another agent base) and add [Agent(\"name\")].", nameof(agentClass));
+            throw new ArgumentException($"{agentClass.FullName} is not an agent: derive from Agent<TIn,TOut> (or another agent base class) and add [Agent(\"name\")].", nameof(agentClass));
         }
 
         builder.AddOpenAgentMesh();

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Bridge;
+using OamOrleans.Protocol;
+using Orleans.Concurrency;
+using Orleans.Placement;
+
+namespace OamOrleans;
+
+/// <summary>
+/// A publisher agent: a background generator of <typeparamref name="TEvent"/> published on
+/// <c>mesh.agent.{name}.events</c> (sequence numbers from 0, an end frame when it stops, an error frame plus a
+/// <c>mesh.errors</c> copy when it fails). Not invocable.
+/// </summary>
+/// <remarks>
+/// Mapping onto Orleans: one activation per silo (grain key = the silo's mesh instance id, local placement), started by
+/// the silo's bridge once the silo is Active and stopped — with its end frame — before the silo deactivates grains.
+/// This is exactly the reference's model of one generator per host instance, each with its own sequence; a silo that
+/// crashes takes its generator with it while the other silos' generators carry on.
+/// </remarks>
+[PreferLocalPlacement]
+[Reentrant]
+public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain, IDisposable
+{
+    private CancellationTokenSource? _stop;
+    private Task? _loop;
+
+    protected abstract IAsyncEnumerable<TEvent> PublishAsync(AgentContext context, CancellationToken cancellationToken);
+
+    public void Dispose()
+    {
+        _stop?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    Task IPublisherAgentGrain.StartAsync()
+    {
+        if (_loop is null)
+        {
+            _stop = new CancellationTokenSource();
+            // Stay active for as long as the generator runs: idle collection must not end it.
+            DelayDeactivation(TimeSpan.FromDays(3650));
+            _loop = RunAsync(_stop.Token);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    async Task IPublisherAgentGrain.StopAsync()
+    {
+        if (_loop is { } loop)
+        {
+            await _stop!.CancelAsync();
+            await loop;
+            _loop = null;
+            _stop.Dispose();
+            _stop = null;
+            DeactivateOnIdle();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var frames = ServiceProvider.GetRequiredService<MeshPublisher>();
+        var subject = MeshSubjects.Events(AgentName);
+        var context = CreateContext("", "default");
+        long seq = 0;
+        try
+        {
+            await foreach (var item in PublishAsync(context, stop).WithCancellation(stop))
+            {
+                await frames.FrameAsync(subject, seq++, AgentJson.SerializeOutput(item), requestId: null);
+            }
+
+            await frames.EndAsync(subject, seq, requestId: null, usage: null);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await frames.EndAsync(subject, seq, requestId: null, usage: null);
+        }
+        catch (Exception e)
+        {
+            var error = ErrorFor(e);
+            var envelope = new ErrorEnvelope(MeshErrorCodes.HandlerError, error.ErrorMessage ?? e.Message, AgentName, "");
+            await frames.ErrorAsync(envelope, requestId: null, replyTo: null, streamSubject: subject, conversation: null);
+            AgentLog.PublisherFailed(ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<AgentGrain>(), e, AgentName);
+        }
+    }
+}
