@@ -135,6 +135,131 @@ internal sealed class AgentSimulator : IAsyncDisposable
         await Nats.PublishAsync(MeshSubjects.Death(agent), Encoding.UTF8.GetBytes(body), serializer: NatsRawSerializer<byte[]>.Default);
     }
 
+    /// <summary>A stream chunk as the Python host sends it: Seq, End false, request id, instance id; compact JSON body.</summary>
+    public Task PublishChunkAsync(string requestId, long seq, string body) =>
+        PublishAsync(MeshSubjects.Stream(requestId), body, new()
+        {
+            [MeshHeaders.StreamSeq] = seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [MeshHeaders.StreamEnd] = MeshHeaders.False,
+            [MeshHeaders.RequestId] = requestId,
+        });
+
+    /// <summary>The end frame: empty body, Seq = chunk count, End true, optional <c>X-Mesh-Usage</c>.</summary>
+    public Task PublishEndAsync(string requestId, long count, string? usage = null)
+    {
+        var headers = new Dictionary<string, string>
+        {
+            [MeshHeaders.StreamSeq] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [MeshHeaders.StreamEnd] = MeshHeaders.True,
+            [MeshHeaders.RequestId] = requestId,
+        };
+        if (usage is not null)
+        {
+            headers[MeshHeaders.Usage] = usage;
+        }
+
+        return PublishAsync(MeshSubjects.Stream(requestId), null, headers);
+    }
+
+    /// <summary>An error frame: envelope body, End true, Status error, request id, and no Seq.</summary>
+    public Task PublishStreamErrorAsync(string requestId, string envelopeJson) =>
+        PublishAsync(MeshSubjects.Stream(requestId), envelopeJson, new()
+        {
+            [MeshHeaders.StreamEnd] = MeshHeaders.True,
+            [MeshHeaders.Status] = MeshHeaders.StatusError,
+            [MeshHeaders.RequestId] = requestId,
+        });
+
+    /// <summary>A publisher event on <c>mesh.agent.{agent}.events</c>: Seq, End false, instance id, no request id.</summary>
+    public Task PublishEventAsync(string agent, long seq, string body) =>
+        PublishAsync(MeshSubjects.Events(agent), body, new()
+        {
+            [MeshHeaders.StreamSeq] = seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [MeshHeaders.StreamEnd] = MeshHeaders.False,
+        });
+
+    /// <summary>A publisher's end frame (empty body unless <paramref name="body"/>), Seq = count, End true.</summary>
+    public Task PublishEventsEndAsync(string agent, long count, string? body = null) =>
+        PublishAsync(MeshSubjects.Events(agent), body, new()
+        {
+            [MeshHeaders.StreamSeq] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [MeshHeaders.StreamEnd] = MeshHeaders.True,
+        });
+
+    /// <summary>A publisher's error frame: End true, Status error, handler_error envelope with request_id "".</summary>
+    public Task PublishEventsErrorAsync(string agent, string message) =>
+        PublishAsync(MeshSubjects.Events(agent),
+            $$"""{"code": "handler_error", "message": "{{message}}", "agent": "{{agent}}", "request_id": "", "details": {} }""",
+            new()
+            {
+                [MeshHeaders.StreamEnd] = MeshHeaders.True,
+                [MeshHeaders.Status] = MeshHeaders.StatusError,
+            });
+
+    /// <summary>Publishes a message with the given headers (the instance id is added like the reference host does).</summary>
+    public async Task PublishAsync(string subject, string? body, Dictionary<string, string> headers, string? replyTo = null)
+    {
+        var natsHeaders = new NatsHeaders();
+        foreach (var (k, v) in headers)
+        {
+            natsHeaders[k] = v;
+        }
+
+        if (!natsHeaders.ContainsKey(MeshHeaders.InstanceId))
+        {
+            natsHeaders[MeshHeaders.InstanceId] = InstanceId;
+        }
+
+        await Nats.PublishAsync(subject, body is null ? [] : Encoding.UTF8.GetBytes(body), natsHeaders, replyTo, NatsRawSerializer<byte[]>.Default);
+    }
+
+    /// <summary>
+    /// Waits until somebody subscribes to <paramref name="subject"/> (a condition wait): an empty, header-less probe request
+    /// gets "no responders" while nobody listens and times out once somebody does (mesh subscribers ignore empty frames).
+    /// </summary>
+    public async Task WaitForInterestAsync(string subject, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                await Nats.RequestAsync<byte[], byte[]>(subject, [], requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
+                    replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(150), ThrowIfNoResponders = true });
+                return;
+            }
+            catch (NatsNoRespondersException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+            catch (NatsNoReplyException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Waits until nobody subscribes to <paramref name="subject"/> any more (the opposite probe).</summary>
+    public async Task WaitForNoInterestAsync(string subject, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                await Nats.RequestAsync<byte[], byte[]>(subject, [], requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
+                    replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(150), ThrowIfNoResponders = true });
+            }
+            catch (NatsNoRespondersException)
+            {
+                return;
+            }
+            catch (NatsNoReplyException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+    }
+
     private async Task<INatsKVStore> Store(string bucket)
     {
         var kv = Nats.CreateKeyValueStoreContext();
