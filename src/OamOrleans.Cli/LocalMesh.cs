@@ -20,6 +20,9 @@ internal static class LocalMesh
     public const string PidFileName = "oam-mesh.pid";
     public const string ConfigFileName = "nats.conf";
     public const string LogFileName = "oam-mesh.log";
+    public const string MonitorPidFileName = "oam-monitor.pid";
+    public const string MonitorConfigFileName = "monitor.json";
+    public const string MonitorLogFileName = "oam-monitor.log";
 
     /// <summary><c>$OAM_HOME</c>, else <c>~/.agentmesh</c>.</summary>
     public static string Home =>
@@ -31,6 +34,8 @@ internal static class LocalMesh
 
     public static string PidFile => Path.Combine(RunDir, PidFileName);
 
+    public static string MonitorPidFile => Path.Combine(RunDir, MonitorPidFileName);
+
     public static async Task<int> UpAsync(int port, bool foreground, CancellationToken ct)
     {
         if (port is < 1 or > 65534)
@@ -38,9 +43,9 @@ internal static class LocalMesh
             throw new UsageException($"--port must be between 1 and 65534, got {port}");
         }
 
-        if (ReadPid() is { } existing)
+        if (ReadPid(PidFile) is { } existing)
         {
-            if (IsMeshProcess(existing))
+            if (IsMeshProcess(existing, "nats-server"))
             {
                 throw new CliFailure($"Mesh already running (pid {existing}). Use `oam mesh down` first.");
             }
@@ -63,9 +68,9 @@ internal static class LocalMesh
         Directory.CreateDirectory(dataDir);
         var config = Path.Combine(RunDir, ConfigFileName);
         var log = Path.Combine(RunDir, LogFileName);
-        await WriteConfigAsync(config, port, dataDir, log, ct);
+        var sysPassword = await WriteConfigAsync(config, port, dataDir, log, ct);
 
-        var process = Start(binary, config, log, detach: !foreground);
+        var process = Start([binary, "-c", config], log, detach: !foreground);
         var url = $"nats://127.0.0.1:{port}";
         try
         {
@@ -79,12 +84,16 @@ internal static class LocalMesh
 
         await File.WriteAllTextAsync(PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName), url + "\n", ct);
+        var monitor = await StartMonitorAsync(url, $"nats://oam-sys:{sysPassword}@127.0.0.1:{port}", detach: !foreground, ct);
 
         Console.Out.WriteLine("OpenAgentMesh local mesh is up");
         Console.Out.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
         Console.Out.WriteLine($"  WebSocket on ws://127.0.0.1:{port + 1}");
         Console.Out.WriteLine($"  Buckets ready: {string.Join(", ", Protocol.MeshBuckets.KeyValue.Append(Protocol.MeshBuckets.Artifacts))}");
         Console.Out.WriteLine($"  Wrote {MeshEndpoint.UrlFileName}");
+        Console.Out.WriteLine(monitor is null
+            ? "  Health monitor not started (see the warning above)"
+            : $"  Health monitor running (pid {monitor.Id})");
         Console.Out.WriteLine($"  Logs: {log}");
         if (!foreground)
         {
@@ -100,24 +109,41 @@ internal static class LocalMesh
         }
         catch (OperationCanceledException)
         {
+            if (monitor is not null)
+            {
+                Stop(monitor.Id);
+            }
+
             Stop(process.Id);
             return OamCli.Ok;
         }
         finally
         {
             TryDelete(PidFile);
+            TryDelete(MonitorPidFile);
         }
     }
 
     public static int Down()
     {
-        if (ReadPid() is not { } pid)
+        if (ReadPid(MonitorPidFile) is { } monitorPid)
+        {
+            if (IsMeshProcess(monitorPid, "monitor"))
+            {
+                Stop(monitorPid);
+                Console.Out.WriteLine($"Stopped health monitor (pid {monitorPid}).");
+            }
+
+            TryDelete(MonitorPidFile);
+        }
+
+        if (ReadPid(PidFile) is not { } pid)
         {
             Console.Error.WriteLine("No running mesh recorded.");
             return OamCli.Failed;
         }
 
-        if (!IsMeshProcess(pid))
+        if (!IsMeshProcess(pid, "nats-server"))
         {
             Console.Out.WriteLine($"Stale PID file (pid {pid} not running). Cleaning up.");
             TryDelete(PidFile);
@@ -152,7 +178,38 @@ internal static class LocalMesh
         }
     }
 
-    private static Process Start(string binary, string config, string log, bool detach)
+    /// <summary>
+    /// Starts <c>oam mesh monitor --config monitor.json</c> next to the server (the reference's companion process); the
+    /// config holds the APP and SYS URLs (mode 0600). A monitor that cannot start is a warning, not a failure.
+    /// </summary>
+    private static async Task<Process?> StartMonitorAsync(string url, string sysUrl, bool detach, CancellationToken ct)
+    {
+        var config = Path.Combine(RunDir, MonitorConfigFileName);
+        await File.WriteAllTextAsync(config, new System.Text.Json.Nodes.JsonObject { ["url"] = url, ["sys_url"] = sysUrl }.ToJsonString(), ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        try
+        {
+            var self = Environment.ProcessPath ?? throw new InvalidOperationException("unknown process path");
+            List<string> command = Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? [self, typeof(LocalMesh).Assembly.Location]
+                : [self];
+            command.AddRange(["mesh", "monitor", "--config", config]);
+            var process = Start(command, Path.Combine(RunDir, MonitorLogFileName), detach);
+            await File.WriteAllTextAsync(MonitorPidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            return process;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or CliFailure)
+        {
+            Console.Error.WriteLine($"Warning: could not start the health monitor: {e.Message}");
+            return null;
+        }
+    }
+
+    private static Process Start(IReadOnlyList<string> command, string log, bool detach)
     {
         // Through /bin/sh so that the server's stdio goes to the log file (never to our pipes: a caller that reads our
         // output to the end must not wait for the server), and `exec` keeps the PID. setsid detaches it from our session.
@@ -170,11 +227,15 @@ internal static class LocalMesh
         }
 
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$0\" -c \"$1\" </dev/null >>\"$2\" 2>&1");
-        psi.ArgumentList.Add(binary);
-        psi.ArgumentList.Add(config);
+        psi.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1");
+        psi.ArgumentList.Add("sh");
         psi.ArgumentList.Add(log);
-        return Process.Start(psi) ?? throw new CliFailure($"Could not start {binary}");
+        foreach (var arg in command)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(psi) ?? throw new CliFailure($"Could not start {command[0]}");
     }
 
     private static async Task WaitReadyAndPrimeAsync(string url, Process process, string log, CancellationToken ct)
@@ -206,7 +267,8 @@ internal static class LocalMesh
         throw new CliFailure($"Failed to start mesh: NATS at {url} did not become ready: {last?.Message}. Check {log}.");
     }
 
-    private static async Task WriteConfigAsync(string path, int port, string dataDir, string log, CancellationToken ct)
+    /// <summary>Writes the server config (mode 0600) and returns the SYS user's password.</summary>
+    private static async Task<string> WriteConfigAsync(string path, int port, string dataDir, string log, CancellationToken ct)
     {
         var appPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var sysPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -243,13 +305,15 @@ internal static class LocalMesh
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
+
+        return sysPassword;
     }
 
-    private static int? ReadPid()
+    private static int? ReadPid(string file)
     {
         try
         {
-            return int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid) && pid > 0 ? pid : null;
+            return int.TryParse(File.ReadAllText(file).Trim(), out var pid) && pid > 0 ? pid : null;
         }
         catch (IOException)
         {
@@ -281,8 +345,8 @@ internal static class LocalMesh
         return Marshal.GetLastPInvokeError() == NativeMethods.EPerm;
     }
 
-    /// <summary>Alive and (where /proc tells) a nats-server: a recycled PID of another program is not our mesh.</summary>
-    private static bool IsMeshProcess(int pid)
+    /// <summary>Alive and (where /proc tells) running a command line containing <paramref name="marker"/>: a recycled PID of another program is not ours.</summary>
+    private static bool IsMeshProcess(int pid, string marker)
     {
         if (!IsAlive(pid))
         {
@@ -292,7 +356,7 @@ internal static class LocalMesh
         try
         {
             var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains("nats-server", StringComparison.Ordinal);
+            return cmdline.Contains(marker, StringComparison.Ordinal);
         }
         catch (IOException)
         {

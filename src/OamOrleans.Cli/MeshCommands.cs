@@ -19,6 +19,7 @@ internal static class MeshCommands
             Connect(),
             Catalog(),
             Listen(),
+            Monitor(),
         };
         return mesh;
     }
@@ -90,6 +91,57 @@ internal static class MeshCommands
 
             var rows = entries.Select(e => (IReadOnlyList<string>)[e.Name, e.Streaming ? "yes" : "no", e.Description]).ToList();
             Console.Out.WriteLine(CliOutput.Table(["NAME", "STREAMING", "DESCRIPTION"], rows));
+            return OamCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Monitor()
+    {
+        var url = OamCli.UrlOption();
+        var sysUrl = new Option<string?>("--sys-url") { Description = "URL of a system-account user, e.g. nats://oam-sys:PASSWORD@127.0.0.1:4222." };
+        var sysCreds = new Option<string?>("--sys-creds") { Description = "Credentials file of a system-account user (secured meshes)." };
+        var creds = new Option<string?>("--creds") { Description = "Credentials file for the mesh (APP account) connection." };
+        var config = new Option<string?>("--config") { Description = "JSON {\"url\", \"sys_url\"} written by `oam mesh up`.", Hidden = true };
+        var command = new Command("monitor", "Run the health monitor in the foreground: clean up after hosts that disconnect without shutting down.")
+        {
+            url, sysUrl, sysCreds, creds, config,
+        };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            string? fileUrl = null, fileSysUrl = null;
+            if (parse.GetValue(config) is { } path)
+            {
+                try
+                {
+                    var doc = JsonNode.Parse(await File.ReadAllTextAsync(path, ct)) as JsonObject ?? [];
+                    fileUrl = doc["url"]?.GetValue<string>();
+                    fileSysUrl = doc["sys_url"]?.GetValue<string>();
+                }
+                catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
+                {
+                    throw new UsageException($"Cannot read monitor config {path}: {e.Message}");
+                }
+            }
+
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds));
+            var sysCredsFile = parse.GetValue(sysCreds);
+            var sys = parse.GetValue(sysUrl) ?? fileSysUrl ?? (sysCredsFile is null ? null : endpoint.Url);
+            if (sys is null)
+            {
+                throw new UsageException("The monitor needs a system-account connection: give --sys-url or --sys-creds.");
+            }
+
+            var options = new HealthMonitorOptions
+            {
+                Url = endpoint.Url,
+                CredsFile = endpoint.CredsFile,
+                SysUrl = sys,
+                SysCredsFile = sysCredsFile,
+            };
+            await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(), ct);
+            Console.Error.WriteLine($"Health monitor watching {endpoint.Url} (Ctrl-C to stop)");
+            await Task.Delay(Timeout.Infinite, ct);
             return OamCli.Ok;
         });
         return command;

@@ -137,6 +137,12 @@ internal static class OamCli
             // Ctrl-C / SIGTERM on a tail (listen, subscribe, logs, watch): a normal end.
             return Ok;
         }
+        catch (NATS.Client.Core.NatsException e) when (!ct.IsCancellationRequested)
+        {
+            // A NATS failure outside a mesh verb (e.g. a tap or a bucket read): reported like the client's connection errors.
+            CliOutput.WriteError(Console.Error, new ConnectionFailedException(e.Message, innerException: e));
+            return Failed;
+        }
         catch (CliFailure e)
         {
             Console.Error.WriteLine(e.Message);
