@@ -181,8 +181,21 @@ describe('verb/shape check', () => {
     h.set('X-Mesh-Request-Id', rid);
     h.set('X-Mesh-Stream', 'true');
     h.set('X-Mesh-Instance-Id', mesh.instanceId);
+    const errors = mesh.nc.subscribe('mesh.errors.demo.echo', { timeout: 10000 });
+    const copy = (async () => {
+      for await (const m of errors) {
+        if (headerObject(m)['X-Mesh-Request-Id'] === rid) {
+          errors.unsubscribe();
+          return m;
+        }
+      }
+      throw new Error('no mesh.errors copy');
+    })();
     const { msg } = await firstMessage(mesh.nc, `mesh.stream.${rid}`, async () =>
       mesh.nc.publish('mesh.agent.demo.echo', encode({ message: 'x' }), { headers: h }));
+    const copied = await copy;
+    assert.equal(headerObject(copied)['X-Mesh-Status'], 'error');
+    assert.equal(decodeJson(copied).code, 'invocation_mismatch', 'the error is also copied to mesh.errors.{name}');
     const hh = headerObject(msg);
     assert.equal(hh['X-Mesh-Status'], 'error');
     assert.equal(hh['X-Mesh-Stream-End'], 'true');
