@@ -1,0 +1,321 @@
+using System.Text.Json;
+using OamOrleans.Protocol;
+using Xunit;
+
+namespace OamOrleans.Client.Tests;
+
+/// <summary>
+/// Port of the reference TypeScript <c>subscribe.test.ts</c> and the Python <c>test_subscribe.py</c> / <c>test_publisher.py</c>
+/// client-side P tests: the simulator plays a publisher agent (events, end and error frames) over plain NATS.
+/// </summary>
+public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+{
+    private AgentSimulator _sim = null!;
+    private MeshClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await AgentSimulator.StartAsync(fx.Server);
+        _client = await MeshClient.ConnectAsync(fx.Server.Url);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _sim.DisposeAsync();
+    }
+
+    private sealed record Tick(int N);
+
+    private static string Contract(string name, bool invocable, bool streaming) => $$"""
+        {"name": "{{name}}", "description": "sim", "version": "0.1.0",
+         "capabilities": {"streaming": {{(streaming ? "true" : "false")}}, "invocable": {{(invocable ? "true" : "false")}}},
+         "skills": [{"id": "{{name}}", "name": "{{name}}", "description": "sim", "tags": []}],
+         "x-agentmesh": {"subject": "mesh.agent.{{name}}", "tags": [], "registered_at": "2026-11-25T12:27:37.275915+00:00"} }
+        """;
+
+    /// <summary>A publisher known to the registry (the client resolves subscribe(agent=) there when the catalog lacks it).</summary>
+    private async Task<string> PublisherAsync(string channel = "demo")
+    {
+        var name = Wait.Name(channel);
+        await _sim.PutContractAsync(name, Contract(name, invocable: false, streaming: true));
+        return name;
+    }
+
+    /// <summary>Starts consuming on a background task and waits until the subscription is live on the server.</summary>
+    private async Task<Task<List<T>>> StartAsync<T>(IAsyncEnumerable<T> source, string subject)
+    {
+        var task = Task.Run(async () =>
+        {
+            var items = new List<T>();
+            await foreach (var item in source)
+            {
+                items.Add(item);
+            }
+
+            return items;
+        });
+        await _sim.WaitForInterestAsync(subject);
+        return task;
+    }
+
+    [Fact]
+    public async Task By_agent_yields_events_until_the_end_frame()
+    {
+        var name = await PublisherAsync();
+        var consuming = await StartAsync(_client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
+
+        for (var i = 0; i < 5; i++)
+        {
+            await _sim.PublishEventAsync(name, i, $$"""{"n":{{i}}}""");
+        }
+
+        await _sim.PublishEventsEndAsync(name, 5);
+        var ticks = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([0, 1, 2, 3, 4], ticks.Select(t => t.N));
+    }
+
+    [Fact]
+    public async Task End_frame_with_a_body_yields_it_then_stops()
+    {
+        var name = await PublisherAsync();
+        var consuming = await StartAsync(_client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
+
+        await _sim.PublishEventAsync(name, 0, """{"n":1}""");
+        await _sim.PublishEventsEndAsync(name, 1, """{"n":2}""");
+        await _sim.PublishEventAsync(name, 2, """{"n":3}""");
+
+        Assert.Equal([1, 2], (await consuming.WaitAsync(TimeSpan.FromSeconds(10))).Select(t => t.N));
+    }
+
+    [Fact]
+    public async Task Raw_frames_carry_headers_and_sequence_is_not_checked()
+    {
+        var name = await PublisherAsync();
+        var consuming = await StartAsync(_client.SubscribeRawAsync(agent: name), MeshSubjects.Events(name));
+
+        await _sim.PublishEventAsync(name, 7, """{"n":7}""");
+        await _sim.PublishEventAsync(name, 3, """{"n":3}""");
+        await _sim.PublishEventsEndAsync(name, 8);
+        var frames = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([7L, 3L], frames.Select(f => f.Sequence!.Value));
+        Assert.All(frames, f => Assert.Equal(_sim.InstanceId, f.InstanceId));
+        Assert.All(frames, f => Assert.Null(f.RequestId));
+        Assert.All(frames, f => Assert.Equal(MeshSubjects.Events(name), f.Subject));
+    }
+
+    [Fact]
+    public async Task Error_frame_raises_the_typed_error()
+    {
+        var name = await PublisherAsync();
+        var received = new List<Tick>();
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var t in _client.SubscribeAsync<Tick>(agent: name))
+            {
+                received.Add(t);
+            }
+        });
+        await _sim.WaitForInterestAsync(MeshSubjects.Events(name));
+
+        await _sim.PublishEventAsync(name, 0, """{"n":1}""");
+        await _sim.PublishEventsErrorAsync(name, "generator exploded");
+
+        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("generator exploded", e.Message);
+        Assert.Equal(name, e.Agent);
+        Assert.Single(received);
+    }
+
+    [Fact]
+    public async Task Inactivity_timeout_raises_MeshTimeout()
+    {
+        var name = await PublisherAsync();
+
+        var e = await Assert.ThrowsAsync<MeshTimeoutException>(async () =>
+        {
+            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name, timeout: TimeSpan.FromMilliseconds(300)))
+            {
+            }
+        });
+
+        Assert.Equal($"No message on mesh.agent.{name}.events within 0.3s", e.Message);
+    }
+
+    [Fact]
+    public async Task Inactivity_timeout_restarts_with_every_event()
+    {
+        var subject = $"feed.t{Guid.NewGuid():N}";
+        var received = 0;
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var _ in _client.SubscribeRawAsync(subject: subject, timeout: TimeSpan.FromMilliseconds(800)))
+            {
+                received++;
+            }
+        });
+        await _sim.WaitForInterestAsync(subject);
+
+        // 6 events 300 ms apart: 1.8 s in all, longer than the timeout, but never 800 ms of silence.
+        for (var i = 0; i < 6; i++)
+        {
+            await _sim.PublishAsync(subject, $"{i}", new());
+            await Task.Delay(300);
+        }
+
+        await Assert.ThrowsAsync<MeshTimeoutException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(6, received);
+    }
+
+    [Fact]
+    public async Task Channel_subscription_sees_events_of_every_agent_in_the_channel()
+    {
+        var channel = $"ch{Guid.NewGuid():N}";
+        var a = $"{channel}.a";
+        var b = $"{channel}.sub.b";
+        var frames = new List<MeshFrame>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cts = new CancellationTokenSource();
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var f in _client.SubscribeRawAsync(channel: channel, cancellationToken: cts.Token))
+            {
+                frames.Add(f);
+                if (frames.Count == 2)
+                {
+                    done.TrySetResult();
+                }
+            }
+        });
+        await _sim.WaitForInterestAsync(MeshSubjects.Events(a));
+
+        await _sim.PublishEventAsync(a, 0, """{"n":1}""");
+        await _sim.PublishEventAsync(b, 0, """{"n":2}""");
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => consuming);
+        Assert.Equal([MeshSubjects.Events(a), MeshSubjects.Events(b)], frames.Select(f => f.Subject));
+        await _sim.WaitForNoInterestAsync(MeshSubjects.Events(a));
+    }
+
+    [Fact]
+    public async Task Raw_subject_subscription_ends_on_the_End_header_and_allows_wildcards()
+    {
+        var root = $"sensors{Guid.NewGuid():N}";
+        var consuming = await StartAsync(_client.SubscribeRawAsync(subject: root + ".*"), root + ".x");
+
+        await _sim.PublishAsync(root + ".x", "plain text", new());
+        await _sim.PublishAsync(root + ".y", null, new());
+        await _sim.PublishAsync(root + ".y", """{"last":true}""", new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
+        var frames = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, frames.Count);
+        Assert.Equal("plain text", frames[0].Text);
+        Assert.True(frames[1].IsEnd);
+        Assert.True(frames[1].Deserialize<JsonElement>().GetProperty("last").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Empty_terminal_frame_ends_without_yielding()
+    {
+        var subject = $"feed.t{Guid.NewGuid():N}";
+        var consuming = await StartAsync(_client.SubscribeRawAsync(subject: subject), subject);
+
+        await _sim.PublishAsync(subject, "one", new());
+        await _sim.PublishAsync(subject, null, new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
+
+        Assert.Equal(["one"], (await consuming.WaitAsync(TimeSpan.FromSeconds(10))).Select(f => f.Text));
+    }
+
+    [Fact]
+    public async Task Error_status_on_a_raw_subject_raises()
+    {
+        var subject = $"feed.t{Guid.NewGuid():N}";
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var _ in _client.SubscribeRawAsync(subject: subject))
+            {
+            }
+        });
+        await _sim.WaitForInterestAsync(subject);
+
+        await _sim.PublishAsync(subject, """{"code": "not_available", "message": "closed", "agent": "x", "request_id": "", "details": {}}""",
+            new() { [MeshHeaders.Status] = MeshHeaders.StatusError });
+
+        var e = await Assert.ThrowsAsync<NotAvailableException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("closed", e.Message);
+    }
+
+    [Fact]
+    public async Task Breaking_out_of_the_loop_unsubscribes()
+    {
+        var name = await PublisherAsync();
+        var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            {
+                break;
+            }
+        });
+        await _sim.WaitForInterestAsync(MeshSubjects.Events(name));
+
+        await _sim.PublishEventAsync(name, 0, """{"n":0}""");
+        await consuming.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await _sim.WaitForNoInterestAsync(MeshSubjects.Events(name));
+    }
+
+    [Fact]
+    public async Task Unknown_agent_raises_NotFound()
+    {
+        var name = Wait.Name("ghost");
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(async () =>
+        {
+            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            {
+            }
+        });
+
+        Assert.Equal(name, e.Agent);
+        Assert.Equal(MeshErrorCodes.NotFound, e.Code);
+    }
+
+    [Theory]
+    [InlineData(true, false, "does not publish events. Use call() instead")]
+    [InlineData(true, true, "streams responses to requests. Use stream() instead")]
+    [InlineData(false, false, "is a background task and does not publish events")]
+    public async Task Subscribing_to_a_registered_non_publisher_is_an_invocation_mismatch(bool invocable, bool streaming, string suffix)
+    {
+        var name = Wait.Name();
+        await _sim.PutContractAsync(name, Contract(name, invocable, streaming));
+
+        var e = await Assert.ThrowsAsync<InvocationMismatchException>(async () =>
+        {
+            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            {
+            }
+        });
+
+        Assert.Equal($"Agent '{name}' {suffix}", e.Message);
+    }
+
+    [Fact]
+    public void Arguments_are_validated_before_enumeration()
+    {
+        var both = Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>(agent: "a.b", subject: "x.y"));
+        Assert.Contains("mutually exclusive", both.Message);
+        var none = Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>());
+        Assert.Contains("required", none.Message);
+        Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>(agent: "a.b", channel: "a"));
+        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(agent: "a..b"));
+        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(channel: "a.>"));
+        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(subject: "a.>.b"));
+        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(subject: ""));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _client.SubscribeRawAsync(subject: "a", timeout: TimeSpan.Zero));
+    }
+}
