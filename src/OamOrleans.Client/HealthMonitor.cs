@@ -96,6 +96,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
                 sysConnection = await OpenAsync(options.SysUrl!, options.SysCredsFile, options.ConnectionName + "-sys", "system account", options.ConnectTimeout, cancellationToken);
             }
 
+            await EnsureSystemAccountAsync(sysConnection, options.ConnectTimeout, cancellationToken);
             var registry = await MeshRegistry.OpenAsync(connection, cancellationToken);
             var instances = await MeshStores.GetOrCreateKeyValueAsync(connection.CreateKeyValueStoreContext(), MeshBuckets.Instances, cancellationToken);
             subscription = await sysConnection.SubscribeCoreAsync<byte[]>(MeshSubjects.SysDisconnect, cancellationToken: cancellationToken);
@@ -268,6 +269,28 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Only system-account users receive <c>$SYS</c> advisories; any other user's subscription is accepted and silent.
+    /// Only the system account answers <c>$SYS.REQ.SERVER.PING</c>, so a reply proves the connection is the right one.
+    /// </summary>
+    private static async Task EnsureSystemAccountAsync(INatsConnection sys, TimeSpan timeout, CancellationToken ct)
+    {
+        const string hint = "so $SYS.ACCOUNT.*.DISCONNECT advisories would never arrive. Use a user of the server's system_account "
+            + "(e.g. nats://oam-sys:<password>@host:port with 'system_account: SYS', as 'oam mesh up' configures it).";
+        try
+        {
+            await sys.RequestAsync<byte[], byte[]>("$SYS.REQ.SERVER.PING", [], replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: ct);
+        }
+        catch (NatsNoRespondersException e)
+        {
+            throw new InvalidOperationException("The health monitor's SYS connection is not in the system account ($SYS.REQ.SERVER.PING has no responders), " + hint, e);
+        }
+        catch (NatsNoReplyException e)
+        {
+            throw new InvalidOperationException($"The health monitor's SYS connection got no reply to $SYS.REQ.SERVER.PING within {timeout.TotalSeconds:0.#} s, " + hint, e);
+        }
+    }
+
     private static string Redact(string url)
     {
         var at = url.IndexOf('@', StringComparison.Ordinal);
@@ -313,6 +336,11 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         }
         finally
         {
+            if (!_stop.IsCancellationRequested)
+            {
+                LogReaderEnded(_logger);
+            }
+
             _dead.Writer.TryComplete();
         }
     }
@@ -478,6 +506,9 @@ public sealed partial class HealthMonitor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cleanup after host {InstanceId} failed")]
     private static partial void LogCleanupFailed(ILogger logger, string instanceId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The disconnect advisory subscription ended (its connection was closed); the health monitor no longer sees hosts die")]
+    private static partial void LogReaderEnded(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading disconnect advisories failed; the health monitor no longer sees hosts die")]
     private static partial void LogReaderFailed(ILogger logger, Exception exception);

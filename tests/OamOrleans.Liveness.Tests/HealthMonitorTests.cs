@@ -205,10 +205,15 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<ArgumentException>(() => HealthMonitor.StartAsync(new HealthMonitorOptions { Url = _mesh.AppUrl }));
         Assert.Contains("SysUrl", e.Message, StringComparison.Ordinal);
 
-        // An APP-account user cannot see $SYS advisories: the URL must be the system account's.
+        // Bad system-account credentials: a clear error that does not echo the password.
         var bad = await Assert.ThrowsAsync<InvalidOperationException>(() => HealthMonitor.StartAsync(
             new HealthMonitorOptions { Url = _mesh.AppUrl, SysUrl = _mesh.SysUrl.Replace("oam-sys:", "oam-sys:wrong", StringComparison.Ordinal), ConnectTimeout = TimeSpan.FromSeconds(3) }));
         Assert.Contains("system account", bad.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong", bad.Message, StringComparison.Ordinal);
+
+        // An APP user as the SYS connection would subscribe fine and hear nothing: refused up front.
+        var app = await Assert.ThrowsAsync<InvalidOperationException>(() => HealthMonitor.StartAsync(new HealthMonitorOptions { Url = _mesh.AppUrl, SysUrl = _mesh.AppUrl }));
+        Assert.Contains("not in the system account", app.Message, StringComparison.Ordinal);
+        Assert.Contains("system_account", app.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using OamOrleans.Protocol;
+using OamOrleans.Testing;
+
+namespace OamOrleans.Liveness.Tests;
+
+/// <summary>
+/// Crash detection with the real silo executable (<c>oam-silo.dll</c>, built by this project's reference): SIGKILL the
+/// silo and see its sample agents deregistered with <c>disconnect</c> notices, except the one another host also serves.
+/// </summary>
+public sealed class SiloCrashTests : IAsyncLifetime
+{
+    private LivenessMesh _mesh = null!;
+
+    public async Task InitializeAsync() => _mesh = await LivenessMesh.StartAsync();
+
+    public async Task DisposeAsync() => await _mesh.DisposeAsync();
+
+    [Fact]
+    public async Task Killed_silo_agents_are_deregistered_with_disconnect_notices_except_one_served_elsewhere()
+    {
+        var monitor = await _mesh.StartMonitorAsync();
+        await using var other = await _mesh.StartHostAsync(MeshIds.New(), "demo.echo");
+        await using var silo = SiloProcess.Start(_mesh.AppUrl);
+
+        string? siloId = null;
+        IReadOnlyList<string> siloAgents = [];
+        await LivenessMesh.WaitUntilAsync(async () =>
+        {
+            silo.ThrowIfExited();
+            await foreach (var key in _mesh.Instances.GetKeysAsync())
+            {
+                if (key != other.InstanceId && await _mesh.Registry.ReadInstanceAsync(key) is { Agents.Count: > 0 } record)
+                {
+                    (siloId, siloAgents) = (key, record.Agents);
+                    return true;
+                }
+            }
+
+            return false;
+        }, "the silo has written its mesh-instances record", seconds: 60);
+
+        Assert.Contains("demo.echo", siloAgents);
+        var unique = siloAgents.Where(a => a != "demo.echo").ToArray();
+        Assert.NotEmpty(unique);
+        Assert.All(unique, a => Assert.StartsWith("demo.", a, StringComparison.Ordinal));
+        await LivenessMesh.WaitUntilAsync(async () => siloAgents.All((await _mesh.CatalogNamesAsync()).Contains), "the silo's agents are in the catalog");
+
+        await silo.KillAsync();
+
+        await LivenessMesh.WaitUntilAsync(() => unique.All(a => _mesh.DeathsOf(a).Count > 0), "every unique silo agent has a death notice");
+        // Ordering barrier: the monitor handles advisories one after another.
+        await _mesh.VanishingHostAsync(MeshIds.New(), "barrier.silo");
+        await LivenessMesh.WaitUntilAsync(() => _mesh.DeathsOf("barrier.silo").Count > 0, "the barrier crash is handled");
+
+        foreach (var agent in unique)
+        {
+            var death = Assert.Single(_mesh.DeathsOf(agent));
+            Assert.Null(death.Headers);
+            Assert.Equal("disconnect", death.Json.GetProperty("reason").GetString());
+            Assert.Equal(siloId, death.Json.GetProperty("instance_id").GetString());
+            Assert.False(await _mesh.HasContractAsync(agent));
+        }
+
+        Assert.Empty(_mesh.DeathsOf("demo.echo"));
+        Assert.Equal(["demo.echo"], await _mesh.CatalogNamesAsync());
+        Assert.True(await _mesh.HasContractAsync("demo.echo"));
+        Assert.False(await _mesh.HasInstanceAsync(siloId!));
+        Assert.True(await _mesh.HasInstanceAsync(other.InstanceId));
+        Assert.True(monitor.AdvisoriesProcessed >= 2);
+    }
+
+    /// <summary>The real silo executable with <c>OAM_URL</c> pointing at the test server and free Orleans ports.</summary>
+    private sealed class SiloProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _output;
+        private readonly string _workDir;
+
+        private SiloProcess(Process process, ConcurrentQueue<string> output, string workDir)
+        {
+            _process = process;
+            _output = output;
+            _workDir = workDir;
+        }
+
+        public static SiloProcess Start(string natsUrl)
+        {
+            var dll = typeof(SiloCrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "OamSiloAssembly").Value!;
+            if (!File.Exists(dll))
+            {
+                throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
+            }
+
+            var workDir = Directory.CreateTempSubdirectory("oam-silo-").FullName;
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+            var psi = new ProcessStartInfo(dotnet, ["exec", dll])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+                WorkingDirectory = workDir,
+            };
+            psi.Environment["OAM_URL"] = natsUrl;
+            psi.Environment["OAM_CLUSTERING"] = "localhost";
+            psi.Environment["OAM_STORAGE"] = "memory";
+            psi.Environment["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            psi.Environment["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            psi.Environment["OAM_CLUSTER_ID"] = "liveness-" + MeshIds.New()[..8];
+            var output = new ConcurrentQueue<string>();
+            var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the silo");
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return new SiloProcess(process, output, workDir);
+        }
+
+        public void ThrowIfExited()
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{string.Join('\n', _output)}");
+            }
+        }
+
+        public async Task KillAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await KillAsync();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_workDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
