@@ -71,7 +71,8 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     /// When this returns the subscription is registered on the server: any host that dies from now on is handled.
     /// </summary>
     /// <exception cref="ArgumentException">No system-account connection or URL was given.</exception>
-    /// <exception cref="InvalidOperationException">A connection could not be opened, or JetStream is unavailable.</exception>
+    /// <exception cref="InvalidOperationException">A connection could not be opened, or the SYS connection is not a system-account user.</exception>
+    /// <exception cref="NATS.Client.JetStream.NatsJSException">JetStream is not enabled for the mesh account.</exception>
     public static async Task<HealthMonitor> StartAsync(HealthMonitorOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

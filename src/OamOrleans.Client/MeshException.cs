@@ -61,7 +61,7 @@ public class MeshException : Exception
     internal static JsonElement DetailsOf(Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, OamOrleans.Protocol.MeshJsonText.WriterOptions))
         {
             write(writer);
         }

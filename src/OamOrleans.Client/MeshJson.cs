@@ -14,7 +14,7 @@ public static class MeshJson
 
     private static JsonSerializerOptions CreateOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = OamOrleans.Protocol.MeshJsonText.Encoder };
         // Enums travel as their names, as agents hosted by OamOrleans declare them in their contracts.
         options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);

@@ -178,14 +178,18 @@ public sealed class MeshKeyValue
     /// </summary>
     public async ValueTask<IReadOnlyList<KvEntry>> ListAsync(string prefixOrPattern = ">", bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
-        var pattern = IsPattern(prefixOrPattern) ? prefixOrPattern : ">";
+        // A prefix ending in a dot narrows on the server ("a." -> "a.>"); any other prefix is matched here.
+        var prefix = IsPattern(prefixOrPattern) ? "" : prefixOrPattern;
+        var pattern = IsPattern(prefixOrPattern) ? prefixOrPattern
+            : prefix.Length > 1 && prefix.EndsWith('.') && !prefix.StartsWith('.') && !prefix.Contains("..", StringComparison.Ordinal) ? prefix + ">"
+            : ">";
         var store = await StoreAsync(cancellationToken);
         var entries = new List<KvEntry>();
         var opts = new NatsKVWatchOpts { OnNoData = _ => ValueTask.FromResult(true) };
         await foreach (var e in store.WatchAsync(pattern, Raw, opts, cancellationToken))
         {
             var entry = ToEntry(e);
-            if ((includeDeleted || entry.Operation == KvOperation.Put) && (pattern != ">" || entry.Key.StartsWith(prefixOrPattern == ">" ? "" : prefixOrPattern, StringComparison.Ordinal)))
+            if ((includeDeleted || entry.Operation == KvOperation.Put) && entry.Key.StartsWith(prefix, StringComparison.Ordinal))
             {
                 entries.Add(entry);
             }
