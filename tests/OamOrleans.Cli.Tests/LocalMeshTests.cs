@@ -55,7 +55,8 @@ public sealed class LocalMeshTests : IDisposable
             Assert.Equal("hello mesh\n", get.Stdout);
 
             // The buckets were primed by `up` itself.
-            await using (var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = $"nats://127.0.0.1:{port}" }))
+            var url = $"nats://127.0.0.1:{port}";
+            await using (var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = url }))
             {
                 var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NATS.Client.JetStream.NatsJSContext(nats));
                 foreach (var bucket in new[] { "mesh-catalog", "mesh-registry", "mesh-instances", "mesh-observability", "mesh-context" })
@@ -63,6 +64,27 @@ public sealed class LocalMeshTests : IDisposable
                     Assert.Equal(bucket, (await kv.GetStoreAsync(bucket)).Bucket);
                 }
             }
+
+            // The companion health monitor (SYS account) cleans up after a host that vanishes without deregistering.
+            Assert.True(File.Exists(Path.Combine(RunDir, "oam-monitor.pid")));
+            var instance = OamOrleans.Protocol.MeshIds.New();
+            var agent = "crash.victim" + instance[..6];
+            var host = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = url, Name = OamOrleans.Protocol.MeshSubjects.ConnectionName(instance) });
+            await host.ConnectAsync();
+            var registry = await OamOrleans.Client.MeshRegistry.OpenAsync(host);
+            await registry.RegisterAsync(new OamOrleans.Protocol.AgentContract { Name = agent, Description = "Dies.", RegisteredAt = OamOrleans.Protocol.MeshIds.Now() });
+            await registry.PutInstanceAsync(instance, [agent]);
+            Assert.Contains(agent, (await Oam("mesh", "catalog")).Stdout, StringComparison.Ordinal);
+            await host.DisposeAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            string listed;
+            do
+            {
+                await Task.Delay(250);
+                listed = (await Oam("mesh", "catalog")).Stdout;
+            }
+            while (listed.Contains(agent, StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+            Assert.DoesNotContain(agent, listed, StringComparison.Ordinal);
         }
         finally
         {

@@ -41,7 +41,7 @@ public sealed class MeshFixture : IAsyncLifetime
         });
         _silo = builder.Build();
         await _silo.StartAsync();
-        await WaitForCatalogAsync("demo.echo", "demo.fail", "demo.counter");
+        await WaitForCatalogAsync("demo.echo", "demo.fail", "demo.counter", "demo.words", "demo.ticker");
     }
 
     /// <summary>Registration runs once the silo is active: wait until the catalog lists the agents the tests use.</summary>

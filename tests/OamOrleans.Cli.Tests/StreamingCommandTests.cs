@@ -13,6 +13,22 @@ namespace OamOrleans.Cli.Tests;
 public sealed class StreamingCommandTests(MeshFixture mesh)
 {
     [Fact]
+    public async Task Stream_from_the_silo_streamer_prints_each_word()
+    {
+        var r = await mesh.Oam("agent", "stream", "demo.words", """{"message":"to the mesh"}""");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("{\"text\": \"to\"}\n{\"text\": \"the\"}\n{\"text\": \"mesh\"}\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task Subscribe_follows_the_silo_publisher()
+    {
+        await using var sub = OamTool.StartLong(["agent", "subscribe", "demo.ticker", "--json"], mesh.Url, mesh.WorkDir);
+        await sub.WaitForAsync((o, _) => o.Split("\"n\": ").Length >= 3, TimeSpan.FromSeconds(30), "two ticks");
+        Assert.StartsWith("{\n  \"n\": ", sub.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stream_prints_each_chunk_then_ends()
     {
         var name = "fake.words" + Suffix();
