@@ -106,6 +106,17 @@ public sealed class StoreCommandTests(MeshFixture mesh)
     }
 
     [Fact]
+    public async Task Observe_logs_tails_the_warnings_of_an_agent()
+    {
+        await using var logs = OamTool.StartLong(["observe", "logs", "demo.fail", "--level", "warn"], mesh.Url, mesh.WorkDir);
+        await logs.WaitForAsync((_, e) => e.Contains("Tailing mesh.logs.demo.fail", StringComparison.Ordinal), what: "the tail");
+        var call = await mesh.Oam("agent", "call", "demo.fail", """{"message":"log me"}""");
+        Assert.Equal(1, call.ExitCode);
+        await logs.WaitForAsync((o, _) => o.Contains("[warn] demo.fail request_failed", StringComparison.Ordinal), what: "the request_failed event");
+        Assert.Contains("{\"code\": \"handler_error\"}", logs.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Listen_prints_raw_messages_as_json()
     {
         var subject = "cli.tap." + Guid.NewGuid().ToString("N")[..8];
