@@ -10,17 +10,22 @@ namespace OamOrleans.Silo;
 /// </summary>
 internal sealed class EmbeddedNatsServer : IAsyncDisposable
 {
+    private const string SetSid = "/usr/bin/setsid";
     private readonly Process _process;
     private readonly string? _urlFile;
 
-    private EmbeddedNatsServer(Process process, string url, string? urlFile)
+    private EmbeddedNatsServer(Process process, string url, string sysUrl, string? urlFile)
     {
         _process = process;
         Url = url;
+        SysUrl = sysUrl;
         _urlFile = urlFile;
     }
 
     public string Url { get; }
+
+    /// <summary>The system-account user's URL, for the silo's health monitor.</summary>
+    public string SysUrl { get; }
 
     public static async Task<EmbeddedNatsServer> StartAsync(int port, string dataDir, bool writeUrlFile)
     {
@@ -36,19 +41,37 @@ internal sealed class EmbeddedNatsServer : IAsyncDisposable
 
         Directory.CreateDirectory(dataDir);
         var config = Path.Combine(dataDir, "nats.conf");
+        // Like the reference's `oam mesh up`: account APP (JetStream, the default user) and a system account SYS whose
+        // user the health monitor uses for $SYS disconnect advisories. Passwords are fresh per start.
+        var appPassword = Guid.NewGuid().ToString("N");
+        var sysPassword = Guid.NewGuid().ToString("N");
         await File.WriteAllTextAsync(config, $$"""
             # Written by the OamOrleans silo for its embedded development mesh.
             listen: 127.0.0.1:{{port}}
             ping_interval: "10s"
             ping_max: 2
             jetstream { store_dir: "{{Path.Combine(Path.GetFullPath(dataDir), "jetstream")}}" }
+            accounts {
+              APP {
+                jetstream: enabled
+                users: [ { user: "oam-app", password: "{{appPassword}}" } ]
+              }
+              SYS {
+                users: [ { user: "oam-sys", password: "{{sysPassword}}" } ]
+              }
+            }
+            system_account: SYS
+            no_auth_user: "oam-app"
             """);
-        var psi = new ProcessStartInfo(binary, ["-c", config])
+        if (!OperatingSystem.IsWindows())
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        // In its own session, so the Ctrl+C meant for the silo does not stop the server before the silo has deregistered.
+        var psi = File.Exists(SetSid) ? new ProcessStartInfo(SetSid, [binary, "-c", config]) : new ProcessStartInfo(binary, ["-c", config]);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         var process = Process.Start(psi) ?? throw new EmbeddedNatsException($"Could not start {binary}.");
         var log = Path.Combine(dataDir, "nats-server.log");
         var logWriter = new StreamWriter(log, append: true) { AutoFlush = true };
@@ -78,7 +101,7 @@ internal sealed class EmbeddedNatsServer : IAsyncDisposable
             await File.WriteAllTextAsync(urlFile, url + Environment.NewLine);
         }
 
-        return new EmbeddedNatsServer(process, url, urlFile);
+        return new EmbeddedNatsServer(process, url, $"nats://oam-sys:{sysPassword}@127.0.0.1:{port}", urlFile);
     }
 
     private static void Write(StreamWriter writer, string? line)

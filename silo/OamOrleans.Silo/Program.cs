@@ -24,7 +24,7 @@ try
     if (settings.Url is null)
     {
         embedded = await EmbeddedNatsServer.StartAsync(settings.NatsPort, settings.DataDir, writeUrlFile: true);
-        settings = settings with { Url = embedded.Url };
+        settings = settings with { Url = embedded.Url, MonitorSysUrl = settings.MonitorSysUrl ?? embedded.SysUrl };
     }
 
     builder.UseOrleans(silo =>
@@ -40,6 +40,7 @@ try
         {
             o.Url = settings.Url;
             o.CredsFile = settings.Creds;
+            o.HealthMonitorSysUrl = settings.MonitorSysUrl;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
     });

@@ -53,7 +53,8 @@ internal static partial class SiloComposition
             settings.Clustering,
             settings.SiloPort,
             settings.GatewayPort,
-            settings.Storage);
+            settings.Storage,
+            settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = """
@@ -63,7 +64,8 @@ internal static partial class SiloComposition
           instance:   {InstanceId} (connection oam-host-{InstanceId})
           clustering: {Clustering} (silo port {SiloPort}, gateway port {GatewayPort})
           state:      {Storage}
+          monitor:    {Monitor}
           try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
 }

@@ -10,6 +10,9 @@ internal sealed record SiloSettings
 
     public string? Creds { get; init; }
 
+    /// <summary>System-account URL for the in-silo health monitor; the embedded server's when it runs one. Empty: no monitor.</summary>
+    public string? MonitorSysUrl { get; init; }
+
     /// <summary><c>localhost</c> (single machine, development) or <c>nats</c> (membership in JetStream KV).</summary>
     public string Clustering { get; init; } = "localhost";
 
@@ -54,6 +57,7 @@ internal sealed record SiloSettings
         {
             Url = Get("Url", "OAM_URL"),
             Creds = Get("Creds", "OAM_CREDS"),
+            MonitorSysUrl = Get("MonitorSysUrl", "OAM_MONITOR_SYS_URL"),
             Clustering = (Get("Clustering", "OAM_CLUSTERING") ?? "localhost").ToLowerInvariant(),
             Storage = (Get("Storage", "OAM_STORAGE") ?? "memory").ToLowerInvariant(),
             ClusterId = Get("ClusterId", "OAM_CLUSTER_ID") ?? "oam",

@@ -67,7 +67,7 @@ internal static class JsonRead
     public static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, MeshJsonText.WriterOptions))
         {
             body(writer);
         }

@@ -23,6 +23,7 @@ public static class AgentJson
             RespectRequiredConstructorParameters = true,
             PropertyNameCaseInsensitive = false,
             MaxDepth = 64,
+            Encoder = Protocol.MeshJsonText.Encoder,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);

@@ -59,8 +59,10 @@ internal sealed class InputValidator(JsonSchema schema)
         catch (JsonReaderException e)
         {
             message = "Request body is not valid JSON";
-            var msg = e.Message;
-            errorsJson = Errors(w => WriteError(w, "json_invalid", [], $"Invalid JSON: {msg}", null));
+            var reason = e.Message;
+            var text = Encoding.UTF8.GetString(body);
+            // Pydantic's shape: the raw text as input, the parser's reason in ctx.error.
+            errorsJson = Errors(w => WriteError(w, "json_invalid", [], $"Invalid JSON: {reason}", new JValue(text), reason));
             return false;
         }
 
@@ -169,7 +171,21 @@ internal sealed class InputValidator(JsonSchema schema)
         ValidationErrorKind.NumberTooBig => ("less_than_equal", "Number is too big"),
         ValidationErrorKind.DateTimeExpected => ("datetime_type", "Input should be a valid datetime"),
         ValidationErrorKind.GuidExpected => ("uuid_type", "Input should be a valid UUID"),
+        ValidationErrorKind.NoTypeValidates when ExpectedType(error.Schema) is { } expected => expected,
         _ => (SnakeCase(error.Kind.ToString()), error.ToString()),
+    };
+
+    /// <summary>For a nullable property (<c>"type": ["null", "string"]</c>) the error names the non-null type, as Pydantic does.</summary>
+    private static (string Type, string Message)? ExpectedType(JsonSchema? schema) => schema?.Type switch
+    {
+        null => null,
+        var t when t.Value.HasFlag(JsonObjectType.String) => ("string_type", "Input should be a valid string"),
+        var t when t.Value.HasFlag(JsonObjectType.Integer) => ("int_type", "Input should be a valid integer"),
+        var t when t.Value.HasFlag(JsonObjectType.Number) => ("float_type", "Input should be a valid number"),
+        var t when t.Value.HasFlag(JsonObjectType.Boolean) => ("bool_type", "Input should be a valid boolean"),
+        var t when t.Value.HasFlag(JsonObjectType.Array) => ("list_type", "Input should be a valid list"),
+        var t when t.Value.HasFlag(JsonObjectType.Object) => ("model_type", "Input should be a valid object"),
+        _ => null,
     };
 
     private static string SnakeCase(string pascal)
@@ -191,7 +207,7 @@ internal sealed class InputValidator(JsonSchema schema)
     private static byte[] Errors(Action<Utf8JsonWriter> writeItems)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, OamOrleans.Protocol.MeshJsonText.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteStartArray("errors");
@@ -203,7 +219,7 @@ internal sealed class InputValidator(JsonSchema schema)
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteError(Utf8JsonWriter w, string type, List<object> loc, string msg, JToken? input)
+    private static void WriteError(Utf8JsonWriter w, string type, List<object> loc, string msg, JToken? input, string? ctxError = null)
     {
         w.WriteStartObject();
         w.WriteString("type", type);
@@ -230,6 +246,13 @@ internal sealed class InputValidator(JsonSchema schema)
         else
         {
             w.WriteRawValue(input.ToString(Formatting.None), skipInputValidation: true);
+        }
+
+        if (ctxError is not null)
+        {
+            w.WriteStartObject("ctx");
+            w.WriteString("error", ctxError);
+            w.WriteEndObject();
         }
 
         w.WriteEndObject();

@@ -226,10 +226,9 @@ public sealed class ParityTests(MeshFixture mesh)
             Assert.True(DateTime.UtcNow < deadline, "debug level was not applied");
             var rid = MeshIds.New();
             await RequestAsync(mesh.Raw, "demo.greet", "\"d\"", rid);
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
             try
             {
-                var msg = await NextAsync(logs, m => Json(m).GetProperty("request_id").GetString() == rid && Json(m).GetProperty("event").GetString() == "request_completed");
+                var msg = await NextAsync(logs, m => Json(m).GetProperty("request_id").GetString() == rid && Json(m).GetProperty("event").GetString() == "request_completed", TimeSpan.FromMilliseconds(300));
                 completed = Json(msg);
             }
             catch (TimeoutException)

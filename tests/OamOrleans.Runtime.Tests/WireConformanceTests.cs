@@ -108,6 +108,24 @@ public sealed class WireConformanceTests(MeshFixture mesh)
     }
 
     [Fact]
+    public async Task Nullable_fields_report_the_expected_type_like_pydantic()
+    {
+        var envelope = Json(await RequestAsync(mesh.Raw, "demo.counter", """{"conversation": 5}"""));
+        var error = Assert.Single(envelope.GetProperty("details").GetProperty("errors").EnumerateArray());
+        Assert.Equal("string_type", error.GetProperty("type").GetString());
+        Assert.Equal("Input should be a valid string", error.GetProperty("msg").GetString());
+        Assert.Equal(["conversation"], error.GetProperty("loc").EnumerateArray().Select(l => l.GetString()));
+    }
+
+    [Fact]
+    public async Task Json_is_written_without_needless_escapes()
+    {
+        var reply = await RequestAsync(mesh.Raw, "demo.fail", """{"message":"a+b"}""");
+        var text = System.Text.Encoding.UTF8.GetString(reply.Data!);
+        Assert.Contains("refused 'a+b'", text);
+    }
+
+    [Fact]
     public async Task Nested_validation_errors_locate_the_nested_field()
     {
         var envelope = Json(await RequestAsync(mesh.Raw, "test.typed", """{"name":"a","count":"two","mood":"Bored","tags":["x", 3],"home":{}}"""));
@@ -129,7 +147,10 @@ public sealed class WireConformanceTests(MeshFixture mesh)
     {
         var envelope = Json(await RequestAsync(mesh.Raw, "demo.echo", body));
         Assert.Equal("invalid_input", envelope.GetProperty("code").GetString());
-        Assert.Equal("json_invalid", envelope.GetProperty("details").GetProperty("errors")[0].GetProperty("type").GetString());
+        var error = envelope.GetProperty("details").GetProperty("errors")[0];
+        Assert.Equal("json_invalid", error.GetProperty("type").GetString());
+        Assert.Equal(body, error.GetProperty("input").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("ctx").GetProperty("error").GetString()));
     }
 
     [Fact]
@@ -248,17 +269,23 @@ public sealed class WireConformanceTests(MeshFixture mesh)
         Assert.Equal("echo-me", Json(reply).GetProperty("conversationId").GetString());
     }
 
-    internal static async Task<NatsMsg<byte[]>> NextAsync(INatsSub<byte[]> sub, Func<NatsMsg<byte[]>, bool> match)
+    internal static async Task<NatsMsg<byte[]>> NextAsync(INatsSub<byte[]> sub, Func<NatsMsg<byte[]>, bool> match, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await foreach (var msg in sub.Msgs.ReadAllAsync(cts.Token))
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
         {
-            if (match(msg))
+            await foreach (var msg in sub.Msgs.ReadAllAsync(cts.Token))
             {
-                return msg;
+                if (match(msg))
+                {
+                    return msg;
+                }
             }
         }
+        catch (OperationCanceledException)
+        {
+        }
 
-        throw new TimeoutException("no matching message");
+        throw new TimeoutException($"no matching message on {sub.Subject}");
     }
 }

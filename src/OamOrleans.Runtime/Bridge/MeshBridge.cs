@@ -75,11 +75,39 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             await _registry.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents, ct);
         }
 
+        connection.ConnectionOpened += ReregisterAsync;
         LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), _mesh.Endpoint.Url, _mesh.InstanceId);
+    }
+
+    /// <summary>
+    /// NATS.Net reconnects by itself, but while we were away a health monitor saw our connection drop and deregistered
+    /// us (§4.6): put the records back so callers find the agents again.
+    /// </summary>
+    private async ValueTask ReregisterAsync(object? sender, NatsEventArgs args)
+    {
+        try
+        {
+            foreach (var agent in _agents.All)
+            {
+                await _registry!.RegisterAsync(agent.Contract);
+            }
+
+            if (_mesh.Agents.Count > 0)
+            {
+                await _registry!.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents);
+            }
+
+            LogReregistered(_logger, _mesh.Agents.Count);
+        }
+        catch (Exception e)
+        {
+            LogReregisterFailed(_logger, e);
+        }
     }
 
     private async Task StopAsync(CancellationToken ct)
     {
+        _mesh.Connection.ConnectionOpened -= ReregisterAsync;
         foreach (var agent in _agents.All)
         {
             await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");
@@ -111,7 +139,24 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             await _invoker.Publisher(agent, _mesh.InstanceId).StopAsync();
         }
 
-        // 3. Deregister with the survivor rule (§4.3).
+        // 3. Deregister with the survivor rule (§4.3), bounded: a mesh that is already gone must not hold up the stop.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_options.DeregisterTimeout);
+        try
+        {
+            await DeregisterAsync(deadline.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or NatsException)
+        {
+            LogDeregisterFailed(_logger, e, _options.DeregisterTimeout);
+        }
+
+        await _logs.DisposeAsync();
+        LogStopped(_logger, _mesh.InstanceId);
+    }
+
+    private async Task DeregisterAsync(CancellationToken ct)
+    {
         if (_registry is { } registry && _mesh.Agents.Count > 0)
         {
             await registry.DeleteInstanceAsync(_mesh.InstanceId, ct);
@@ -123,9 +168,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
         }
 
-        await _logs.DisposeAsync();
         await _mesh.Connection.PingAsync(ct);
-        LogStopped(_logger, _mesh.InstanceId);
     }
 
     public void Dispose() => _slots.Dispose();
@@ -267,6 +310,15 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
     private static partial void LogStarted(ILogger logger, int count, string agents, string url, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to NATS: re-registered {Count} agent(s)")]
+    private static partial void LogReregistered(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reconnected to NATS but re-registering the agents failed")]
+    private static partial void LogReregisterFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deregister from the mesh within {Timeout}; a health monitor will clean up after this host")]
+    private static partial void LogDeregisterFailed(ILogger logger, Exception exception, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host stopped: instance {InstanceId} deregistered")]
     private static partial void LogStopped(ILogger logger, string instanceId);

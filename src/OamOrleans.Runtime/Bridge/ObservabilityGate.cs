@@ -104,7 +104,7 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
     private static byte[] Write(Action<Utf8JsonWriter> data)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, OamOrleans.Protocol.MeshJsonText.WriterOptions))
         {
             w.WriteStartObject();
             data(w);

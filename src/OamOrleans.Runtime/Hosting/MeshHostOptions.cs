@@ -18,6 +18,9 @@ public sealed class MeshHostOptions
     /// <summary>How long a stopping silo waits for in-flight requests before it deregisters. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a stopping silo tries to deregister (instance record, catalog, death notices) before giving up. Default 10 s.</summary>
+    public TimeSpan DeregisterTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest a stream may run; past it the agent's enumeration is cancelled and a <c>timeout</c> error frame ends the stream. Default 60 s (the reference caller's total deadline).</summary>
     public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -26,6 +29,15 @@ public sealed class MeshHostOptions
 
     /// <summary>Longest accepted conversation id (header or input key). Default 256.</summary>
     public int MaxConversationIdLength { get; set; } = 256;
+
+    /// <summary>
+    /// System-account URL (e.g. <c>nats://oam-sys:password@host:4222</c>). When set, the silo also runs a health monitor
+    /// (§4.6) that deregisters the agents of crashed hosts; several silos may run one at once. Default null: no monitor.
+    /// </summary>
+    public string? HealthMonitorSysUrl { get; set; }
+
+    /// <summary>Credentials file of the system-account user for the health monitor.</summary>
+    public string? HealthMonitorSysCredsFile { get; set; }
 
     /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
     public int? MaxRequestBytes { get; set; }

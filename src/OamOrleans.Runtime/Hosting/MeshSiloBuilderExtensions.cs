@@ -36,6 +36,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
         return builder;
