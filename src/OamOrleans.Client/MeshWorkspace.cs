@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text;
+using NATS.Client.Core;
 using NATS.Client.ObjectStore;
 using NATS.Client.ObjectStore.Models;
 using NATS.Net;
@@ -32,10 +34,17 @@ public sealed record WorkspaceObject(string Key, long Size, int Chunks, string D
 /// </remarks>
 public sealed class MeshWorkspace
 {
+    /// <summary>Chunks buffered by a get: at most this many 128 KiB chunks are in memory at once, whatever the object size.</summary>
+    private const int ChunksInFlight = 8;
+
+    private readonly MeshClient _client;
     private readonly LazyStore<INatsObjStore> _store;
 
-    internal MeshWorkspace(MeshClient client) =>
+    internal MeshWorkspace(MeshClient client)
+    {
+        _client = client;
         _store = new LazyStore<INatsObjStore>(ct => MeshStores.GetOrCreateObjectStoreAsync(client.Connection.CreateJetStreamContext().CreateObjectStoreContext(), MeshBuckets.Artifacts, ct));
+    }
 
     /// <summary>The bucket name, <c>mesh-artifacts</c>.</summary>
     public string Bucket => MeshBuckets.Artifacts;
@@ -93,34 +102,113 @@ public sealed class MeshWorkspace
 
     /// <summary>
     /// Writes the object to <paramref name="destination"/> chunk by chunk (left open) and checks its SHA-256 digest.
+    /// Memory stays bounded whatever the object size: chunks are pulled a few at a time (flow-controlled by the reader).
     /// </summary>
     /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
+    /// <exception cref="MeshException">The object is incomplete or its digest does not match (code <c>mesh_error</c>).</exception>
     public async ValueTask<WorkspaceObject> GetAsync(string key, Stream destination, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ValidKey(key);
         var store = await _store.GetAsync(cancellationToken);
-        long? total = null;
-        if (progress is not null)
-        {
-            total = (await GetInfoAsync(key, cancellationToken) ?? throw Missing(key)).Size;
-        }
-
-        Stream sink = progress is null ? destination : new ProgressStream(destination, key, total, progress);
+        ObjectMetadata meta;
         try
         {
-            return Info(await store.GetAsync(key, sink, leaveOpen: true, cancellationToken));
+            meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken);
         }
         catch (NatsObjNotFoundException e)
         {
             throw Missing(key, e);
         }
-        finally
+
+        if (meta.Deleted)
         {
-            if (!ReferenceEquals(sink, destination))
+            throw Missing(key);
+        }
+
+        if (meta.Options?.Link is not null)
+        {
+            // A link (not something the mesh writes): let the object store resolve it.
+            Stream sink = progress is null ? destination : new ProgressStream(destination, key, null, progress);
+            return Info(await store.GetAsync(key, sink, leaveOpen: true, cancellationToken));
+        }
+
+        await CopyChunksAsync(meta, destination, progress, cancellationToken);
+        return Info(meta);
+    }
+
+    /// <summary>Pulls the object's chunks in order with a bounded buffer, writes them out and checks size and digest.</summary>
+    private async ValueTask CopyChunksAsync(ObjectMetadata meta, Stream destination, IProgress<WorkspaceProgress>? progress, CancellationToken ct)
+    {
+        var size = (long)meta.Size;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long done = 0;
+        if (size > 0)
+        {
+            // Direct gets, one chunk at a time ("next message on the chunk subject after sequence n"): a single chunk is in
+            // memory whatever the object size or the destination's speed, and no consumer is needed (NATS.Net's consumer
+            // create sends multi-filter configs that nats-server 2.9 does not understand).
+            var api = $"$JS.API.DIRECT.GET.OBJ_{Bucket}";
+            var chunkSubject = $"$O.{Bucket}.C.{meta.Nuid}";
+            ulong seq = 1;
+            while (done < size)
             {
-                await sink.DisposeAsync();
+                var request = Encoding.UTF8.GetBytes($$"""{"seq":{{seq}},"next_by_subj":"{{chunkSubject}}"}""");
+                NatsMsg<NatsMemoryOwner<byte>> msg;
+                try
+                {
+                    msg = await _client.Connection.RequestAsync(api, request, requestSerializer: NatsRawSerializer<byte[]>.Default,
+                        replySerializer: NatsRawSerializer<NatsMemoryOwner<byte>>.Default, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(10) },
+                        cancellationToken: ct);
+                }
+                catch (NatsNoRespondersException) when (done == 0)
+                {
+                    // A bucket created without allow_direct: let the object store stream it.
+                    var store = await _store.GetAsync(ct);
+                    Stream sink = progress is null ? destination : new ProgressStream(destination, meta.Name, size, progress);
+                    await store.GetAsync(meta.Name, sink, leaveOpen: true, ct);
+                    return;
+                }
+
+                using var chunk = msg.Data;
+                if (msg.Headers is { Code: >= 300 } || msg.Headers?.TryGetValue("Nats-Sequence", out var seqHeader) != true
+                    || !ulong.TryParse(seqHeader.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var got))
+                {
+                    break;
+                }
+
+                var memory = chunk.Memory;
+                hash.AppendData(memory.Span);
+                await destination.WriteAsync(memory, ct);
+                done += memory.Length;
+                seq = got + 1;
+                progress?.Report(new WorkspaceProgress(meta.Name, done, size));
             }
+        }
+
+        if (done != size)
+        {
+            throw new MeshException(MeshErrorCodes.MeshError, $"Object '{meta.Name}' is incomplete: got {done} of {size} bytes");
+        }
+
+        if (meta.Digest is { Length: > 0 } digest && digest.StartsWith("SHA-256=", StringComparison.Ordinal)
+            && !SameDigest(digest["SHA-256=".Length..], hash.GetHashAndReset()))
+        {
+            throw new MeshException(MeshErrorCodes.MeshError, $"Object '{meta.Name}' failed its SHA-256 digest check");
+        }
+    }
+
+    private static bool SameDigest(string encoded, byte[] actual)
+    {
+        var text = encoded.TrimEnd('=').Replace('-', '+').Replace('_', '/');
+        text = text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=');
+        try
+        {
+            return Convert.FromBase64String(text).AsSpan().SequenceEqual(actual);
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 
@@ -145,6 +233,11 @@ public sealed class MeshWorkspace
     public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidKey(key);
+        if (await GetInfoAsync(key, cancellationToken) is null)
+        {
+            throw Missing(key);
+        }
+
         var store = await _store.GetAsync(cancellationToken);
         try
         {
