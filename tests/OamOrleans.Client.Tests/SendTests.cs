@@ -63,7 +63,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
                 Interlocked.Increment(ref errors);
                 return ValueTask.CompletedTask;
             },
-            Timeout = TimeSpan.FromMilliseconds(300),
+            Timeout = TimeSpan.FromSeconds(3),
         });
 
         var got = await reply.Task.WaitAsync(TimeSpan.FromSeconds(10));

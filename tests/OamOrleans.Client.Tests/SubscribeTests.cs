@@ -151,18 +151,18 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         var received = 0;
         var consuming = Task.Run(async () =>
         {
-            await foreach (var _ in _client.SubscribeRawAsync(subject: subject, timeout: TimeSpan.FromMilliseconds(800)))
+            await foreach (var _ in _client.SubscribeRawAsync(subject: subject, timeout: TimeSpan.FromMilliseconds(1500)))
             {
                 received++;
             }
         });
         await _sim.WaitForInterestAsync(subject);
 
-        // 6 events 300 ms apart: 1.8 s in all, longer than the timeout, but never 800 ms of silence.
+        // 6 events 400 ms apart (pacing, not a wait): 2.4 s in all, longer than the timeout, but never 1.5 s of silence.
         for (var i = 0; i < 6; i++)
         {
             await _sim.PublishAsync(subject, $"{i}", new());
-            await Task.Delay(300);
+            await Task.Delay(400);
         }
 
         await Assert.ThrowsAsync<MeshTimeoutException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
