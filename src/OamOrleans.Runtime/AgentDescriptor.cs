@@ -120,6 +120,20 @@ internal sealed class AgentDescriptor
             nameof(agentClass));
     }
 
+    /// <summary>True when <paramref name="agentClass"/> derives from <see cref="ConversationalAgent{TIn,TOut,TState}"/>.</summary>
+    public static bool IsConversational(Type agentClass)
+    {
+        for (var t = agentClass.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(ConversationalAgent<,,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string? FindConversationKey(Type inputType)
     {
         var ctorParams = inputType.GetConstructors().SelectMany(c => c.GetParameters()).ToArray();

@@ -58,8 +58,7 @@ public static class AgentGrainFactoryExtensions
     {
         var attribute = typeof(TAgent).GetCustomAttribute<AgentAttribute>(inherit: false)
             ?? throw new ArgumentException($"{typeof(TAgent).FullName} lacks [Agent(\"name\")].", nameof(TAgent));
-        var conversational = typeof(TAgent).BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(ConversationalAgent<,,>);
-        return new AgentReference(grains, attribute.Name, conversational ? conversationId : "default");
+        return new AgentReference(grains, attribute.Name, AgentDescriptor.IsConversational(typeof(TAgent)) ? conversationId : "default");
     }
 
     /// <summary>The agent named <paramref name="agentName"/> in conversation <paramref name="conversationId"/>.</summary>

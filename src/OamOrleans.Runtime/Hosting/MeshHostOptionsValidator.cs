@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Runtime;
-using OamOrleans.Protocol;
 
 namespace OamOrleans.Hosting;
 
@@ -35,7 +34,5 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)} limits must be positive.");
         }
-
-        _ = MeshIds.New();
     }
 }
