@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using OamOrleans.Client;
 
 namespace OamOrleans.Silo;
 
@@ -43,25 +44,15 @@ internal sealed class EmbeddedNatsServer : IAsyncDisposable
         var config = Path.Combine(dataDir, "nats.conf");
         // Like the reference's `oam mesh up`: account APP (JetStream, the default user) and a system account SYS whose
         // user the health monitor uses for $SYS disconnect advisories. Passwords are fresh per start.
-        var appPassword = Guid.NewGuid().ToString("N");
-        var sysPassword = Guid.NewGuid().ToString("N");
+        var appPassword = MeshServerConfig.NewPassword();
+        var sysPassword = MeshServerConfig.NewPassword();
         await File.WriteAllTextAsync(config, $$"""
             # Written by the OamOrleans silo for its embedded development mesh.
             listen: 127.0.0.1:{{port}}
             ping_interval: "10s"
             ping_max: 2
             jetstream { store_dir: "{{Path.Combine(Path.GetFullPath(dataDir), "jetstream")}}" }
-            accounts {
-              APP {
-                jetstream: enabled
-                users: [ { user: "oam-app", password: "{{appPassword}}" } ]
-              }
-              SYS {
-                users: [ { user: "oam-sys", password: "{{sysPassword}}" } ]
-              }
-            }
-            system_account: SYS
-            no_auth_user: "oam-app"
+            {{MeshServerConfig.Accounts(appPassword, sysPassword)}}
             """);
         if (!OperatingSystem.IsWindows())
         {
@@ -101,7 +92,7 @@ internal sealed class EmbeddedNatsServer : IAsyncDisposable
             await File.WriteAllTextAsync(urlFile, url + Environment.NewLine);
         }
 
-        return new EmbeddedNatsServer(process, url, $"nats://oam-sys:{sysPassword}@127.0.0.1:{port}", urlFile);
+        return new EmbeddedNatsServer(process, url, MeshServerConfig.SysUrl(sysPassword, port), urlFile);
     }
 
     private static void Write(StreamWriter writer, string? line)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Net;
@@ -270,8 +269,8 @@ internal static class LocalMesh
     /// <summary>Writes the server config (mode 0600) and returns the SYS user's password.</summary>
     private static async Task<string> WriteConfigAsync(string path, int port, string dataDir, string log, CancellationToken ct)
     {
-        var appPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var sysPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var appPassword = MeshServerConfig.NewPassword();
+        var sysPassword = MeshServerConfig.NewPassword();
         var text = $$"""
             # Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,
             # SYS is the system account (for the health monitor's $SYS advisories).
@@ -283,17 +282,7 @@ internal static class LocalMesh
             jetstream {
               store_dir: "{{dataDir}}"
             }
-            accounts {
-              APP {
-                jetstream: enabled
-                users: [ { user: "oam-app", password: "{{appPassword}}" } ]
-              }
-              SYS {
-                users: [ { user: "oam-sys", password: "{{sysPassword}}" } ]
-              }
-            }
-            system_account: SYS
-            no_auth_user: "oam-app"
+            {{MeshServerConfig.Accounts(appPassword, sysPassword)}}
             websocket {
               port: {{port + 1}}
               no_tls: true

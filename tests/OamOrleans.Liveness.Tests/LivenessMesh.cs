@@ -63,19 +63,7 @@ internal sealed class LivenessMesh : IAsyncDisposable
     public ConcurrentQueue<Death> Deaths { get; } = new();
 
     /// <summary>The server config lines: the same a silo's nats-server needs for an in-silo health monitor.</summary>
-    public static string AccountsConfig(string appPassword, string sysPassword) => $$"""
-        accounts {
-          APP {
-            jetstream: enabled
-            users: [ { user: "oam-app", password: "{{appPassword}}" } ]
-          }
-          SYS {
-            users: [ { user: "oam-sys", password: "{{sysPassword}}" } ]
-          }
-        }
-        system_account: SYS
-        no_auth_user: "oam-app"
-        """;
+    public static string AccountsConfig(string appPassword, string sysPassword) => MeshServerConfig.Accounts(appPassword, sysPassword);
 
     public static async Task<LivenessMesh> StartAsync()
     {
