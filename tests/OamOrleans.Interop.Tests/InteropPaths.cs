@@ -40,6 +40,12 @@ internal static class InteropPaths
             : throw new FileNotFoundException($"oam-silo.dll is not built: run 'dotnet build silo/OamOrleans.Silo' in {RepoRoot}");
     }
 
+    /// <summary>The C# client sample, built with this test assembly's configuration (the project reference builds it first).</summary>
+    public static string ClientSampleDll() =>
+        Metadata("OamClientSampleDll") is { } baked && File.Exists(baked)
+            ? baked
+            : throw new FileNotFoundException($"OamOrleans.Samples.Client.dll is not built: run 'dotnet build samples/OamOrleans.Samples.Client' in {RepoRoot}");
+
     private static string FindRepoRoot()
     {
         if (Metadata("OamRepoRoot") is { } baked && File.Exists(Path.Combine(baked, "OamOrleans.sln")))
