@@ -5,7 +5,7 @@ namespace OamOrleans;
 /// <summary>What an agent knows about the request it is handling, and how it reports usage.</summary>
 public sealed class AgentContext
 {
-    private readonly Lock _usageLock = new();
+    // No lock object per request: usage is rare, so reports are merged with a compare-and-swap.
     private MeshUsage? _usage;
 
     internal AgentContext(string agentName, string requestId, string conversationId, IAgentMesh mesh)
@@ -36,21 +36,14 @@ public sealed class AgentContext
     public void ReportUsage(MeshUsage usage)
     {
         ArgumentNullException.ThrowIfNull(usage);
-        lock (_usageLock)
+        MeshUsage? seen;
+        do
         {
-            _usage = _usage is null ? usage : _usage.Merge(usage);
+            seen = Volatile.Read(ref _usage);
         }
+        while (Interlocked.CompareExchange(ref _usage, seen is null ? usage : seen.Merge(usage), seen) != seen);
     }
 
     /// <summary>The merged usage as the header's compact JSON, or null when nothing was reported.</summary>
-    internal string? UsageJson
-    {
-        get
-        {
-            lock (_usageLock)
-            {
-                return _usage?.ToJson();
-            }
-        }
-    }
+    internal string? UsageJson => Volatile.Read(ref _usage)?.ToJson();
 }

@@ -16,6 +16,7 @@ namespace OamOrleans;
 public abstract class AgentGrain : Grain, IAgentGrain
 {
     private string? _agentName;
+    private IAgentMesh? _mesh;
 
     private protected AgentGrain()
     {
@@ -42,7 +43,7 @@ public abstract class AgentGrain : Grain, IAgentGrain
     }
 
     private protected AgentContext CreateContext(string requestId, string conversationId) =>
-        new(AgentName, requestId, conversationId, ServiceProvider.GetRequiredService<IAgentMesh>());
+        new(AgentName, requestId, conversationId, _mesh ??= ServiceProvider.GetRequiredService<IAgentMesh>());
 
     /// <summary>Runs the handler of a responder or trigger and returns the output JSON.</summary>
     private protected virtual Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>

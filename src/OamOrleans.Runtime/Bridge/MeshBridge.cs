@@ -175,11 +175,22 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     private async Task ReceiveLoopAsync(AgentDescriptor agent, INatsSub<byte[]> sub)
     {
-        await foreach (var msg in sub.Msgs.ReadAllAsync())
+        // Dispatch inline, not through Task.Run: DispatchAsync runs on this loop only up to its first real await (the
+        // grain call, or a reply that must wait for the socket), then the loop takes the next message. Concurrency
+        // stays bounded by the slots, and drain still counts every dispatched request.
+        var reader = sub.Msgs;
+        while (await reader.WaitToReadAsync())
         {
-            await _slots.WaitAsync();
-            Interlocked.Increment(ref _inFlight);
-            _ = Task.Run(() => DispatchAsync(agent, msg));
+            while (reader.TryRead(out var msg))
+            {
+                if (!_slots.Wait(0))
+                {
+                    await _slots.WaitAsync();
+                }
+
+                Interlocked.Increment(ref _inFlight);
+                _ = DispatchAsync(agent, msg);
+            }
         }
     }
 
@@ -300,6 +311,11 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
         else
         {
+            if (!_logs.IsEnabled(agent.Name, LogEvent.Debug))
+            {
+                return; // Checked first: the message and its data closure are not built for a gated-off event.
+            }
+
             var ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_completed", requestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
         }
