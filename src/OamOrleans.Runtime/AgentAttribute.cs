@@ -9,8 +9,14 @@ namespace OamOrleans;
 /// The agent's Orleans grain type is derived from the name, so one activation exists per (agent, conversation).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
-public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute
+public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGrainPropertiesProviderAttribute
 {
+    /// <summary>Grain property (in the cluster manifest): <c>true</c> when each conversation is its own activation.</summary>
+    internal const string ConversationalProperty = "oam.conversational";
+
+    /// <summary>Grain property: the wire name of the input property that selects the conversation, if any.</summary>
+    internal const string ConversationKeyProperty = "oam.conversation-key";
+
     public AgentAttribute(string name)
     {
         Name = AgentName.Validate(name);
@@ -28,6 +34,19 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute
     public static GrainType GrainTypeOf(string agentName) => GrainType.Create("oam." + agentName);
 
     GrainType IGrainTypeProviderAttribute.GetGrainType(IServiceProvider services, Type type) => GrainTypeOf(Name);
+
+    /// <summary>
+    /// Publishes what a caller in another silo needs to call this agent straight through Orleans without hosting it:
+    /// whether it is conversational and which input property is its conversation key.
+    /// </summary>
+    void IGrainPropertiesProviderAttribute.Populate(IServiceProvider services, Type grainClass, GrainType grainType, Dictionary<string, string> properties)
+    {
+        properties[ConversationalProperty] = AgentDescriptor.IsConversational(grainClass) ? "true" : "false";
+        if (AgentDescriptor.InputTypeOf(grainClass) is { } input && AgentDescriptor.FindConversationKey(input) is { } key)
+        {
+            properties[ConversationKeyProperty] = key;
+        }
+    }
 }
 
 /// <summary>

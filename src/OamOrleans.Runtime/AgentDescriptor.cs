@@ -134,7 +134,25 @@ internal sealed class AgentDescriptor
         return false;
     }
 
-    private static string? FindConversationKey(Type inputType)
+    /// <summary>The input type of an agent class (<c>TIn</c> of its base class), or null for triggers and publishers.</summary>
+    public static Type? InputTypeOf(Type agentClass)
+    {
+        for (var t = agentClass.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType)
+            {
+                var definition = t.GetGenericTypeDefinition();
+                if (definition == typeof(Agent<,>) || definition == typeof(ConversationalAgent<,,>) || definition == typeof(StreamingAgent<,>))
+                {
+                    return t.GetGenericArguments()[0];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public static string? FindConversationKey(Type inputType)
     {
         var ctorParams = inputType.GetConstructors().SelectMany(c => c.GetParameters()).ToArray();
         foreach (var property in inputType.GetProperties(BindingFlags.Public | BindingFlags.Instance))

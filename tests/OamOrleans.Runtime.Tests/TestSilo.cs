@@ -28,7 +28,8 @@ public sealed class TestSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <param name="primary">Another silo to join; null starts a new cluster.</param>
-    public static async Task<TestSilo> StartAsync(string natsUrl, TestSilo? primary = null, Action<MeshHostOptions>? configure = null)
+    /// <param name="agents">Which agents to host; null hosts every sample and test agent.</param>
+    public static async Task<TestSilo> StartAsync(string natsUrl, TestSilo? primary = null, Action<MeshHostOptions>? configure = null, Action<ISiloBuilder>? agents = null)
     {
         var siloPort = NatsServer.FreePort();
         var gatewayPort = NatsServer.FreePort();
@@ -47,8 +48,15 @@ public sealed class TestSilo : IAsyncDisposable
                 o.DrainTimeout = TimeSpan.FromSeconds(10);
                 configure?.Invoke(o);
             });
-            silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
-            silo.AddAgentsFromAssembly(typeof(TestSilo).Assembly);
+            if (agents is null)
+            {
+                silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+                silo.AddAgentsFromAssembly(typeof(TestSilo).Assembly);
+            }
+            else
+            {
+                agents(silo);
+            }
         });
         var host = builder.Build();
         await host.StartAsync();

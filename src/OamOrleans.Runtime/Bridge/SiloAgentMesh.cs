@@ -1,15 +1,23 @@
 using System.Text.Json;
+using Orleans.Metadata;
+using Orleans.Runtime;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// <see cref="IAgentMesh"/> inside a silo: agents hosted by this cluster's silos are invoked through
-/// <see cref="AgentInvoker"/> (schema validation, conversation keys and errors exactly as over NATS, but no NATS hop);
-/// any other agent is called over NATS with the mesh client on the silo's connection.
+/// <see cref="IAgentMesh"/> inside a silo. An agent this silo hosts is invoked through <see cref="AgentInvoker"/>
+/// (schema validation, conversation keys and errors exactly as over NATS, but no NATS hop); an agent hosted only by
+/// other silos of the cluster is called as a grain too, found in the cluster manifest (its grain deserializes and
+/// checks the input); any other agent is called over NATS with the mesh client on the silo's connection.
 /// </summary>
-internal sealed class SiloAgentMesh(AgentCatalog agents, AgentInvoker invoker, SiloMeshConnection mesh) : IAgentMesh, IAsyncDisposable
+internal sealed class SiloAgentMesh(
+    AgentCatalog agents,
+    AgentInvoker invoker,
+    IGrainFactory grains,
+    IClusterManifestProvider manifest,
+    SiloMeshConnection mesh) : IAgentMesh, IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _clientLock = new(1, 1);
@@ -26,18 +34,27 @@ internal sealed class SiloAgentMesh(AgentCatalog agents, AgentInvoker invoker, S
     {
         AgentName.Validate(agent, nameof(agent));
         var timeout = options?.Timeout ?? DefaultTimeout;
-        if (!agents.TryGet(agent, out var descriptor))
+        var requestId = MeshIds.New();
+        Task<AgentResponse> call;
+        if (agents.TryGet(agent, out var descriptor))
+        {
+            call = invoker.InvokeAsync(descriptor, body.ToArray(), requestId, options?.ConversationId);
+        }
+        else if (FindInCluster(agent) is { } properties)
+        {
+            call = CallRemoteGrainAsync(agent, properties, body.ToArray(), requestId, options?.ConversationId);
+        }
+        else
         {
             var client = await ClientAsync(cancellationToken);
             var reply = await client.CallRawAsync(agent, body, new CallOptions { Timeout = timeout, ConversationId = options?.ConversationId }, cancellationToken);
             return reply.Json;
         }
 
-        var requestId = MeshIds.New();
         AgentResponse response;
         try
         {
-            response = await invoker.InvokeAsync(descriptor, body.ToArray(), requestId, options?.ConversationId).WaitAsync(timeout, cancellationToken);
+            response = await call.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -51,6 +68,53 @@ internal sealed class SiloAgentMesh(AgentCatalog agents, AgentInvoker invoker, S
         }
 
         return response.Body;
+    }
+
+    /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
+    private IReadOnlyDictionary<string, string>? FindInCluster(string agent)
+    {
+        var grainType = AgentAttribute.GrainTypeOf(agent);
+        foreach (var silo in manifest.Current.AllGrainManifests)
+        {
+            if (silo.Grains.TryGetValue(grainType, out var properties))
+            {
+                return properties.Properties;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<AgentResponse> CallRemoteGrainAsync(string agent, IReadOnlyDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
+    {
+        var conversational = properties.TryGetValue(AgentAttribute.ConversationalProperty, out var flag) && flag == "true";
+        var conversation = conversationId
+            ?? (properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var key) ? KeyFromInput(body, key) : null)
+            ?? AgentInvoker.DefaultConversation;
+        var grain = grains.GetGrain<IAgentGrain>(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? conversation : AgentInvoker.DefaultConversation));
+        try
+        {
+            return await grain.InvokeAsync(new AgentRequest(body, requestId, conversation));
+        }
+        catch (Exception e) when (e is not TimeoutException)
+        {
+            return AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {e.Message}");
+        }
+    }
+
+    private static string? KeyFromInput(byte[] body, string key)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value)
+                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind is JsonValueKind.Number ? value.GetRawText() : null
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null; // the grain reports the malformed input
+        }
     }
 
     private async ValueTask<MeshClient> ClientAsync(CancellationToken ct)
