@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 
 namespace OamOrleans.Silo;
@@ -16,7 +17,11 @@ internal static partial class SiloComposition
             return;
         }
 
-        silo.UseNatsClustering(settings.Url!);
+        silo.UseNatsClustering(o =>
+        {
+            o.Url = settings.Url!;
+            o.ConfigureConnection = WithTls;
+        });
         if (settings.AdvertisedHost is { } host)
         {
             silo.ConfigureEndpoints(host, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
@@ -32,13 +37,21 @@ internal static partial class SiloComposition
         var name = new MeshHostOptions().StateStorageName;
         if (settings.Storage == "nats")
         {
-            silo.AddNatsGrainStorage(name, settings.Url!);
+            silo.AddNatsGrainStorage(name, o =>
+            {
+                o.Url = settings.Url!;
+                o.ConfigureConnection = WithTls;
+            });
         }
         else
         {
             silo.AddMemoryGrainStorage(name);
         }
     }
+
+    /// <summary>The providers' own connections use the mesh's TLS files too (OAM_TLS_CERT, OAM_TLS_KEY, OAM_TLS_CA).</summary>
+    private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
+        MeshTls.Resolve() is { } tls ? opts with { TlsOpts = MeshConnections.TlsOptions(tls) } : opts;
 
     public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
     {

@@ -61,7 +61,7 @@ public sealed partial class MeshClient : IAsyncDisposable
     public static async ValueTask<MeshClient> ConnectAsync(string? url = null, MeshClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= MeshClientOptions.Default;
-        var endpoint = MeshEndpoint.Resolve(url, options.CredsFile);
+        var endpoint = MeshEndpoint.Resolve(url, options.CredsFile) with { Tls = options.Tls ?? MeshTls.Resolve() };
         var instanceId = options.InstanceId ?? MeshIds.New();
         var connection = new NatsConnection(MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout });
         try

@@ -14,6 +14,9 @@ public sealed record MeshClientOptions
     /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
     public string? CredsFile { get; init; }
 
+    /// <summary>TLS / mutual TLS files; when null, <c>OAM_TLS_CERT</c>, <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read.</summary>
+    public MeshTls? Tls { get; init; }
+
     /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

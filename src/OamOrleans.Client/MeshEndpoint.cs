@@ -7,6 +7,9 @@ namespace OamOrleans.Client;
 /// </summary>
 public sealed record MeshEndpoint(string Url, string? CredsFile)
 {
+    /// <summary>Client certificate, key and CA for TLS or mutual TLS; null connects as the URL says (<c>tls://</c> or plain).</summary>
+    public MeshTls? Tls { get; init; }
+
     public const string DefaultUrl = "nats://localhost:4222";
     public const string UrlFileName = ".oam-url";
 

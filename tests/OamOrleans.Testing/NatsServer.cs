@@ -14,8 +14,11 @@ public sealed class NatsServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDir;
 
-    private NatsServer(Process process, string dataDir, int port, int? maxPayload)
+    private readonly Func<NatsOpts, NatsOpts> _clientOpts;
+
+    private NatsServer(Process process, string dataDir, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
     {
+        _clientOpts = clientOpts ?? (o => o);
         _process = process;
         _dataDir = dataDir;
         Port = port;
@@ -29,8 +32,9 @@ public sealed class NatsServer : IAsyncDisposable
     public string Url => $"nats://127.0.0.1:{Port}";
 
     /// <summary>Starts a server and waits until it accepts connections.</summary>
-    /// <param name="extraConfig">Extra lines for the server config file (accounts, limits).</param>
-    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null)
+    /// <param name="extraConfig">Extra lines for the server config file (accounts, limits, tls).</param>
+    /// <param name="clientOpts">How test clients must connect (e.g. TLS files); used by the readiness probe and <see cref="Connect"/>.</param>
+    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null)
     {
         var binary = FindBinary();
         var port = FreePort();
@@ -53,14 +57,14 @@ public sealed class NatsServer : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var server = new NatsServer(process, dataDir, port, maxPayload);
+        var server = new NatsServer(process, dataDir, port, maxPayload, clientOpts);
         await server.WaitReadyAsync();
         return server;
     }
 
     /// <summary>Opens a plain NATS connection (a "foreign" client: no code of ours).</summary>
     public NatsConnection Connect(string? name = null) =>
-        new(new NatsOpts { Url = Url, Name = name ?? "test-raw-client" });
+        new(_clientOpts(new NatsOpts { Url = Url, Name = name ?? "test-raw-client" }));
 
     private async Task WaitReadyAsync()
     {

@@ -19,7 +19,10 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
 
     public string InstanceId { get; } = options.Value.InstanceId ?? MeshIds.New();
 
-    public MeshEndpoint Endpoint { get; } = MeshEndpoint.Resolve(options.Value.Url, options.Value.CredsFile);
+    public MeshEndpoint Endpoint { get; } = MeshEndpoint.Resolve(options.Value.Url, options.Value.CredsFile) with
+    {
+        Tls = MeshTls.Resolve(options.Value.TlsCertFile, options.Value.TlsKeyFile, options.Value.TlsCaFile),
+    };
 
     public string Url => Endpoint.Url;
 

@@ -9,6 +9,15 @@ public sealed class MeshHostOptions
     /// <summary>NATS <c>.creds</c> file. Default null: <c>OAM_CREDS</c>, then <c>.oam-url</c>, else none.</summary>
     public string? CredsFile { get; set; }
 
+    /// <summary>PEM client certificate for mutual TLS. Default null: <c>OAM_TLS_CERT</c>, else none.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM key of <see cref="TlsCertFile"/>. Default null: <c>OAM_TLS_KEY</c>, else none.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>PEM CA bundle to trust the server. Default null: <c>OAM_TLS_CA</c>, else none (TLS as the URL says).</summary>
+    public string? TlsCaFile { get; set; }
+
     /// <summary>This silo's mesh instance id (uuid hex). Default null: a fresh one per start.</summary>
     public string? InstanceId { get; set; }
 

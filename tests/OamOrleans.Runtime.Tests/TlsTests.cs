@@ -1,0 +1,49 @@
+using NATS.Client.Core;
+using OamOrleans.Client;
+using OamOrleans.Samples.Agents;
+using OamOrleans.Testing;
+
+namespace OamOrleans.Runtime.Tests;
+
+/// <summary>A mesh behind mutual TLS: silo and client connect with the reference's tls_cert / tls_key / tls_ca.</summary>
+public sealed class TlsTests
+{
+    [Fact]
+    public async Task Silo_and_client_work_over_mutual_tls_and_a_client_without_a_certificate_is_refused()
+    {
+        using var certs = TestCertificates.Create();
+        var tls = new MeshTls { CertFile = certs.ClientCert, KeyFile = certs.ClientKey, CaFile = certs.CaFile };
+        await using var nats = await NatsServer.StartAsync(
+            extraConfig: $$"""
+                tls {
+                  cert_file: "{{certs.ServerCert}}"
+                  key_file: "{{certs.ServerKey}}"
+                  ca_file: "{{certs.CaFile}}"
+                  verify: true
+                }
+                """,
+            clientOpts: o => o with { TlsOpts = MeshConnections.TlsOptions(tls) });
+        await using var silo = await TestSilo.StartAsync(nats.Url, configure: o =>
+        {
+            o.TlsCertFile = certs.ClientCert;
+            o.TlsKeyFile = certs.ClientKey;
+            o.TlsCaFile = certs.CaFile;
+        });
+
+        await using (var client = await MeshClient.ConnectAsync(nats.Url, new MeshClientOptions { Tls = tls }))
+        {
+            var reply = await client.CallAsync<EchoOut>("demo.echo", new EchoIn("over mTLS"));
+            Assert.Equal("Echo: over mTLS", reply.Reply);
+        }
+
+        await Assert.ThrowsAsync<ConnectionFailedException>(async () =>
+            await MeshClient.ConnectAsync(nats.Url, new MeshClientOptions { Tls = new MeshTls { CaFile = certs.CaFile }, ConnectTimeout = TimeSpan.FromSeconds(3) }));
+    }
+
+    [Fact]
+    public void A_certificate_without_its_key_is_refused_clearly()
+    {
+        var error = Assert.Throws<ArgumentException>(() => MeshTls.Resolve(certFile: "/tmp/cert.pem"));
+        Assert.Contains("key", error.Message);
+    }
+}
