@@ -12,13 +12,33 @@ internal enum AgentKind
     Trigger,
     Streamer,
     Publisher,
+
+    /// <summary>Source-only ("watcher"): not invocable, not streaming; handles what its sources deliver.</summary>
+    Source,
 }
 
 /// <summary>Everything the runtime knows about one hosted agent type, computed once at start-up.</summary>
 internal sealed class AgentDescriptor
 {
-    private AgentDescriptor(Type grainClass, AgentAttribute attribute, AgentKind kind, Type? inputType, Type outputType, bool conversational, DateTimeOffset registeredAt)
+    private AgentDescriptor(Type grainClass, AgentAttribute attribute, AgentKind kind, Type? inputType, Type? outputType, bool conversational, DateTimeOffset registeredAt)
     {
+        SubjectSources = [.. grainClass.GetCustomAttributes<SubjectSourceAttribute>(inherit: false)];
+        KvSources = [.. grainClass.GetCustomAttributes<KvSourceAttribute>(inherit: false)];
+        var gates = grainClass.GetCustomAttributes<ActiveWhenAttribute>(inherit: false).ToArray();
+        if (gates.Length > 1)
+        {
+            throw new ArgumentException($"Agent class {grainClass.FullName} has {gates.Length} lifecycle gates; an agent has at most one ([ActiveWhenKv] or [ActiveWhenSubject]).", nameof(grainClass));
+        }
+
+        Gate = gates.FirstOrDefault();
+        Gate?.CreateCondition(); // fail at start-up, not when the first value arrives
+        if (HasSources && kind is not (AgentKind.Responder or AgentKind.Source))
+        {
+            throw new ArgumentException(
+                $"Agent class {grainClass.FullName} has sources but is a {kind.ToString().ToLowerInvariant()}; sources need a handler with an input: SourceAgent<TIn>, Agent<TIn,TOut> or ConversationalAgent<TIn,TOut,TState>.",
+                nameof(grainClass));
+        }
+
         GrainClass = grainClass;
         Name = attribute.Name;
         GrainType = AgentAttribute.GrainTypeOf(Name);
@@ -28,7 +48,7 @@ internal sealed class AgentDescriptor
         ConversationKey = inputType is null ? null : FindConversationKey(inputType);
         var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
         Validator = inputSchema is null ? null : new InputValidator(inputSchema);
-        var outputSchema = AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
+        var outputSchema = outputType is null ? null : AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
         var streaming = kind is AgentKind.Streamer or AgentKind.Publisher;
         Contract = new AgentContract
         {
@@ -36,7 +56,7 @@ internal sealed class AgentDescriptor
             Description = attribute.Description,
             Version = attribute.Version,
             Tags = attribute.Tags,
-            Invocable = kind != AgentKind.Publisher,
+            Invocable = kind is not (AgentKind.Publisher or AgentKind.Source),
             Streaming = streaming,
             InputSchema = inputSchema is null ? null : AgentSchemas.ToContractJson(inputSchema),
             // Streamers and publishers describe their chunks or events in x-agentmesh.chunk_schema instead (§4.1).
@@ -54,7 +74,18 @@ internal sealed class AgentDescriptor
 
     public AgentKind Kind { get; }
 
-    public bool Invocable => Kind != AgentKind.Publisher;
+    public bool Invocable => Kind is not (AgentKind.Publisher or AgentKind.Source);
+
+    /// <summary>Subject sources declared on the class (<see cref="SubjectSourceAttribute"/>).</summary>
+    public IReadOnlyList<SubjectSourceAttribute> SubjectSources { get; }
+
+    /// <summary>KV sources declared on the class (<see cref="KvSourceAttribute"/>).</summary>
+    public IReadOnlyList<KvSourceAttribute> KvSources { get; }
+
+    public bool HasSources => SubjectSources.Count > 0 || KvSources.Count > 0;
+
+    /// <summary>The lifecycle gate (<see cref="ActiveWhenKvAttribute"/> / <see cref="ActiveWhenSubjectAttribute"/>), if any.</summary>
+    public ActiveWhenAttribute? Gate { get; }
 
     public bool Streaming => Kind is AgentKind.Streamer or AgentKind.Publisher;
 
@@ -109,6 +140,12 @@ internal sealed class AgentDescriptor
                 return new AgentDescriptor(agentClass, attribute, AgentKind.Publisher, null, args[0], conversational: false, registeredAt);
             }
 
+            if (definition == typeof(SourceAgent<>))
+            {
+                // The handler's input comes from sources, never from callers: no input schema, no validator (§4.1).
+                return new AgentDescriptor(agentClass, attribute, AgentKind.Source, null, null, conversational: false, registeredAt);
+            }
+
             if (definition == typeof(ConversationalAgent<,,>))
             {
                 return new AgentDescriptor(agentClass, attribute, AgentKind.Responder, args[0], args[1], conversational: true, registeredAt);
@@ -116,7 +153,7 @@ internal sealed class AgentDescriptor
         }
 
         throw new ArgumentException(
-            $"Agent class {agentClass.FullName} must derive from Agent<TIn,TOut>, TriggerAgent<TOut>, ConversationalAgent<TIn,TOut,TState>, StreamingAgent<TIn,TChunk> or PublisherAgent<TEvent>.",
+            $"Agent class {agentClass.FullName} must derive from Agent<TIn,TOut>, TriggerAgent<TOut>, ConversationalAgent<TIn,TOut,TState>, StreamingAgent<TIn,TChunk>, PublisherAgent<TEvent> or SourceAgent<TIn>.",
             nameof(agentClass));
     }
 

@@ -24,6 +24,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private readonly AgentInvoker _invoker;
     private readonly MeshPublisher _publisher;
     private readonly ObservabilityGate _logs;
+    private readonly AgentSources _sources;
+    private readonly AgentGates _gates;
     private readonly MeshHostOptions _options;
     private readonly ILogger<MeshBridge> _logger;
     private readonly SemaphoreSlim _slots;
@@ -32,8 +34,10 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private int _inFlight;
     private MeshRegistry? _registry;
 
-    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
+    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, AgentSources sources, AgentGates gates, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
     {
+        _sources = sources;
+        _gates = gates;
         _mesh = mesh;
         _agents = agents;
         _invoker = invoker;
@@ -56,18 +60,23 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         foreach (var agent in _agents.All)
         {
             // Bring the agent online first (§4.3), then announce it.
-            if (agent.Invocable)
+            if (agent.Gate is not null)
+            {
+                // A gated agent comes online when its gate opens (AgentGates, started below).
+            }
+            else if (agent.Invocable)
             {
                 var sub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), cancellationToken: ct);
                 _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
             }
-            else
+            else if (agent.Kind == AgentKind.Publisher)
             {
                 await _invoker.Publisher(agent, _mesh.InstanceId).StartAsync();
             }
 
             await _registry.RegisterAsync(agent.Contract, ct);
             await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
+            await (agent.Gate is null ? _sources.StartAsync(agent, ct) : _gates.StartAsync(agent, DispatchGatedAsync, ct));
         }
 
         if (_mesh.Agents.Count > 0)
@@ -120,6 +129,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
 
         await Task.WhenAll(_subscriptions.Select(s => s.Loop));
+        await _gates.StopAllAsync();
+        await _sources.StopAllAsync();
 
         // 2. Drain what is already running, and end the publishers with their end frames.
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -134,7 +145,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             LogDrainTimeout(_logger, Volatile.Read(ref _inFlight), _options.DrainTimeout);
         }
 
-        foreach (var agent in _agents.All.Where(a => !a.Invocable))
+        foreach (var agent in _agents.All.Where(a => a.Kind == AgentKind.Publisher))
         {
             await _invoker.Publisher(agent, _mesh.InstanceId).StopAsync();
         }
@@ -192,6 +203,14 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 _ = DispatchAsync(agent, msg);
             }
         }
+    }
+
+    /// <summary>Dispatches a request a gated agent's own subscription received (<see cref="AgentGates"/>), with the same slots and drain count.</summary>
+    private async Task DispatchGatedAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    {
+        await _slots.WaitAsync();
+        Interlocked.Increment(ref _inFlight);
+        await DispatchAsync(agent, msg);
     }
 
     private async Task DispatchAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)

@@ -35,6 +35,8 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
+        services.TryAddSingleton<AgentSources>();
+        services.TryAddSingleton<AgentGates>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
         services.AddSingleton<MeshBridge>();

@@ -1,0 +1,148 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Client;
+using Orleans.Concurrency;
+
+namespace OamOrleans;
+
+/// <summary>
+/// A source-only agent (the reference's "watcher", §7.2): it has no callers — it is in the catalog with
+/// <c>invocable: false, streaming: false</c> and no schemas — and handles what its sources deliver:
+/// <see cref="SubjectSourceAttribute"/> and <see cref="KvSourceAttribute"/> on the class.
+/// </summary>
+/// <typeparam name="TIn">
+/// What the handler receives: <c>byte[]</c> or <c>ReadOnlyMemory&lt;byte&gt;</c> (the raw payload or value),
+/// <see cref="MeshMessage{T}"/> (subject, headers, payload), <see cref="KvEntry{T}"/> or <see cref="KvEntry"/> (key,
+/// value, revision, operation — deletes included), <c>string</c> (text; a JSON string is unquoted), or any type
+/// deserialized from JSON like an agent input. Non-envelope handlers of a KV source get puts only.
+/// </typeparam>
+/// <remarks>
+/// Runs as a stateless worker: each silo's sources hand their deliveries to a local activation. A handler exception
+/// (or a payload that does not deserialize) is only logged, as in the reference. To also answer calls with the same
+/// input, put the source attributes on an <see cref="Agent{TIn,TOut}"/> instead: it is then both invocable and
+/// source-bound, and its outputs for source deliveries are dropped.
+/// </remarks>
+[StatelessWorker]
+[Reentrant]
+public abstract class SourceAgent<TIn> : AgentGrain, ISourceAgentGrain
+{
+    protected abstract Task HandleAsync(TIn input, AgentContext context);
+
+    async Task ISourceAgentGrain.DeliverAsync(SourceDelivery delivery)
+    {
+        try
+        {
+            if (!SourceInput.TryCreate<TIn>(delivery, out var input))
+            {
+                return;
+            }
+
+            await HandleAsync(input, CreateContext(delivery.Id, "default"));
+        }
+        catch (Exception e)
+        {
+            AgentLog.SourceHandlerFailed(ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<AgentGrain>(), e, AgentName, delivery.Origin);
+        }
+    }
+}
+
+/// <summary>The grain interface of source-only agents: one delivery from a subject or KV source.</summary>
+[Alias("oam.ISourceAgentGrain")]
+public interface ISourceAgentGrain : IGrainWithStringKey
+{
+    [Alias("deliver")]
+    Task DeliverAsync(SourceDelivery delivery);
+}
+
+/// <summary>One message (subject source) or KV change (KV source) on its way to an agent grain.</summary>
+/// <param name="Id">A fresh id for the delivery (the handler's <see cref="AgentContext.RequestId"/>).</param>
+/// <param name="Origin">The concrete subject, or the KV key.</param>
+/// <param name="Data">The payload or value (empty for deletes).</param>
+/// <param name="Headers">The message headers (first value of each), null for KV changes.</param>
+/// <param name="Revision">The KV revision; 0 for messages.</param>
+/// <param name="IsKv">True for a KV change.</param>
+/// <param name="IsDelete">True for a KV delete or purge.</param>
+[GenerateSerializer, Immutable, Alias("oam.SourceDelivery")]
+public sealed record SourceDelivery(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Origin,
+    [property: Id(2)] byte[] Data,
+    [property: Id(3)] Dictionary<string, string>? Headers,
+    [property: Id(4)] ulong Revision = 0,
+    [property: Id(5)] bool IsKv = false,
+    [property: Id(6)] bool IsDelete = false)
+{
+    public KvOperation Operation => IsDelete ? KvOperation.Delete : KvOperation.Put;
+}
+
+/// <summary>Builds a source handler's input from a delivery.</summary>
+internal static class SourceInput
+{
+    /// <summary>False when the delivery is not for this input (a KV delete for a plain handler).</summary>
+    public static bool TryCreate<TIn>(SourceDelivery delivery, out TIn input)
+    {
+        var type = typeof(TIn);
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(MeshMessage<>))
+        {
+            input = (TIn)Activator.CreateInstance(type, delivery.Origin, (IReadOnlyDictionary<string, string>)(delivery.Headers ?? []), Payload(type.GetGenericArguments()[0], delivery.Data))!;
+            return true;
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(KvEntry<>))
+        {
+            var valueType = type.GetGenericArguments()[0];
+            var value = delivery.IsDelete ? null : Payload(valueType, delivery.Data);
+            input = (TIn)Activator.CreateInstance(type, delivery.Origin, value, delivery.Revision, delivery.Operation)!;
+            return true;
+        }
+
+        if (type == typeof(KvEntry))
+        {
+            input = (TIn)(object)new KvEntry(delivery.Origin, delivery.Data, delivery.Revision, delivery.Operation);
+            return true;
+        }
+
+        if (delivery.IsDelete)
+        {
+            input = default!;
+            return false;
+        }
+
+        input = (TIn)Payload(type, delivery.Data)!;
+        return true;
+    }
+
+    /// <summary>Raw bytes for byte types, text for strings, else JSON.</summary>
+    public static object? Payload(Type type, byte[] data)
+    {
+        if (type == typeof(byte[]))
+        {
+            return data;
+        }
+
+        if (type == typeof(ReadOnlyMemory<byte>))
+        {
+            return new ReadOnlyMemory<byte>(data);
+        }
+
+        if (type == typeof(string))
+        {
+            if (data.Length > 0 && data[0] == (byte)'"')
+            {
+                try
+                {
+                    return JsonSerializer.Deserialize<string>(data, AgentJson.Options);
+                }
+                catch (JsonException)
+                {
+                }
+            }
+
+            return Encoding.UTF8.GetString(data);
+        }
+
+        return JsonSerializer.Deserialize(data, type, AgentJson.Options);
+    }
+}
