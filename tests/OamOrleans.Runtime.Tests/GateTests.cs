@@ -1,0 +1,78 @@
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+using OamOrleans.Client;
+using static OamOrleans.Runtime.Tests.Bytes;
+
+namespace OamOrleans.Runtime.Tests;
+
+/// <summary>Lifecycle gates (§7.3): registered while closed, subscribed only while open, drained on close.</summary>
+[Collection(SourceGateCollection.Name)]
+public sealed class GateTests(SourceGateFixture mesh)
+{
+    [Fact]
+    public async Task Closed_kv_gate_keeps_the_agent_registered_but_unserved_opens_on_put_and_drains_in_flight_requests_on_close()
+    {
+        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.kv");
+
+        // Closed at start (no value, initial false): in catalog and registry, but nobody answers → not_available.
+        Assert.Contains(await mesh.Client.CatalogAsync(), e => e.Name == "test.gated.kv" && e.Invocable);
+        var registry = await mesh.Raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-registry");
+        Assert.NotNull((await registry.GetEntryAsync<byte[]>("test.gated.kv")).Value);
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+
+        // Open.
+        await mesh.Client.Kv.PutAsync("gates.kv", "true");
+        await logs.WaitAsync("agent_activated");
+        Assert.Equal("slept 0", await mesh.Client.CallAsync<string>("test.gated.kv", 0));
+
+        // Close while a request runs: it finishes, then the agent is deactivated and nobody answers.
+        var inFlight = mesh.Client.CallAsync<string>("test.gated.kv", 1500).AsTask();
+        await SourceSink.WaitAsync(() => KvGatedAgent.Running == 1, "the request to be running");
+        await mesh.Client.Kv.PutAsync("gates.kv", "false");
+        Assert.Equal("slept 1500", await inFlight);
+        Assert.Equal(0, logs.Count("agent_deactivated")); // published only after the drain
+        await logs.WaitAsync("agent_deactivated");
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+
+        // A delete closes too (null value → falsy); reopening works again.
+        await mesh.Client.Kv.PutAsync("gates.kv", "1");
+        await logs.WaitAsync("agent_activated", 2);
+        Assert.Equal("slept 0", await mesh.Client.CallAsync<string>("test.gated.kv", 0));
+        await mesh.Client.Kv.DeleteAsync("gates.kv");
+        await logs.WaitAsync("agent_deactivated", 2);
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+    }
+
+    [Fact]
+    public async Task Subject_gate_follows_control_messages()
+    {
+        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.subject");
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.subject", "x").AsTask());
+
+        await mesh.Raw.PublishAsync("gates.control", Utf8("on"));
+        await logs.WaitAsync("agent_activated");
+        Assert.Equal("gated x", await mesh.Client.CallAsync<string>("test.gated.subject", "x"));
+
+        await mesh.Raw.PublishAsync("gates.control", Utf8("off"));
+        await logs.WaitAsync("agent_deactivated");
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.subject", "x").AsTask());
+    }
+
+    [Fact]
+    public async Task Gate_with_initial_true_is_open_before_any_value_and_closes_on_a_falsy_one()
+    {
+        Assert.Equal("open x", await mesh.Client.CallAsync<string>("test.gated.initial", "x"));
+
+        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.initial");
+        await mesh.Client.Kv.PutAsync("gates.initial", "false");
+        await logs.WaitAsync("agent_deactivated");
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.initial", "x").AsTask());
+    }
+
+    [Fact]
+    public async Task Gate_reads_the_value_already_in_the_bucket_at_start_with_a_custom_condition()
+    {
+        // gates.preset = "go" was written before the silo started; OpenOnGo opens on it.
+        Assert.Equal("preset x", await mesh.Client.CallAsync<string>("test.gated.preset", "x"));
+    }
+}

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Text;
+using NATS.Client.Core;
+using OamOrleans.Client;
+using OamOrleans.Hosting;
+using OamOrleans.Protocol;
+using OamOrleans.Testing;
+
+namespace OamOrleans.Runtime.Tests;
+
+/// <summary>
+/// One nats-server with shared-context values written before any silo starts, silo A hosting the source and gate test
+/// agents, and silo B (same cluster) hosting only the queue-grouped source agent.
+/// </summary>
+public sealed class SourceGateFixture : IAsyncLifetime
+{
+    public NatsServer Nats { get; private set; } = null!;
+
+    public TestSilo SiloA { get; private set; } = null!;
+
+    public TestSilo SiloB { get; private set; } = null!;
+
+    public NatsConnection Raw { get; private set; } = null!;
+
+    public MeshClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Nats = await NatsServer.StartAsync();
+        Raw = Nats.Connect();
+        await Raw.ConnectAsync();
+        Client = await MeshClient.ConnectAsync(Nats.Url);
+        await Client.Kv.PutJsonAsync("srcreplay.a", new Reading("a", 1));
+        await Client.Kv.PutAsync("srcskip.old", "old");
+        await Client.Kv.PutAsync("gates.preset", "go");
+        SiloA = await TestSilo.StartAsync(Nats.Url, agents: s => s
+            .AddAgent<ModelSourceAgent>()
+            .AddAgent<RawSourceAgent>()
+            .AddAgent<EnvelopeSourceAgent>()
+            .AddAgent<QueuedSourceAgent>()
+            .AddAgent<KvReplaySourceAgent>()
+            .AddAgent<KvSkipSourceAgent>()
+            .AddAgent<SourceBoundResponderAgent>()
+            .AddAgent<KvGatedAgent>()
+            .AddAgent<SubjectGatedAgent>()
+            .AddAgent<InitiallyOpenAgent>()
+            .AddAgent<PresetGatedAgent>());
+        SiloB = await TestSilo.StartAsync(Nats.Url, primary: SiloA, agents: s => s.AddAgent<QueuedSourceAgent>());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Raw.DisposeAsync();
+        await SiloB.DisposeAsync();
+        await SiloA.DisposeAsync();
+        await Nats.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SourceGateCollection : ICollectionFixture<SourceGateFixture>
+{
+    public const string Name = "sources-and-gates";
+}
+
+/// <summary>Collects the <c>mesh.logs.{agent}</c> events of one agent from the moment it is created.</summary>
+internal sealed class LogTail : IAsyncDisposable
+{
+    private readonly INatsSub<byte[]> _sub;
+    private readonly Task _loop;
+    private readonly ConcurrentQueue<LogEvent> _events = new();
+
+    private LogTail(INatsSub<byte[]> sub)
+    {
+        _sub = sub;
+        _loop = Task.Run(async () =>
+        {
+            await foreach (var msg in sub.Msgs.ReadAllAsync())
+            {
+                _events.Enqueue(LogEvent.Parse(msg.Data ?? []));
+            }
+        });
+    }
+
+    public static async Task<LogTail> StartAsync(INatsConnection nats, string agent)
+    {
+        var sub = await nats.SubscribeCoreAsync<byte[]>(MeshSubjects.Logs(agent));
+        await nats.PingAsync();
+        return new LogTail(sub);
+    }
+
+    public int Count(string @event) => _events.Count(e => e.Event == @event);
+
+    public Task WaitAsync(string @event, int count = 1) =>
+        SourceSink.WaitAsync(() => Count(@event) >= count, $"{count} {@event} event(s)");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sub.UnsubscribeAsync();
+        await _loop;
+    }
+}
+
+internal static class Bytes
+{
+    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}
