@@ -1,3 +1,4 @@
+using OamOrleans.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -26,8 +27,7 @@ var machine = MachineInfo.Collect();
 Console.WriteLine($"oam-bench: {machine.Describe()}");
 Console.WriteLine($"mode: {(options.Quick ? "quick" : "full")}, {options.Reps} reps x {options.Duration.TotalSeconds:0.##} s (+{options.Warmup.TotalSeconds:0.##} s warm-up) per cell, in flight {string.Join("/", options.InFlight)}, scale N={options.ScaleN}");
 
-await using var nats = await NatsServerProcess.StartAsync();
-machine = machine with { NatsServer = nats.Version };
+await using var nats = await NatsServer.StartAsync();
 var instanceId = Guid.NewGuid().ToString("N");
 var echoBody = """{"message":"hello"}"""u8.ToArray();
 var counterBody = "{}"u8.ToArray();
@@ -35,6 +35,7 @@ var counterBody = "{}"u8.ToArray();
 // The floor: a plain NATS subscriber echoing the body, on its own connection.
 await using var rawConn = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "bench-raw-echo" });
 await rawConn.ConnectAsync();
+machine = machine with { NatsServer = $"nats-server: v{rawConn.ServerInfo?.Version}" };
 var rawSub = await rawConn.SubscribeCoreAsync<byte[]>("bench.raw.echo");
 var rawLoop = Task.Run(async () =>
 {

@@ -1,3 +1,4 @@
+using OamOrleans.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,8 +31,8 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public static async Task<BenchSilo> StartAsync(string natsUrl, StateStorage storage, TimeSpan? responseTimeout = null)
     {
-        var siloPort = NatsServerProcess.FreePort();
-        var gatewayPort = NatsServerProcess.FreePort();
+        var siloPort = NatsServer.FreePort();
+        var gatewayPort = NatsServer.FreePort();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
