@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using NATS.Client.Core;
-using NATS.Client.KeyValueStore;
-using NATS.Net;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
 
@@ -12,7 +9,6 @@ namespace OamOrleans.Cli;
 /// <summary><c>oam observe</c>: tail <c>mesh.logs.*</c> and read/write log levels in <c>mesh-observability</c> (§5.6).</summary>
 internal static class ObserveCommands
 {
-    private const string GlobalKey = "global";
     private static readonly string[] Levels = [LogEvent.Debug, LogEvent.Info, LogEvent.Warn, LogEvent.Error, LogEvent.Off];
 
     public static Command Build() => new("observe", "Tail mesh log events and control per-agent log levels.")
@@ -31,7 +27,10 @@ internal static class ObserveCommands
         var command = new Command("logs", "Tail log events from the mesh (Ctrl-C to stop).") { agent, level, url, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            var min = parse.GetValue(level) is { } l ? CheckLevel(l, "level") : 0;
+            if (parse.GetValue(level) is { } l)
+            {
+                CheckLevel(l, "level");
+            }
             var name = parse.GetValue(agent);
             if (name is not null)
             {
@@ -39,21 +38,12 @@ internal static class ObserveCommands
             }
 
             await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
-            var subject = name is null ? MeshSubjects.LogsPrefix + ">" : MeshSubjects.Logs(name);
-            await using var sub = await client.Connection.SubscribeCoreAsync(subject, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
-            await client.Connection.PingAsync(ct);
-            Console.Error.WriteLine($"Tailing {subject} (Ctrl-C to stop)");
+            await using var tail = await client.Observe.TailAsync(name, parse.GetValue(level), ct);
+            Console.Error.WriteLine($"Tailing {tail.Subject} (Ctrl-C to stop)");
             var asJson = parse.GetValue(json);
-            await foreach (var msg in sub.Msgs.ReadAllAsync(ct))
+            await foreach (var e in tail.WithCancellation(ct))
             {
-                var data = msg.Data ?? [];
-                var e = LogEvent.Parse(data);
-                if ((LogEvent.LevelValue(e.Level) ?? 0) < min)
-                {
-                    continue;
-                }
-
-                Console.Out.WriteLine(asJson ? CliOutput.SortedJson(CliOutput.JsonOrText(data)) : Format(e));
+                Console.Out.WriteLine(asJson ? CliOutput.SortedJson(CliOutput.JsonOrText(e.ToJsonBytes())) : Format(e));
             }
 
             return OamCli.Ok;
@@ -70,52 +60,35 @@ internal static class ObserveCommands
         OamCli.SetAction(command, async (parse, ct) =>
         {
             await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
-            var store = await Store(client, ct);
             var name = parse.GetValue(agent);
             JsonObject result;
             if (name is not null)
             {
                 AgentName.Validate(name, "AGENT");
-                var own = await ReadAsync(store, name, ct);
-                var global = own is null ? await ReadAsync(store, GlobalKey, ct) : null;
-                var (levelValue, source) = own?["log_level"] is { } a ? (a.ToString(), "agent")
-                    : global?["log_level"] is { } g ? (g.ToString(), "global")
-                    : (LogEvent.Info, "default");
-                result = new JsonObject { ["log_level"] = levelValue, ["source"] = source };
+                var effective = await client.Observe.GetAsync(name, ct);
+                result = new JsonObject { ["log_level"] = effective.LogLevel, ["source"] = effective.SourceName };
                 if (!parse.GetValue(json))
                 {
-                    Console.Out.WriteLine($"{name}: log_level={levelValue} (source: {source})");
+                    Console.Out.WriteLine($"{name}: log_level={effective.LogLevel} (source: {effective.SourceName})");
                     return OamCli.Ok;
                 }
             }
             else
             {
+                var config = await client.Observe.ConfigAsync(ct);
                 var agents = new JsonObject();
-                JsonObject globalConfig = new() { ["log_level"] = LogEvent.Info };
-                await foreach (var key in Keys(store, ct))
+                foreach (var (key, value) in config.Agents)
                 {
-                    if (await ReadAsync(store, key, ct) is not { } value)
-                    {
-                        continue;
-                    }
-
-                    if (key == GlobalKey)
-                    {
-                        globalConfig = value;
-                    }
-                    else
-                    {
-                        agents[key] = value;
-                    }
+                    agents[key] = new JsonObject { ["log_level"] = value.LogLevel };
                 }
 
-                result = new JsonObject { ["global"] = globalConfig, ["agents"] = agents };
+                result = new JsonObject { ["global"] = new JsonObject { ["log_level"] = config.Global.LogLevel }, ["agents"] = agents };
                 if (!parse.GetValue(json))
                 {
-                    Console.Out.WriteLine($"global: log_level={globalConfig["log_level"]?.ToString() ?? LogEvent.Info}");
-                    foreach (var (key, value) in agents.OrderBy(p => p.Key, StringComparer.Ordinal))
+                    Console.Out.WriteLine($"global: log_level={config.Global.LogLevel}");
+                    foreach (var (key, value) in config.Agents)
                     {
-                        Console.Out.WriteLine($"{key}: log_level={value?["log_level"]?.ToString() ?? "?"}");
+                        Console.Out.WriteLine($"{key}: log_level={value.LogLevel}");
                     }
 
                     return OamCli.Ok;
@@ -152,10 +125,8 @@ internal static class ObserveCommands
             }
 
             await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
-            var store = await Store(client, ct);
-            var key = name ?? GlobalKey;
-            // Python's json.dumps spacing, as the reference writes it.
-            await store.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["log_level"] = value }), cancellationToken: ct);
+            var key = name ?? MeshObserve.GlobalKey;
+            await (name is null ? client.Observe.SetGlobalAsync(value, ct) : client.Observe.SetAsync(name, value, ct));
             Console.Out.WriteLine($"{key}: log_level={value}");
             return OamCli.Ok;
         });
@@ -184,42 +155,5 @@ internal static class ObserveCommands
         }
 
         return string.Join(' ', parts);
-    }
-
-    private static async Task<INatsKVStore> Store(MeshClient client, CancellationToken ct) =>
-        await MeshStores.GetOrCreateKeyValueAsync(client.Connection.CreateKeyValueStoreContext(), MeshBuckets.Observability, ct);
-
-    private static async Task<JsonObject?> ReadAsync(INatsKVStore store, string key, CancellationToken ct)
-    {
-        try
-        {
-            var entry = await store.GetEntryAsync(key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
-            return entry.Value is { Length: > 0 } v ? JsonNode.Parse(v) as JsonObject : null;
-        }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static async IAsyncEnumerable<string> Keys(INatsKVStore store, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        var keys = new List<string>();
-        try
-        {
-            await foreach (var key in store.GetKeysAsync(cancellationToken: ct))
-            {
-                keys.Add(key);
-            }
-        }
-        catch (NatsKVException)
-        {
-            // Empty bucket.
-        }
-
-        foreach (var key in keys)
-        {
-            yield return key;
-        }
     }
 }

@@ -124,7 +124,7 @@ public sealed partial class MeshClient
         finally
         {
             await deadline.CancelAsync();
-            Observe(deathTask);
+            ObserveFault(deathTask);
             if (death is not null)
             {
                 await death.DisposeAsync();
@@ -157,7 +157,7 @@ public sealed partial class MeshClient
                 return (await read, null);
             }
 
-            Observe(read);
+            ObserveFault(read);
             return (default, Died(agent, requestId, deathTask.Result.Data, "the stream"));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -192,7 +192,7 @@ public sealed partial class MeshClient
         }
     }
 
-    private static void Observe(Task? task) =>
+    private static void ObserveFault(Task? task) =>
         task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     internal enum Verb

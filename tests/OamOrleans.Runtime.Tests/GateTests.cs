@@ -12,7 +12,7 @@ public sealed class GateTests(SourceGateFixture mesh)
     [Fact]
     public async Task Closed_kv_gate_keeps_the_agent_registered_but_unserved_opens_on_put_and_drains_in_flight_requests_on_close()
     {
-        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.kv");
+        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.kv", () => KvGatedAgent.Running);
 
         // Closed at start (no value, initial false): in catalog and registry, but nobody answers → not_available.
         Assert.Contains(await mesh.Client.CatalogAsync(), e => e.Name == "test.gated.kv" && e.Invocable);
@@ -30,8 +30,8 @@ public sealed class GateTests(SourceGateFixture mesh)
         await SourceSink.WaitAsync(() => KvGatedAgent.Running == 1, "the request to be running");
         await mesh.Client.Kv.PutAsync("gates.kv", "false");
         Assert.Equal("slept 1500", await inFlight);
-        Assert.Equal(0, logs.Count("agent_deactivated")); // published only after the drain
         await logs.WaitAsync("agent_deactivated");
+        Assert.Equal([0], logs.ProbesAt("agent_deactivated")); // published only once the running handler had finished
         await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
 
         // A delete closes too (null value → falsy); reopening works again.

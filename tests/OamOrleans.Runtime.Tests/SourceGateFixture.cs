@@ -70,25 +70,36 @@ internal sealed class LogTail : IAsyncDisposable
     private readonly INatsSub<byte[]> _sub;
     private readonly Task _loop;
     private readonly ConcurrentQueue<LogEvent> _events = new();
+    private readonly ConcurrentQueue<(string Event, int Probe)> _probes = new();
 
-    private LogTail(INatsSub<byte[]> sub)
+    private LogTail(INatsSub<byte[]> sub, Func<int>? probe)
     {
         _sub = sub;
         _loop = Task.Run(async () =>
         {
             await foreach (var msg in sub.Msgs.ReadAllAsync())
             {
-                _events.Enqueue(LogEvent.Parse(msg.Data ?? []));
+                var e = LogEvent.Parse(msg.Data ?? []);
+                if (probe is not null)
+                {
+                    _probes.Enqueue((e.Event, probe()));
+                }
+
+                _events.Enqueue(e);
             }
         });
     }
 
-    public static async Task<LogTail> StartAsync(INatsConnection nats, string agent)
+    /// <param name="probe">Read as each event arrives (e.g. how many handlers are running in this process).</param>
+    public static async Task<LogTail> StartAsync(INatsConnection nats, string agent, Func<int>? probe = null)
     {
         var sub = await nats.SubscribeCoreAsync<byte[]>(MeshSubjects.Logs(agent));
         await nats.PingAsync();
-        return new LogTail(sub);
+        return new LogTail(sub, probe);
     }
+
+    /// <summary>The probe's values when the events named <paramref name="event"/> arrived.</summary>
+    public IReadOnlyList<int> ProbesAt(string @event) => _probes.Where(p => p.Event == @event).Select(p => p.Probe).ToList();
 
     public int Count(string @event) => _events.Count(e => e.Event == @event);
 

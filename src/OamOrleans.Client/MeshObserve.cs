@@ -1,0 +1,231 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+/// <summary>One entry of <c>mesh-observability</c>: <c>{"log_level": …}</c> under <c>global</c> or an agent's name.</summary>
+/// <param name="LogLevel"><c>debug</c>, <c>info</c>, <c>warn</c>, <c>error</c> or <c>off</c>.</param>
+public sealed record ObserveSettings(string LogLevel);
+
+/// <summary>Where an agent's effective log level comes from: its own entry, the global one, or the default <c>info</c>.</summary>
+public enum ObserveSource
+{
+    Agent,
+    Global,
+    Default,
+}
+
+/// <summary>An agent's effective observability config (the reference's <c>mesh.observe.get(name)</c>).</summary>
+/// <param name="LogLevel">The level that applies.</param>
+/// <param name="Source">Which entry it came from.</param>
+public sealed record EffectiveObserveSettings(string LogLevel, ObserveSource Source)
+{
+    /// <summary>The source as the reference writes it: <c>agent</c>, <c>global</c> or <c>default</c>.</summary>
+    public string SourceName => Source switch
+    {
+        ObserveSource.Agent => "agent",
+        ObserveSource.Global => "global",
+        _ => "default",
+    };
+}
+
+/// <summary>The whole observability config (the reference's <c>ObserveConfig</c>): the global entry and each agent's override.</summary>
+/// <param name="Global">The mesh-wide level (<c>info</c> when unset).</param>
+/// <param name="Agents">Per-agent overrides, by agent name.</param>
+public sealed record ObserveConfig(ObserveSettings Global, IReadOnlyDictionary<string, ObserveSettings> Agents);
+
+/// <summary>
+/// Observability (§5.6; the reference's <c>mesh.observe</c>): reads and sets the log levels kept in the
+/// <c>mesh-observability</c> bucket — per agent (key = agent name) or mesh-wide (key <c>global</c>); hosts apply changes
+/// live — and tails the <see cref="LogEvent"/>s hosts publish on <c>mesh.logs.{name}</c>.
+/// </summary>
+public sealed class MeshObserve
+{
+    /// <summary>The key of the mesh-wide entry.</summary>
+    public const string GlobalKey = "global";
+
+    private static readonly string[] Levels = [LogEvent.Debug, LogEvent.Info, LogEvent.Warn, LogEvent.Error, LogEvent.Off];
+    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+    private readonly MeshClient _client;
+    private readonly LazyStore<INatsKVStore> _store;
+
+    internal MeshObserve(MeshClient client)
+    {
+        _client = client;
+        _store = new LazyStore<INatsKVStore>(ct => MeshStores.GetOrCreateKeyValueAsync(client.Connection.CreateKeyValueStoreContext(), MeshBuckets.Observability, ct));
+    }
+
+    /// <summary>The bucket name, <c>mesh-observability</c>.</summary>
+    public string Bucket => MeshBuckets.Observability;
+
+    /// <summary>The effective level of <paramref name="agent"/>: its own entry, else <c>global</c>, else <c>info</c>.</summary>
+    public async ValueTask<EffectiveObserveSettings> GetAsync(string agent, CancellationToken cancellationToken = default)
+    {
+        AgentName.Validate(agent, nameof(agent));
+        var store = await _store.GetAsync(cancellationToken);
+        if (await ReadAsync(store, agent, cancellationToken) is { } own)
+        {
+            return new EffectiveObserveSettings(own.LogLevel, ObserveSource.Agent);
+        }
+
+        return await ReadAsync(store, GlobalKey, cancellationToken) is { } global
+            ? new EffectiveObserveSettings(global.LogLevel, ObserveSource.Global)
+            : new EffectiveObserveSettings(LogEvent.Info, ObserveSource.Default);
+    }
+
+    /// <summary>Sets the log level of one agent; every host serving it applies it at once.</summary>
+    /// <exception cref="ArgumentException">Unknown level or bad agent name.</exception>
+    public ValueTask SetAsync(string agent, string logLevel, CancellationToken cancellationToken = default)
+    {
+        AgentName.Validate(agent, nameof(agent));
+        return WriteAsync(agent, logLevel, cancellationToken);
+    }
+
+    /// <summary>Sets the mesh-wide log level (agents without their own entry follow it).</summary>
+    /// <exception cref="ArgumentException">Unknown level.</exception>
+    public ValueTask SetGlobalAsync(string logLevel, CancellationToken cancellationToken = default) =>
+        WriteAsync(GlobalKey, logLevel, cancellationToken);
+
+    /// <summary>Everything in the bucket: the global entry (<c>info</c> when unset) and each agent's override. Unreadable entries are left out.</summary>
+    public async ValueTask<ObserveConfig> ConfigAsync(CancellationToken cancellationToken = default)
+    {
+        var store = await _store.GetAsync(cancellationToken);
+        var keys = new List<string>();
+        try
+        {
+            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken))
+            {
+                keys.Add(key);
+            }
+        }
+        catch (NatsKVException)
+        {
+            // An empty bucket.
+        }
+
+        var global = new ObserveSettings(LogEvent.Info);
+        var agents = new SortedDictionary<string, ObserveSettings>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            if (await ReadAsync(store, key, cancellationToken) is not { } settings)
+            {
+                continue;
+            }
+
+            if (key == GlobalKey)
+            {
+                global = settings;
+            }
+            else
+            {
+                agents[key] = settings;
+            }
+        }
+
+        return new ObserveConfig(global, agents);
+    }
+
+    /// <summary>
+    /// Tails log events: of <paramref name="agent"/> (<c>mesh.logs.{agent}</c>), or of every agent (<c>mesh.logs.&gt;</c>),
+    /// at or above <paramref name="minLevel"/> when given. The subscription opens on the first <c>MoveNextAsync</c>; use
+    /// <see cref="TailAsync"/> to know when it is in place. Hosts publish only the events their configured level lets
+    /// through (<see cref="SetAsync"/>).
+    /// </summary>
+    public async IAsyncEnumerable<LogEvent> LogsAsync(string? agent = null, string? minLevel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var tail = await TailAsync(agent, minLevel, cancellationToken);
+        await foreach (var e in tail.WithCancellation(cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="LogsAsync"/>, but returns once the subscription is in place on the server: every event published
+    /// after this returns is seen. Dispose the tail to unsubscribe.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown level or bad agent name.</exception>
+    public async ValueTask<MeshLogTail> TailAsync(string? agent = null, string? minLevel = null, CancellationToken cancellationToken = default)
+    {
+        if (agent is not null)
+        {
+            AgentName.Validate(agent, nameof(agent));
+        }
+
+        var min = minLevel is null ? 0 : CheckLevel(minLevel);
+        var subject = agent is null ? MeshSubjects.LogsPrefix + ">" : MeshSubjects.Logs(agent);
+        var sub = await _client.Connection.SubscribeCoreAsync(subject, serializer: Raw, cancellationToken: cancellationToken);
+        await _client.Connection.PingAsync(cancellationToken);
+        return new MeshLogTail(subject, sub, min);
+    }
+
+    /// <summary>The numeric value of <paramref name="level"/>.</summary>
+    /// <exception cref="ArgumentException">Not one of debug, info, warn, error, off.</exception>
+    public static int CheckLevel(string level) =>
+        LogEvent.LevelValue(level) ?? throw new ArgumentException($"Unknown log level '{level}'. Choose from: {string.Join(", ", Levels)}.", nameof(level));
+
+    private async ValueTask WriteAsync(string key, string logLevel, CancellationToken cancellationToken)
+    {
+        CheckLevel(logLevel);
+        var store = await _store.GetAsync(cancellationToken);
+        await store.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["log_level"] = logLevel }), Raw, cancellationToken);
+    }
+
+    private static async ValueTask<ObserveSettings?> ReadAsync(INatsKVStore store, string key, CancellationToken ct)
+    {
+        try
+        {
+            var entry = await store.GetEntryAsync(key, serializer: Raw, cancellationToken: ct);
+            if (entry.Value is not { Length: > 0 } value)
+            {
+                return null;
+            }
+
+            using var doc = JsonDocument.Parse(value);
+            return doc.RootElement.ValueKind == JsonValueKind.Object &&
+                doc.RootElement.TryGetProperty("log_level", out var level) && level.ValueKind == JsonValueKind.String &&
+                LogEvent.LevelValue(level.GetString()!) is not null
+                ? new ObserveSettings(level.GetString()!)
+                : null;
+        }
+        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException or JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>A live subscription to <c>mesh.logs.*</c> (<see cref="MeshObserve.TailAsync"/>): enumerate it for the events, dispose it to stop.</summary>
+public sealed class MeshLogTail : IAsyncEnumerable<LogEvent>, IAsyncDisposable
+{
+    private readonly INatsSub<byte[]> _sub;
+    private readonly int _min;
+
+    internal MeshLogTail(string subject, INatsSub<byte[]> sub, int min)
+    {
+        Subject = subject;
+        _sub = sub;
+        _min = min;
+    }
+
+    /// <summary>The subject tailed: <c>mesh.logs.{agent}</c> or <c>mesh.logs.&gt;</c>.</summary>
+    public string Subject { get; }
+
+    public async IAsyncEnumerator<LogEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        await foreach (var msg in _sub.Msgs.ReadAllAsync(cancellationToken))
+        {
+            var e = LogEvent.Parse(msg.Data ?? []);
+            if ((LogEvent.LevelValue(e.Level) ?? 0) >= _min)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _sub.DisposeAsync();
+}
