@@ -17,6 +17,9 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGr
     /// <summary>Grain property: the wire name of the input property that selects the conversation, if any.</summary>
     internal const string ConversationKeyProperty = "oam.conversation-key";
 
+    /// <summary>Grain property: present when the agent has a lifecycle gate, so in-cluster callers go through NATS (which knows whether it is open).</summary>
+    internal const string GatedProperty = "oam.gated";
+
     public AgentAttribute(string name)
     {
         Name = AgentName.Validate(name);
@@ -42,6 +45,11 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGr
     void IGrainPropertiesProviderAttribute.Populate(IServiceProvider services, Type grainClass, GrainType grainType, Dictionary<string, string> properties)
     {
         properties[ConversationalProperty] = AgentDescriptor.IsConversational(grainClass) ? "true" : "false";
+        if (grainClass.GetCustomAttributes(typeof(ActiveWhenAttribute), inherit: false).Length > 0)
+        {
+            properties[GatedProperty] = "true";
+        }
+
         if (AgentDescriptor.InputTypeOf(grainClass) is { } input && AgentDescriptor.FindConversationKey(input) is { } key)
         {
             properties[ConversationKeyProperty] = key;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Client;
@@ -41,6 +42,15 @@ public sealed class GateTests(SourceGateFixture mesh)
         await mesh.Client.Kv.DeleteAsync("gates.kv");
         await logs.WaitAsync("agent_deactivated", 2);
         await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+    }
+
+    [Fact]
+    public async Task In_cluster_calls_by_name_see_a_closed_gate_as_not_available_and_a_source_only_agent_as_not_callable()
+    {
+        var agentMesh = mesh.SiloA.Services.GetRequiredService<IAgentMesh>();
+        await Assert.ThrowsAsync<NotAvailableException>(() => agentMesh.CallAsync<string>("test.gated.subject", "x"));
+        var mismatch = await Assert.ThrowsAsync<InvocationMismatchException>(() => agentMesh.CallAsync<string>("test.src.raw", "x"));
+        Assert.Contains("background task", mismatch.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>True when <paramref name="agent"/> has no gate or its gate is open in this silo.</summary>
-    public bool IsOpen(string agent) => !_gates.TryGetValue(agent, out var gate) || gate.IsOpen;
+    public bool IsOpen(AgentDescriptor agent) => agent.Gate is null || (_gates.TryGetValue(agent.Name, out var gate) && gate.IsOpen);
 
     /// <summary>
     /// Starts following the gate of <paramref name="agent"/>: reads the current value (KV) or takes the initial state

@@ -17,7 +17,8 @@ internal sealed class SiloAgentMesh(
     AgentInvoker invoker,
     IGrainFactory grains,
     IClusterManifestProvider manifest,
-    SiloMeshConnection mesh) : IAgentMesh, IAsyncDisposable
+    SiloMeshConnection mesh,
+    AgentGates gates) : IAgentMesh, IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _clientLock = new(1, 1);
@@ -36,11 +37,17 @@ internal sealed class SiloAgentMesh(
         var timeout = options?.Timeout ?? DefaultTimeout;
         var requestId = MeshIds.New();
         Task<AgentResponse> call;
-        if (agents.TryGet(agent, out var descriptor))
+        if (agents.TryGet(agent, out var descriptor) && !gates.IsOpen(descriptor))
+        {
+            // Every silo follows the same gate: closed here means closed on the mesh, as a NATS caller would find.
+            throw new NotAvailableException($"Agent '{agent}' is in the catalog but nobody serves it right now", agent, requestId);
+        }
+
+        if (descriptor is not null)
         {
             call = invoker.InvokeAsync(descriptor, body.ToArray(), requestId, options?.ConversationId);
         }
-        else if (FindInCluster(agent) is { } properties)
+        else if (FindInCluster(agent) is { } properties && !properties.ContainsKey(AgentAttribute.GatedProperty))
         {
             call = CallRemoteGrainAsync(agent, properties, body.ToArray(), requestId, options?.ConversationId);
         }
