@@ -54,6 +54,23 @@ public sealed class GateTests(SourceGateFixture mesh)
     }
 
     [Fact]
+    public async Task Closing_gate_stops_waiting_after_its_drain_timeout_and_the_abandoned_request_still_answers()
+    {
+        await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.short", () => ShortDrainGatedAgent.Running);
+        await mesh.Client.Kv.PutAsync("gates.short", "true");
+        await logs.WaitAsync("agent_activated");
+
+        var slow = mesh.Client.CallAsync<string>("test.gated.short", 2000).AsTask();
+        await SourceSink.WaitAsync(() => ShortDrainGatedAgent.Running == 1, "the request to be running");
+        await mesh.Client.Kv.PutAsync("gates.short", "false");
+        await logs.WaitAsync("agent_deactivated");
+
+        Assert.Equal([1], logs.ProbesAt("agent_deactivated")); // deactivated after 0.3 s, the handler still running
+        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.short", 0).AsTask());
+        Assert.Equal("slept 2000", await slow); // a grain call cannot be cancelled: its late reply still arrives
+    }
+
+    [Fact]
     public async Task Subject_gate_follows_control_messages()
     {
         await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.subject");

@@ -168,3 +168,27 @@ public sealed class PresetGatedAgent : Agent<string, string>
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) => Task.FromResult("preset " + input);
 }
+
+/// <summary>Like <see cref="KvGatedAgent"/> with a drain timeout shorter than its requests.</summary>
+[Agent("test.gated.short", Description = "Gated with a short drain timeout.")]
+[ActiveWhenKv("gates.short", DrainTimeoutSeconds = 0.3)]
+public sealed class ShortDrainGatedAgent : Agent<int, string>
+{
+    private static int _running;
+
+    public static int Running => Volatile.Read(ref _running);
+
+    protected override async Task<string> HandleAsync(int input, AgentContext context)
+    {
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await Task.Delay(input);
+            return $"slept {input}";
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+}

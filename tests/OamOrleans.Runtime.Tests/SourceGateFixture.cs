@@ -44,7 +44,8 @@ public sealed class SourceGateFixture : IAsyncLifetime
             .AddAgent<KvGatedAgent>()
             .AddAgent<SubjectGatedAgent>()
             .AddAgent<InitiallyOpenAgent>()
-            .AddAgent<PresetGatedAgent>());
+            .AddAgent<PresetGatedAgent>()
+            .AddAgent<ShortDrainGatedAgent>());
         SiloB = await TestSilo.StartAsync(Nats.Url, primary: SiloA, agents: s => s.AddAgent<QueuedSourceAgent>());
     }
 
