@@ -5,8 +5,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, connectMesh, decodeText, eventually, kvJson } from '../lib/mesh.mjs';
 
-const AGENTS = ['demo.clock', 'demo.counter', 'demo.echo', 'demo.fail', 'demo.greet', 'demo.shout'];
-
 let mesh;
 
 before(async () => {
@@ -24,7 +22,11 @@ test('SIGTERM: death notices without headers, catalog and registry cleaned up, i
   const reply = await call(mesh, 'demo.echo', { body: { message: 'last words' } });
   assert.equal(reply.headers['X-Mesh-Status'], 'ok');
   const hostId = reply.headers['X-Mesh-Instance-Id'];
-  assert.ok(await kvJson(mesh, 'mesh-instances', hostId), 'the instance record exists while serving');
+  const record = await kvJson(mesh, 'mesh-instances', hostId);
+  assert.ok(record, 'the instance record exists while serving');
+  // Every agent the host serves, as it says itself (sample agents come and go; the protocol record is the truth).
+  const AGENTS = record.agents;
+  assert.ok(AGENTS.includes('demo.echo') && AGENTS.length >= 6, `the host lists its agents: ${AGENTS}`);
 
   const notices = new Map();
   const sub = mesh.nc.subscribe('mesh.death.>');
