@@ -63,7 +63,8 @@ public sealed partial class MeshClient : IAsyncDisposable
         options ??= MeshClientOptions.Default;
         var endpoint = MeshEndpoint.Resolve(url, options.CredsFile) with { Tls = options.Tls ?? MeshTls.Resolve() };
         var instanceId = options.InstanceId ?? MeshIds.New();
-        var connection = new NatsConnection(MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout });
+        var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };
+        var connection = new NatsConnection(options.ConnectionName is { } name ? opts with { Name = name } : opts);
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);

@@ -14,6 +14,13 @@ public sealed record MeshClientOptions
     /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
     public string? CredsFile { get; init; }
 
+    /// <summary>
+    /// The NATS connection name; <c>oam-host-{InstanceId}</c> when null, as every OpenAgentMesh process names it. A host
+    /// that opens a second, caller-only connection names it differently, so that a health monitor seeing that connection
+    /// drop does not take the host for dead.
+    /// </summary>
+    public string? ConnectionName { get; init; }
+
     /// <summary>TLS / mutual TLS files; when null, <c>OAM_TLS_CERT</c>, <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read.</summary>
     public MeshTls? Tls { get; init; }
 

@@ -10,7 +10,7 @@ namespace OamOrleans.Bridge;
 /// <see cref="IAgentMesh"/> inside a silo. An agent this silo hosts is invoked through <see cref="AgentInvoker"/>
 /// (schema validation, conversation keys and errors exactly as over NATS, but no NATS hop); an agent hosted only by
 /// other silos of the cluster is called as a grain too, found in the cluster manifest (its grain deserializes and
-/// checks the input); any other agent is called over NATS with the mesh client on the silo's connection.
+/// checks the input); any other agent is called over NATS by a mesh client on a caller connection of its own.
 /// </summary>
 internal sealed class SiloAgentMesh(
     AgentCatalog agents,
@@ -134,9 +134,18 @@ internal sealed class SiloAgentMesh(
         await _clientLock.WaitAsync(ct);
         try
         {
-            return _client ??= await MeshClient.CreateAsync(
-                mesh.Connection,
-                new MeshClientOptions { InstanceId = mesh.InstanceId, EnsureBuckets = false },
+            // A connection of its own: replies to these calls must not wait behind requests queued for the bridge on
+            // the silo's connection when the silo is saturated. Not named oam-host-…: its loss is not the host's death.
+            return _client ??= await MeshClient.ConnectAsync(
+                mesh.Endpoint.Url,
+                new MeshClientOptions
+                {
+                    InstanceId = mesh.InstanceId,
+                    ConnectionName = "oam-caller-" + mesh.InstanceId,
+                    CredsFile = mesh.Endpoint.CredsFile,
+                    Tls = mesh.Endpoint.Tls,
+                    EnsureBuckets = false,
+                },
                 ct);
         }
         finally
