@@ -42,6 +42,17 @@ public abstract class AgentGrain : Grain, IAgentGrain
         }
     }
 
+    Task<AgentResponse[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests)
+    {
+        var turns = new Task<AgentResponse>[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            turns[i] = ((IAgentGrain)this).InvokeAsync(requests[i]);
+        }
+
+        return Task.WhenAll(turns); // results in the order of the requests
+    }
+
     private protected AgentContext CreateContext(string requestId, string conversationId) =>
         new(AgentName, requestId, conversationId, _mesh ??= ServiceProvider.GetRequiredService<IAgentMesh>());
 

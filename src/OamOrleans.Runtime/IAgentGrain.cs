@@ -6,6 +6,14 @@ public interface IAgentGrain : IGrainWithStringKey
 {
     [Alias("invoke")]
     Task<AgentResponse> InvokeAsync(AgentRequest request);
+
+    /// <summary>
+    /// Several requests in one grain call (the bridge batches what a stateless agent's subscription already holds):
+    /// the handlers run concurrently, each exactly as <see cref="InvokeAsync"/> would run it; the responses come back in
+    /// the order of <paramref name="requests"/>. Used for stateless agents only (a conversation's turns must not overlap).
+    /// </summary>
+    [Alias("invoke-batch")]
+    Task<AgentResponse[]> InvokeBatchAsync(AgentRequest[] requests);
 }
 
 /// <summary>

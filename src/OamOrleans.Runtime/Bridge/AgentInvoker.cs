@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json.Linq;
 using Orleans.Runtime;
@@ -64,6 +65,30 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         catch (Exception e)
         {
             return Unreached(agent, e);
+        }
+    }
+
+    /// <summary>
+    /// Calls a stateless responder or trigger with several requests <see cref="Prepare"/> accepted, in one grain call;
+    /// the responses are in the order of the requests. If the grain cannot be reached, every request gets that error.
+    /// </summary>
+    public async Task<AgentResponse[]> InvokePreparedBatchAsync(AgentDescriptor agent, AgentRequest[] requests)
+    {
+        Debug.Assert(!agent.Conversational);
+        try
+        {
+            var responses = await AgentGrainOf(agent, DefaultConversation).InvokeBatchAsync(requests);
+            if (responses.Length != requests.Length)
+            {
+                throw new InvalidOperationException($"Agent grain answered {responses.Length} of {requests.Length} requests");
+            }
+
+            return responses;
+        }
+        catch (Exception e)
+        {
+            var error = Unreached(agent, e);
+            return Enumerable.Repeat(error, requests.Length).ToArray();
         }
     }
 

@@ -184,11 +184,18 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     public void Dispose() => _slots.Dispose();
 
+    /// <summary>The most requests for a stateless agent sent to its grain in one call.</summary>
+    internal const int MaxBatch = 16;
+
     private async Task ReceiveLoopAsync(AgentDescriptor agent, INatsSub<byte[]> sub)
     {
         // Dispatch inline, not through Task.Run: DispatchAsync runs on this loop only up to its first real await (the
         // grain call, or a reply that must wait for the socket), then the loop takes the next message. Concurrency
         // stays bounded by the slots, and drain still counts every dispatched request.
+        // A stateless agent's requests that are already waiting (never waited for) go to its grain in one call, up to
+        // MaxBatch; each still takes a slot of its own and is answered on its own.
+        var batchable = agent.Kind is AgentKind.Responder or AgentKind.Trigger && !agent.Conversational && !agent.Streaming;
+        var batch = batchable ? new NatsMsg<byte[]>[MaxBatch] : null;
         var reader = sub.Msgs;
         while (await reader.WaitToReadAsync())
         {
@@ -200,7 +207,28 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 }
 
                 Interlocked.Increment(ref _inFlight);
-                _ = DispatchAsync(agent, msg);
+                if (batch is null)
+                {
+                    _ = DispatchAsync(agent, msg);
+                    continue;
+                }
+
+                var count = 0;
+                batch[count++] = msg;
+                while (count < MaxBatch && _slots.Wait(0))
+                {
+                    if (!reader.TryRead(out var next))
+                    {
+                        _slots.Release();
+                        break;
+                    }
+
+                    Interlocked.Increment(ref _inFlight);
+                    batch[count++] = next;
+                }
+
+                _ = count == 1 ? DispatchAsync(agent, msg) : DispatchBatchAsync(agent, batch.AsSpan(0, count).ToArray());
+                Array.Clear(batch, 0, count);
             }
         }
     }
@@ -225,16 +253,132 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
         finally
         {
-            _slots.Release();
-            if (Interlocked.Decrement(ref _inFlight) == 0)
+            Done();
+        }
+    }
+
+    /// <summary>Frees a dispatched request's slot and drain count.</summary>
+    private void Done()
+    {
+        _slots.Release();
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+        {
+            Volatile.Read(ref _drained)?.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Handles requests for one stateless agent that arrived together: each is received and checked as
+    /// <see cref="HandleAsync"/> does, the accepted ones go to the grain in one call, then each is answered and logged on
+    /// its own, exactly as if it had come alone (and frees its own slot).
+    /// </summary>
+    private async Task DispatchBatchAsync(AgentDescriptor agent, NatsMsg<byte[]>[] msgs)
+    {
+        var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which frees their slots
+        try
+        {
+            // Received in order; a refused one is answered at once, as it would be alone.
+            var inbound = new Inbound[msgs.Length];
+            var replies = new Task[msgs.Length];
+            var accepted = 0;
+            for (var i = 0; i < msgs.Length; i++)
             {
-                Volatile.Read(ref _drained)?.TrySetResult();
+                inbound[i] = await ReceiveAsync(agent, msgs[i]);
+                if (inbound[i].Refused is { } refused)
+                {
+                    handedOff[i] = true;
+                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], refused);
+                }
+                else
+                {
+                    accepted++;
+                }
             }
+
+            var requests = new AgentRequest[accepted];
+            for (int i = 0, j = 0; i < msgs.Length; i++)
+            {
+                if (inbound[i].Refused is null)
+                {
+                    requests[j++] = new AgentRequest(inbound[i].Body, inbound[i].RequestId, inbound[i].ConversationKey);
+                }
+            }
+
+            var responses = accepted switch
+            {
+                0 => [],
+                1 => [await _invoker.InvokePreparedAsync(agent, requests[0].Body, requests[0].RequestId, requests[0].ConversationId)],
+                _ => await _invoker.InvokePreparedBatchAsync(agent, requests),
+            };
+
+            for (int i = 0, j = 0; i < msgs.Length; i++)
+            {
+                if (inbound[i].Refused is null)
+                {
+                    handedOff[i] = true;
+                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], responses[j++]);
+                }
+            }
+
+            await Task.WhenAll(replies);
+        }
+        catch (Exception e)
+        {
+            LogDispatchFailed(_logger, e, agent.Name);
+        }
+        finally
+        {
+            foreach (var handed in handedOff)
+            {
+                if (!handed)
+                {
+                    Done();
+                }
+            }
+        }
+    }
+
+    private async Task CompleteOneAsync(AgentDescriptor agent, NatsMsg<byte[]> msg, Inbound request, AgentResponse response)
+    {
+        try
+        {
+            await CompleteAsync(agent, msg, request, response);
+        }
+        catch (Exception e)
+        {
+            LogDispatchFailed(_logger, e, agent.Name);
+        }
+        finally
+        {
+            Done();
         }
     }
 
     /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
     private async Task HandleAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    {
+        var request = await ReceiveAsync(agent, msg);
+        var response = request.Refused;
+        if (response is null && request.Stream)
+        {
+            response = await _invoker.StreamAsync(agent, request.Body, request.RequestId, request.ConversationKey, _options.StreamTimeout);
+            if (!AgentInvoker.IsUnreached(response))
+            {
+                // The grain has already published the stream's frames, its end or error frame, and the dead letter.
+                await AfterAsync(agent, request.RequestId, request.Started, response, routed: true);
+                return;
+            }
+        }
+
+        response ??= await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
+        await CompleteAsync(agent, msg, request, response);
+    }
+
+    /// <summary>A received request: its headers and body, and the error to answer if the checks refused it.</summary>
+    private readonly record struct Inbound(long Started, string RequestId, string? Conversation, bool Stream, byte[] Body, string ConversationKey, AgentResponse? Refused);
+
+    /// <summary>Reads a request's headers, logs its arrival, and runs the checks and validation.</summary>
+    private async ValueTask<Inbound> ReceiveAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = Header(msg.Headers, MeshHeaders.RequestId) ?? "";
@@ -244,20 +388,13 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_received", requestId, "");
 
         var conversationKey = AgentInvoker.DefaultConversation;
-        var response = Refuse(agent, stream, requestId, body) ?? _invoker.Prepare(agent, body, conversation, out conversationKey);
-        if (response is null && stream)
-        {
-            response = await _invoker.StreamAsync(agent, body, requestId, conversationKey, _options.StreamTimeout);
-            if (!AgentInvoker.IsUnreached(response))
-            {
-                // The grain has already published the stream's frames, its end or error frame, and the dead letter.
-                await AfterAsync(agent, requestId, started, response, routed: true);
-                return;
-            }
-        }
+        var refused = Refuse(agent, stream, requestId, body) ?? _invoker.Prepare(agent, body, conversation, out conversationKey);
+        return new Inbound(started, requestId, conversation, stream, body, conversationKey, refused);
+    }
 
-        response ??= await _invoker.InvokePreparedAsync(agent, body, requestId, conversationKey);
-
+    /// <summary>Replies to a request (or routes its error), then publishes the usage and completion log events.</summary>
+    private async Task CompleteAsync(AgentDescriptor agent, NatsMsg<byte[]> msg, Inbound request, AgentResponse response)
+    {
         if (!response.IsError && msg.ReplyTo is { } replyTo)
         {
             if (response.Body.Length > _publisher.MaxBody)
@@ -267,11 +404,11 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
             else
             {
-                await _publisher.ReplyAsync(replyTo, agent.Name, requestId, conversation, response.Body, response.Usage);
+                await _publisher.ReplyAsync(replyTo, agent.Name, request.RequestId, request.Conversation, response.Body, response.Usage);
             }
         }
 
-        await AfterAsync(agent, requestId, started, response, routed: false, msg.ReplyTo, stream, conversation);
+        await AfterAsync(agent, request.RequestId, request.Started, response, routed: false, msg.ReplyTo, request.Stream, request.Conversation);
     }
 
     /// <summary>The checks made before validation: verb against shape (both ways), size, and a stream's request id.</summary>
