@@ -42,7 +42,10 @@ public abstract class AgentGrain : Grain, IAgentGrain
         }
     }
 
-    Task<AgentResponse[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests)
+    Task<AgentResponse[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests) => InvokeBatchCoreAsync(requests);
+
+    /// <summary>Runs a batch concurrently (stateless agents are reentrant); conversational agents run it turn by turn.</summary>
+    private protected virtual Task<AgentResponse[]> InvokeBatchCoreAsync(AgentRequest[] requests)
     {
         var turns = new Task<AgentResponse>[requests.Length];
         for (var i = 0; i < requests.Length; i++)

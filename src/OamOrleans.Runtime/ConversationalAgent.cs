@@ -45,6 +45,18 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
         return AgentJson.SerializeOutput(output);
     }
 
+    /// <summary>A conversation is turn-based: a batch is taken one turn after the other, never raced.</summary>
+    private protected override async Task<AgentResponse[]> InvokeBatchCoreAsync(AgentRequest[] requests)
+    {
+        var responses = new AgentResponse[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            responses[i] = await ((IAgentGrain)this).InvokeAsync(requests[i]);
+        }
+
+        return responses;
+    }
+
     private protected override Task OnFailedTurnAsync()
     {
         // Reload the last persisted state on the next turn.

@@ -71,6 +71,18 @@ public sealed class ConversationTests(MeshFixture mesh)
     }
 
     [Fact]
+    public async Task A_batch_sent_to_a_conversation_is_taken_turn_by_turn()
+    {
+        var c = "batch-" + MeshIds.New();
+        var grain = mesh.Silo.Grains.GetGrain<IAgentGrain>(Orleans.Runtime.GrainId.Create(AgentAttribute.GrainTypeOf("demo.counter"), c));
+        var requests = Enumerable.Range(0, 10).Select(_ => new AgentRequest("{}"u8.ToArray(), MeshIds.New(), c)).ToArray();
+
+        var responses = await grain.InvokeBatchAsync(requests);
+
+        Assert.Equal(Enumerable.Range(1, 10), responses.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("count").GetInt32()));
+    }
+
+    [Fact]
     public async Task Overlong_conversation_ids_are_invalid_input()
     {
         var envelope = Json(await RequestAsync(mesh.Raw, "demo.counter", "{}", headers: new Dictionary<string, string> { [MeshHeaders.ConversationId] = new string('c', 300) }));
