@@ -123,23 +123,11 @@ public sealed class SourceBoundResponderAgent : Agent<Reading, string>
 [ActiveWhenKv("gates.kv", DrainTimeoutSeconds = 10)]
 public sealed class KvGatedAgent : Agent<int, string>
 {
-    private static int _running;
+    private static readonly CountedSleep Sleep = new();
 
-    public static int Running => Volatile.Read(ref _running);
+    public static int Running => Sleep.Running;
 
-    protected override async Task<string> HandleAsync(int input, AgentContext context)
-    {
-        Interlocked.Increment(ref _running);
-        try
-        {
-            await Task.Delay(input);
-            return $"slept {input}";
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
-    }
+    protected override Task<string> HandleAsync(int input, AgentContext context) => Sleep.RunAsync(input);
 }
 
 [Agent("test.gated.subject", Description = "Gated on control messages.")]
@@ -174,21 +162,9 @@ public sealed class PresetGatedAgent : Agent<string, string>
 [ActiveWhenKv("gates.short", DrainTimeoutSeconds = 0.3)]
 public sealed class ShortDrainGatedAgent : Agent<int, string>
 {
-    private static int _running;
+    private static readonly CountedSleep Sleep = new();
 
-    public static int Running => Volatile.Read(ref _running);
+    public static int Running => Sleep.Running;
 
-    protected override async Task<string> HandleAsync(int input, AgentContext context)
-    {
-        Interlocked.Increment(ref _running);
-        try
-        {
-            await Task.Delay(input);
-            return $"slept {input}";
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
-    }
+    protected override Task<string> HandleAsync(int input, AgentContext context) => Sleep.RunAsync(input);
 }

@@ -43,24 +43,12 @@ public sealed class BigAgent : Agent<int, string>
 [Agent("test.slow", Description = "Answers after a delay.")]
 public sealed class SlowAgent : Agent<int, string>
 {
-    private static int _running;
+    private static readonly CountedSleep Sleep = new();
 
     /// <summary>Requests currently inside the handler (the silo runs in the test process).</summary>
-    public static int Running => Volatile.Read(ref _running);
+    public static int Running => Sleep.Running;
 
-    protected override async Task<string> HandleAsync(int input, AgentContext context)
-    {
-        Interlocked.Increment(ref _running);
-        try
-        {
-            await Task.Delay(input);
-            return $"slept {input}";
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
-    }
+    protected override Task<string> HandleAsync(int input, AgentContext context) => Sleep.RunAsync(input);
 }
 
 public sealed record RelayIn(string Target, JsonElement Payload, string? Conversation = null);
@@ -142,5 +130,27 @@ public sealed class BrokenPulseAgent : PublisherAgent<int>
         }
 
         throw new InvalidOperationException("pulse lost");
+    }
+}
+
+/// <summary>The handler of the sleeping test agents: waits, and counts the requests inside it so drain tests can wait on them.</summary>
+internal sealed class CountedSleep
+{
+    private int _running;
+
+    public int Running => Volatile.Read(ref _running);
+
+    public async Task<string> RunAsync(int milliseconds)
+    {
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await Task.Delay(milliseconds);
+            return $"slept {milliseconds}";
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
     }
 }
