@@ -5,23 +5,8 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>call.test.ts</c> (and the call parts of <c>errors.test.ts</c>) against the simulator.</summary>
-public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
 {
-    private AgentSimulator _sim = null!;
-    private MeshClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await AgentSimulator.StartAsync(fx.Server);
-        _client = await MeshClient.ConnectAsync(fx.Server.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _sim.DisposeAsync();
-    }
-
     private sealed record EchoIn(string Message);
 
     private sealed record EchoOut(string Reply);
@@ -30,9 +15,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Call_returns_the_reply_payload()
     {
         var name = Wait.Name("nlp");
-        await _sim.ServeEchoAsync(name);
+        await Sim.ServeEchoAsync(name);
 
-        var reply = await _client.CallAsync<EchoOut>(name, new EchoIn("hi"));
+        var reply = await Client.CallAsync<EchoOut>(name, new EchoIn("hi"));
 
         Assert.Equal("Echo: hi", reply.Reply);
     }
@@ -41,9 +26,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Call_sends_the_payload_as_camel_case_json()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        await _client.CallAsync<JsonElement>(name, new EchoIn("hi"));
+        await Client.CallAsync<JsonElement>(name, new EchoIn("hi"));
 
         var request = await agent.NextRequestAsync();
         using var doc = JsonDocument.Parse(request.Body);
@@ -55,10 +40,10 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Request_id_is_32_char_lowercase_hex_and_fresh_per_call()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        await _client.CallAsync<JsonElement>(name, new EchoIn("a"));
-        await _client.CallAsync<JsonElement>(name, new EchoIn("b"));
+        await Client.CallAsync<JsonElement>(name, new EchoIn("a"));
+        await Client.CallAsync<JsonElement>(name, new EchoIn("b"));
 
         var first = (await agent.NextRequestAsync()).RequestId;
         var second = (await agent.NextRequestAsync()).RequestId;
@@ -71,12 +56,12 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Request_carries_the_instance_id_and_no_stream_header()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        await _client.CallAsync<JsonElement>(name, new EchoIn("x"));
+        await Client.CallAsync<JsonElement>(name, new EchoIn("x"));
 
         var request = await agent.NextRequestAsync();
-        Assert.Equal(_client.InstanceId, request.Header(MeshHeaders.InstanceId));
+        Assert.Equal(Client.InstanceId, request.Header(MeshHeaders.InstanceId));
         Assert.Null(request.Header(MeshHeaders.Stream));
         Assert.Null(request.Header(MeshHeaders.ConversationId));
         Assert.Equal(MeshSubjects.Agent(name), request.Subject);
@@ -87,9 +72,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Conversation_id_option_sets_the_extension_header()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        await _client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions { ConversationId = "conv-42" });
+        await Client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions { ConversationId = "conv-42" });
 
         Assert.Equal("conv-42", (await agent.NextRequestAsync()).Header(MeshHeaders.ConversationId));
     }
@@ -98,9 +83,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Caller_headers_are_sent_but_the_request_id_stays_fresh()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        await _client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions
+        await Client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions
         {
             Headers = new Dictionary<string, string> { ["X-Custom"] = "1", [MeshHeaders.InstanceId] = "mine", [MeshHeaders.RequestId] = "forged" },
         });
@@ -116,12 +101,12 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     {
         var trigger = Wait.Name("ops");
         var greet = Wait.Name();
-        var triggerAgent = await _sim.ServeAsync(trigger, r => ValueTask.FromResult(_sim.Ok(trigger, r.RequestId, """{"keys_refreshed":3}""")));
-        var greetAgent = await _sim.ServeAsync(greet, r => ValueTask.FromResult(
-            _sim.Ok(greet, r.RequestId, "\"Hello, " + JsonSerializer.Deserialize<string>(r.Body) + "\"")));
+        var triggerAgent = await Sim.ServeAsync(trigger, r => ValueTask.FromResult(Sim.Ok(trigger, r.RequestId, """{"keys_refreshed":3}""")));
+        var greetAgent = await Sim.ServeAsync(greet, r => ValueTask.FromResult(
+            Sim.Ok(greet, r.RequestId, "\"Hello, " + JsonSerializer.Deserialize<string>(r.Body) + "\"")));
 
-        var refreshed = await _client.CallAsync<JsonElement>(trigger, null);
-        var hello = await _client.CallAsync<string>(greet, "Ann");
+        var refreshed = await Client.CallAsync<JsonElement>(trigger, null);
+        var hello = await Client.CallAsync<string>(greet, "Ann");
 
         Assert.Equal(3, refreshed.GetProperty("keys_refreshed").GetInt32());
         Assert.Empty((await triggerAgent.NextRequestAsync()).Body);
@@ -133,9 +118,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Empty_reply_reads_as_an_empty_object()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, null)));
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Ok(name, r.RequestId, null)));
 
-        var reply = await _client.CallAsync<JsonElement>(name, null);
+        var reply = await Client.CallAsync<JsonElement>(name, null);
 
         Assert.Equal(JsonValueKind.Object, reply.ValueKind);
         Assert.Empty(reply.EnumerateObject());
@@ -146,15 +131,15 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     {
         var name = Wait.Name();
         const string usage = """{"input_tokens":10,"output_tokens":2,"model":"m1"}""";
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, """{"reply":"raw"}""",
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Ok(name, r.RequestId, """{"reply":"raw"}""",
             new Dictionary<string, string> { [MeshHeaders.Usage] = usage })));
 
-        var reply = await _client.CallRawAsync(name, """{"message":"raw"}"""u8.ToArray());
+        var reply = await Client.CallRawAsync(name, """{"message":"raw"}"""u8.ToArray());
 
         using var doc = JsonDocument.Parse(reply.Body);
         Assert.Equal("raw", doc.RootElement.GetProperty("reply").GetString());
         Assert.Equal(name, reply.Source);
-        Assert.Equal(_sim.InstanceId, reply.InstanceId);
+        Assert.Equal(Sim.InstanceId, reply.InstanceId);
         Assert.Equal(usage, reply.Header(MeshHeaders.Usage));
         Assert.Equal(new MeshUsage { InputTokens = 10, OutputTokens = 2, Model = "m1" }, reply.Usage);
         Assert.Equal(reply.RequestId, reply.Header(MeshHeaders.RequestId));
@@ -181,9 +166,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Error_reply_raises_the_typed_exception(string code, Type expected)
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, code, "went wrong", """{"k": [1, 2]}""")));
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(name, r.RequestId, code, "went wrong", """{"k": [1, 2]}""")));
 
-        var e = await Assert.ThrowsAnyAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, new EchoIn("x")).AsTask());
+        var e = await Assert.ThrowsAnyAsync<MeshException>(() => Client.CallAsync<JsonElement>(name, new EchoIn("x")).AsTask());
 
         Assert.IsType(expected, e);
         Assert.Equal(code, e.Code);
@@ -196,10 +181,10 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Invalid_input_keeps_the_validation_details()
     {
         var name = Wait.Name("nlp");
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, "invalid_input", $"Input failed validation for agent '{name}'",
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(name, r.RequestId, "invalid_input", $"Input failed validation for agent '{name}'",
             """{"errors": [{"type": "string_type", "loc": ["message"], "msg": "Input should be a valid string", "input": 42}]}""")));
 
-        var e = await Assert.ThrowsAsync<InvalidInputException>(() => _client.CallAsync<JsonElement>(name, new { message = 42 }).AsTask());
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => Client.CallAsync<JsonElement>(name, new { message = 42 }).AsTask());
 
         var error = Assert.Single(e.Details.GetProperty("errors").EnumerateArray().ToArray());
         Assert.Equal("string_type", error.GetProperty("type").GetString());
@@ -210,9 +195,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Unknown_code_is_preserved_on_the_base_class()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, "quota_exceeded", "over quota")));
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(name, r.RequestId, "quota_exceeded", "over quota")));
 
-        var e = await Assert.ThrowsAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+        var e = await Assert.ThrowsAsync<MeshException>(() => Client.CallAsync<JsonElement>(name, null).AsTask());
 
         Assert.Equal("quota_exceeded", e.Code);
         Assert.Equal("over quota", e.Message);
@@ -222,10 +207,10 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Error_request_id_is_the_callers_own_and_agent_defaults_to_the_target()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeAsync(name, r => ValueTask.FromResult(
-            _sim.Error(r.RequestId, """{"code": "handler_error", "message": "boom", "request_id": "someone-else"}""")));
+        var agent = await Sim.ServeAsync(name, r => ValueTask.FromResult(
+            Sim.Error(r.RequestId, """{"code": "handler_error", "message": "boom", "request_id": "someone-else"}""")));
 
-        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => Client.CallAsync<JsonElement>(name, null).AsTask());
 
         Assert.Equal((await agent.NextRequestAsync()).RequestId, e.RequestId);
         Assert.Equal(name, e.Agent);
@@ -236,9 +221,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Error_reply_without_code_is_a_mesh_error()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(r.RequestId, """{"message": "no code"}""")));
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(r.RequestId, """{"message": "no code"}""")));
 
-        var e = await Assert.ThrowsAsync<MeshException>(() => _client.CallAsync<JsonElement>(name, null).AsTask());
+        var e = await Assert.ThrowsAsync<MeshException>(() => Client.CallAsync<JsonElement>(name, null).AsTask());
 
         Assert.Equal(MeshErrorCodes.MeshError, e.Code);
     }
@@ -249,7 +234,7 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         var name = Wait.Name("ghost");
         var started = DateTime.UtcNow;
 
-        var e = await Assert.ThrowsAsync<NotFoundException>(() => _client.CallAsync<JsonElement>(name, new { }).AsTask());
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => Client.CallAsync<JsonElement>(name, new { }).AsTask());
 
         Assert.Equal(MeshErrorCodes.NotFound, e.Code);
         Assert.Equal(name, e.Agent);
@@ -261,7 +246,7 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     {
         foreach (var bad in new[] { "", ".a", "a.", "a..b", "a b", "a/b", "a.*", "a.>" })
         {
-            var e = await Assert.ThrowsAsync<ArgumentException>(() => _client.CallAsync<JsonElement>(bad, null).AsTask());
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => Client.CallAsync<JsonElement>(bad, null).AsTask());
             Assert.Contains("Invalid agent name", e.Message);
         }
     }
@@ -270,10 +255,10 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Slow_agent_raises_MeshTimeout_with_the_reference_message()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
+        var agent = await Sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
 
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(() =>
-            _client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }).AsTask());
+            Client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }).AsTask());
 
         Assert.Equal(MeshErrorCodes.Timeout, e.Code);
         Assert.Equal($"No message on mesh.agent.{name} within 0.3s", e.Message);
@@ -285,22 +270,22 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Death_notice_during_a_call_fails_fast_with_AgentDied()
     {
         var name = Wait.Name("victim");
-        await _sim.ServeAsync(name, async _ =>
+        await Sim.ServeAsync(name, async _ =>
         {
-            await _sim.PublishDeathAsync(name);
+            await Sim.PublishDeathAsync(name);
             return SimReply.None;
         });
         var started = DateTime.UtcNow;
 
         var e = await Assert.ThrowsAsync<AgentDiedException>(() =>
-            _client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromSeconds(20) }).AsTask());
+            Client.CallAsync<JsonElement>(name, null, new CallOptions { Timeout = TimeSpan.FromSeconds(20) }).AsTask());
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
         Assert.Equal(MeshErrorCodes.AgentDied, e.Code);
         Assert.Equal(name, e.Details.GetProperty("agent").GetString());
         Assert.Equal("disconnect", e.Details.GetProperty("reason").GetString());
-        Assert.Equal(_sim.InstanceId, e.Details.GetProperty("instance_id").GetString());
-        Assert.Equal(_sim.InstanceId, e.Notice.InstanceId);
+        Assert.Equal(Sim.InstanceId, e.Details.GetProperty("instance_id").GetString());
+        Assert.Equal(Sim.InstanceId, e.Notice.InstanceId);
         Assert.Matches("^[0-9a-f]{32}$", e.RequestId);
     }
 
@@ -308,9 +293,9 @@ public sealed class CallTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task Concurrent_calls_each_get_their_own_reply()
     {
         var name = Wait.Name();
-        await _sim.ServeEchoAsync(name);
+        await Sim.ServeEchoAsync(name);
 
-        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => _client.CallAsync<EchoOut>(name, new EchoIn($"m{i}")).AsTask()));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Client.CallAsync<EchoOut>(name, new EchoIn($"m{i}")).AsTask()));
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"Echo: m{i}"), replies.Select(r => r.Reply));
     }

@@ -6,37 +6,22 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>send.test.ts</c> and the Python <c>test_async_callback.py</c> P tests, against the simulator.</summary>
-public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+public sealed class SendTests(NatsFixture fx) : SimulatorTests(fx)
 {
-    private AgentSimulator _sim = null!;
-    private MeshClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await AgentSimulator.StartAsync(fx.Server);
-        _client = await MeshClient.ConnectAsync(fx.Server.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _sim.DisposeAsync();
-    }
-
     private static TaskCompletionSource<T> Signal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [Fact]
     public async Task Fire_and_forget_sends_ids_and_no_reply_subject()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        var requestId = await _client.SendAsync(name, new { message = "hi" });
+        var requestId = await Client.SendAsync(name, new { message = "hi" });
 
         var request = await agent.NextRequestAsync();
         Assert.Equal(requestId, request.RequestId);
         Assert.Matches("^[0-9a-f]{32}$", requestId);
-        Assert.Equal(_client.InstanceId, request.Header(MeshHeaders.InstanceId));
+        Assert.Equal(Client.InstanceId, request.Header(MeshHeaders.InstanceId));
         Assert.Null(request.ReplyTo);
         Assert.Null(request.Header(MeshHeaders.ReplyTo));
         Assert.Null(request.Header(MeshHeaders.Stream));
@@ -47,11 +32,11 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task OnReply_receives_the_reply_on_mesh_results_and_the_send_ends_without_a_spurious_timeout()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
         var reply = Signal<MeshReply>();
         var errors = 0;
 
-        var requestId = await _client.SendAsync(name, new { message = "hi" }, new SendOptions
+        var requestId = await Client.SendAsync(name, new { message = "hi" }, new SendOptions
         {
             OnReply = r =>
             {
@@ -76,7 +61,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         Assert.Equal(name, got.Source);
 
         // The send stopped listening after the one reply (the results subscription is gone), so no timeout can follow.
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
         Assert.Equal(0, Volatile.Read(ref errors));
     }
 
@@ -84,11 +69,11 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task OnError_receives_the_typed_error_reply()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Error(name, r.RequestId, "handler_error", "boom")));
+        await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(name, r.RequestId, "handler_error", "boom")));
         var error = Signal<MeshException>();
         var replies = 0;
 
-        var requestId = await _client.SendAsync(name, null, new SendOptions
+        var requestId = await Client.SendAsync(name, null, new SendOptions
         {
             OnReply = _ =>
             {
@@ -106,7 +91,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         Assert.Equal("boom", e.Message);
         Assert.Equal(name, e.Agent);
         Assert.Equal(requestId, e.RequestId);
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
         Assert.Equal(0, replies);
     }
 
@@ -114,10 +99,10 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task OnError_gets_a_timeout_after_inactivity()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
+        await Sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
         var error = Signal<MeshException>();
 
-        var requestId = await _client.SendAsync(name, null, new SendOptions
+        var requestId = await Client.SendAsync(name, null, new SendOptions
         {
             OnError = e =>
             {
@@ -130,27 +115,27 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         var e = Assert.IsType<MeshTimeoutException>(await error.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal($"No message on mesh.results.{requestId} within 0.3s", e.Message);
         Assert.Equal(MeshErrorCodes.Timeout, e.Code);
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
     }
 
     [Fact]
     public async Task Sequenced_replies_are_delivered_up_to_the_end_frame()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
             for (var i = 0; i < 3; i++)
             {
-                await _sim.PublishAsync(r.ReplyTo!, $$"""{"i":{{i}}}""", new() { [MeshHeaders.StreamSeq] = $"{i}", [MeshHeaders.StreamEnd] = MeshHeaders.False });
+                await Sim.PublishAsync(r.ReplyTo!, $$"""{"i":{{i}}}""", new() { [MeshHeaders.StreamSeq] = $"{i}", [MeshHeaders.StreamEnd] = MeshHeaders.False });
             }
 
-            await _sim.PublishAsync(r.ReplyTo!, null, new() { [MeshHeaders.StreamSeq] = "3", [MeshHeaders.StreamEnd] = MeshHeaders.True });
+            await Sim.PublishAsync(r.ReplyTo!, null, new() { [MeshHeaders.StreamSeq] = "3", [MeshHeaders.StreamEnd] = MeshHeaders.True });
             return SimReply.None;
         });
         var seen = new List<int>();
         var done = Signal<bool>();
 
-        var requestId = await _client.SendAsync(name, null, new SendOptions
+        var requestId = await Client.SendAsync(name, null, new SendOptions
         {
             OnReply = r =>
             {
@@ -168,7 +153,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         });
 
         await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
         Assert.Equal([0, 1, 2], seen);
     }
 
@@ -176,12 +161,12 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     public async Task ReplyTo_sets_the_header_and_the_NATS_reply_subject()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
         var replyTo = MeshSubjects.Results(MeshIds.New());
-        await using var sub = await _client.Connection.SubscribeCoreAsync(replyTo, serializer: NatsRawSerializer<byte[]>.Default);
-        await _client.Connection.PingAsync();
+        await using var sub = await Client.Connection.SubscribeCoreAsync(replyTo, serializer: NatsRawSerializer<byte[]>.Default);
+        await Client.Connection.PingAsync();
 
-        var requestId = await _client.SendAsync(name, new { message = "manual" }, new SendOptions { ReplyTo = replyTo });
+        var requestId = await Client.SendAsync(name, new { message = "manual" }, new SendOptions { ReplyTo = replyTo });
 
         var request = await agent.NextRequestAsync();
         Assert.Equal(replyTo, request.ReplyTo);
@@ -194,24 +179,24 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     [Fact]
     public async Task ReplyTo_and_callbacks_are_mutually_exclusive()
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => _client.SendAsync(Wait.Name(), null, new SendOptions
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Client.SendAsync(Wait.Name(), null, new SendOptions
         {
             ReplyTo = "mesh.results.x",
             OnReply = _ => ValueTask.CompletedTask,
         }).AsTask());
 
         Assert.Contains("mutually exclusive", e.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => _client.SendAsync(Wait.Name(), null, new SendOptions { ReplyTo = "bad.>" }).AsTask());
-        await Assert.ThrowsAsync<ArgumentException>(() => _client.SendAsync("a..b").AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.SendAsync(Wait.Name(), null, new SendOptions { ReplyTo = "bad.>" }).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.SendAsync("a..b").AsTask());
     }
 
     [Fact]
     public async Task Send_carries_conversation_and_caller_headers_and_callback_failures_do_not_leak()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeEchoAsync(name);
+        var agent = await Sim.ServeEchoAsync(name);
 
-        var requestId = await _client.SendAsync(name, new { message = "x" }, new SendOptions
+        var requestId = await Client.SendAsync(name, new { message = "x" }, new SendOptions
         {
             ConversationId = "conv-9",
             Headers = new Dictionary<string, string> { ["X-Custom"] = "1" },
@@ -221,7 +206,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         var request = await agent.NextRequestAsync();
         Assert.Equal("conv-9", request.Header(MeshHeaders.ConversationId));
         Assert.Equal("1", request.Header("X-Custom"));
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
     }
 
     [Fact]
@@ -234,9 +219,9 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
     [Fact]
     public async Task Disposing_the_client_ends_pending_sends_silently()
     {
-        await using var client = await MeshClient.ConnectAsync(fx.Server.Url);
+        await using var client = await MeshClient.ConnectAsync(Fixture.Server.Url);
         var name = Wait.Name();
-        var agent = await _sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
+        var agent = await Sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
         var errors = 0;
 
         var requestId = await client.SendAsync(name, null, new SendOptions
@@ -252,7 +237,7 @@ public sealed class SendTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsy
         Assert.Equal(requestId, (await agent.NextRequestAsync()).RequestId);
         await client.DisposeAsync();
 
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
         Assert.Equal(0, errors);
     }
 }

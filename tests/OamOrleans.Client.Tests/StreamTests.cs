@@ -5,34 +5,19 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>stream.test.ts</c> plus the client side of the Python streaming P tests, against the simulator.</summary>
-public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
 {
-    private AgentSimulator _sim = null!;
-    private MeshClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await AgentSimulator.StartAsync(fx.Server);
-        _client = await MeshClient.ConnectAsync(fx.Server.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _sim.DisposeAsync();
-    }
-
     private sealed record Delta(string Text);
 
     /// <summary>A streamer that sends <paramref name="chunks"/> then an end frame (with <paramref name="usage"/>).</summary>
-    private Task<SimAgent> ServeStreamerAsync(string name, string[] chunks, string? usage = null) => _sim.ServeAsync(name, async r =>
+    private Task<SimAgent> ServeStreamerAsync(string name, string[] chunks, string? usage = null) => Sim.ServeAsync(name, async r =>
     {
         for (var i = 0; i < chunks.Length; i++)
         {
-            await _sim.PublishChunkAsync(r.RequestId, i, chunks[i]);
+            await Sim.PublishChunkAsync(r.RequestId, i, chunks[i]);
         }
 
-        await _sim.PublishEndAsync(r.RequestId, chunks.Length, usage);
+        await Sim.PublishEndAsync(r.RequestId, chunks.Length, usage);
         return SimReply.None;
     });
 
@@ -53,7 +38,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name("demo");
         await ServeStreamerAsync(name, [.. Enumerable.Range(0, 20).Select(i => $$"""{"text":"t{{i}}"}""")]);
 
-        var stream = _client.StreamAsync<Delta>(name, new { topic = "x" });
+        var stream = Client.StreamAsync<Delta>(name, new { topic = "x" });
         var chunks = await Collect(stream);
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"t{i}"), chunks.Select(c => c.Text));
@@ -69,14 +54,14 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name();
         var agent = await ServeStreamerAsync(name, ["""{"text":"a"}"""]);
 
-        var stream = _client.StreamAsync<Delta>(name, new { topic = "x" }, new StreamOptions { ConversationId = "c-1" });
+        var stream = Client.StreamAsync<Delta>(name, new { topic = "x" }, new StreamOptions { ConversationId = "c-1" });
         await Collect(stream);
 
         var request = await agent.NextRequestAsync();
         Assert.Equal(MeshHeaders.True, request.Header(MeshHeaders.Stream));
         Assert.Equal(stream.RequestId, request.RequestId);
         Assert.Matches("^[0-9a-f]{32}$", request.RequestId);
-        Assert.Equal(_client.InstanceId, request.Header(MeshHeaders.InstanceId));
+        Assert.Equal(Client.InstanceId, request.Header(MeshHeaders.InstanceId));
         Assert.Equal("c-1", request.Header(MeshHeaders.ConversationId));
         Assert.Null(request.ReplyTo);
         Assert.Equal("x", JsonDocument.Parse(request.Body).RootElement.GetProperty("topic").GetString());
@@ -88,7 +73,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name();
         var agent = await ServeStreamerAsync(name, ["""{"text":"a"}"""]);
 
-        var stream = _client.StreamRawAsync(name, ReadOnlyMemory<byte>.Empty, new StreamOptions
+        var stream = Client.StreamRawAsync(name, ReadOnlyMemory<byte>.Empty, new StreamOptions
         {
             Headers = new Dictionary<string, string> { [MeshHeaders.RequestId] = "forged", [MeshHeaders.Stream] = "false", ["X-Custom"] = "1", [MeshHeaders.InstanceId] = "mine" },
         });
@@ -109,14 +94,14 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         const string usage = """{"input_tokens":10,"output_tokens":2,"model":"m1"}""";
         await ServeStreamerAsync(name, ["""{"text":"a"}""", """{"text":"b"}"""], usage);
 
-        var stream = _client.StreamRawAsync(name, """{"topic":"x"}"""u8.ToArray());
+        var stream = Client.StreamRawAsync(name, """{"topic":"x"}"""u8.ToArray());
         Assert.Null(stream.Usage);
         var frames = await Collect(stream);
 
         Assert.Equal([0L, 1L], frames.Select(f => f.Sequence!.Value));
         Assert.All(frames, f => Assert.False(f.IsEnd));
         Assert.All(frames, f => Assert.Equal(stream.RequestId, f.RequestId));
-        Assert.All(frames, f => Assert.Equal(_sim.InstanceId, f.InstanceId));
+        Assert.All(frames, f => Assert.Equal(Sim.InstanceId, f.InstanceId));
         Assert.Equal(MeshSubjects.Stream(stream.RequestId), frames[0].Subject);
         Assert.Equal("b", frames[1].Deserialize<Delta>()!.Text);
         Assert.Equal(new MeshUsage { InputTokens = 10, OutputTokens = 2, Model = "m1" }, stream.Usage);
@@ -130,7 +115,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name();
         await ServeStreamerAsync(name, ["""{"text":"a"}"""], """{"total_tokens":7,"estimated_cost_usd":0.5}""");
 
-        var stream = _client.StreamAsync<Delta>(name);
+        var stream = Client.StreamAsync<Delta>(name);
         await Collect(stream);
 
         Assert.Equal(7, stream.Usage!.TotalTokens);
@@ -141,16 +126,16 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Error_frame_mid_stream_raises_the_typed_error_after_the_partial_chunks()
     {
         var name = Wait.Name("nlp");
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"partial"}""");
-            await _sim.PublishStreamErrorAsync(r.RequestId,
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"partial"}""");
+            await Sim.PublishStreamErrorAsync(r.RequestId,
                 $$"""{"code": "handler_error", "message": "boom mid-stream", "agent": "{{name}}", "request_id": "{{r.RequestId}}", "details": {} }""");
             return SimReply.None;
         });
 
         var received = new List<Delta>();
-        var stream = _client.StreamAsync<Delta>(name);
+        var stream = Client.StreamAsync<Delta>(name);
         var e = await Assert.ThrowsAsync<HandlerErrorException>(async () =>
         {
             await foreach (var chunk in stream)
@@ -174,13 +159,13 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Error_frame_before_any_chunk_raises_by_code(string code, Type expected)
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishStreamErrorAsync(r.RequestId, $$"""{"code": "{{code}}", "message": "no", "agent": "{{name}}", "request_id": "{{r.RequestId}}", "details": {"k": 1} }""");
+            await Sim.PublishStreamErrorAsync(r.RequestId, $$"""{"code": "{{code}}", "message": "no", "agent": "{{name}}", "request_id": "{{r.RequestId}}", "details": {"k": 1} }""");
             return SimReply.None;
         });
 
-        var e = await Assert.ThrowsAnyAsync<MeshException>(() => Collect(_client.StreamAsync<Delta>(name)));
+        var e = await Assert.ThrowsAnyAsync<MeshException>(() => Collect(Client.StreamAsync<Delta>(name)));
 
         Assert.IsType(expected, e);
         Assert.Equal(code, e.Code);
@@ -191,13 +176,13 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Error_frame_without_code_is_a_handler_error_and_agent_defaults_to_the_target()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishStreamErrorAsync(r.RequestId, """{"message": "no code"}""");
+            await Sim.PublishStreamErrorAsync(r.RequestId, """{"message": "no code"}""");
             return SimReply.None;
         });
 
-        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => Collect(_client.StreamAsync<Delta>(name)));
+        var e = await Assert.ThrowsAsync<HandlerErrorException>(() => Collect(Client.StreamAsync<Delta>(name)));
 
         Assert.Equal(MeshErrorCodes.HandlerError, e.Code);
         Assert.Equal(name, e.Agent);
@@ -208,18 +193,18 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Sequence_gap_raises_ChunkSequenceError_with_expected_and_got()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
-            await _sim.PublishChunkAsync(r.RequestId, 2, """{"text":"c"}""");
-            await _sim.PublishEndAsync(r.RequestId, 3);
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
+            await Sim.PublishChunkAsync(r.RequestId, 2, """{"text":"c"}""");
+            await Sim.PublishEndAsync(r.RequestId, 3);
             return SimReply.None;
         });
 
         var received = new List<Delta>();
         var e = await Assert.ThrowsAsync<ChunkSequenceErrorException>(async () =>
         {
-            await foreach (var chunk in _client.StreamAsync<Delta>(name))
+            await foreach (var chunk in Client.StreamAsync<Delta>(name))
             {
                 received.Add(chunk);
             }
@@ -236,14 +221,14 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Repeated_sequence_number_is_a_sequence_error_too()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
             return SimReply.None;
         });
 
-        var e = await Assert.ThrowsAsync<ChunkSequenceErrorException>(() => Collect(_client.StreamAsync<Delta>(name)));
+        var e = await Assert.ThrowsAsync<ChunkSequenceErrorException>(() => Collect(Client.StreamAsync<Delta>(name)));
 
         Assert.Equal(1, e.Details.GetProperty("expected_seq").GetInt64());
         Assert.Equal(0, e.Details.GetProperty("got_seq").GetInt64());
@@ -253,14 +238,14 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Deadline_is_total_for_the_stream_not_per_chunk()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, r =>
+        await Sim.ServeAsync(name, r =>
         {
             // Keeps producing a chunk every 50 ms, far past the deadline.
             _ = Task.Run(async () =>
             {
                 for (var i = 0; i < 200; i++)
                 {
-                    await _sim.PublishChunkAsync(r.RequestId, i, """{"text":"tick"}""");
+                    await Sim.PublishChunkAsync(r.RequestId, i, """{"text":"tick"}""");
                     await Task.Delay(50);
                 }
             });
@@ -271,7 +256,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(async () =>
         {
-            await foreach (var _ in _client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(600) }))
+            await foreach (var _ in Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(600) }))
             {
                 received++;
             }
@@ -287,9 +272,9 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Silent_agent_times_out_with_MeshTimeout()
     {
         var name = Wait.Name();
-        var agent = await _sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
+        var agent = await Sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
 
-        var stream = _client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        var stream = Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(300) });
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(() => Collect(stream));
 
         Assert.Equal(stream.RequestId, e.RequestId);
@@ -300,7 +285,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Default_stream_deadline_is_60_seconds()
     {
         Assert.Equal(TimeSpan.FromSeconds(60), MeshClientOptions.Default.StreamTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(60), _client.Options.StreamTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), Client.Options.StreamTimeout);
         await Task.CompletedTask;
     }
 
@@ -308,15 +293,15 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Death_notice_during_a_stream_raises_AgentDied_after_the_chunks_so_far()
     {
         var name = Wait.Name("victim");
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
-            await _sim.PublishDeathAsync(name);
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
+            await Sim.PublishDeathAsync(name);
             return SimReply.None;
         });
 
         var received = new List<Delta>();
-        var stream = _client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromSeconds(20) });
+        var stream = Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromSeconds(20) });
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<AgentDiedException>(async () =>
         {
@@ -331,7 +316,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         Assert.Equal(stream.RequestId, e.RequestId);
         Assert.Equal(name, e.Notice.Agent);
         Assert.Equal("disconnect", e.Details.GetProperty("reason").GetString());
-        Assert.Equal(_sim.InstanceId, e.Details.GetProperty("instance_id").GetString());
+        Assert.Equal(Sim.InstanceId, e.Details.GetProperty("instance_id").GetString());
         Assert.Single(received);
     }
 
@@ -340,9 +325,9 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     {
         var name = Wait.Name();
         var requested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
+            await Sim.PublishChunkAsync(r.RequestId, 0, """{"text":"a"}""");
             requested.TrySetResult(r.RequestId);
             return SimReply.None;
         });
@@ -351,7 +336,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var received = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in _client.StreamAsync<Delta>(name, cancellationToken: cts.Token))
+            await foreach (var _ in Client.StreamAsync<Delta>(name, cancellationToken: cts.Token))
             {
                 received++;
                 await cts.CancelAsync();
@@ -359,7 +344,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         });
 
         Assert.Equal(1, received);
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Stream(await requested.Task));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Stream(await requested.Task));
     }
 
     [Fact]
@@ -368,14 +353,14 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name();
         await ServeStreamerAsync(name, ["""{"text":"a"}""", """{"text":"b"}""", """{"text":"c"}"""]);
 
-        var stream = _client.StreamAsync<Delta>(name);
+        var stream = Client.StreamAsync<Delta>(name);
         await foreach (var _ in stream)
         {
             break;
         }
 
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Stream(stream.RequestId));
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Death(name));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Stream(stream.RequestId));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Death(name));
     }
 
     [Fact]
@@ -384,7 +369,7 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
         var name = Wait.Name();
         var agent = await ServeStreamerAsync(name, ["""{"text":"a"}"""]);
 
-        var stream = _client.StreamAsync<Delta>(name);
+        var stream = Client.StreamAsync<Delta>(name);
         Assert.Empty(agent.Requests);
         await Collect(stream);
 
@@ -395,8 +380,8 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     [Fact]
     public async Task Invalid_agent_name_throws_before_enumeration()
     {
-        Assert.Throws<ArgumentException>(() => _client.StreamAsync<Delta>("a..b"));
-        Assert.Throws<ArgumentException>(() => _client.StreamRawAsync("mesh.>", ReadOnlyMemory<byte>.Empty));
+        Assert.Throws<ArgumentException>(() => Client.StreamAsync<Delta>("a..b"));
+        Assert.Throws<ArgumentException>(() => Client.StreamRawAsync("mesh.>", ReadOnlyMemory<byte>.Empty));
         await Task.CompletedTask;
     }
 
@@ -404,15 +389,15 @@ public sealed class StreamTests(NatsFixture fx) : IClassFixture<NatsFixture>, IA
     public async Task Frames_without_seq_count_as_the_expected_one()
     {
         var name = Wait.Name();
-        await _sim.ServeAsync(name, async r =>
+        await Sim.ServeAsync(name, async r =>
         {
-            await _sim.PublishAsync(MeshSubjects.Stream(r.RequestId), """{"text":"noseq"}""", new() { [MeshHeaders.StreamEnd] = MeshHeaders.False });
-            await _sim.PublishChunkAsync(r.RequestId, 1, """{"text":"one"}""");
-            await _sim.PublishEndAsync(r.RequestId, 2);
+            await Sim.PublishAsync(MeshSubjects.Stream(r.RequestId), """{"text":"noseq"}""", new() { [MeshHeaders.StreamEnd] = MeshHeaders.False });
+            await Sim.PublishChunkAsync(r.RequestId, 1, """{"text":"one"}""");
+            await Sim.PublishEndAsync(r.RequestId, 2);
             return SimReply.None;
         });
 
-        var chunks = await Collect(_client.StreamAsync<Delta>(name));
+        var chunks = await Collect(Client.StreamAsync<Delta>(name));
 
         Assert.Equal(["noseq", "one"], chunks.Select(c => c.Text));
     }

@@ -8,23 +8,8 @@ namespace OamOrleans.Client.Tests;
 /// Port of the reference TypeScript <c>subscribe.test.ts</c> and the Python <c>test_subscribe.py</c> / <c>test_publisher.py</c>
 /// client-side P tests: the simulator plays a publisher agent (events, end and error frames) over plain NATS.
 /// </summary>
-public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
+public sealed class SubscribeTests(NatsFixture fx) : SimulatorTests(fx)
 {
-    private AgentSimulator _sim = null!;
-    private MeshClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await AgentSimulator.StartAsync(fx.Server);
-        _client = await MeshClient.ConnectAsync(fx.Server.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _sim.DisposeAsync();
-    }
-
     private sealed record Tick(int N);
 
     private static string Contract(string name, bool invocable, bool streaming) => $$"""
@@ -38,7 +23,7 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     private async Task<string> PublisherAsync(string channel = "demo")
     {
         var name = Wait.Name(channel);
-        await _sim.PutContractAsync(name, Contract(name, invocable: false, streaming: true));
+        await Sim.PutContractAsync(name, Contract(name, invocable: false, streaming: true));
         return name;
     }
 
@@ -55,7 +40,7 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
 
             return items;
         });
-        await _sim.WaitForInterestAsync(subject);
+        await Sim.WaitForInterestAsync(subject);
         return task;
     }
 
@@ -63,14 +48,14 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     public async Task By_agent_yields_events_until_the_end_frame()
     {
         var name = await PublisherAsync();
-        var consuming = await StartAsync(_client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
+        var consuming = await StartAsync(Client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
 
         for (var i = 0; i < 5; i++)
         {
-            await _sim.PublishEventAsync(name, i, $$"""{"n":{{i}}}""");
+            await Sim.PublishEventAsync(name, i, $$"""{"n":{{i}}}""");
         }
 
-        await _sim.PublishEventsEndAsync(name, 5);
+        await Sim.PublishEventsEndAsync(name, 5);
         var ticks = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([0, 1, 2, 3, 4], ticks.Select(t => t.N));
@@ -80,11 +65,11 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     public async Task End_frame_with_a_body_yields_it_then_stops()
     {
         var name = await PublisherAsync();
-        var consuming = await StartAsync(_client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
+        var consuming = await StartAsync(Client.SubscribeAsync<Tick>(agent: name), MeshSubjects.Events(name));
 
-        await _sim.PublishEventAsync(name, 0, """{"n":1}""");
-        await _sim.PublishEventsEndAsync(name, 1, """{"n":2}""");
-        await _sim.PublishEventAsync(name, 2, """{"n":3}""");
+        await Sim.PublishEventAsync(name, 0, """{"n":1}""");
+        await Sim.PublishEventsEndAsync(name, 1, """{"n":2}""");
+        await Sim.PublishEventAsync(name, 2, """{"n":3}""");
 
         Assert.Equal([1, 2], (await consuming.WaitAsync(TimeSpan.FromSeconds(10))).Select(t => t.N));
     }
@@ -93,15 +78,15 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     public async Task Raw_frames_carry_headers_and_sequence_is_not_checked()
     {
         var name = await PublisherAsync();
-        var consuming = await StartAsync(_client.SubscribeRawAsync(agent: name), MeshSubjects.Events(name));
+        var consuming = await StartAsync(Client.SubscribeRawAsync(agent: name), MeshSubjects.Events(name));
 
-        await _sim.PublishEventAsync(name, 7, """{"n":7}""");
-        await _sim.PublishEventAsync(name, 3, """{"n":3}""");
-        await _sim.PublishEventsEndAsync(name, 8);
+        await Sim.PublishEventAsync(name, 7, """{"n":7}""");
+        await Sim.PublishEventAsync(name, 3, """{"n":3}""");
+        await Sim.PublishEventsEndAsync(name, 8);
         var frames = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([7L, 3L], frames.Select(f => f.Sequence!.Value));
-        Assert.All(frames, f => Assert.Equal(_sim.InstanceId, f.InstanceId));
+        Assert.All(frames, f => Assert.Equal(Sim.InstanceId, f.InstanceId));
         Assert.All(frames, f => Assert.Null(f.RequestId));
         Assert.All(frames, f => Assert.Equal(MeshSubjects.Events(name), f.Subject));
     }
@@ -113,15 +98,15 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         var received = new List<Tick>();
         var consuming = Task.Run(async () =>
         {
-            await foreach (var t in _client.SubscribeAsync<Tick>(agent: name))
+            await foreach (var t in Client.SubscribeAsync<Tick>(agent: name))
             {
                 received.Add(t);
             }
         });
-        await _sim.WaitForInterestAsync(MeshSubjects.Events(name));
+        await Sim.WaitForInterestAsync(MeshSubjects.Events(name));
 
-        await _sim.PublishEventAsync(name, 0, """{"n":1}""");
-        await _sim.PublishEventsErrorAsync(name, "generator exploded");
+        await Sim.PublishEventAsync(name, 0, """{"n":1}""");
+        await Sim.PublishEventsErrorAsync(name, "generator exploded");
 
         var e = await Assert.ThrowsAsync<HandlerErrorException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("generator exploded", e.Message);
@@ -136,7 +121,7 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
 
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(async () =>
         {
-            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name, timeout: TimeSpan.FromMilliseconds(300)))
+            await foreach (var _ in Client.SubscribeAsync<Tick>(agent: name, timeout: TimeSpan.FromMilliseconds(300)))
             {
             }
         });
@@ -151,17 +136,17 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         var received = 0;
         var consuming = Task.Run(async () =>
         {
-            await foreach (var _ in _client.SubscribeRawAsync(subject: subject, timeout: TimeSpan.FromMilliseconds(1500)))
+            await foreach (var _ in Client.SubscribeRawAsync(subject: subject, timeout: TimeSpan.FromMilliseconds(1500)))
             {
                 received++;
             }
         });
-        await _sim.WaitForInterestAsync(subject);
+        await Sim.WaitForInterestAsync(subject);
 
         // 6 events 400 ms apart (pacing, not a wait): 2.4 s in all, longer than the timeout, but never 1.5 s of silence.
         for (var i = 0; i < 6; i++)
         {
-            await _sim.PublishAsync(subject, $"{i}", new());
+            await Sim.PublishAsync(subject, $"{i}", new());
             await Task.Delay(400);
         }
 
@@ -180,7 +165,7 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         using var cts = new CancellationTokenSource();
         var consuming = Task.Run(async () =>
         {
-            await foreach (var f in _client.SubscribeRawAsync(channel: channel, cancellationToken: cts.Token))
+            await foreach (var f in Client.SubscribeRawAsync(channel: channel, cancellationToken: cts.Token))
             {
                 frames.Add(f);
                 if (frames.Count == 2)
@@ -189,27 +174,27 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
                 }
             }
         });
-        await _sim.WaitForInterestAsync(MeshSubjects.Events(a));
+        await Sim.WaitForInterestAsync(MeshSubjects.Events(a));
 
-        await _sim.PublishEventAsync(a, 0, """{"n":1}""");
-        await _sim.PublishEventAsync(b, 0, """{"n":2}""");
+        await Sim.PublishEventAsync(a, 0, """{"n":1}""");
+        await Sim.PublishEventAsync(b, 0, """{"n":2}""");
         await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => consuming);
         Assert.Equal([MeshSubjects.Events(a), MeshSubjects.Events(b)], frames.Select(f => f.Subject));
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Events(a));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Events(a));
     }
 
     [Fact]
     public async Task Raw_subject_subscription_ends_on_the_End_header_and_allows_wildcards()
     {
         var root = $"sensors{Guid.NewGuid():N}";
-        var consuming = await StartAsync(_client.SubscribeRawAsync(subject: root + ".*"), root + ".x");
+        var consuming = await StartAsync(Client.SubscribeRawAsync(subject: root + ".*"), root + ".x");
 
-        await _sim.PublishAsync(root + ".x", "plain text", new());
-        await _sim.PublishAsync(root + ".y", null, new());
-        await _sim.PublishAsync(root + ".y", """{"last":true}""", new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
+        await Sim.PublishAsync(root + ".x", "plain text", new());
+        await Sim.PublishAsync(root + ".y", null, new());
+        await Sim.PublishAsync(root + ".y", """{"last":true}""", new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
         var frames = await consuming.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, frames.Count);
@@ -222,10 +207,10 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     public async Task Empty_terminal_frame_ends_without_yielding()
     {
         var subject = $"feed.t{Guid.NewGuid():N}";
-        var consuming = await StartAsync(_client.SubscribeRawAsync(subject: subject), subject);
+        var consuming = await StartAsync(Client.SubscribeRawAsync(subject: subject), subject);
 
-        await _sim.PublishAsync(subject, "one", new());
-        await _sim.PublishAsync(subject, null, new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
+        await Sim.PublishAsync(subject, "one", new());
+        await Sim.PublishAsync(subject, null, new() { [MeshHeaders.StreamEnd] = MeshHeaders.True });
 
         Assert.Equal(["one"], (await consuming.WaitAsync(TimeSpan.FromSeconds(10))).Select(f => f.Text));
     }
@@ -236,13 +221,13 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         var subject = $"feed.t{Guid.NewGuid():N}";
         var consuming = Task.Run(async () =>
         {
-            await foreach (var _ in _client.SubscribeRawAsync(subject: subject))
+            await foreach (var _ in Client.SubscribeRawAsync(subject: subject))
             {
             }
         });
-        await _sim.WaitForInterestAsync(subject);
+        await Sim.WaitForInterestAsync(subject);
 
-        await _sim.PublishAsync(subject, """{"code": "not_available", "message": "closed", "agent": "x", "request_id": "", "details": {}}""",
+        await Sim.PublishAsync(subject, """{"code": "not_available", "message": "closed", "agent": "x", "request_id": "", "details": {}}""",
             new() { [MeshHeaders.Status] = MeshHeaders.StatusError });
 
         var e = await Assert.ThrowsAsync<NotAvailableException>(() => consuming.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -256,17 +241,17 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
         var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consuming = Task.Run(async () =>
         {
-            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            await foreach (var _ in Client.SubscribeAsync<Tick>(agent: name))
             {
                 break;
             }
         });
-        await _sim.WaitForInterestAsync(MeshSubjects.Events(name));
+        await Sim.WaitForInterestAsync(MeshSubjects.Events(name));
 
-        await _sim.PublishEventAsync(name, 0, """{"n":0}""");
+        await Sim.PublishEventAsync(name, 0, """{"n":0}""");
         await consuming.WaitAsync(TimeSpan.FromSeconds(10));
 
-        await _sim.WaitForNoInterestAsync(MeshSubjects.Events(name));
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Events(name));
     }
 
     [Fact]
@@ -276,7 +261,7 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
 
         var e = await Assert.ThrowsAsync<NotFoundException>(async () =>
         {
-            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            await foreach (var _ in Client.SubscribeAsync<Tick>(agent: name))
             {
             }
         });
@@ -292,11 +277,11 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     public async Task Subscribing_to_a_registered_non_publisher_is_an_invocation_mismatch(bool invocable, bool streaming, string suffix)
     {
         var name = Wait.Name();
-        await _sim.PutContractAsync(name, Contract(name, invocable, streaming));
+        await Sim.PutContractAsync(name, Contract(name, invocable, streaming));
 
         var e = await Assert.ThrowsAsync<InvocationMismatchException>(async () =>
         {
-            await foreach (var _ in _client.SubscribeAsync<Tick>(agent: name))
+            await foreach (var _ in Client.SubscribeAsync<Tick>(agent: name))
             {
             }
         });
@@ -307,15 +292,15 @@ public sealed class SubscribeTests(NatsFixture fx) : IClassFixture<NatsFixture>,
     [Fact]
     public void Arguments_are_validated_before_enumeration()
     {
-        var both = Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>(agent: "a.b", subject: "x.y"));
+        var both = Assert.Throws<ArgumentException>(() => Client.SubscribeAsync<Tick>(agent: "a.b", subject: "x.y"));
         Assert.Contains("mutually exclusive", both.Message);
-        var none = Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>());
+        var none = Assert.Throws<ArgumentException>(() => Client.SubscribeAsync<Tick>());
         Assert.Contains("required", none.Message);
-        Assert.Throws<ArgumentException>(() => _client.SubscribeAsync<Tick>(agent: "a.b", channel: "a"));
-        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(agent: "a..b"));
-        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(channel: "a.>"));
-        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(subject: "a.>.b"));
-        Assert.Throws<ArgumentException>(() => _client.SubscribeRawAsync(subject: ""));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _client.SubscribeRawAsync(subject: "a", timeout: TimeSpan.Zero));
+        Assert.Throws<ArgumentException>(() => Client.SubscribeAsync<Tick>(agent: "a.b", channel: "a"));
+        Assert.Throws<ArgumentException>(() => Client.SubscribeRawAsync(agent: "a..b"));
+        Assert.Throws<ArgumentException>(() => Client.SubscribeRawAsync(channel: "a.>"));
+        Assert.Throws<ArgumentException>(() => Client.SubscribeRawAsync(subject: "a.>.b"));
+        Assert.Throws<ArgumentException>(() => Client.SubscribeRawAsync(subject: ""));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Client.SubscribeRawAsync(subject: "a", timeout: TimeSpan.Zero));
     }
 }
