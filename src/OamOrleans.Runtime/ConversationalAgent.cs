@@ -32,7 +32,7 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
         _storage = ServiceProvider.GetKeyedService<IGrainStorage>(storageName)
             ?? throw new InvalidOperationException(
                 $"Agent '{AgentName}' keeps conversation state but no grain storage named '{storageName}' is registered; " +
-                $"add one, e.g. siloBuilder.AddMemoryGrainStorage(\"{storageName}\").");
+                $"add one, e.g. siloBuilder.AddSiloMemoryGrainStorage(\"{storageName}\") (one silo) or AddNatsGrainStorage(\"{storageName}\", url) (a cluster).");
         await _storage.ReadStateAsync(StateName, this.GetGrainId(), _state);
         _state.State ??= new TState();
         await base.OnActivateAsync(cancellationToken);

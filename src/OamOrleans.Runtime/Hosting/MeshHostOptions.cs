@@ -3,6 +3,9 @@ namespace OamOrleans.Hosting;
 /// <summary>Options of the OpenAgentMesh host inside a silo.</summary>
 public sealed class MeshHostOptions
 {
+    /// <summary>The default <see cref="StateStorageName"/>: <c>oam-state</c>.</summary>
+    public const string DefaultStateStorageName = "oam-state";
+
     /// <summary>NATS URL. Default null: resolved like the reference (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
     public string? Url { get; set; }
 
@@ -34,7 +37,7 @@ public sealed class MeshHostOptions
     public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Grain storage provider that keeps conversation state. Default <c>oam-state</c>.</summary>
-    public string StateStorageName { get; set; } = "oam-state";
+    public string StateStorageName { get; set; } = DefaultStateStorageName;
 
     /// <summary>Longest accepted conversation id (header or input key). Default 256.</summary>
     public int MaxConversationIdLength { get; set; } = 256;
