@@ -1,13 +1,20 @@
 using System.Text;
+using System.Text.Json;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
 using static OamOrleans.Runtime.Tests.RawNats;
 
 namespace OamOrleans.Runtime.Tests;
 
-/// <summary>Per-conversation state: one activation per (agent, conversation), kept across deactivation.</summary>
+/// <summary>Conversations on Orleans' memory storage (state in storage grains).</summary>
 [Collection(MeshCollection.Name)]
-public sealed class ConversationTests(MeshFixture mesh)
+public sealed class ConversationsOnStorageGrainsTests(MeshFixture mesh) : ConversationTests(mesh);
+
+/// <summary>Conversations on the silo-local memory storage (no storage-grain call per turn).</summary>
+public sealed class ConversationsOnSiloMemoryTests(SiloMemoryMeshFixture mesh) : ConversationTests(mesh), IClassFixture<SiloMemoryMeshFixture>;
+
+/// <summary>Per-conversation state: one activation per (agent, conversation), kept across deactivation; run on each state store.</summary>
+public abstract class ConversationTests(MeshFixture mesh)
 {
     private async Task<(int Count, string Conversation)> TurnAsync(string? inputKey = null, string? header = null)
     {
@@ -58,6 +65,27 @@ public sealed class ConversationTests(MeshFixture mesh)
 
         Assert.Equal((3, c), await TurnAsync(c));
     }
+
+    [Fact]
+    public async Task A_failed_turns_changes_are_gone_when_the_conversation_reloads()
+    {
+        var c = "failed-" + MeshIds.New();
+        async Task<JsonElement> NoteAsync(string note, bool fail = false) =>
+            Json(await RequestAsync(mesh.Raw, "test.notes", $$"""{"note":"{{note}}","fail":{{(fail ? "true" : "false")}},"conversation":"{{c}}"}"""));
+
+        Assert.Equal(["a"], Notes(await NoteAsync("a")));
+        var failed = await NoteAsync("b", fail: true);
+        Assert.Equal("handler_error", failed.GetProperty("code").GetString());
+
+        // The failed turn appended "b" to the live state before it threw; the store must not have seen it.
+        Assert.Equal(["a", "c"], Notes(await NoteAsync("c")));
+
+        await mesh.Silo.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(["a", "c", "d"], Notes(await NoteAsync("d")));
+    }
+
+    private static string[] Notes(JsonElement reply) =>
+        reply.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToArray();
 
     [Fact]
     public async Task Typed_direct_grain_calls_share_state_with_calls_over_nats()

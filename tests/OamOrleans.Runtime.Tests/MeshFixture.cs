@@ -1,11 +1,22 @@
 using NATS.Client.Core;
+using OamOrleans.Hosting;
 using OamOrleans.Testing;
 
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>One real nats-server and one silo shared by the wire tests of a collection.</summary>
-public sealed class MeshFixture : IAsyncLifetime
+public class MeshFixture : IAsyncLifetime
 {
+    private readonly Action<ISiloBuilder>? _storage;
+
+    public MeshFixture()
+        : this(storage: null)
+    {
+    }
+
+    /// <param name="storage">Adds the silo's <c>oam-state</c> storage; null: Orleans' memory storage.</param>
+    protected MeshFixture(Action<ISiloBuilder>? storage) => _storage = storage;
+
     public NatsServer Nats { get; private set; } = null!;
 
     public TestSilo Silo { get; private set; } = null!;
@@ -15,7 +26,7 @@ public sealed class MeshFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Nats = await NatsServer.StartAsync(maxPayload: 256 * 1024);
-        Silo = await TestSilo.StartAsync(Nats.Url);
+        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage);
         Raw = Nats.Connect();
         await Raw.ConnectAsync();
     }
@@ -27,6 +38,9 @@ public sealed class MeshFixture : IAsyncLifetime
         await Nats.DisposeAsync();
     }
 }
+
+/// <summary>The same, with conversation state in the silo-local memory storage.</summary>
+public sealed class SiloMemoryMeshFixture() : MeshFixture(silo => silo.AddSiloMemoryGrainStorage());
 
 [CollectionDefinition(Name)]
 public sealed class MeshCollection : ICollectionFixture<MeshFixture>

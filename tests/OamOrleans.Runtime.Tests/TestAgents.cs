@@ -154,3 +154,25 @@ internal sealed class CountedSleep
         }
     }
 }
+
+public sealed record NoteIn(string Note, bool Fail = false, [property: ConversationKey] string? Conversation = null);
+
+public sealed record NotesOut(List<string> Notes);
+
+public sealed class NotesState
+{
+    public List<string> Notes { get; set; } = [];
+}
+
+/// <summary>Appends a note to its conversation; with <c>fail</c> it throws after appending (a failed turn that changed state).</summary>
+[Agent("test.notes", Description = "Appends notes to a conversation; fails after appending when asked.")]
+public sealed class NotesAgent : ConversationalAgent<NoteIn, NotesOut, NotesState>
+{
+    protected override Task<NotesOut> HandleAsync(NoteIn input, AgentContext context)
+    {
+        State.Notes.Add(input.Note);
+        return input.Fail
+            ? throw new InvalidOperationException($"refused '{input.Note}' after noting it")
+            : Task.FromResult(new NotesOut([.. State.Notes]));
+    }
+}

@@ -29,7 +29,13 @@ public sealed class TestSilo : IAsyncDisposable
 
     /// <param name="primary">Another silo to join; null starts a new cluster.</param>
     /// <param name="agents">Which agents to host; null hosts every sample and test agent.</param>
-    public static async Task<TestSilo> StartAsync(string natsUrl, TestSilo? primary = null, Action<MeshHostOptions>? configure = null, Action<ISiloBuilder>? agents = null)
+    /// <param name="storage">Adds the <c>oam-state</c> grain storage; null adds Orleans' memory storage (shared by the silos of a cluster).</param>
+    public static async Task<TestSilo> StartAsync(
+        string natsUrl,
+        TestSilo? primary = null,
+        Action<MeshHostOptions>? configure = null,
+        Action<ISiloBuilder>? agents = null,
+        Action<ISiloBuilder>? storage = null)
     {
         var siloPort = NatsServer.FreePort();
         var gatewayPort = NatsServer.FreePort();
@@ -41,7 +47,15 @@ public sealed class TestSilo : IAsyncDisposable
                 siloPort,
                 gatewayPort,
                 primary is null ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, primary.SiloPort));
-            silo.AddMemoryGrainStorage("oam-state");
+            if (storage is null)
+            {
+                silo.AddMemoryGrainStorage("oam-state");
+            }
+            else
+            {
+                storage(silo);
+            }
+
             silo.AddOpenAgentMesh(o =>
             {
                 o.Url = natsUrl;
