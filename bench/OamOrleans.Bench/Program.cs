@@ -97,10 +97,10 @@ Row NatsRow(string id, string label, string subject, byte[] body, Func<int, int,
 
 bool Wanted(string id) => options.Only is null || id == "raw" || options.Only.Contains(id);
 
-// Phase A: memory grain storage; every path.
+// Phase A: silo-local memory grain storage; every path.
 string? kvNote = null;
 {
-    Console.Error.WriteLine("starting silo (memory storage) + external Orleans client ...");
+    Console.Error.WriteLine("starting silo (silo-local memory storage) + external Orleans client ...");
     await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.Memory);
     await using var client = await BenchClient.StartAsync(silo.GatewayPort);
     var viaClient = client.Client.GetAgent<EchoAgent>();

@@ -46,7 +46,8 @@ internal sealed class BenchSilo : IAsyncDisposable
 
             if (storage == StateStorage.Memory)
             {
-                silo.AddMemoryGrainStorage("oam-state");
+                // One in-process silo: state in its memory, no storage-grain call per turn.
+                silo.AddSiloMemoryGrainStorage("oam-state");
             }
             else
             {

@@ -43,11 +43,25 @@ internal static partial class SiloComposition
                 o.ConfigureConnection = WithTls;
             });
         }
+        else if (settings.Clustering == "localhost")
+        {
+            // Localhost clustering is one silo by construction: keep state in its memory, no storage-grain call per turn.
+            silo.AddSiloMemoryGrainStorage(name);
+        }
         else
         {
+            // Several silos: Orleans' storage grains share the state, so a conversation moved to another silo keeps it.
             silo.AddMemoryGrainStorage(name);
         }
     }
+
+    /// <summary>The state line of the start-up summary.</summary>
+    private static string DescribeStorage(SiloSettings settings) => settings switch
+    {
+        { Storage: "nats" } => "nats (JetStream KV)",
+        { Clustering: "localhost" } => "memory (silo-local)",
+        _ => "memory (storage grains)",
+    };
 
     /// <summary>The providers' own connections use the mesh's TLS files too (OAM_TLS_CERT, OAM_TLS_KEY, OAM_TLS_CA).</summary>
     private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
@@ -66,7 +80,7 @@ internal static partial class SiloComposition
             settings.Clustering,
             settings.SiloPort,
             settings.GatewayPort,
-            settings.Storage,
+            DescribeStorage(settings),
             settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
     }
 
