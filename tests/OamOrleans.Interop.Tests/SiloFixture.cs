@@ -11,14 +11,14 @@ namespace OamOrleans.Interop.Tests;
 public sealed class SiloFixture : IAsyncLifetime
 {
     private NatsServer? _nats;
-    private SiloProcess? _silo;
+    private ChildProcess? _silo;
 
     public string Url => _nats?.Url ?? throw new InvalidOperationException("fixture not started");
 
     /// <summary>The nats-server monitoring endpoint (<c>/connz</c>), for checks of connection names.</summary>
     public string MonitorUrl { get; private set; } = "";
 
-    internal SiloProcess Silo => _silo ?? throw new InvalidOperationException("fixture not started");
+    internal ChildProcess Silo => _silo ?? throw new InvalidOperationException("fixture not started");
 
     public async Task InitializeAsync()
     {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using NATS.Client.Core;
 using NATS.Net;
@@ -8,158 +8,42 @@ namespace OamOrleans.Interop.Tests;
 
 /// <summary>
 /// The real silo executable (<c>dotnet oam-silo.dll</c>) in its own process, connected to a test nats-server
-/// through <c>OAM_URL</c>, on free silo and gateway ports, in a temporary working folder.
+/// through <c>OAM_URL</c>, on free silo and gateway ports, in a temporary working folder. Dispose stops it with
+/// SIGTERM (SIGKILL after 30 s).
 /// </summary>
-internal sealed class SiloProcess : IAsyncDisposable
+internal static class SiloProcess
 {
     /// <summary>The sample agents the silo hosts.</summary>
     public static readonly IReadOnlyList<string> SampleAgents =
         ["demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.shout"];
 
-    private readonly Process _process;
-    private readonly string _workDir;
-    private readonly Queue<string> _log = new();
-
-    private SiloProcess(Process process, string workDir)
-    {
-        _process = process;
-        _workDir = workDir;
-    }
-
-    public int Pid => _process.Id;
-
-    public bool HasExited => _process.HasExited;
-
-    public int ExitCode => _process.ExitCode;
-
-    /// <summary>The last lines the silo wrote (stdout and stderr), for failure messages.</summary>
-    public string RecentOutput
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join('\n', _log);
-            }
-        }
-    }
-
     /// <summary>Starts the silo and waits until the catalog lists every sample agent.</summary>
-    public static async Task<SiloProcess> StartAsync(NatsServer nats, TimeSpan readyTimeout)
+    public static async Task<ChildProcess> StartAsync(NatsServer nats, TimeSpan readyTimeout)
     {
         var dll = InteropPaths.SiloDll();
         var workDir = Directory.CreateTempSubdirectory("oam-interop-silo-").FullName;
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var psi = new ProcessStartInfo(dotnet, [dll])
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["OAM_URL"] = nats.Url;
-        psi.Environment["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["OAM_DATA_DIR"] = Path.Combine(workDir, ".oam-data");
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        psi.Environment["Logging__Console__FormatterName"] = "simple";
-
-        var process = new Process { StartInfo = psi };
-        var silo = new SiloProcess(process, workDir);
-        process.OutputDataReceived += (_, e) => silo.Record(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await silo.WaitForCatalogAsync(nats, readyTimeout);
-            return silo;
-        }
-        catch
-        {
-            await silo.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>Sends SIGTERM (graceful stop) and waits for the exit; SIGKILL if it does not exit in time.</summary>
-    public async Task<bool> TerminateAsync(TimeSpan timeout)
-    {
-        if (_process.HasExited)
-        {
-            return true;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            if (kill is not null)
+        return await ChildProcess.StartAsync(
+            new ChildProcessOptions
             {
-                await kill.WaitForExitAsync();
-            }
-        }
-
-        return await WaitForExitAsync(timeout);
+                Name = "the silo",
+                Arguments = [dll],
+                WorkingDirectory = workDir,
+                DeleteWorkingDirectory = true,
+                GracefulStopTimeout = TimeSpan.FromSeconds(30),
+                Environment = new Dictionary<string, string>
+                {
+                    ["OAM_URL"] = nats.Url,
+                    ["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                    ["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                    ["OAM_DATA_DIR"] = Path.Combine(workDir, ".oam-data"),
+                    ["DOTNET_ENVIRONMENT"] = "Production",
+                    ["Logging__Console__FormatterName"] = "simple",
+                },
+            },
+            silo => WaitForCatalogAsync(silo, nats, readyTimeout));
     }
 
-    /// <summary>Waits for the process to exit (whoever stopped it); false on timeout.</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!await TerminateAsync(TimeSpan.FromSeconds(30)))
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_workDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private void Record(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > 200)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    private async Task WaitForCatalogAsync(NatsServer nats, TimeSpan timeout)
+    private static async Task WaitForCatalogAsync(ChildProcess silo, NatsServer nats, TimeSpan timeout)
     {
         await using var connection = nats.Connect("interop-readiness");
         var kv = connection.CreateKeyValueStoreContext();
@@ -167,11 +51,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         var last = "(no catalog yet)";
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode} before it registered its agents:\n{RecentOutput}");
-            }
-
+            silo.ThrowIfExited("before it registered its agents");
             try
             {
                 var store = await kv.GetStoreAsync("mesh-catalog");
@@ -192,6 +72,6 @@ internal sealed class SiloProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"the silo did not list {string.Join(", ", SampleAgents)} in mesh-catalog within {timeout.TotalSeconds:0} s (last: {last}):\n{RecentOutput}");
+        throw new TimeoutException($"the silo did not list {string.Join(", ", SampleAgents)} in mesh-catalog within {timeout.TotalSeconds:0} s (last: {last}):\n{silo.RecentOutput}");
     }
 }

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using NATS.Client.Core;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
+using OamOrleans.Testing;
 
 namespace OamOrleans.Liveness.Tests;
 
@@ -13,9 +12,9 @@ namespace OamOrleans.Liveness.Tests;
 /// </summary>
 internal sealed class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
 
-    private HostProcess(Process process, string instanceId)
+    private HostProcess(ChildProcess process, string instanceId)
     {
         _process = process;
         InstanceId = instanceId;
@@ -23,86 +22,37 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public string InstanceId { get; }
 
-    public bool HasExited => _process.HasExited;
-
     public static async Task<HostProcess> StartAsync(string url, string instanceId, IReadOnlyList<string> agents)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var psi = new ProcessStartInfo(dotnet, ["exec", typeof(HostProcess).Assembly.Location, "host", url, instanceId, .. agents])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host process");
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errors = new ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data == "READY")
+        var (process, _) = await ChildProcess.StartAsync(
+            new ChildProcessOptions
             {
-                ready.TrySetResult();
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                errors.Enqueue(e.Data);
-            }
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"host process exited early: {string.Join('\n', errors)}"));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            return new HostProcess(process, instanceId);
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
-            throw;
-        }
+                Name = "the host process",
+                Arguments = ["exec", typeof(HostProcess).Assembly.Location, "host", url, instanceId, .. agents],
+            },
+            p => p.WaitForLineAsync(line => line == "READY", TimeSpan.FromSeconds(30), "READY"));
+        return new HostProcess(process, instanceId);
     }
 
     /// <summary>SIGKILL: no code of the host runs; its TCP connection is closed by the kernel.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>Graceful exit as the protocol asks (§4.3 step 6): delete the instance record, then close the connection.</summary>
     public async Task StopGracefullyAsync()
     {
-        await _process.StandardInput.WriteLineAsync("graceful");
-        await _process.StandardInput.FlushAsync();
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await _process.WriteLineAsync("graceful");
+        if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(20)))
+        {
+            throw new TimeoutException($"the host did not exit within 20 s of 'graceful':\n{_process.RecentOutput}");
+        }
+
         if (_process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"host exited with code {_process.ExitCode}");
+            throw new InvalidOperationException($"host exited with code {_process.ExitCode}:\n{_process.RecentOutput}");
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await KillAsync();
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
 
 /// <summary>Entry point when the test assembly runs as a fake agent host (see <see cref="HostProcess"/>).</summary>

@@ -1,5 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
@@ -23,7 +22,7 @@ public sealed class SiloCrashTests : IAsyncLifetime
     {
         var monitor = await _mesh.StartMonitorAsync();
         await using var other = await _mesh.StartHostAsync(MeshIds.New(), "demo.echo");
-        await using var silo = SiloProcess.Start(_mesh.AppUrl);
+        await using var silo = StartSilo(_mesh.AppUrl);
 
         string? siloId = null;
         IReadOnlyList<string> siloAgents = [];
@@ -73,88 +72,30 @@ public sealed class SiloCrashTests : IAsyncLifetime
     }
 
     /// <summary>The real silo executable with <c>OAM_URL</c> pointing at the test server and free Orleans ports.</summary>
-    private sealed class SiloProcess : IAsyncDisposable
+    private static ChildProcess StartSilo(string natsUrl)
     {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _output;
-        private readonly string _workDir;
-
-        private SiloProcess(Process process, ConcurrentQueue<string> output, string workDir)
+        var dll = typeof(SiloCrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "OamSiloAssembly").Value!;
+        if (!File.Exists(dll))
         {
-            _process = process;
-            _output = output;
-            _workDir = workDir;
+            throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
         }
 
-        public static SiloProcess Start(string natsUrl)
+        return ChildProcess.Start(new ChildProcessOptions
         {
-            var dll = typeof(SiloCrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .Single(a => a.Key == "OamSiloAssembly").Value!;
-            if (!File.Exists(dll))
+            Name = "the silo",
+            Arguments = ["exec", dll],
+            WorkingDirectory = Directory.CreateTempSubdirectory("oam-silo-").FullName,
+            DeleteWorkingDirectory = true,
+            Environment = new Dictionary<string, string>
             {
-                throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
-            }
-
-            var workDir = Directory.CreateTempSubdirectory("oam-silo-").FullName;
-            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-            var psi = new ProcessStartInfo(dotnet, ["exec", dll])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-                WorkingDirectory = workDir,
-            };
-            psi.Environment["OAM_URL"] = natsUrl;
-            psi.Environment["OAM_CLUSTERING"] = "localhost";
-            psi.Environment["OAM_STORAGE"] = "memory";
-            psi.Environment["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            psi.Environment["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            psi.Environment["OAM_CLUSTER_ID"] = "liveness-" + MeshIds.New()[..8];
-            var output = new ConcurrentQueue<string>();
-            var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the silo");
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return new SiloProcess(process, output, workDir);
-        }
-
-        public void ThrowIfExited()
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{string.Join('\n', _output)}");
-            }
-        }
-
-        public async Task KillAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await KillAsync();
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            _process.Dispose();
-            try
-            {
-                Directory.Delete(_workDir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+                ["OAM_URL"] = natsUrl,
+                ["OAM_CLUSTERING"] = "localhost",
+                ["OAM_STORAGE"] = "memory",
+                ["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["OAM_CLUSTER_ID"] = "liveness-" + MeshIds.New()[..8],
+            },
+        });
     }
 }

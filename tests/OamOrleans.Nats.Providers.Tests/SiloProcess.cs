@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OamOrleans.Testing;
 using Orleans.Runtime;
 
 namespace OamOrleans.Nats.Providers.Tests;
@@ -8,9 +8,11 @@ namespace OamOrleans.Nats.Providers.Tests;
 /// <summary>A silo in its own OS process: this test assembly started with <c>silo &lt;nats&gt; &lt;cluster&gt; &lt;service&gt; &lt;name&gt;</c>.</summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private const string Ready = "READY ";
 
-    private SiloProcess(Process process, string parsableAddress, string address)
+    private readonly ChildProcess _process;
+
+    private SiloProcess(ChildProcess process, string parsableAddress, string address)
     {
         _process = process;
         ParsableAddress = parsableAddress;
@@ -25,70 +27,24 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static async Task<SiloProcess> StartAsync(string natsUrl, string clusterId, string serviceId, string name)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var psi = new ProcessStartInfo(dotnet, ["exec", typeof(SiloProcess).Assembly.Location, "silo", natsUrl, clusterId, serviceId, name])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the silo process");
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.StartsWith("READY ", StringComparison.Ordinal) == true)
+        var (process, address) = await ChildProcess.StartAsync(
+            new ChildProcessOptions
             {
-                ready.TrySetResult(e.Data["READY ".Length..]);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
+                Name = "the silo process",
+                Arguments = ["exec", typeof(SiloProcess).Assembly.Location, "silo", natsUrl, clusterId, serviceId, name],
+            },
+            async p =>
             {
-                errors.Enqueue(e.Data);
-            }
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"silo process exited early: {string.Join('\n', errors)}"));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var address = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            return new SiloProcess(process, address, SiloAddress.FromParsableString(address).ToString());
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
-            throw;
-        }
+                var line = await p.WaitForLineAsync(l => l.StartsWith(Ready, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "READY <address>");
+                return (Parsable: line[Ready.Length..], Shown: SiloAddress.FromParsableString(line[Ready.Length..]).ToString());
+            });
+        return new SiloProcess(process, address.Parsable, address.Shown);
     }
 
     /// <summary>SIGKILL: no shutdown code of the silo runs at all.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await KillAsync();
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
 
 /// <summary>Entry point when the test assembly runs as a silo executable (see <see cref="SiloProcess"/>).</summary>

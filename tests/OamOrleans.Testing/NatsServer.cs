@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using NATS.Client.Core;
@@ -11,16 +10,14 @@ namespace OamOrleans.Testing;
 /// </summary>
 public sealed class NatsServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _dataDir;
+    private readonly ChildProcess _process;
 
     private readonly Func<NatsOpts, NatsOpts> _clientOpts;
 
-    private NatsServer(Process process, string dataDir, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
+    private NatsServer(ChildProcess process, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
     {
         _clientOpts = clientOpts ?? (o => o);
         _process = process;
-        _dataDir = dataDir;
         Port = port;
         MaxPayload = maxPayload;
     }
@@ -46,18 +43,15 @@ public sealed class NatsServer : IAsyncDisposable
             {{(maxPayload is { } mp ? $"max_payload: {mp}" : "")}}
             {{extraConfig ?? ""}}
             """);
-        var psi = new ProcessStartInfo(binary, ["-c", config])
+        var process = ChildProcess.Start(new ChildProcessOptions
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start nats-server");
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var server = new NatsServer(process, dataDir, port, maxPayload, clientOpts);
+            Name = "nats-server",
+            FileName = binary,
+            Arguments = ["-c", config],
+            WorkingDirectory = dataDir,
+            DeleteWorkingDirectory = true,
+        });
+        var server = new NatsServer(process, port, maxPayload, clientOpts);
         await server.WaitReadyAsync();
         return server;
     }
@@ -71,10 +65,7 @@ public sealed class NatsServer : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"nats-server exited with code {_process.ExitCode}");
-            }
+            _process.ThrowIfExited();
 
             try
             {
@@ -114,27 +105,6 @@ public sealed class NatsServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    /// <summary>Kills the server and deletes its folder (config and JetStream store).</summary>
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
