@@ -28,7 +28,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
     /// Starts following the gate of <paramref name="agent"/>: reads the current value (KV) or takes the initial state
     /// (subject), opens the agent when the gate says so, and returns once that first decision is applied.
     /// </summary>
-    public async Task StartAsync(AgentDescriptor agent, Func<AgentDescriptor, NatsMsg<byte[]>, Task> dispatch, CancellationToken ct)
+    public async Task StartAsync(AgentDescriptor agent, Func<AgentDescriptor, MeshRequest, Task> dispatch, CancellationToken ct)
     {
         var attribute = agent.Gate ?? throw new ArgumentException($"Agent '{agent.Name}' has no gate", nameof(agent));
         var gate = new Gate(agent, attribute, attribute.CreateCondition(), dispatch);
@@ -197,7 +197,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         var agent = gate.Agent;
         if (agent.Invocable)
         {
-            var sub = await mesh.Connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), cancellationToken: ct);
+            var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
             gate.Subscription = sub;
             gate.Receive = Task.Run(() => ReceiveAsync(gate, sub), CancellationToken.None);
             await mesh.Connection.PingAsync(ct);
@@ -254,9 +254,9 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         LogClosed(logger, agent.Name);
     }
 
-    private async Task ReceiveAsync(Gate gate, INatsSub<byte[]> sub)
+    private async Task ReceiveAsync(Gate gate, MeshRequestSubscription sub)
     {
-        await foreach (var msg in sub.Msgs.ReadAllAsync())
+        await foreach (var msg in sub.Requests.ReadAllAsync())
         {
             Interlocked.Increment(ref gate.InFlight);
             _ = TrackAsync(gate, gate.Dispatch(gate.Agent, msg));
@@ -282,7 +282,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         }
     }
 
-    private sealed class Gate(AgentDescriptor agent, ActiveWhenAttribute attribute, IGateCondition condition, Func<AgentDescriptor, NatsMsg<byte[]>, Task> dispatch)
+    private sealed class Gate(AgentDescriptor agent, ActiveWhenAttribute attribute, IGateCondition condition, Func<AgentDescriptor, MeshRequest, Task> dispatch)
     {
         public int InFlight;
         public TaskCompletionSource? Drained;
@@ -293,7 +293,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
 
         public IGateCondition Condition { get; } = condition;
 
-        public Func<AgentDescriptor, NatsMsg<byte[]>, Task> Dispatch { get; } = dispatch;
+        public Func<AgentDescriptor, MeshRequest, Task> Dispatch { get; } = dispatch;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
@@ -301,7 +301,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
 
         public Task? Watch { get; set; }
 
-        public INatsSub<byte[]>? Subscription { get; set; }
+        public MeshRequestSubscription? Subscription { get; set; }
 
         public Task? Receive { get; set; }
     }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using NATS.Client.Core;
 using Orleans.Runtime;
 using OamOrleans.Client;
@@ -29,7 +28,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private readonly MeshHostOptions _options;
     private readonly ILogger<MeshBridge> _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly List<(INatsSub<byte[]> Sub, Task Loop)> _subscriptions = [];
+    private readonly List<(MeshRequestSubscription Sub, Task Loop)> _subscriptions = [];
     private TaskCompletionSource? _drained;
     private int _inFlight;
     private MeshRegistry? _registry;
@@ -66,7 +65,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
             else if (agent.Invocable)
             {
-                var sub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), cancellationToken: ct);
+                var sub = await MeshRequestSubscription.SubscribeAsync(connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
                 _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
             }
             else if (agent.Kind == AgentKind.Publisher)
@@ -187,7 +186,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     /// <summary>The most requests for a stateless agent sent to its grain in one call.</summary>
     internal const int MaxBatch = 16;
 
-    private async Task ReceiveLoopAsync(AgentDescriptor agent, INatsSub<byte[]> sub)
+    private async Task ReceiveLoopAsync(AgentDescriptor agent, MeshRequestSubscription sub)
     {
         // Dispatch inline, not through Task.Run: DispatchAsync runs on this loop only up to its first real await (the
         // grain call, or a reply that must wait for the socket), then the loop takes the next message. Concurrency
@@ -195,8 +194,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         // A stateless agent's requests that are already waiting (never waited for) go to its grain in one call, up to
         // MaxBatch; each still takes a slot of its own and is answered on its own.
         var batchable = agent.Kind is AgentKind.Responder or AgentKind.Trigger && !agent.Conversational && !agent.Streaming;
-        var batch = batchable ? new NatsMsg<byte[]>[MaxBatch] : null;
-        var reader = sub.Msgs;
+        var batch = batchable ? new MeshRequest[MaxBatch] : null;
+        var reader = sub.Requests;
         while (await reader.WaitToReadAsync())
         {
             while (reader.TryRead(out var msg))
@@ -234,14 +233,14 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Dispatches a request a gated agent's own subscription received (<see cref="AgentGates"/>), with the same slots and drain count.</summary>
-    private async Task DispatchGatedAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    private async Task DispatchGatedAsync(AgentDescriptor agent, MeshRequest msg)
     {
         await _slots.WaitAsync();
         Interlocked.Increment(ref _inFlight);
         await DispatchAsync(agent, msg);
     }
 
-    private async Task DispatchAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    private async Task DispatchAsync(AgentDescriptor agent, MeshRequest msg)
     {
         try
         {
@@ -272,7 +271,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     /// <see cref="HandleAsync"/> does, the accepted ones go to the grain in one call, then each is answered and logged on
     /// its own, exactly as if it had come alone (and frees its own slot).
     /// </summary>
-    private async Task DispatchBatchAsync(AgentDescriptor agent, NatsMsg<byte[]>[] msgs)
+    private async Task DispatchBatchAsync(AgentDescriptor agent, MeshRequest[] msgs)
     {
         var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which frees their slots
         try
@@ -338,7 +337,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
     }
 
-    private async Task CompleteOneAsync(AgentDescriptor agent, NatsMsg<byte[]> msg, Inbound request, AgentResponse response)
+    private async Task CompleteOneAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
     {
         try
         {
@@ -355,7 +354,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
-    private async Task HandleAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg)
     {
         var request = await ReceiveAsync(agent, msg);
         var response = request.Refused;
@@ -378,13 +377,13 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private readonly record struct Inbound(long Started, string RequestId, string? Conversation, bool Stream, byte[] Body, string ConversationKey, AgentResponse? Refused);
 
     /// <summary>Reads a request's headers, logs its arrival, and runs the checks and validation.</summary>
-    private async ValueTask<Inbound> ReceiveAsync(AgentDescriptor agent, NatsMsg<byte[]> msg)
+    private async ValueTask<Inbound> ReceiveAsync(AgentDescriptor agent, MeshRequest msg)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = Header(msg.Headers, MeshHeaders.RequestId) ?? "";
-        var conversation = Header(msg.Headers, MeshHeaders.ConversationId);
-        var stream = Header(msg.Headers, MeshHeaders.Stream) == MeshHeaders.True;
-        var body = msg.Data ?? [];
+        var requestId = msg.RequestId ?? "";
+        var conversation = msg.Conversation;
+        var stream = msg.Stream;
+        var body = msg.Body;
         await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_received", requestId, "");
 
         var conversationKey = AgentInvoker.DefaultConversation;
@@ -393,7 +392,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Replies to a request (or routes its error), then publishes the usage and completion log events.</summary>
-    private async Task CompleteAsync(AgentDescriptor agent, NatsMsg<byte[]> msg, Inbound request, AgentResponse response)
+    private async Task CompleteAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
     {
         if (!response.IsError && msg.ReplyTo is { } replyTo)
         {
@@ -476,9 +475,6 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_completed", requestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
         }
     }
-
-    private static string? Header(NatsHeaders? headers, string name) =>
-        headers is not null && headers.TryGetValue(name, out StringValues values) && values.Count > 0 ? values[0] : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
     private static partial void LogStarted(ILogger logger, int count, string agents, string url, string instanceId);
