@@ -19,10 +19,11 @@ internal sealed class InputValidator(JsonSchema schema)
     private readonly FastSchemaCheck? _fast = FastSchemaCheck.TryCompile(schema);
 
     /// <summary>
-    /// Parses and validates; on success returns the parsed token (used to read the conversation key). On the fast path
-    /// the token is shallow: an object holds only its top-level scalar properties, which is all the key lookup needs.
+    /// Parses and validates; on success returns the parsed token (used to read the conversation key) when
+    /// <paramref name="keepInput"/> asks for it. On the fast path the token is shallow: an object holds only its
+    /// top-level scalar properties, which is all the key lookup needs; without <paramref name="keepInput"/> nothing is built.
     /// </summary>
-    public bool TryValidate(ReadOnlySpan<byte> body, out JToken? token, out string message, out byte[] errorsJson)
+    public bool TryValidate(ReadOnlySpan<byte> body, bool keepInput, out JToken? token, out string message, out byte[] errorsJson)
     {
         token = null;
         if (!System.Text.Unicode.Utf8.IsValid(body))
@@ -35,7 +36,7 @@ internal sealed class InputValidator(JsonSchema schema)
 
         // Fast path: strict JSON that the compiled check accepts is valid for NJsonSchema too. Anything else (invalid,
         // lenient JSON, unusual numbers) goes through the full path below, which also writes the error details.
-        if (_fast is { } fast && fast.TryAccept(body, out token))
+        if (_fast is { } fast && fast.TryAccept(body, keepInput, out token))
         {
             message = "";
             errorsJson = [];
@@ -487,8 +488,11 @@ internal sealed class FastSchemaCheck
         to.Items = from.Items;
     }
 
-    /// <summary>True when <paramref name="body"/> is strict JSON that satisfies the schema; <paramref name="token"/> is shallow.</summary>
-    public bool TryAccept(ReadOnlySpan<byte> body, out JToken? token)
+    /// <summary>
+    /// True when <paramref name="body"/> is strict JSON that satisfies the schema; <paramref name="token"/> is shallow,
+    /// and only built with <paramref name="keepInput"/>.
+    /// </summary>
+    public bool TryAccept(ReadOnlySpan<byte> body, bool keepInput, out JToken? token)
     {
         token = null;
         try
@@ -500,7 +504,11 @@ internal sealed class FastSchemaCheck
             }
 
             JObject? shallow = null;
-            if (reader.TokenType == JsonTokenType.StartObject)
+            if (!keepInput)
+            {
+                // Check alone validates every value, scalars included.
+            }
+            else if (reader.TokenType == JsonTokenType.StartObject)
             {
                 shallow = [];
             }

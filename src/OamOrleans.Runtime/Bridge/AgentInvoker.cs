@@ -34,7 +34,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
                     """{"errors":[{"type":"missing","loc":[],"msg":"Input required","input":null}]}"""u8.ToArray());
             }
 
-            if (!validator.TryValidate(body, out input, out var problem, out var errors))
+            if (!validator.TryValidate(body, keepInput: agent.ConversationKey is not null, out input, out var problem, out var errors))
             {
                 var message = problem.Length == 0 ? $"Input failed validation for agent '{agent.Name}'" : $"Input failed validation for agent '{agent.Name}': {problem}";
                 return AgentResponse.Error(MeshErrorCodes.InvalidInput, message, errors);
