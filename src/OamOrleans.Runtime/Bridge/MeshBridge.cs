@@ -184,7 +184,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     public void Dispose() => _slots.Dispose();
 
     /// <summary>The most requests for a stateless agent sent to its grain in one call.</summary>
-    internal const int MaxBatch = 16;
+    internal const int MaxBatch = 32;
 
     private async Task ReceiveLoopAsync(AgentDescriptor agent, MeshRequestSubscription sub)
     {
@@ -192,8 +192,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         // grain call, or a reply that must wait for the socket), then the loop takes the next message. Concurrency
         // stays bounded by the slots, and drain still counts every dispatched request.
         // A stateless agent's requests that are already waiting (never waited for) go to its grain in one call, up to
-        // MaxBatch; each still takes a slot of its own and is answered on its own.
+        // MaxBatch, while its calls are fast (BatchGauge); each still takes a slot of its own and is answered on its own.
         var batchable = agent.Kind is AgentKind.Responder or AgentKind.Trigger && !agent.Conversational && !agent.Streaming;
+        var gauge = batchable ? new BatchGauge() : null;
         var batch = batchable ? new MeshRequest[MaxBatch] : null;
         var reader = sub.Requests;
         while (await reader.WaitToReadAsync())
@@ -206,9 +207,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 }
 
                 Interlocked.Increment(ref _inFlight);
-                if (batch is null)
+                if (batch is null || !gauge!.Batching)
                 {
-                    _ = DispatchAsync(agent, msg);
+                    _ = DispatchAsync(agent, msg, gauge);
                     continue;
                 }
 
@@ -226,7 +227,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                     batch[count++] = next;
                 }
 
-                _ = count == 1 ? DispatchAsync(agent, msg) : DispatchBatchAsync(agent, batch.AsSpan(0, count).ToArray());
+                _ = count == 1 ? DispatchAsync(agent, msg, gauge) : DispatchBatchAsync(agent, batch.AsSpan(0, count).ToArray(), gauge);
                 Array.Clear(batch, 0, count);
             }
         }
@@ -240,11 +241,11 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         await DispatchAsync(agent, msg);
     }
 
-    private async Task DispatchAsync(AgentDescriptor agent, MeshRequest msg)
+    private async Task DispatchAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge = null)
     {
         try
         {
-            await HandleAsync(agent, msg);
+            await HandleAsync(agent, msg, gauge);
         }
         catch (Exception e)
         {
@@ -271,7 +272,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     /// <see cref="HandleAsync"/> does, the accepted ones go to the grain in one call, then each is answered and logged on
     /// its own, exactly as if it had come alone (and frees its own slot).
     /// </summary>
-    private async Task DispatchBatchAsync(AgentDescriptor agent, MeshRequest[] msgs)
+    private async Task DispatchBatchAsync(AgentDescriptor agent, MeshRequest[] msgs, BatchGauge gauge)
     {
         var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which frees their slots
         try
@@ -303,12 +304,17 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 }
             }
 
+            var called = Stopwatch.GetTimestamp();
             var responses = accepted switch
             {
                 0 => [],
                 1 => [await _invoker.InvokePreparedAsync(agent, requests[0].Body, requests[0].RequestId, requests[0].ConversationId)],
                 _ => await _invoker.InvokePreparedBatchAsync(agent, requests),
             };
+            if (accepted > 0)
+            {
+                gauge.Record(called);
+            }
 
             for (int i = 0, j = 0; i < msgs.Length; i++)
             {
@@ -354,7 +360,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
-    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg)
+    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge)
     {
         var request = await ReceiveAsync(agent, msg);
         var response = request.Refused;
@@ -369,7 +375,12 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
         }
 
-        response ??= await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
+        if (response is null)
+        {
+            var called = Stopwatch.GetTimestamp();
+            response = await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
+            gauge?.Record(called);
+        }
         await CompleteAsync(agent, msg, request, response);
     }
 
