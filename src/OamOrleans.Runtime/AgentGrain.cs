@@ -48,12 +48,15 @@ public abstract class AgentGrain : Grain, IAgentGrain
     private protected virtual Task<AgentResponse[]> InvokeBatchCoreAsync(AgentRequest[] requests)
     {
         var turns = new Task<AgentResponse>[requests.Length];
+        var allDone = true;
         for (var i = 0; i < requests.Length; i++)
         {
             turns[i] = ((IAgentGrain)this).InvokeAsync(requests[i]);
+            allDone &= turns[i].IsCompletedSuccessfully;
         }
 
-        return Task.WhenAll(turns); // results in the order of the requests
+        // Fast handlers finish synchronously: collect their results without a WhenAll continuation per turn.
+        return allDone ? Task.FromResult(Array.ConvertAll(turns, t => t.Result)) : Task.WhenAll(turns); // in the order of the requests
     }
 
     private protected AgentContext CreateContext(string requestId, string conversationId) =>
