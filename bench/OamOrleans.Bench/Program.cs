@@ -131,16 +131,19 @@ string? kvNote = null;
 }
 
 // Phase B: the same conversational agent on NATS JetStream KV grain storage (a fresh silo: storage "oam-state").
-if (!options.NoKv && Wanted("counter-kv"))
+if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write")))
 {
     Console.Error.WriteLine("starting silo (NATS KV storage) ...");
     try
     {
         await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.NatsKv);
-        await MeasureAsync("nats-kv", [
+        var kvWrites = await KvWrites.OpenAsync(caller);
+        await MeasureAsync("nats-kv", new List<Row>
+        {
             NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
             NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-kv-{n}-{w}"),
-        ]);
+            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration)),
+        }.Where(r => Wanted(r.Id)).ToList());
     }
     catch (Exception e)
     {
@@ -221,7 +224,7 @@ namespace OamOrleans.Bench
     {
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,counter,counter-kv,insilo,client,stream] [--out results.json]
+                      [--no-kv] [--only echo,counter,counter-kv,kv-write,insilo,client,stream] [--out results.json]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
