@@ -2,43 +2,37 @@ using NATS.Client.Core;
 using OamOrleans.Hosting;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
-using OamOrleans.Testing;
 using static OamOrleans.Runtime.Tests.RawNats;
 
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Silos that host different agents: a call by name reaches an agent hosted by another silo through Orleans.</summary>
-public sealed class HeterogeneousClusterTests : IAsyncLifetime
+public sealed class HeterogeneousClusterTests : OwnNatsServerTests
 {
-    private NatsServer _nats = null!;
-    private NatsConnection _raw = null!;
     private TestSilo _relaySilo = null!;
     private TestSilo _agentSilo = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _nats = await NatsServer.StartAsync();
-        _raw = _nats.Connect();
-        await _raw.ConnectAsync();
-        _relaySilo = await TestSilo.StartAsync(_nats.Url, agents: silo => silo.AddAgent<RelayAgent>());
-        _agentSilo = await TestSilo.StartAsync(_nats.Url, primary: _relaySilo, agents: silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>());
+        await base.InitializeAsync();
+        _relaySilo = await TestSilo.StartAsync(Nats.Url, agents: silo => silo.AddAgent<RelayAgent>());
+        _agentSilo = await TestSilo.StartAsync(Nats.Url, primary: _relaySilo, agents: silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>());
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await _agentSilo.DisposeAsync();
         await _relaySilo.DisposeAsync();
-        await _raw.DisposeAsync();
-        await _nats.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Fact]
     public async Task An_agent_hosted_only_by_another_silo_is_called_through_orleans_without_a_nats_hop()
     {
-        await using var tap = await _raw.SubscribeCoreAsync<byte[]>("mesh.agent.test.typed");
-        var reply = await RequestAsync(_raw, "test.relay", """{"target":"test.typed","payload":{"name":"n","count":1,"mood":"Calm","tags":[],"home":{"city":"Rome"}}}""");
+        await using var tap = await Raw.SubscribeCoreAsync<byte[]>("mesh.agent.test.typed");
+        var reply = await RequestAsync(Raw, "test.relay", """{"target":"test.typed","payload":{"name":"n","count":1,"mood":"Calm","tags":[],"home":{"city":"Rome"}}}""");
         Assert.Equal("n:1:Calm::", Json(reply).GetProperty("summary").GetString());
-        await _raw.PingAsync();
+        await Raw.PingAsync();
         Assert.False(tap.Msgs.TryRead(out _), "the call must not travel over NATS");
     }
 
@@ -47,12 +41,12 @@ public sealed class HeterogeneousClusterTests : IAsyncLifetime
     {
         var conversation = "remote-" + MeshIds.New();
         var payload = $$$"""{"target":"demo.counter","payload":{"conversation":"{{{conversation}}}"}}""";
-        Assert.Equal(1, Json(await RequestAsync(_raw, "test.relay", payload)).GetProperty("count").GetInt32());
-        var second = Json(await RequestAsync(_raw, "test.relay", payload));
+        Assert.Equal(1, Json(await RequestAsync(Raw, "test.relay", payload)).GetProperty("count").GetInt32());
+        var second = Json(await RequestAsync(Raw, "test.relay", payload));
         Assert.Equal(2, second.GetProperty("count").GetInt32());
         Assert.Equal(conversation, second.GetProperty("conversationId").GetString());
 
-        var invalid = Json(await RequestAsync(_raw, "test.relay", """{"target":"test.typed","payload":{"name":5}}"""));
+        var invalid = Json(await RequestAsync(Raw, "test.relay", """{"target":"test.typed","payload":{"name":5}}"""));
         Assert.Equal("invalid_input", invalid.GetProperty("code").GetString());
     }
 }

@@ -3,39 +3,22 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
-using OamOrleans.Testing;
 
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Graceful stop, the survivor rule and death notices, with real silos on a real nats-server.</summary>
-public sealed class LifecycleTests : IAsyncLifetime
+public sealed class LifecycleTests : OwnNatsServerTests
 {
-    private NatsServer _nats = null!;
-    private NatsConnection _raw = null!;
-
-    public async Task InitializeAsync()
-    {
-        _nats = await NatsServer.StartAsync();
-        _raw = _nats.Connect();
-        await _raw.ConnectAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _raw.DisposeAsync();
-        await _nats.DisposeAsync();
-    }
-
     private async Task<string[]> CatalogNamesAsync()
     {
-        var store = await _raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-catalog");
+        var store = await Raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-catalog");
         var entry = await store.GetEntryAsync<byte[]>("catalog");
         return JsonNode.Parse(entry.Value!)!.AsArray().Select(e => (string)e!["name"]!).ToArray();
     }
 
     private async Task<bool> RegistryHasAsync(string name)
     {
-        var store = await _raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-registry");
+        var store = await Raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-registry");
         try
         {
             await store.GetEntryAsync<byte[]>(name);
@@ -54,11 +37,11 @@ public sealed class LifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Graceful_stop_removes_catalog_and_registry_entries_and_announces_each_death()
     {
-        var silo = await TestSilo.StartAsync(_nats.Url);
+        var silo = await TestSilo.StartAsync(Nats.Url);
         var instance = silo.Mesh.InstanceId;
         var agents = silo.Mesh.Agents;
-        await using var deaths = await _raw.SubscribeCoreAsync<byte[]>("mesh.death.>");
-        await _raw.PingAsync();
+        await using var deaths = await Raw.SubscribeCoreAsync<byte[]>("mesh.death.>");
+        await Raw.PingAsync();
 
         await silo.DisposeAsync();
 
@@ -86,35 +69,35 @@ public sealed class LifecycleTests : IAsyncLifetime
         }
 
         Assert.Empty(await CatalogNamesAsync());
-        var instances = await _raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-instances");
+        var instances = await Raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-instances");
         await Assert.ThrowsAnyAsync<NatsKVException>(async () => await instances.GetEntryAsync<byte[]>(instance));
     }
 
     [Fact]
     public async Task Stopping_one_of_two_silos_keeps_shared_agents_registered_and_serving()
     {
-        await using var first = await TestSilo.StartAsync(_nats.Url);
-        var second = await TestSilo.StartAsync(_nats.Url, primary: first);
-        await using var deaths = await _raw.SubscribeCoreAsync<byte[]>("mesh.death.>");
+        await using var first = await TestSilo.StartAsync(Nats.Url);
+        var second = await TestSilo.StartAsync(Nats.Url, primary: first);
+        await using var deaths = await Raw.SubscribeCoreAsync<byte[]>("mesh.death.>");
 
         await second.DisposeAsync();
-        await _raw.PingAsync();
+        await Raw.PingAsync();
 
         Assert.Equal(first.Mesh.Agents.Order(), (await CatalogNamesAsync()).Order());
         Assert.True(await RegistryHasAsync("demo.echo"));
         Assert.False(deaths.Msgs.TryRead(out _));
-        var reply = await RawNats.RequestAsync(_raw, "demo.counter", """{"conversation":"after-stop"}""");
+        var reply = await RawNats.RequestAsync(Raw, "demo.counter", """{"conversation":"after-stop"}""");
         Assert.Equal(1, RawNats.Json(reply).GetProperty("count").GetInt32());
     }
 
     [Fact]
     public async Task Catalog_updates_keep_other_hosts_entries_and_their_unknown_fields()
     {
-        var kv = _raw.CreateKeyValueStoreContext();
+        var kv = Raw.CreateKeyValueStoreContext();
         var catalog = await kv.CreateStoreAsync(new NatsKVConfig("mesh-catalog") { History = 1 });
         await catalog.CreateAsync("catalog", """[{"name": "py.agent", "description": "from python", "version": "0.2.0", "tags": ["x"], "invocable": true, "streaming": false, "future_field": {"a": 1}}]"""u8.ToArray());
 
-        var silo = await TestSilo.StartAsync(_nats.Url);
+        var silo = await TestSilo.StartAsync(Nats.Url);
         var names = await CatalogNamesAsync();
         Assert.Equal("py.agent", names[0]);
         Assert.Contains("demo.echo", names);
@@ -129,8 +112,8 @@ public sealed class LifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Stop_drains_in_flight_requests_before_deregistering()
     {
-        var silo = await TestSilo.StartAsync(_nats.Url);
-        var slow = RawNats.RequestAsync(_raw, "test.slow", "1500");
+        var silo = await TestSilo.StartAsync(Nats.Url);
+        var slow = RawNats.RequestAsync(Raw, "test.slow", "1500");
         await WaitUntilAsync(() => Task.FromResult(SlowAgent.Running > 0));
         var stop = silo.DisposeAsync().AsTask();
 

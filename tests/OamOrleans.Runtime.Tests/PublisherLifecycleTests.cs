@@ -1,36 +1,19 @@
 using System.Text;
 using NATS.Client.Core;
 using OamOrleans.Protocol;
-using OamOrleans.Testing;
 using static OamOrleans.Runtime.Tests.RawNats;
 using static OamOrleans.Runtime.Tests.WireConformanceTests;
 
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Publishers end with an end frame on stop and with an error frame on failure; streams stop at their deadline.</summary>
-public sealed class PublisherLifecycleTests : IAsyncLifetime
+public sealed class PublisherLifecycleTests : OwnNatsServerTests
 {
-    private NatsServer _nats = null!;
-    private NatsConnection _raw = null!;
-
-    public async Task InitializeAsync()
-    {
-        _nats = await NatsServer.StartAsync();
-        _raw = _nats.Connect();
-        await _raw.ConnectAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _raw.DisposeAsync();
-        await _nats.DisposeAsync();
-    }
-
     [Fact]
     public async Task Stopping_the_silo_ends_each_publisher_with_an_end_frame()
     {
-        var silo = await TestSilo.StartAsync(_nats.Url);
-        await using var events = await _raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.pulse"));
+        var silo = await TestSilo.StartAsync(Nats.Url);
+        await using var events = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.pulse"));
         await NextAsync(events, _ => true);
 
         await silo.DisposeAsync();
@@ -43,9 +26,9 @@ public sealed class PublisherLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_failing_publisher_sends_an_error_frame_and_a_dead_letter_without_request_id()
     {
-        await using var events = await _raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.brokenpulse"));
-        await using var errors = await _raw.SubscribeCoreAsync<byte[]>("mesh.errors.test.brokenpulse");
-        await using var silo = await TestSilo.StartAsync(_nats.Url);
+        await using var events = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.brokenpulse"));
+        await using var errors = await Raw.SubscribeCoreAsync<byte[]>("mesh.errors.test.brokenpulse");
+        await using var silo = await TestSilo.StartAsync(Nats.Url);
 
         var error = await NextAsync(events, m => HasHeader(m, "X-Mesh-Status"));
         Assert.Equal("error", Header(error, "X-Mesh-Status"));
@@ -63,9 +46,9 @@ public sealed class PublisherLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Every_silo_runs_its_own_publisher_with_its_own_sequence()
     {
-        await using var first = await TestSilo.StartAsync(_nats.Url);
-        await using var second = await TestSilo.StartAsync(_nats.Url, primary: first);
-        await using var events = await _raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.pulse"));
+        await using var first = await TestSilo.StartAsync(Nats.Url);
+        await using var second = await TestSilo.StartAsync(Nats.Url, primary: first);
+        await using var events = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.pulse"));
         var instances = new HashSet<string>();
         while (instances.Count < 2)
         {
@@ -78,10 +61,10 @@ public sealed class PublisherLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_past_its_deadline_stops_with_a_timeout_error_frame()
     {
-        await using var silo = await TestSilo.StartAsync(_nats.Url, configure: o => o.StreamTimeout = TimeSpan.FromMilliseconds(500));
+        await using var silo = await TestSilo.StartAsync(Nats.Url, configure: o => o.StreamTimeout = TimeSpan.FromMilliseconds(500));
         var rid = MeshIds.New();
-        await using var frames = await _raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Stream(rid));
-        await _raw.PublishAsync("mesh.agent.test.stream", """{"chunks":100,"delayMs":100}"""u8.ToArray(),
+        await using var frames = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Stream(rid));
+        await Raw.PublishAsync("mesh.agent.test.stream", """{"chunks":100,"delayMs":100}"""u8.ToArray(),
             headers: new NatsHeaders { ["X-Mesh-Request-Id"] = rid, ["X-Mesh-Stream"] = "true" });
 
         var error = await NextAsync(frames, m => HasHeader(m, "X-Mesh-Status"));
