@@ -83,13 +83,13 @@ public sealed class BatchingTests(MeshFixture mesh)
     public async Task Once_an_agent_is_known_to_be_slow_a_slow_request_does_not_hold_up_fast_ones_that_arrive_with_it()
     {
         // A batch is answered when its slowest request is done; the bridge stops batching an agent whose calls are slow.
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RequestAsync(mesh.Raw, "test.slow", "300")));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RequestAsync(mesh.Raw, "test.wait", "300")));
 
         // One slow and thirty fast requests in one socket write reach the bridge together, as a batch would form.
         await using var nats = await NatsProtocolClient.ConnectAsync(mesh.Nats.Port);
         await nats.SubscribeAsync("_INBOX.burst.>");
-        var burst = new[] { new NatsProtocolClient.Outgoing(MeshSubjects.Agent("test.slow"), "_INBOX.burst.slow", null, "3000") }
-            .Concat(Enumerable.Range(0, 30).Select(i => new NatsProtocolClient.Outgoing(MeshSubjects.Agent("test.slow"), $"_INBOX.burst.fast{i}", null, "0")));
+        var burst = new[] { new NatsProtocolClient.Outgoing(MeshSubjects.Agent("test.wait"), "_INBOX.burst.slow", null, "3000") }
+            .Concat(Enumerable.Range(0, 30).Select(i => new NatsProtocolClient.Outgoing(MeshSubjects.Agent("test.wait"), $"_INBOX.burst.fast{i}", null, "0")));
         await nats.PublishAsync(burst);
 
         var order = new List<string>();

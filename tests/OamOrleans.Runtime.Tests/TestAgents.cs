@@ -51,6 +51,17 @@ public sealed class SlowAgent : Agent<int, string>
     protected override Task<string> HandleAsync(int input, AgentContext context) => Sleep.RunAsync(input);
 }
 
+/// <summary>Answers after the requested milliseconds; the batching tests' own, so they never move <see cref="SlowAgent.Running"/>.</summary>
+[Agent("test.wait", Description = "Answers after a delay (batching tests).")]
+public sealed class WaitAgent : Agent<int, string>
+{
+    protected override async Task<string> HandleAsync(int input, AgentContext context)
+    {
+        await Task.Delay(input);
+        return $"waited {input}";
+    }
+}
+
 public sealed record RelayIn(string Target, JsonElement Payload, string? Conversation = null);
 
 /// <summary>Calls any agent by name through <see cref="IAgentMesh"/> and returns its raw output.</summary>
