@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using OamOrleans.Bridge;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
@@ -15,6 +16,7 @@ namespace OamOrleans;
 /// </summary>
 public abstract class AgentGrain : Grain, IAgentGrain
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, AgentDescriptor> OwnDescriptors = new();
     private string? _agentName;
     private IAgentMesh? _mesh;
 
@@ -29,6 +31,11 @@ public abstract class AgentGrain : Grain, IAgentGrain
 
     async Task<AgentResponse> IAgentGrain.InvokeAsync(AgentRequest request)
     {
+        if (!request.Validated && Check(request) is { } refused)
+        {
+            return refused;
+        }
+
         var context = CreateContext(request.RequestId, request.ConversationId);
         try
         {
@@ -57,6 +64,24 @@ public abstract class AgentGrain : Grain, IAgentGrain
 
         // Fast handlers finish synchronously: collect their results without a WhenAll continuation per turn.
         return allDone ? Task.FromResult(Array.ConvertAll(turns, t => t.Result)) : Task.WhenAll(turns); // in the order of the requests
+    }
+
+    /// <summary>
+    /// The schema check for a request no caller has checked (a call from another silo, a typed grain reference): the same
+    /// check and <c>invalid_input</c> answer as the bridge's. Orleans may activate the grain on any silo that has its
+    /// class, not only on those that host the agent on the mesh, so without a catalog entry the grain's own class says.
+    /// </summary>
+    private AgentResponse? Check(AgentRequest request)
+    {
+        if (ServiceProvider.GetService<AgentInvoker>() is not { } invoker)
+        {
+            return null;
+        }
+
+        var agent = ServiceProvider.GetService<AgentCatalog>() is { } catalog && catalog.TryGet(AgentName, out var hosted)
+            ? hosted
+            : OwnDescriptors.GetOrAdd(GetType(), static type => AgentDescriptor.Create(type, DateTimeOffset.UtcNow));
+        return invoker.Prepare(agent, request.Body, request.ConversationId, out _);
     }
 
     private protected AgentContext CreateContext(string requestId, string conversationId) =>

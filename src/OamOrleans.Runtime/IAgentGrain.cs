@@ -38,12 +38,17 @@ public interface IPublisherAgentGrain : IGrainWithStringKey
     Task StopAsync();
 }
 
-/// <summary>A request as it reaches an agent grain: the validated JSON body and the mesh metadata.</summary>
+/// <summary>
+/// A request as it reaches an agent grain: the JSON body and the mesh metadata. <see cref="Validated"/>: the caller (the
+/// bridge, or a call by name inside the silo that hosts the agent) already checked the body against the agent's input
+/// schema; the grain checks any other request itself (a call from another silo, a typed grain reference).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentRequest")]
 public sealed record AgentRequest(
     [property: Id(0)] byte[] Body,
     [property: Id(1)] string RequestId,
-    [property: Id(2)] string ConversationId);
+    [property: Id(2)] string ConversationId,
+    [property: Id(3)] bool Validated = false);
 
 /// <summary>
 /// An agent's answer: the output JSON, or an error code, message and JSON details. For streams the body is empty and

@@ -37,7 +37,7 @@ public sealed class HeterogeneousClusterTests : OwnNatsServerTests
     }
 
     [Fact]
-    public async Task The_remote_agents_conversation_key_and_errors_still_apply()
+    public async Task The_remote_agents_conversation_key_and_schema_check_still_apply()
     {
         var conversation = "remote-" + MeshIds.New();
         var payload = $$$"""{"target":"demo.counter","payload":{"conversation":"{{{conversation}}}"}}""";
@@ -48,5 +48,10 @@ public sealed class HeterogeneousClusterTests : OwnNatsServerTests
 
         var invalid = Json(await RequestAsync(Raw, "test.relay", """{"target":"test.typed","payload":{"name":5}}"""));
         Assert.Equal("invalid_input", invalid.GetProperty("code").GetString());
+        // Checked against the schema where the grain runs, as the bridge would: Pydantic-style details, not a deserializer message.
+        Assert.StartsWith("Input failed validation for agent 'test.typed'", invalid.GetProperty("message").GetString());
+        var errors = invalid.GetProperty("details").GetProperty("errors").EnumerateArray().ToList();
+        Assert.Contains(errors, e => e.GetProperty("type").GetString() == "string_type" && e.GetProperty("loc")[0].GetString() == "name");
+        Assert.Contains(errors, e => e.GetProperty("type").GetString() == "missing" && e.GetProperty("loc")[0].GetString() == "count");
     }
 }

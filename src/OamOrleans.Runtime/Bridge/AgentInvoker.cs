@@ -60,7 +60,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
     {
         try
         {
-            return await AgentGrainOf(agent, conversation).InvokeAsync(new AgentRequest(body, requestId, conversation));
+            return await AgentGrainOf(agent, conversation).InvokeAsync(new AgentRequest(body, requestId, conversation, Validated: true));
         }
         catch (Exception e)
         {
@@ -98,7 +98,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         try
         {
             var grain = grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, conversation));
-            return await grain.StreamAsync(new AgentRequest(body, requestId, conversation), deadline);
+            return await grain.StreamAsync(new AgentRequest(body, requestId, conversation, Validated: true), deadline);
         }
         catch (Exception e)
         {

@@ -300,7 +300,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             {
                 if (inbound[i].Refused is null)
                 {
-                    requests[j++] = new AgentRequest(inbound[i].Body, inbound[i].RequestId, inbound[i].ConversationKey);
+                    requests[j++] = new AgentRequest(inbound[i].Body, inbound[i].RequestId, inbound[i].ConversationKey, Validated: true);
                 }
             }
 
