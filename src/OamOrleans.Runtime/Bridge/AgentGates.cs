@@ -200,7 +200,6 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
             var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
             gate.Subscription = sub;
             gate.Receive = Task.Run(() => ReceiveAsync(gate, sub), CancellationToken.None);
-            await mesh.Connection.PingAsync(ct);
         }
         else if (agent.Kind == AgentKind.Publisher)
         {
@@ -220,7 +219,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         gate.IsOpen = false;
         if (gate.Subscription is { } sub)
         {
-            await sub.UnsubscribeAsync();
+            await sub.LeaveAsync(TimeSpan.FromSeconds(gate.Attribute.DrainTimeoutSeconds));
             await gate.Receive!;
             gate.Subscription = null;
             gate.Receive = null;

@@ -30,6 +30,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private readonly SemaphoreSlim _slots;
     private readonly List<(MeshRequestSubscription Sub, Task Loop)> _subscriptions = [];
     private TaskCompletionSource? _drained;
+    private volatile bool _stopping;
     private int _inFlight;
     private MeshRegistry? _registry;
 
@@ -115,6 +116,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     private async Task StopAsync(CancellationToken ct)
     {
+        _stopping = true;
         _mesh.Connection.ConnectionOpened -= ReregisterAsync;
         foreach (var agent in _agents.All)
         {
@@ -124,7 +126,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         // 1. Leave the queue groups: other silos take new requests from here on.
         foreach (var (sub, _) in _subscriptions)
         {
-            await sub.UnsubscribeAsync();
+            await sub.LeaveAsync(_options.DeregisterTimeout);
         }
 
         await Task.WhenAll(_subscriptions.Select(s => s.Loop));
@@ -231,6 +233,12 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 Array.Clear(batch, 0, count);
             }
         }
+
+        if (!_stopping)
+        {
+            // NATS.Net ends a subscription on its own only on an error: say so, the agent is no longer served from here.
+            LogSubscriptionEnded(_logger, sub.Exception, agent.Name, sub.EndReason);
+        }
     }
 
     /// <summary>Dispatches a request a gated agent's own subscription received (<see cref="AgentGates"/>), with the same slots and drain count.</summary>
@@ -313,7 +321,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             };
             if (accepted > 0)
             {
-                gauge.Record(called);
+                gauge.Record(called, accepted);
             }
 
             for (int i = 0, j = 0; i < msgs.Length; i++)
@@ -379,7 +387,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         {
             var called = Stopwatch.GetTimestamp();
             response = await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
-            gauge?.Record(called);
+            gauge?.Record(called, 1);
         }
         await CompleteAsync(agent, msg, request, response);
     }
@@ -504,6 +512,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drain timed out with {Count} request(s) still running after {Timeout}")]
     private static partial void LogDrainTimeout(ILogger logger, int count, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The subscription of agent '{Agent}' ended ({Reason}): this silo no longer serves it")]
+    private static partial void LogSubscriptionEnded(ILogger logger, Exception? exception, string agent, NatsSubEndReason reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching a request to agent '{Agent}' failed")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, string agent);

@@ -7,8 +7,9 @@ namespace OamOrleans.Bridge;
 /// <summary>
 /// An agent's subscription (<c>mesh.agent.{name}</c> in queue group <c>q.{name}</c>) that hands the bridge
 /// <see cref="MeshRequest"/>s instead of <see cref="NatsMsg{T}"/>s: it reads only the three headers the bridge uses
-/// rather than building a header dictionary per request, and a malformed header cannot end the subscription.
-/// The queue is bounded like NATS.Net's own (the connection's pending capacity and full mode).
+/// rather than building a header dictionary per request, and a malformed header line is skipped instead of ending the
+/// subscription. The queue holds the connection's pending capacity and never drops a request: when it is full the
+/// socket reader waits (and the server sees a slow consumer), as the mesh connection is configured anyway.
 /// </summary>
 internal sealed class MeshRequestSubscription : NatsSubBase
 {
@@ -21,7 +22,7 @@ internal sealed class MeshRequestSubscription : NatsSubBase
         _headerEncoding = connection.Opts.HeaderEncoding;
         _requests = Channel.CreateBounded<MeshRequest>(new BoundedChannelOptions(connection.Opts.SubPendingChannelCapacity)
         {
-            FullMode = connection.Opts.SubPendingChannelFullMode,
+            FullMode = BoundedChannelFullMode.Wait,
             SingleWriter = true,
             SingleReader = true,
         });
@@ -29,12 +30,34 @@ internal sealed class MeshRequestSubscription : NatsSubBase
 
     public ChannelReader<MeshRequest> Requests => _requests.Reader;
 
-    /// <summary>Subscribes; the subscription is live on the server when this returns.</summary>
+    /// <summary>Subscribes; the subscription is live on the server when this returns (a PING after the SUB comes back after it).</summary>
     public static async Task<MeshRequestSubscription> SubscribeAsync(NatsConnection connection, string subject, string queueGroup, CancellationToken ct)
     {
         var sub = new MeshRequestSubscription(connection, subject, queueGroup);
         await connection.AddSubAsync(sub, ct);
+        await connection.PingAsync(ct);
         return sub;
+    }
+
+    /// <summary>
+    /// Leaves the queue group without losing what is already on its way: NATS.Net's drain sends UNSUB, waits for the
+    /// server to confirm it, and only then completes the queue, so requests that arrive meanwhile are still handled.
+    /// Bounded: with the server gone, it just unsubscribes.
+    /// </summary>
+    public async Task LeaveAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await DrainAsync(deadline.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or NatsException)
+        {
+        }
+        finally
+        {
+            await UnsubscribeAsync(); // completes the queue if the drain could not
+        }
     }
 
     protected override ValueTask ReceiveInternalAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headersBuffer, ReadOnlySequence<byte> payloadBuffer)
