@@ -52,6 +52,34 @@ public sealed class RequestHeaderTests(MeshFixture mesh)
         var reply = await nats.RequestAsync(MeshSubjects.Agent("demo.echo"), headers: null, """{"message": "plain"}""");
 
         Assert.Contains("X-Mesh-Status: ok\r\n", reply.Headers);
+        Assert.Contains("X-Mesh-Request-Id: \r\n", reply.Headers);
         Assert.Equal("Echo: plain", JsonDocument.Parse(reply.Body).RootElement.GetProperty("reply").GetString());
+    }
+
+    [Fact]
+    public async Task The_first_of_repeated_stream_headers_decides_the_verb()
+    {
+        await using var nats = await NatsProtocolClient.ConnectAsync(mesh.Nats.Port);
+        var reply = await nats.RequestAsync(
+            MeshSubjects.Agent("demo.echo"),
+            "NATS/1.0\r\nX-Mesh-Request-Id: rid-verb\r\nX-Mesh-Stream: false\r\nX-Mesh-Stream: true\r\n\r\n",
+            """{"message": "a call"}""");
+
+        Assert.Contains("X-Mesh-Status: ok\r\n", reply.Headers); // a stream request would be refused: demo.echo is not streaming
+        Assert.Equal("Echo: a call", JsonDocument.Parse(reply.Body).RootElement.GetProperty("reply").GetString());
+    }
+
+    [Fact]
+    public async Task A_header_block_larger_than_a_socket_read_is_read_whole()
+    {
+        await using var nats = await NatsProtocolClient.ConnectAsync(mesh.Nats.Port);
+        var pad = new string('p', 120_000);
+        var reply = await nats.RequestAsync(
+            MeshSubjects.Agent("demo.echo"),
+            $"NATS/1.0\r\nX-Pad: {pad}\r\nX-Mesh-Request-Id: rid-after-pad\r\n\r\n",
+            """{"message": "big"}""");
+
+        Assert.Contains("X-Mesh-Status: ok\r\n", reply.Headers);
+        Assert.Contains("X-Mesh-Request-Id: rid-after-pad\r\n", reply.Headers);
     }
 }

@@ -13,62 +13,65 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
     private static readonly byte[] RequestIdName = Encoding.ASCII.GetBytes(MeshHeaders.RequestId);
     private static readonly byte[] ConversationName = Encoding.ASCII.GetBytes(MeshHeaders.ConversationId);
     private static readonly byte[] StreamName = Encoding.ASCII.GetBytes(MeshHeaders.Stream);
-    private static readonly byte[] TrueValue = Encoding.ASCII.GetBytes(MeshHeaders.True);
 
     /// <summary>
     /// Reads a message straight from the socket buffers (they belong to the reader: everything kept is copied).
-    /// Only the headers the bridge uses become strings; a malformed header line is skipped, never thrown, so a bad
-    /// publisher cannot end the agent's subscription.
+    /// Only the headers the bridge uses become strings; a malformed header line is skipped, not thrown, so a bad
+    /// publisher cannot end the agent's subscription that way.
     /// </summary>
     public static MeshRequest Read(string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload, Encoding encoding)
     {
-        string? requestId = null, conversation = null;
-        var stream = false;
+        string? requestId = null, conversation = null, stream = null;
         if (headers is { IsEmpty: false } block)
         {
             var rented = block.IsSingleSegment ? null : ArrayPool<byte>.Shared.Rent((int)block.Length);
-            var span = rented is null ? block.FirstSpan : rented.AsSpan(0, (int)block.Length);
-            if (rented is not null)
+            try
             {
-                block.CopyTo(rented);
+                var span = rented is null ? block.FirstSpan : rented.AsSpan(0, (int)block.Length);
+                if (rented is not null)
+                {
+                    block.CopyTo(rented);
+                }
+
+                // The first line is the version (and status) line, "NATS/1.0[ code text]".
+                var lineEnd = span.IndexOf("\r\n"u8);
+                var rest = lineEnd < 0 ? default : span[(lineEnd + 2)..];
+                while (!rest.IsEmpty)
+                {
+                    lineEnd = rest.IndexOf("\r\n"u8);
+                    var line = lineEnd < 0 ? rest : rest[..lineEnd];
+                    rest = lineEnd < 0 ? default : rest[(lineEnd + 2)..];
+                    var colon = line.IndexOf((byte)':');
+                    if (colon <= 0)
+                    {
+                        continue;
+                    }
+
+                    var name = line[..colon];
+                    var value = line[(colon + 1)..].Trim(" \t"u8);
+                    if (requestId is null && Ascii.EqualsIgnoreCase(name, RequestIdName))
+                    {
+                        requestId = encoding.GetString(value);
+                    }
+                    else if (conversation is null && Ascii.EqualsIgnoreCase(name, ConversationName))
+                    {
+                        conversation = encoding.GetString(value);
+                    }
+                    else if (stream is null && Ascii.EqualsIgnoreCase(name, StreamName))
+                    {
+                        stream = encoding.GetString(value);
+                    }
+                }
             }
-
-            // The first line is the version (and status) line, "NATS/1.0[ code text]".
-            var lineEnd = span.IndexOf("\r\n"u8);
-            var rest = lineEnd < 0 ? default : span[(lineEnd + 2)..];
-            while (!rest.IsEmpty)
+            finally
             {
-                lineEnd = rest.IndexOf("\r\n"u8);
-                var line = lineEnd < 0 ? rest : rest[..lineEnd];
-                rest = lineEnd < 0 ? default : rest[(lineEnd + 2)..];
-                var colon = line.IndexOf((byte)':');
-                if (colon <= 0)
+                if (rented is not null)
                 {
-                    continue;
+                    ArrayPool<byte>.Shared.Return(rented);
                 }
-
-                var name = line[..colon];
-                var value = line[(colon + 1)..].Trim(" \t"u8);
-                if (requestId is null && Ascii.EqualsIgnoreCase(name, RequestIdName))
-                {
-                    requestId = encoding.GetString(value);
-                }
-                else if (conversation is null && Ascii.EqualsIgnoreCase(name, ConversationName))
-                {
-                    conversation = encoding.GetString(value);
-                }
-                else if (!stream && Ascii.EqualsIgnoreCase(name, StreamName))
-                {
-                    stream = value.SequenceEqual(TrueValue);
-                }
-            }
-
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
             }
         }
 
-        return new MeshRequest(replyTo, requestId, conversation, stream, payload.IsEmpty ? [] : payload.ToArray());
+        return new MeshRequest(replyTo, requestId, conversation, stream == MeshHeaders.True, payload.IsEmpty ? [] : payload.ToArray());
     }
 }
