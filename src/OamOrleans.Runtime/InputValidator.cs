@@ -503,18 +503,18 @@ internal sealed class FastSchemaCheck
                 return false;
             }
 
+            // Check alone validates every value, scalars included; the shallow token is only built for a reader.
             JObject? shallow = null;
-            if (!keepInput)
+            if (keepInput)
             {
-                // Check alone validates every value, scalars included.
-            }
-            else if (reader.TokenType == JsonTokenType.StartObject)
-            {
-                shallow = [];
-            }
-            else
-            {
-                token = Scalar(ref reader);
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    shallow = [];
+                }
+                else
+                {
+                    token = Scalar(ref reader);
+                }
             }
 
             if (!Check(ref reader, _root, shallow))
