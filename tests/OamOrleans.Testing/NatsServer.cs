@@ -52,7 +52,16 @@ public sealed class NatsServer : IAsyncDisposable
             DeleteWorkingDirectory = true,
         });
         var server = new NatsServer(process, port, maxPayload, clientOpts);
-        await server.WaitReadyAsync();
+        try
+        {
+            await server.WaitReadyAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync(); // stops the process and deletes its folder
+            throw;
+        }
+
         return server;
     }
 
