@@ -182,7 +182,10 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM (graceful stop), then waits for the exit; false if it is still running after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// SIGTERM (graceful stop), then waits for the exit; false if it is still running after <paramref name="timeout"/>,
+    /// or if SIGTERM cannot be sent (no <c>kill</c> program): the caller then kills it.
+    /// </summary>
     public async Task<bool> TerminateAsync(TimeSpan timeout)
     {
         if (_process.HasExited)
@@ -190,12 +193,17 @@ public sealed class ChildProcess : IAsyncDisposable
             return true;
         }
 
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        try
         {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
             if (kill is not null)
             {
                 await kill.WaitForExitAsync();
             }
+        }
+        catch (Win32Exception)
+        {
+            return false;
         }
 
         return await WaitForExitAsync(timeout);
