@@ -18,7 +18,7 @@ internal enum AgentKind
 }
 
 /// <summary>Everything the runtime knows about one hosted agent type, computed once at start-up.</summary>
-internal sealed class AgentDescriptor
+internal sealed partial class AgentDescriptor
 {
     private AgentDescriptor(Type grainClass, AgentAttribute attribute, AgentKind kind, Type? inputType, Type? outputType, bool conversational, DateTimeOffset registeredAt)
     {
@@ -45,7 +45,7 @@ internal sealed class AgentDescriptor
         Kind = kind;
         InputType = inputType;
         Conversational = conversational;
-        ConversationKey = inputType is null ? null : FindConversationKey(inputType);
+        ConversationKeyProperty = inputType is null ? null : FindConversationKey(inputType);
         var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
         Validator = inputSchema is null ? null : new InputValidator(inputSchema);
         var outputSchema = outputType is null ? null : AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
@@ -96,7 +96,7 @@ internal sealed class AgentDescriptor
     public bool Conversational { get; }
 
     /// <summary>Wire name of the input property declared with <see cref="ConversationKeyAttribute"/>, if any.</summary>
-    public string? ConversationKey { get; }
+    public string? ConversationKeyProperty { get; }
 
     public InputValidator? Validator { get; }
 

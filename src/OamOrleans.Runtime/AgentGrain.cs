@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using OamOrleans.Bridge;
 using OamOrleans.Client;
+using OamOrleans.Internal;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
 
@@ -29,32 +30,32 @@ public abstract class AgentGrain : Grain, IAgentGrain
         ? a.Name
         : throw new InvalidOperationException($"{GetType().Name} has no [Agent] attribute");
 
-    async Task<AgentResponse> IAgentGrain.InvokeAsync(AgentRequest request)
+    async Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request)
     {
-        if (!request.Validated && Check(request) is { } refused)
+        if (!request.Prepared && Prepare(request, stream: false) is { } refused)
         {
-            return refused;
+            return AgentOutcome.Failure(refused);
         }
 
         var context = CreateContext(request.RequestId, request.ConversationId);
         try
         {
             var output = await InvokeCoreAsync(request, context);
-            return new AgentResponse(output, Usage: context.UsageJson);
+            return AgentOutcome.Reply(output, context.UsageJson);
         }
         catch (Exception e)
         {
             await OnFailedTurnAsync();
-            return ErrorFor(e) with { Usage = context.UsageJson };
+            return AgentOutcome.Failure(ErrorFor(e), context.UsageJson);
         }
     }
 
-    Task<AgentResponse[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests) => InvokeBatchCoreAsync(requests);
+    Task<AgentOutcome[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests) => InvokeBatchCoreAsync(requests);
 
     /// <summary>Runs a batch concurrently (stateless agents are reentrant); conversational agents run it turn by turn.</summary>
-    private protected virtual Task<AgentResponse[]> InvokeBatchCoreAsync(AgentRequest[] requests)
+    private protected virtual Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests)
     {
-        var turns = new Task<AgentResponse>[requests.Length];
+        var turns = new Task<AgentOutcome>[requests.Length];
         var allDone = true;
         for (var i = 0; i < requests.Length; i++)
         {
@@ -67,21 +68,17 @@ public abstract class AgentGrain : Grain, IAgentGrain
     }
 
     /// <summary>
-    /// The schema check for a request no caller has checked (a call from another silo, a typed grain reference): the same
-    /// check and <c>invalid_input</c> answer as the bridge's. Orleans may activate the grain on any silo that has its
-    /// class, not only on those that host the agent on the mesh, so without a catalog entry the grain's own class says.
+    /// The pipeline's checks for a request no pipeline of this silo prepared (a call from another silo, a typed grain
+    /// reference). Orleans may activate the grain on any silo that has its class, not only on those that host the agent
+    /// on the mesh, so without a catalog entry the grain's own class describes the agent.
     /// </summary>
-    private AgentResponse? Check(AgentRequest request)
+    private protected AgentError? Prepare(AgentRequest request, bool stream)
     {
-        if (ServiceProvider.GetService<AgentInvoker>() is not { } invoker)
-        {
-            return null;
-        }
-
         var agent = ServiceProvider.GetService<AgentCatalog>() is { } catalog && catalog.TryGet(AgentName, out var hosted)
             ? hosted
             : OwnDescriptors.GetOrAdd(GetType(), static type => AgentDescriptor.Create(type, DateTimeOffset.UtcNow));
-        return invoker.Prepare(agent, request.Body, request.ConversationId, out _);
+        var limits = ServiceProvider.GetService<RequestPipeline>()?.Limits ?? RequestLimits.Default;
+        return agent.Prepare(request.Body, stream, request.RequestId, request.ConversationId, limits, out _);
     }
 
     private protected AgentContext CreateContext(string requestId, string conversationId) =>
@@ -95,13 +92,12 @@ public abstract class AgentGrain : Grain, IAgentGrain
     private protected virtual Task OnFailedTurnAsync() => Task.CompletedTask;
 
     /// <summary>The protocol error for an exception raised by a handler.</summary>
-    private protected AgentResponse ErrorFor(Exception exception) => exception switch
+    private protected AgentError ErrorFor(Exception exception) => exception switch
     {
-        MeshException e => AgentResponse.Error(e.Code, e.Message, JsonSerializer.SerializeToUtf8Bytes(e.Details.ValueKind == JsonValueKind.Undefined ? ErrorEnvelope.NoDetails : e.Details)),
-        // The bridge validated the body against the schema; this catches what only the deserializer can see
-        // (and callers that reach the grain without the bridge).
-        JsonException e => AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}"),
-        _ => AgentResponse.Error(MeshErrorCodes.HandlerError, exception.Message),
+        MeshException e => AgentError.From(e),
+        // Validation ran before the grain; this catches what only the deserializer can see.
+        JsonException e => new AgentError(MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}"),
+        _ => new AgentError(MeshErrorCodes.HandlerError, exception.Message),
     };
 }
 

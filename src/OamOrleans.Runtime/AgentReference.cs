@@ -2,14 +2,15 @@ using System.Reflection;
 using System.Text.Json;
 using Orleans.Runtime;
 using OamOrleans.Client;
+using OamOrleans.Internal;
 using OamOrleans.Protocol;
 
 namespace OamOrleans;
 
 /// <summary>
 /// A typed handle on one agent grain (agent + conversation) for .NET code that holds an <see cref="IGrainFactory"/>
-/// or <see cref="IClusterClient"/>: calls go straight through Orleans. The agent checks its input while deserializing;
-/// the full JSON Schema validation of the mesh path runs when calling by name through <see cref="IAgentMesh"/>.
+/// or <see cref="IClusterClient"/>: calls go straight through Orleans, and the grain checks the input against the
+/// agent's schema exactly as a mesh call is checked.
 /// </summary>
 public sealed class AgentReference
 {
@@ -37,15 +38,10 @@ public sealed class AgentReference
     /// <summary>Calls the agent with a raw JSON body and returns the raw JSON output.</summary>
     public async Task<byte[]> CallJsonAsync(byte[] body)
     {
+        // Not prepared here: the grain runs the pipeline's checks (schema, conversation) itself.
         var requestId = MeshIds.New();
-        var response = await _grain.InvokeAsync(new AgentRequest(body, requestId, ConversationId));
-        if (response.IsError)
-        {
-            var details = JsonDocument.Parse(response.Body).RootElement.Clone();
-            throw MeshException.FromEnvelope(new ErrorEnvelope(response.ErrorCode!, response.ErrorMessage ?? "", AgentName, requestId, details));
-        }
-
-        return response.Body;
+        var outcome = await _grain.InvokeAsync(new AgentRequest(body, requestId, ConversationId));
+        return outcome.Error is { } error ? throw error.ToException(AgentName, requestId) : outcome.Body;
     }
 }
 

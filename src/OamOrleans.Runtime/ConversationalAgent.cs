@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OamOrleans.Hosting;
+using OamOrleans.Internal;
 
 namespace OamOrleans;
 
@@ -46,9 +47,9 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
     }
 
     /// <summary>A conversation is turn-based: a batch is taken one turn after the other, never raced.</summary>
-    private protected override async Task<AgentResponse[]> InvokeBatchCoreAsync(AgentRequest[] requests)
+    private protected override async Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests)
     {
-        var responses = new AgentResponse[requests.Length];
+        var responses = new AgentOutcome[requests.Length];
         for (var i = 0; i < requests.Length; i++)
         {
             responses[i] = await ((IAgentGrain)this).InvokeAsync(requests[i]);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Bridge;
+using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
 using Orleans.Placement;
@@ -20,6 +21,7 @@ namespace OamOrleans;
 /// </remarks>
 [PreferLocalPlacement]
 [Reentrant]
+[KeepAlive] // idle collection must not end a running generator; StopAsync deactivates it
 public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain, IDisposable
 {
     private CancellationTokenSource? _stop;
@@ -38,8 +40,6 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
         if (_loop is null)
         {
             _stop = new CancellationTokenSource();
-            // Stay active for as long as the generator runs: idle collection must not end it.
-            DelayDeactivation(TimeSpan.FromDays(3650));
             _loop = RunAsync(_stop.Token);
         }
 
@@ -80,8 +80,7 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
         }
         catch (Exception e)
         {
-            var error = ErrorFor(e);
-            var envelope = new ErrorEnvelope(MeshErrorCodes.HandlerError, error.ErrorMessage ?? e.Message, AgentName, "");
+            var envelope = new ErrorEnvelope(MeshErrorCodes.HandlerError, ErrorFor(e).Message, AgentName, "");
             await frames.ErrorAsync(envelope, requestId: null, replyTo: null, streamSubject: subject, conversation: null);
             AgentLog.PublisherFailed(ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<AgentGrain>(), e, AgentName);
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Client;
+using OamOrleans.Internal;
 using Orleans.Concurrency;
 
 namespace OamOrleans;
@@ -49,14 +50,6 @@ public abstract class SourceAgent<TIn> : AgentGrain, ISourceAgentGrain
             AgentLog.SourceHandlerFailed(ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<AgentGrain>(), e, AgentName, delivery.Origin);
         }
     }
-}
-
-/// <summary>The grain interface of source-only agents: one delivery from a subject or KV source.</summary>
-[Alias("oam.ISourceAgentGrain")]
-public interface ISourceAgentGrain : IGrainWithStringKey
-{
-    [Alias("deliver")]
-    Task DeliverAsync(SourceDelivery delivery);
 }
 
 /// <summary>One message (subject source) or KV change (KV source) on its way to an agent grain.</summary>

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Bridge;
+using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
 
@@ -19,45 +19,46 @@ public abstract class StreamingAgent<TIn, TChunk> : AgentGrain, IStreamingAgentG
 {
     protected abstract IAsyncEnumerable<TChunk> StreamAsync(TIn input, AgentContext context, CancellationToken cancellationToken);
 
-    async Task<AgentResponse> IStreamingAgentGrain.StreamAsync(AgentRequest request, TimeSpan deadline)
+    async Task<AgentOutcome> IStreamingAgentGrain.StreamAsync(AgentRequest request, TimeSpan deadline)
     {
+        using var expiry = new CancellationTokenSource(deadline);
+        var cancellationToken = expiry.Token;
         var frames = ServiceProvider.GetRequiredService<MeshPublisher>();
         var subject = MeshSubjects.Stream(request.RequestId);
         var context = CreateContext(request.RequestId, request.ConversationId);
-        using var expiry = new CancellationTokenSource(deadline);
         long count = 0;
-        AgentResponse outcome;
-        try
+        var error = request.Prepared ? null : Prepare(request, stream: true);
+        if (error is null)
         {
-            var input = AgentJson.Deserialize<TIn>(request.Body);
-            await foreach (var chunk in StreamAsync(input, context, expiry.Token).WithCancellation(expiry.Token))
+            try
             {
-                var body = AgentJson.SerializeOutput(chunk);
-                if (body.Length > frames.MaxBody)
+                var input = AgentJson.Deserialize<TIn>(request.Body);
+                await foreach (var chunk in StreamAsync(input, context, cancellationToken).WithCancellation(cancellationToken))
                 {
-                    throw new InvalidOperationException($"Agent '{AgentName}' produced a chunk of {body.Length} bytes, over the server's max_payload");
+                    var body = AgentJson.SerializeOutput(chunk);
+                    if (body.Length > frames.MaxBody)
+                    {
+                        throw new InvalidOperationException($"Agent '{AgentName}' produced a chunk of {body.Length} bytes, over the server's max_payload");
+                    }
+
+                    await frames.FrameAsync(subject, count++, body, request.RequestId);
                 }
 
-                await frames.FrameAsync(subject, count++, body, request.RequestId);
+                await frames.EndAsync(subject, count, request.RequestId, context.UsageJson);
+                return AgentOutcome.StreamEnded(count, context.UsageJson);
             }
-
-            await frames.EndAsync(subject, count, request.RequestId, context.UsageJson);
-            return new AgentResponse([], Usage: context.UsageJson, Count: count);
-        }
-        catch (OperationCanceledException) when (expiry.IsCancellationRequested)
-        {
-            outcome = AgentResponse.Error(MeshErrorCodes.Timeout, $"Stream of agent '{AgentName}' passed its deadline of {deadline.TotalSeconds:0.###}s after {count} chunk(s)");
-        }
-        catch (Exception e)
-        {
-            outcome = ErrorFor(e);
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                error = new AgentError(MeshErrorCodes.Timeout, $"Stream of agent '{AgentName}' passed its deadline of {deadline.TotalSeconds:0.###}s after {count} chunk(s)");
+            }
+            catch (Exception e)
+            {
+                error = ErrorFor(e);
+            }
         }
 
-        var details = System.Text.Json.JsonDocument.Parse(outcome.Body).RootElement.Clone();
-        await frames.ErrorAsync(
-            new ErrorEnvelope(outcome.ErrorCode!, outcome.ErrorMessage ?? "", AgentName, request.RequestId, details),
-            request.RequestId, replyTo: null, subject, conversation: null);
-        Debug.Assert(outcome.IsError);
-        return outcome with { Usage = context.UsageJson, Count = count };
+        // The error frame leaves from here, after the chunks, over the same connection.
+        await frames.ErrorAsync(error.ToEnvelope(AgentName, request.RequestId), request.RequestId, replyTo: null, subject, conversation: null);
+        return AgentOutcome.Failure(error, context.UsageJson) with { Count = count, Delivered = true };
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
 using static OamOrleans.Runtime.Tests.RawNats;

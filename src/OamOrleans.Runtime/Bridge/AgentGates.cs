@@ -4,6 +4,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Client;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
@@ -13,10 +14,10 @@ namespace OamOrleans.Bridge;
 /// <see cref="ActiveWhenSubjectAttribute"/>). A gated agent is registered like any other, but its
 /// <c>mesh.agent.{name}</c> subscription (queue group <c>q.{name}</c>), its sources and a publisher's generator exist only
 /// while the gate is open. Each silo follows the gate itself; see <see cref="ActiveWhenAttribute"/> for the semantics.
-/// Requests go through the bridge's own dispatch (same slots, same drain at silo stop); the gate counts its own
-/// in-flight requests so that closing can drain them.
+/// Opening and closing is all a gate does: requests go through the agent's <see cref="AgentEndpoint"/> as for any
+/// other agent (same slots, batching and drain).
 /// </summary>
-internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources sources, AgentInvoker invoker, ObservabilityGate logs, ILogger<AgentGates> logger) : IDisposable
+internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentEndpoints endpoints, AgentSources sources, AgentInvoker invoker, ObservabilityGate logs, ILogger<AgentGates> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Gate> _gates = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -28,10 +29,10 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
     /// Starts following the gate of <paramref name="agent"/>: reads the current value (KV) or takes the initial state
     /// (subject), opens the agent when the gate says so, and returns once that first decision is applied.
     /// </summary>
-    public async Task StartAsync(AgentDescriptor agent, Func<AgentDescriptor, MeshRequest, Task> dispatch, CancellationToken ct)
+    public async Task StartAsync(AgentDescriptor agent, CancellationToken ct)
     {
         var attribute = agent.Gate ?? throw new ArgumentException($"Agent '{agent.Name}' has no gate", nameof(agent));
-        var gate = new Gate(agent, attribute, attribute.CreateCondition(), dispatch);
+        var gate = new Gate(agent, attribute, attribute.CreateCondition());
         _gates[agent.Name] = gate;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool? first = null;
@@ -68,7 +69,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         }
     }
 
-    /// <summary>At silo stop: stops following the gates and closes the open ones without waiting (the bridge drains).</summary>
+    /// <summary>At silo stop: stops following the gates; the bridge then closes and drains every endpoint, gated or not.</summary>
     public async Task StopAllAsync()
     {
         await _stop.CancelAsync();
@@ -77,19 +78,6 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
             if (gate.Watch is { } watch)
             {
                 await watch;
-            }
-
-            await gate.Lock.WaitAsync();
-            try
-            {
-                if (gate.IsOpen)
-                {
-                    await CloseAsync(gate, drain: false);
-                }
-            }
-            finally
-            {
-                gate.Lock.Release();
             }
         }
     }
@@ -182,7 +170,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
             }
             else
             {
-                await CloseAsync(gate, drain: true);
+                await CloseAsync(gate);
                 await logs.PublishAsync(gate.Agent.Name, LogEvent.Info, "agent_deactivated", "", $"Agent '{gate.Agent.Name}' deactivated");
             }
         }
@@ -197,9 +185,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         var agent = gate.Agent;
         if (agent.Invocable)
         {
-            var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
-            gate.Subscription = sub;
-            gate.Receive = Task.Run(() => ReceiveAsync(gate, sub), CancellationToken.None);
+            await endpoints.For(agent).OpenAsync(ct);
         }
         else if (agent.Kind == AgentKind.Publisher)
         {
@@ -213,37 +199,12 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
     }
 
     /// <summary>Leaves the queue group, waits for the requests in flight (bounded), then stops sources and generator.</summary>
-    private async Task CloseAsync(Gate gate, bool drain)
+    private async Task CloseAsync(Gate gate)
     {
         var agent = gate.Agent;
         gate.IsOpen = false;
-        if (gate.Subscription is { } sub)
-        {
-            await sub.LeaveAsync(TimeSpan.FromSeconds(gate.Attribute.DrainTimeoutSeconds));
-            await gate.Receive!;
-            gate.Subscription = null;
-            gate.Receive = null;
-        }
-
-        if (drain)
-        {
-            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref gate.Drained, drained);
-            if (Volatile.Read(ref gate.InFlight) == 0)
-            {
-                drained.TrySetResult();
-            }
-
-            var timeout = TimeSpan.FromSeconds(gate.Attribute.DrainTimeoutSeconds);
-            if (await Task.WhenAny(drained.Task, Task.Delay(timeout)) != drained.Task)
-            {
-                // A grain call cannot be cancelled from here: stop waiting and let it finish on its own.
-                LogDrainTimeout(logger, agent.Name, Volatile.Read(ref gate.InFlight), timeout);
-            }
-
-            Volatile.Write(ref gate.Drained, null);
-        }
-
+        var drainTimeout = TimeSpan.FromSeconds(gate.Attribute.DrainTimeoutSeconds);
+        await endpoints.For(agent).CloseAsync(drainTimeout, drainTimeout);
         await sources.StopAsync(agent);
         if (agent.Kind == AgentKind.Publisher)
         {
@@ -253,56 +214,19 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         LogClosed(logger, agent.Name);
     }
 
-    private async Task ReceiveAsync(Gate gate, MeshRequestSubscription sub)
+    private sealed class Gate(AgentDescriptor agent, ActiveWhenAttribute attribute, IGateCondition condition)
     {
-        await foreach (var msg in sub.Requests.ReadAllAsync())
-        {
-            Interlocked.Increment(ref gate.InFlight);
-            _ = TrackAsync(gate, gate.Dispatch(gate.Agent, msg));
-        }
-    }
-
-    private static async Task TrackAsync(Gate gate, Task request)
-    {
-        try
-        {
-            await request;
-        }
-        catch
-        {
-            // The bridge's dispatch logs its own failures.
-        }
-        finally
-        {
-            if (Interlocked.Decrement(ref gate.InFlight) == 0)
-            {
-                Volatile.Read(ref gate.Drained)?.TrySetResult();
-            }
-        }
-    }
-
-    private sealed class Gate(AgentDescriptor agent, ActiveWhenAttribute attribute, IGateCondition condition, Func<AgentDescriptor, MeshRequest, Task> dispatch)
-    {
-        public int InFlight;
-        public TaskCompletionSource? Drained;
-
         public AgentDescriptor Agent { get; } = agent;
 
         public ActiveWhenAttribute Attribute { get; } = attribute;
 
         public IGateCondition Condition { get; } = condition;
 
-        public Func<AgentDescriptor, MeshRequest, Task> Dispatch { get; } = dispatch;
-
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
         public volatile bool IsOpen;
 
         public Task? Watch { get; set; }
-
-        public MeshRequestSubscription? Subscription { get; set; }
-
-        public Task? Receive { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gate of agent '{Agent}' opened: subscribed")]
@@ -310,9 +234,6 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gate of agent '{Agent}' closed: unsubscribed")]
     private static partial void LogClosed(ILogger logger, string agent);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gate of agent '{Agent}' closed with {Count} request(s) still running after {Timeout}; they are abandoned")]
-    private static partial void LogDrainTimeout(ILogger logger, string agent, int count, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Following the gate of agent '{Agent}' failed; the gate stays as it is")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, string agent);

@@ -1,108 +1,63 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using Newtonsoft.Json.Linq;
+using System.Collections.Concurrent;
 using Orleans.Runtime;
-using OamOrleans.Hosting;
+using OamOrleans.Internal;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// The one path from a JSON request to an agent grain, shared by the NATS bridge and in-silo calls by name:
-/// validates the input against the agent's schema, picks the conversation, calls the grain, and turns every failure
-/// into an error response (never an exception).
+/// The invoke step of the <see cref="RequestPipeline"/>: finds an agent's grain for a conversation and calls it. Never
+/// throws: a grain that cannot be reached becomes an error outcome the pipeline still has to deliver.
 /// </summary>
-internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOptions> options)
+internal sealed class AgentInvoker(IGrainFactory grains)
 {
-    public const string DefaultConversation = "default";
-    private readonly int _maxConversationIdLength = options.Value.MaxConversationIdLength;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
+    private readonly ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
     private GrainInterfaceType? _agentInterface;
 
-    /// <summary>Validates a request; returns the error to send, or null and the conversation it belongs to.</summary>
-    public AgentResponse? Prepare(AgentDescriptor agent, byte[] body, string? conversationId, out string conversation)
-    {
-        JToken? input = null;
-        conversation = DefaultConversation;
-        if (agent.Validator is { } validator)
-        {
-            if (body.Length == 0)
-            {
-                return AgentResponse.Error(
-                    MeshErrorCodes.InvalidInput,
-                    $"Input failed validation for agent '{agent.Name}': the request body is empty but the agent requires input",
-                    """{"errors":[{"type":"missing","loc":[],"msg":"Input required","input":null}]}"""u8.ToArray());
-            }
-
-            if (!validator.TryValidate(body, keepInput: agent.ConversationKey is not null, out input, out var problem, out var errors))
-            {
-                var message = problem.Length == 0 ? $"Input failed validation for agent '{agent.Name}'" : $"Input failed validation for agent '{agent.Name}': {problem}";
-                return AgentResponse.Error(MeshErrorCodes.InvalidInput, message, errors);
-            }
-        }
-
-        conversation = string.IsNullOrEmpty(conversationId) ? KeyFromInput(agent, input) ?? DefaultConversation : conversationId;
-        return conversation.Length > _maxConversationIdLength
-            ? AgentResponse.Error(
-                MeshErrorCodes.InvalidInput,
-                $"Conversation id of {conversation.Length} characters exceeds the limit of {_maxConversationIdLength} for agent '{agent.Name}'")
-            : null;
-    }
-
-    /// <summary>Validates and calls a responder or trigger.</summary>
-    public async Task<AgentResponse> InvokeAsync(AgentDescriptor agent, byte[] body, string requestId, string? conversationId)
-    {
-        return Prepare(agent, body, conversationId, out var conversation) ?? await InvokePreparedAsync(agent, body, requestId, conversation);
-    }
-
-    /// <summary>Calls a responder or trigger with a request <see cref="Prepare"/> accepted.</summary>
-    public async Task<AgentResponse> InvokePreparedAsync(AgentDescriptor agent, byte[] body, string requestId, string conversation)
-    {
-        try
-        {
-            return await AgentGrainOf(agent, conversation).InvokeAsync(new AgentRequest(body, requestId, conversation, Validated: true));
-        }
-        catch (Exception e)
-        {
-            return Unreached(agent, e);
-        }
-    }
+    /// <summary>Calls a responder or trigger.</summary>
+    public Task<AgentOutcome> InvokeAsync(AgentDescriptor agent, AgentRequest request) =>
+        InvokeAsync(agent.Name, AgentGrainOf(agent, request.ConversationId), request);
 
     /// <summary>
-    /// Calls a stateless responder or trigger with several requests <see cref="Prepare"/> accepted, in one grain call;
-    /// the responses are in the order of the requests. If the grain cannot be reached, every request gets that error.
+    /// Calls an agent hosted only by other silos of the cluster (its class may not even be loaded here): the request is
+    /// not prepared, so its grain runs the checks itself.
     /// </summary>
-    public async Task<AgentResponse[]> InvokePreparedBatchAsync(AgentDescriptor agent, AgentRequest[] requests)
+    public Task<AgentOutcome> InvokeElsewhereAsync(string agent, bool conversational, AgentRequest request) =>
+        InvokeAsync(agent, CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), request);
+
+    /// <summary>
+    /// Calls a stateless responder or trigger with several prepared requests in one grain call; the outcomes are in the
+    /// order of the requests. If the grain cannot be reached, every request gets that error.
+    /// </summary>
+    public async Task<AgentOutcome[]> InvokeBatchAsync(AgentDescriptor agent, AgentRequest[] requests)
     {
-        Debug.Assert(!agent.Conversational);
         try
         {
-            var responses = await AgentGrainOf(agent, DefaultConversation).InvokeBatchAsync(requests);
-            if (responses.Length != requests.Length)
+            var outcomes = await AgentGrainOf(agent, ConversationIds.Default).InvokeBatchAsync(requests);
+            if (outcomes.Length != requests.Length)
             {
-                throw new InvalidOperationException($"Agent grain answered {responses.Length} of {requests.Length} requests");
+                throw new InvalidOperationException($"Agent grain answered {outcomes.Length} of {requests.Length} requests");
             }
 
-            return responses;
+            return outcomes;
         }
         catch (Exception e)
         {
-            var error = Unreached(agent, e);
-            return Enumerable.Repeat(error, requests.Length).ToArray();
+            return Enumerable.Repeat(Unreached(agent.Name, e), requests.Length).ToArray();
         }
     }
 
-    /// <summary>Runs a prepared stream request; the grain publishes the frames (and its own error frame).</summary>
-    public async Task<AgentResponse> StreamAsync(AgentDescriptor agent, byte[] body, string requestId, string conversation, TimeSpan deadline)
+    /// <summary>Runs a stream; the grain publishes the frames and its own end or error frame, within <paramref name="deadline"/>.</summary>
+    public async Task<AgentOutcome> StreamAsync(AgentDescriptor agent, AgentRequest request, TimeSpan deadline)
     {
         try
         {
-            var grain = grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, conversation));
-            return await grain.StreamAsync(new AgentRequest(body, requestId, conversation, Validated: true), deadline);
+            return await grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, deadline);
         }
         catch (Exception e)
         {
-            return Unreached(agent, e);
+            return Unreached(agent.Name, e);
         }
     }
 
@@ -110,14 +65,26 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
     public IPublisherAgentGrain Publisher(AgentDescriptor agent, string instanceId) =>
         grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
 
+    private static async Task<AgentOutcome> InvokeAsync(string agent, IAgentGrain grain, AgentRequest request)
+    {
+        try
+        {
+            return await grain.InvokeAsync(request);
+        }
+        catch (Exception e)
+        {
+            return Unreached(agent, e);
+        }
+    }
+
     /// <summary>Stateless agents run as stateless workers: one grain id, pooled activations in every silo.</summary>
     private static GrainId GrainIdOf(AgentDescriptor agent, string conversation) =>
-        GrainId.Create(agent.GrainType, agent.Conversational ? conversation : DefaultConversation);
+        GrainId.Create(agent.GrainType, agent.Conversational ? conversation : ConversationIds.Default);
 
     /// <summary>
     /// The grain reference for a request. <c>GetGrain&lt;T&gt;(GrainId)</c> resolves the grain interface type by
-    /// reflection on every call (custom attributes, type-name formatting: ~4 % of the bridge's CPU at 64 in flight), so
-    /// the interface type is resolved once, and a stateless agent's one reference (its id never changes) is kept.
+    /// reflection on every call, so the interface type is resolved once, and a stateless agent's one reference (its id
+    /// never changes) is kept.
     /// </summary>
     private IAgentGrain AgentGrainOf(AgentDescriptor agent, string conversation)
     {
@@ -125,7 +92,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         {
             return _stateless.TryGetValue(agent.GrainType, out var cached)
                 ? cached
-                : _stateless.GetOrAdd(agent.GrainType, static (type, self) => self.CreateAgentGrain(GrainId.Create(type, DefaultConversation)), this);
+                : _stateless.GetOrAdd(agent.GrainType, static (type, self) => self.CreateAgentGrain(GrainId.Create(type, ConversationIds.Default)), this);
         }
 
         return CreateAgentGrain(GrainId.Create(agent.GrainType, conversation));
@@ -143,15 +110,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         return grain;
     }
 
-    /// <summary>Marks a response whose error the grain could not publish because it was never reached.</summary>
-    public static bool IsUnreached(AgentResponse response) => response.Count < 0;
-
-    private static AgentResponse Unreached(AgentDescriptor agent, Exception exception) => exception is TimeoutException
-        ? AgentResponse.Error(MeshErrorCodes.Timeout, $"Agent '{agent.Name}' did not answer in time: {exception.Message}") with { Count = -1 }
-        : AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent.Name}' could not be reached in the cluster: {exception.Message}") with { Count = -1 };
-
-    private static string? KeyFromInput(AgentDescriptor agent, JToken? input) =>
-        agent.ConversationKey is { } key && input is JObject obj && obj[key] is JValue { Value: not null } value
-            ? value.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : null;
+    private static AgentOutcome Unreached(string agent, Exception exception) => exception is TimeoutException
+        ? AgentOutcome.Failure(MeshErrorCodes.Timeout, $"Agent '{agent}' did not answer in time: {exception.Message}")
+        : AgentOutcome.Failure(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {exception.Message}");
 }

@@ -6,6 +6,8 @@ using NATS.Client.KeyValueStore;
 using NATS.Net;
 using Orleans.Runtime;
 using OamOrleans.Client;
+using OamOrleans.Internal;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
@@ -14,11 +16,11 @@ namespace OamOrleans.Bridge;
 /// Runs the sources of this silo's agents (§7.2, <see cref="SubjectSourceAttribute"/>, <see cref="KvSourceAttribute"/>):
 /// a core NATS subscription (in the declared queue group, if any) or a <c>mesh-context</c> watch per source, each
 /// handing its deliveries one at a time to a local activation of the agent. Source-only agents get them through
-/// <see cref="ISourceAgentGrain"/>; responders through the same validated path as a call (the output is dropped).
+/// <see cref="ISourceAgentGrain"/>; responders through the request pipeline, as a call (the output is dropped).
 /// Failures are only logged. The sources of an ungated agent run while the silo is Active; those of a gated agent
 /// while its gate is open.
 /// </summary>
-internal sealed partial class AgentSources(SiloMeshConnection mesh, AgentInvoker invoker, IGrainFactory grains, ILogger<AgentSources> logger)
+internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipeline pipeline, IGrainFactory grains, ILogger<AgentSources> logger)
 {
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
 
@@ -132,7 +134,7 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, AgentInvoker
         {
             if (agent.Kind == AgentKind.Source)
             {
-                await grains.GetGrain<ISourceAgentGrain>(GrainId.Create(agent.GrainType, AgentInvoker.DefaultConversation)).DeliverAsync(delivery);
+                await grains.GetGrain<ISourceAgentGrain>(GrainId.Create(agent.GrainType, ConversationIds.Default)).DeliverAsync(delivery);
                 return;
             }
 
@@ -141,10 +143,11 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, AgentInvoker
                 return; // a responder's input is the value: there is none
             }
 
-            var response = await invoker.InvokeAsync(agent, delivery.Data, delivery.Id, conversationId: null);
-            if (response.IsError)
+            // A delivery to a responder is a request like any other, minus the NATS part: its output is dropped.
+            var outcome = await pipeline.RunAsync(AgentCall.InCluster(agent, delivery.Data, delivery.Id, conversationId: null));
+            if (outcome.Error is { } error)
             {
-                LogDeliveryRefused(logger, agent.Name, delivery.Origin, response.ErrorCode!, response.ErrorMessage ?? "");
+                LogDeliveryRefused(logger, agent.Name, delivery.Origin, error.Code, error.Message);
             }
         }
         catch (Exception e)

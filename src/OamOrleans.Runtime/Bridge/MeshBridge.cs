@@ -1,63 +1,44 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using Orleans.Runtime;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// Maps <c>mesh.agent.{name}</c> (queue group <c>q.{name}</c>) to agent grains. Starts taking traffic only once the
-/// silo is Active and registers the agents eagerly; on stop it leaves the queue groups, drains in-flight requests, ends
-/// the publishers, then deregisters with the survivor rule — all before grains deactivate. Messages are dispatched
-/// concurrently on the thread pool, bounded by <see cref="MeshHostOptions.MaxConcurrentRequests"/>.
+/// The silo's lifecycle on the mesh. Once the silo is Active it opens each agent's <see cref="AgentEndpoint"/> (gated
+/// ones follow their gate), starts publishers and sources, and registers the agents eagerly; on stop it closes the
+/// endpoints (leave the queue groups, drain), ends the publishers, then deregisters with the survivor rule, all before
+/// grains deactivate. Requests themselves are the endpoints' and the <see cref="RequestPipeline"/>'s business.
 /// </summary>
-internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+internal sealed partial class MeshBridge(
+    SiloMeshConnection mesh,
+    AgentCatalog agents,
+    AgentInvoker invoker,
+    AgentEndpoints endpoints,
+    ObservabilityGate logs,
+    AgentSources sources,
+    AgentGates gates,
+    IOptions<MeshHostOptions> options,
+    ILogger<MeshBridge> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly SiloMeshConnection _mesh;
-    private readonly AgentCatalog _agents;
-    private readonly AgentInvoker _invoker;
-    private readonly MeshPublisher _publisher;
-    private readonly ObservabilityGate _logs;
-    private readonly AgentSources _sources;
-    private readonly AgentGates _gates;
-    private readonly MeshHostOptions _options;
-    private readonly ILogger<MeshBridge> _logger;
-    private readonly SemaphoreSlim _slots;
-    private readonly List<(MeshRequestSubscription Sub, Task Loop)> _subscriptions = [];
-    private TaskCompletionSource? _drained;
-    private volatile bool _stopping;
-    private int _inFlight;
+    private readonly MeshHostOptions _options = options.Value;
     private MeshRegistry? _registry;
-
-    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, AgentSources sources, AgentGates gates, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
-    {
-        _sources = sources;
-        _gates = gates;
-        _mesh = mesh;
-        _agents = agents;
-        _invoker = invoker;
-        _publisher = publisher;
-        _logs = logs;
-        _options = options.Value;
-        _logger = logger;
-        _slots = new SemaphoreSlim(_options.MaxConcurrentRequests);
-    }
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MeshBridge), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
     private async Task StartAsync(CancellationToken ct)
     {
-        var connection = _mesh.Connection;
+        var connection = mesh.Connection;
         await MeshStores.EnsureAllAsync(connection, ct);
-        await _logs.StartAsync(_mesh, ct);
+        await logs.StartAsync(mesh, ct);
         _registry = await MeshRegistry.OpenAsync(connection, ct);
-        foreach (var agent in _agents.All)
+        foreach (var agent in agents.All)
         {
             // Bring the agent online first (§4.3), then announce it.
             if (agent.Gate is not null)
@@ -66,26 +47,25 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
             else if (agent.Invocable)
             {
-                var sub = await MeshRequestSubscription.SubscribeAsync(connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
-                _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
+                await endpoints.For(agent).OpenAsync(ct);
             }
             else if (agent.Kind == AgentKind.Publisher)
             {
-                await _invoker.Publisher(agent, _mesh.InstanceId).StartAsync();
+                await invoker.Publisher(agent, mesh.InstanceId).StartAsync();
             }
 
             await _registry.RegisterAsync(agent.Contract, ct);
-            await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
-            await (agent.Gate is null ? _sources.StartAsync(agent, ct) : _gates.StartAsync(agent, DispatchGatedAsync, ct));
+            await logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
+            await (agent.Gate is null ? sources.StartAsync(agent, ct) : gates.StartAsync(agent, ct));
         }
 
-        if (_mesh.Agents.Count > 0)
+        if (mesh.Agents.Count > 0)
         {
-            await _registry.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents, ct);
+            await _registry.PutInstanceAsync(mesh.InstanceId, mesh.Agents, ct);
         }
 
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), _mesh.Endpoint.Url, _mesh.InstanceId);
+        LogStarted(logger, mesh.Agents.Count, string.Join(", ", mesh.Agents), mesh.Endpoint.Url, mesh.InstanceId);
     }
 
     /// <summary>
@@ -96,59 +76,42 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     {
         try
         {
-            foreach (var agent in _agents.All)
+            foreach (var agent in agents.All)
             {
                 await _registry!.RegisterAsync(agent.Contract);
             }
 
-            if (_mesh.Agents.Count > 0)
+            if (mesh.Agents.Count > 0)
             {
-                await _registry!.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents);
+                await _registry!.PutInstanceAsync(mesh.InstanceId, mesh.Agents);
             }
 
-            LogReregistered(_logger, _mesh.Agents.Count);
+            LogReregistered(logger, mesh.Agents.Count);
         }
         catch (Exception e)
         {
-            LogReregisterFailed(_logger, e);
+            LogReregisterFailed(logger, e);
         }
     }
 
     private async Task StopAsync(CancellationToken ct)
     {
-        _stopping = true;
-        _mesh.Connection.ConnectionOpened -= ReregisterAsync;
-        foreach (var agent in _agents.All)
+        mesh.Connection.ConnectionOpened -= ReregisterAsync;
+        foreach (var agent in agents.All)
         {
-            await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");
+            await logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");
         }
 
-        // 1. Leave the queue groups: other silos take new requests from here on.
-        foreach (var (sub, _) in _subscriptions)
-        {
-            await sub.LeaveAsync(_options.DeregisterTimeout);
-        }
+        // 1. Gates stop following (a gate must not reopen an endpoint now); sources stop delivering.
+        await gates.StopAllAsync();
+        await sources.StopAllAsync();
 
-        await Task.WhenAll(_subscriptions.Select(s => s.Loop));
-        await _gates.StopAllAsync();
-        await _sources.StopAllAsync();
-
-        // 2. Drain what is already running, and end the publishers with their end frames.
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
-        if (Volatile.Read(ref _inFlight) == 0)
+        // 2. Every endpoint leaves its queue group (other silos take new requests from here on) and drains what is
+        //    already running; then the publishers end with their end frames.
+        await endpoints.CloseAllAsync(_options.DeregisterTimeout, _options.DrainTimeout);
+        foreach (var agent in agents.All.Where(a => a.Kind == AgentKind.Publisher))
         {
-            drained.TrySetResult();
-        }
-
-        if (await Task.WhenAny(drained.Task, Task.Delay(_options.DrainTimeout, ct)) != drained.Task)
-        {
-            LogDrainTimeout(_logger, Volatile.Read(ref _inFlight), _options.DrainTimeout);
-        }
-
-        foreach (var agent in _agents.All.Where(a => a.Kind == AgentKind.Publisher))
-        {
-            await _invoker.Publisher(agent, _mesh.InstanceId).StopAsync();
+            await invoker.Publisher(agent, mesh.InstanceId).StopAsync();
         }
 
         // 3. Deregister with the survivor rule (§4.3), bounded: a mesh that is already gone must not hold up the stop.
@@ -160,339 +123,27 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
         catch (Exception e) when (e is OperationCanceledException or NatsException)
         {
-            LogDeregisterFailed(_logger, e, _options.DeregisterTimeout);
+            LogDeregisterFailed(logger, e, _options.DeregisterTimeout);
         }
 
-        await _logs.DisposeAsync();
-        LogStopped(_logger, _mesh.InstanceId);
+        await logs.DisposeAsync();
+        LogStopped(logger, mesh.InstanceId);
     }
 
     private async Task DeregisterAsync(CancellationToken ct)
     {
-        if (_registry is { } registry && _mesh.Agents.Count > 0)
+        if (_registry is { } registry && mesh.Agents.Count > 0)
         {
-            await registry.DeleteInstanceAsync(_mesh.InstanceId, ct);
+            await registry.DeleteInstanceAsync(mesh.InstanceId, ct);
             var survivors = await registry.ServedAgentsAsync(ct);
-            foreach (var agent in _mesh.Agents.Where(a => !survivors.Contains(a)))
+            foreach (var agent in mesh.Agents.Where(a => !survivors.Contains(a)))
             {
                 await registry.DeregisterAsync(agent, ct);
-                await registry.PublishDeathAsync(new DeathNotice(agent, DeathNotice.GracefulShutdown, MeshIds.Now(), _mesh.InstanceId), ct);
+                await registry.PublishDeathAsync(new DeathNotice(agent, DeathNotice.GracefulShutdown, MeshIds.Now(), mesh.InstanceId), ct);
             }
         }
 
-        await _mesh.Connection.PingAsync(ct);
-    }
-
-    public void Dispose() => _slots.Dispose();
-
-    /// <summary>The most requests for a stateless agent sent to its grain in one call.</summary>
-    internal const int MaxBatch = 32;
-
-    private async Task ReceiveLoopAsync(AgentDescriptor agent, MeshRequestSubscription sub)
-    {
-        // Dispatch inline, not through Task.Run: DispatchAsync runs on this loop only up to its first real await (the
-        // grain call, or a reply that must wait for the socket), then the loop takes the next message. Concurrency
-        // stays bounded by the slots, and drain still counts every dispatched request.
-        // A stateless agent's requests that are already waiting (never waited for) go to its grain in one call, up to
-        // MaxBatch, while its calls are fast (BatchGauge); each still takes a slot of its own and is answered on its own.
-        var batchable = agent.Kind is AgentKind.Responder or AgentKind.Trigger && !agent.Conversational && !agent.Streaming;
-        var gauge = batchable ? new BatchGauge() : null;
-        var batch = batchable ? new MeshRequest[MaxBatch] : null;
-        var reader = sub.Requests;
-        while (await reader.WaitToReadAsync())
-        {
-            while (reader.TryRead(out var msg))
-            {
-                if (!_slots.Wait(0))
-                {
-                    await _slots.WaitAsync();
-                }
-
-                Interlocked.Increment(ref _inFlight);
-                if (batch is null || !gauge!.Batching)
-                {
-                    _ = DispatchAsync(agent, msg, gauge);
-                    continue;
-                }
-
-                var count = 0;
-                batch[count++] = msg;
-                while (count < MaxBatch && _slots.Wait(0))
-                {
-                    if (!reader.TryRead(out var next))
-                    {
-                        _slots.Release();
-                        break;
-                    }
-
-                    Interlocked.Increment(ref _inFlight);
-                    batch[count++] = next;
-                }
-
-                _ = count == 1 ? DispatchAsync(agent, msg, gauge) : DispatchBatchAsync(agent, batch.AsSpan(0, count).ToArray(), gauge);
-                Array.Clear(batch, 0, count);
-            }
-        }
-
-        if (!_stopping)
-        {
-            // NATS.Net ends a subscription on its own only on an error: say so, the agent is no longer served from here.
-            LogSubscriptionEnded(_logger, sub.Exception, agent.Name, sub.EndReason);
-        }
-    }
-
-    /// <summary>Dispatches a request a gated agent's own subscription received (<see cref="AgentGates"/>), with the same slots and drain count.</summary>
-    private async Task DispatchGatedAsync(AgentDescriptor agent, MeshRequest msg)
-    {
-        await _slots.WaitAsync();
-        Interlocked.Increment(ref _inFlight);
-        await DispatchAsync(agent, msg);
-    }
-
-    private async Task DispatchAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge = null)
-    {
-        try
-        {
-            await HandleAsync(agent, msg, gauge);
-        }
-        catch (Exception e)
-        {
-            LogDispatchFailed(_logger, e, agent.Name);
-        }
-        finally
-        {
-            Done();
-        }
-    }
-
-    /// <summary>Frees a dispatched request's slot and drain count.</summary>
-    private void Done()
-    {
-        _slots.Release();
-        if (Interlocked.Decrement(ref _inFlight) == 0)
-        {
-            Volatile.Read(ref _drained)?.TrySetResult();
-        }
-    }
-
-    /// <summary>
-    /// Handles requests for one stateless agent that arrived together: each is received and checked as
-    /// <see cref="HandleAsync"/> does, the accepted ones go to the grain in one call, then each is answered and logged on
-    /// its own, exactly as if it had come alone (and frees its own slot).
-    /// </summary>
-    private async Task DispatchBatchAsync(AgentDescriptor agent, MeshRequest[] msgs, BatchGauge gauge)
-    {
-        var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which frees their slots
-        try
-        {
-            // Received in order; a refused one is answered at once, as it would be alone.
-            var inbound = new Inbound[msgs.Length];
-            var replies = new Task[msgs.Length];
-            var accepted = 0;
-            for (var i = 0; i < msgs.Length; i++)
-            {
-                inbound[i] = await ReceiveAsync(agent, msgs[i]);
-                if (inbound[i].Refused is { } refused)
-                {
-                    handedOff[i] = true;
-                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], refused);
-                }
-                else
-                {
-                    accepted++;
-                }
-            }
-
-            var requests = new AgentRequest[accepted];
-            for (int i = 0, j = 0; i < msgs.Length; i++)
-            {
-                if (inbound[i].Refused is null)
-                {
-                    requests[j++] = new AgentRequest(inbound[i].Body, inbound[i].RequestId, inbound[i].ConversationKey, Validated: true);
-                }
-            }
-
-            var called = Stopwatch.GetTimestamp();
-            var responses = accepted switch
-            {
-                0 => [],
-                1 => [await _invoker.InvokePreparedAsync(agent, requests[0].Body, requests[0].RequestId, requests[0].ConversationId)],
-                _ => await _invoker.InvokePreparedBatchAsync(agent, requests),
-            };
-            if (accepted > 0)
-            {
-                gauge.Record(called, accepted);
-            }
-
-            for (int i = 0, j = 0; i < msgs.Length; i++)
-            {
-                if (inbound[i].Refused is null)
-                {
-                    handedOff[i] = true;
-                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], responses[j++]);
-                }
-            }
-
-            await Task.WhenAll(replies);
-        }
-        catch (Exception e)
-        {
-            LogDispatchFailed(_logger, e, agent.Name);
-        }
-        finally
-        {
-            foreach (var handed in handedOff)
-            {
-                if (!handed)
-                {
-                    Done();
-                }
-            }
-        }
-    }
-
-    private async Task CompleteOneAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
-    {
-        try
-        {
-            await CompleteAsync(agent, msg, request, response);
-        }
-        catch (Exception e)
-        {
-            LogDispatchFailed(_logger, e, agent.Name);
-        }
-        finally
-        {
-            Done();
-        }
-    }
-
-    /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
-    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge)
-    {
-        var request = await ReceiveAsync(agent, msg);
-        var response = request.Refused;
-        if (response is null && request.Stream)
-        {
-            response = await _invoker.StreamAsync(agent, request.Body, request.RequestId, request.ConversationKey, _options.StreamTimeout);
-            if (!AgentInvoker.IsUnreached(response))
-            {
-                // The grain has already published the stream's frames, its end or error frame, and the dead letter.
-                await AfterAsync(agent, request.RequestId, request.Started, response, routed: true);
-                return;
-            }
-        }
-
-        if (response is null)
-        {
-            var called = Stopwatch.GetTimestamp();
-            response = await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
-            gauge?.Record(called, 1);
-        }
-        await CompleteAsync(agent, msg, request, response);
-    }
-
-    /// <summary>A received request: its headers and body, and the error to answer if the checks refused it.</summary>
-    private readonly record struct Inbound(long Started, string RequestId, string? Conversation, bool Stream, byte[] Body, string ConversationKey, AgentResponse? Refused);
-
-    /// <summary>Reads a request's headers, logs its arrival, and runs the checks and validation.</summary>
-    private async ValueTask<Inbound> ReceiveAsync(AgentDescriptor agent, MeshRequest msg)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var requestId = msg.RequestId ?? "";
-        var conversation = msg.Conversation;
-        var stream = msg.Stream;
-        var body = msg.Body;
-        await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_received", requestId, "");
-
-        var conversationKey = AgentInvoker.DefaultConversation;
-        var refused = Refuse(agent, stream, requestId, body) ?? _invoker.Prepare(agent, body, conversation, out conversationKey);
-        return new Inbound(started, requestId, conversation, stream, body, conversationKey, refused);
-    }
-
-    /// <summary>Replies to a request (or routes its error), then publishes the usage and completion log events.</summary>
-    private async Task CompleteAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
-    {
-        if (!response.IsError && msg.ReplyTo is { } replyTo)
-        {
-            if (response.Body.Length > _publisher.MaxBody)
-            {
-                response = AgentResponse.Error(MeshErrorCodes.HandlerError,
-                    $"Agent '{agent.Name}' produced a reply of {response.Body.Length} bytes, over the server's max_payload of {_publisher.MaxBody + 1024} bytes");
-            }
-            else
-            {
-                await _publisher.ReplyAsync(replyTo, agent.Name, request.RequestId, request.Conversation, response.Body, response.Usage);
-            }
-        }
-
-        await AfterAsync(agent, request.RequestId, request.Started, response, routed: false, msg.ReplyTo, request.Stream, request.Conversation);
-    }
-
-    /// <summary>The checks made before validation: verb against shape (both ways), size, and a stream's request id.</summary>
-    private AgentResponse? Refuse(AgentDescriptor agent, bool stream, string requestId, byte[] body)
-    {
-        if (stream && !agent.Streaming)
-        {
-            return AgentResponse.Error(MeshErrorCodes.InvocationMismatch, $"Agent '{agent.Name}' does not support streaming. Use call() instead");
-        }
-
-        if (!stream && agent.Streaming)
-        {
-            return AgentResponse.Error(MeshErrorCodes.InvocationMismatch, $"Agent '{agent.Name}' is streaming-only. Use stream() instead");
-        }
-
-        if (stream && requestId.Length == 0)
-        {
-            // The reference would publish to the invalid subject "mesh.stream." (§12.3); refuse instead.
-            return AgentResponse.Error(MeshErrorCodes.InvalidInput, $"A stream request to agent '{agent.Name}' needs an X-Mesh-Request-Id header");
-        }
-
-        return _options.MaxRequestBytes is { } max && body.Length > max
-            ? AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Request body of {body.Length} bytes exceeds the limit of {max} bytes for agent '{agent.Name}'")
-            : null;
-    }
-
-    /// <summary>Routes an error not yet sent, then publishes the usage and completion log events.</summary>
-    private async Task AfterAsync(AgentDescriptor agent, string requestId, long started, AgentResponse response, bool routed, string? replyTo = null, bool stream = false, string? conversation = null)
-    {
-        if (response.IsError && !routed)
-        {
-            var details = JsonDocument.Parse(response.Body).RootElement.Clone();
-            var envelope = new ErrorEnvelope(response.ErrorCode!, response.ErrorMessage ?? "", agent.Name, requestId, details);
-            var streamSubject = stream && requestId.Length > 0 ? MeshSubjects.Stream(requestId) : null;
-            await _publisher.ErrorAsync(envelope, requestId, streamSubject is null ? replyTo : null, streamSubject, conversation);
-        }
-
-        if (response.Usage is { } usage)
-        {
-            await _logs.PublishAsync(agent.Name, LogEvent.Info, "usage_reported", requestId, "", w =>
-            {
-                using var doc = JsonDocument.Parse(usage);
-                foreach (var p in doc.RootElement.EnumerateObject())
-                {
-                    p.WriteTo(w);
-                }
-            });
-        }
-
-        if (response.IsError)
-        {
-            var code = response.ErrorCode!;
-            var @event = code == MeshErrorCodes.InvalidInput ? "validation_error" : "request_failed";
-            await _logs.PublishAsync(agent.Name, LogEvent.Warn, @event, requestId, response.ErrorMessage ?? "", w => w.WriteString("code", code));
-            LogAgentError(_logger, agent.Name, code, response.ErrorMessage ?? "");
-        }
-        else
-        {
-            if (!_logs.IsEnabled(agent.Name, LogEvent.Debug))
-            {
-                return; // Checked first: the message and its data closure are not built for a gated-off event.
-            }
-
-            var ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await _logs.PublishAsync(agent.Name, LogEvent.Debug, "request_completed", requestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
-        }
+        await mesh.Connection.PingAsync(ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
@@ -509,16 +160,4 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host stopped: instance {InstanceId} deregistered")]
     private static partial void LogStopped(ILogger logger, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain timed out with {Count} request(s) still running after {Timeout}")]
-    private static partial void LogDrainTimeout(ILogger logger, int count, TimeSpan timeout);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The subscription of agent '{Agent}' ended ({Reason}): this silo no longer serves it")]
-    private static partial void LogSubscriptionEnded(ILogger logger, Exception? exception, string agent, NatsSubEndReason reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching a request to agent '{Agent}' failed")]
-    private static partial void LogDispatchFailed(ILogger logger, Exception exception, string agent);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent '{Agent}' answered {Code}: {Message}")]
-    private static partial void LogAgentError(ILogger logger, string agent, string code, string message);
 }

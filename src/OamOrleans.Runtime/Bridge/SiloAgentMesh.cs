@@ -2,20 +2,22 @@ using System.Text.Json;
 using Orleans.Metadata;
 using Orleans.Runtime;
 using OamOrleans.Client;
+using OamOrleans.Internal;
+using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// <see cref="IAgentMesh"/> inside a silo. An agent this silo hosts is invoked through <see cref="AgentInvoker"/>
-/// (schema validation, conversation keys and errors exactly as over NATS, but no NATS hop); an agent hosted only by
-/// other silos of the cluster is called as a grain too, found in the cluster manifest (its grain deserializes and
-/// checks the input); any other agent is called over NATS by a mesh client on a caller connection of its own.
+/// <see cref="IAgentMesh"/> inside a silo. An agent this silo hosts is invoked through the <see cref="RequestPipeline"/>
+/// (the same steps as over NATS, without the NATS part); an agent hosted only by other silos of the cluster is called
+/// as a grain too, found in the cluster manifest (its grain runs the checks); any other agent is called over NATS by a
+/// mesh client on a caller connection of its own.
 /// </summary>
 internal sealed class SiloAgentMesh(
     AgentCatalog agents,
+    RequestPipeline pipeline,
     AgentInvoker invoker,
-    IGrainFactory grains,
     IClusterManifestProvider manifest,
     SiloMeshConnection mesh,
     AgentGates gates) : IAgentMesh, IAsyncDisposable
@@ -36,7 +38,7 @@ internal sealed class SiloAgentMesh(
         AgentName.Validate(agent, nameof(agent));
         var timeout = options?.Timeout ?? DefaultTimeout;
         var requestId = MeshIds.New();
-        Task<AgentResponse> call;
+        Task<AgentOutcome> call;
         if (agents.TryGet(agent, out var descriptor) && !gates.IsOpen(descriptor))
         {
             // Every silo follows the same gate: closed here means closed on the mesh, as a NATS caller would find.
@@ -45,11 +47,11 @@ internal sealed class SiloAgentMesh(
 
         if (descriptor is not null)
         {
-            call = invoker.InvokeAsync(descriptor, body.ToArray(), requestId, options?.ConversationId);
+            call = pipeline.RunAsync(AgentCall.InCluster(descriptor, body.ToArray(), requestId, options?.ConversationId));
         }
         else if (FindInCluster(agent) is { } properties && !properties.ContainsKey(AgentAttribute.GatedProperty))
         {
-            call = CallRemoteGrainAsync(agent, properties, body.ToArray(), requestId, options?.ConversationId);
+            call = CallElsewhereAsync(agent, properties, body.ToArray(), requestId, options?.ConversationId);
         }
         else
         {
@@ -58,23 +60,17 @@ internal sealed class SiloAgentMesh(
             return reply.Json;
         }
 
-        AgentResponse response;
+        AgentOutcome outcome;
         try
         {
-            response = await call.WaitAsync(timeout, cancellationToken);
+            outcome = await call.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {
             throw new MeshTimeoutException(MeshSubjects.Agent(agent), timeout, agent, requestId);
         }
 
-        if (response.IsError)
-        {
-            var details = JsonDocument.Parse(response.Body).RootElement.Clone();
-            throw MeshException.FromEnvelope(new ErrorEnvelope(response.ErrorCode!, response.ErrorMessage ?? "", agent, requestId, details));
-        }
-
-        return response.Body;
+        return outcome.Error is { } error ? throw error.ToException(agent, requestId) : outcome.Body;
     }
 
     /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
@@ -92,36 +88,17 @@ internal sealed class SiloAgentMesh(
         return null;
     }
 
-    private async Task<AgentResponse> CallRemoteGrainAsync(string agent, IReadOnlyDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
+    /// <summary>
+    /// An agent only other silos host: its conversation is resolved here as the pipeline would (the key property comes
+    /// from the cluster manifest), and its grain runs the checks itself.
+    /// </summary>
+    private Task<AgentOutcome> CallElsewhereAsync(string agent, IReadOnlyDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
     {
         var conversational = properties.TryGetValue(AgentAttribute.ConversationalProperty, out var flag) && flag == "true";
-        var conversation = conversationId
-            ?? (properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var key) ? KeyFromInput(body, key) : null)
-            ?? AgentInvoker.DefaultConversation;
-        var grain = grains.GetGrain<IAgentGrain>(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? conversation : AgentInvoker.DefaultConversation));
-        try
-        {
-            return await grain.InvokeAsync(new AgentRequest(body, requestId, conversation));
-        }
-        catch (Exception e) when (e is not TimeoutException)
-        {
-            return AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {e.Message}");
-        }
-    }
-
-    private static string? KeyFromInput(byte[] body, string key)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value)
-                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind is JsonValueKind.Number ? value.GetRawText() : null
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null; // the grain reports the malformed input
-        }
+        properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var keyProperty);
+        return AgentDescriptor.ResolveConversation(body, conversationId, keyProperty, pipeline.Limits, out var conversation) is { } invalid
+            ? Task.FromResult(AgentOutcome.Failure(MeshErrorCodes.InvalidInput, $"{invalid} for agent '{agent}'"))
+            : invoker.InvokeElsewhereAsync(agent, conversational, new AgentRequest(body, requestId, conversation));
     }
 
     private async ValueTask<MeshClient> ClientAsync(CancellationToken ct)

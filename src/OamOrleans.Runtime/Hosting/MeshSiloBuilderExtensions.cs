@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime;
 using OamOrleans.Bridge;
+using OamOrleans.Pipeline;
 
 namespace OamOrleans.Hosting;
 
@@ -33,6 +34,9 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.TryAddSingleton<AgentInvoker>();
+        services.TryAddSingleton<RequestPipeline>();
+        services.TryAddSingleton<RequestSlots>();
+        services.TryAddSingleton<AgentEndpoints>();
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<AgentSources>();

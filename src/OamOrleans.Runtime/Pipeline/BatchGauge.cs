@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OamOrleans.Bridge;
+namespace OamOrleans.Pipeline;
 
 /// <summary>
 /// Whether a stateless agent's waiting requests may share one grain call: only while its calls come back fast. A batch

@@ -1,0 +1,18 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OamOrleans.Bridge;
+
+namespace OamOrleans.Pipeline;
+
+/// <summary>The silo's <see cref="AgentEndpoint"/>s, one per invocable agent, made on first use.</summary>
+internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots, RequestPipeline pipeline, ILogger<AgentEndpoint> logger)
+{
+    private readonly ConcurrentDictionary<string, AgentEndpoint> _endpoints = new(StringComparer.Ordinal);
+
+    public AgentEndpoint For(AgentDescriptor agent) =>
+        _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, pipeline, logger));
+
+    /// <summary>Closes every open endpoint at once: all leave their queue groups, then all drain.</summary>
+    public Task CloseAllAsync(TimeSpan leaveTimeout, TimeSpan drainTimeout) =>
+        Task.WhenAll(_endpoints.Values.Select(e => e.CloseAsync(leaveTimeout, drainTimeout)));
+}

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OamOrleans.Bridge;
+using OamOrleans.Hosting;
+using OamOrleans.Internal;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Pipeline;
+
+/// <summary>
+/// The one way into an agent. Every request, over NATS or by name inside the cluster, single or batched, call or stream,
+/// passes the same steps: receive (log), prepare (checks, validation, conversation), invoke the grain, deliver the
+/// outcome (the NATS part: reply, error envelope or nothing for a stream the grain answered), and record (logs, usage).
+/// Never throws: whatever goes wrong becomes an error outcome, and a NATS caller is answered exactly once.
+/// </summary>
+internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, IOptions<MeshHostOptions> options, ILogger<RequestPipeline> logger)
+{
+    private readonly TimeSpan _streamTimeout = options.Value.StreamTimeout;
+
+    public RequestLimits Limits { get; } = RequestLimits.From(options.Value);
+
+    /// <summary>Runs one request through every step; <paramref name="gauge"/> learns how long the grain call took.</summary>
+    public async Task<AgentOutcome> RunAsync(AgentCall call, BatchGauge? gauge = null)
+    {
+        AgentOutcome outcome;
+        try
+        {
+            if (await ReceiveAsync(call) is { } refused)
+            {
+                outcome = refused;
+            }
+            else
+            {
+                var invoked = Stopwatch.GetTimestamp();
+                outcome = await InvokeAsync(call);
+                gauge?.Record(invoked, 1);
+            }
+        }
+        catch (Exception e)
+        {
+            return await FailAsync(call, e);
+        }
+
+        return await CompleteAsync(call, outcome);
+    }
+
+    /// <summary>
+    /// Runs requests of one stateless agent that arrived together: each is received and prepared on its own (a refused
+    /// one is answered at once), the accepted ones go to the grain in one call, then each is delivered and recorded on
+    /// its own, exactly as if it had come alone.
+    /// </summary>
+    public async Task RunBatchAsync(AgentCall[] calls, BatchGauge gauge)
+    {
+        Debug.Assert(calls.Length > 0 && !calls[0].Agent.Conversational);
+        var completions = new List<Task>(calls.Length);
+        var accepted = new List<AgentCall>(calls.Length);
+        var received = 0;
+        try
+        {
+            for (; received < calls.Length; received++)
+            {
+                var call = calls[received];
+                if (await ReceiveAsync(call) is { } refused)
+                {
+                    completions.Add(CompleteAsync(call, refused));
+                }
+                else
+                {
+                    accepted.Add(call);
+                }
+            }
+
+            if (accepted.Count > 0)
+            {
+                var invoked = Stopwatch.GetTimestamp();
+                var outcomes = accepted.Count == 1
+                    ? [await InvokeAsync(accepted[0])]
+                    : await invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray());
+                gauge.Record(invoked, accepted.Count);
+                for (var i = 0; i < accepted.Count; i++)
+                {
+                    completions.Add(CompleteAsync(accepted[i], outcomes[i]));
+                }
+
+                accepted.Clear();
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever has not reached its completion yet is answered now.
+            foreach (var call in accepted.Concat(calls.Skip(received)))
+            {
+                completions.Add(FailAsync(call, e));
+            }
+        }
+
+        await Task.WhenAll(completions);
+    }
+
+    /// <summary>Receive and prepare: the arrival log, then the checks; returns the refusal to answer, or null.</summary>
+    private async ValueTask<AgentOutcome?> ReceiveAsync(AgentCall call)
+    {
+        await logs.PublishAsync(call.Agent.Name, LogEvent.Debug, "request_received", call.RequestId, "");
+        AgentError? refused;
+        try
+        {
+            refused = call.Agent.Prepare(call.Body, call.Stream, call.RequestId, call.ConversationHeader, Limits, out var conversation);
+            call.Conversation = conversation;
+        }
+        catch (Exception e)
+        {
+            // Only hostile input reaches a check that throws: the input is what the caller must change.
+            LogPrepareFailed(logger, e, call.Agent.Name);
+            refused = new AgentError(MeshErrorCodes.InvalidInput, $"Input of agent '{call.Agent.Name}' could not be read: {e.Message}");
+        }
+
+        return refused is null ? null : AgentOutcome.Failure(refused);
+    }
+
+    private Task<AgentOutcome> InvokeAsync(AgentCall call) => call.Stream
+        ? invoker.StreamAsync(call.Agent, call.ToGrainRequest(), _streamTimeout)
+        : invoker.InvokeAsync(call.Agent, call.ToGrainRequest());
+
+    /// <summary>Deliver and record; a failure in either still answers the caller.</summary>
+    private async Task<AgentOutcome> CompleteAsync(AgentCall call, AgentOutcome outcome)
+    {
+        try
+        {
+            outcome = await DeliverAsync(call, outcome);
+            await RecordAsync(call, outcome);
+            return outcome;
+        }
+        catch (Exception e)
+        {
+            return await FailAsync(call, e);
+        }
+    }
+
+    /// <summary>The NATS part: the reply, or the error envelope to the caller (or its stream) and <c>mesh.errors</c>.</summary>
+    private async ValueTask<AgentOutcome> DeliverAsync(AgentCall call, AgentOutcome outcome)
+    {
+        if (!call.OverNats || outcome.Delivered)
+        {
+            return outcome;
+        }
+
+        if (outcome.Kind == AgentOutcomeKind.Reply)
+        {
+            if (call.ReplyTo is not { } replyTo)
+            {
+                return outcome; // a send without a reply subject: nobody to answer
+            }
+
+            if (outcome.Body.Length <= publisher.MaxBody)
+            {
+                await publisher.ReplyAsync(replyTo, call.Agent.Name, call.RequestId, call.ConversationHeader, outcome.Body, outcome.Usage);
+                call.Answered = true;
+                return outcome;
+            }
+
+            outcome = AgentOutcome.Failure(
+                new AgentError(MeshErrorCodes.HandlerError, $"Agent '{call.Agent.Name}' produced a reply of {outcome.Body.Length} bytes, over the server's max_payload of {publisher.MaxBody + 1024} bytes"),
+                outcome.Usage);
+        }
+
+        await PublishErrorAsync(call, outcome.Error!);
+        return outcome;
+    }
+
+    private async ValueTask PublishErrorAsync(AgentCall call, AgentError error)
+    {
+        var streamSubject = call.Stream && call.RequestId.Length > 0 ? MeshSubjects.Stream(call.RequestId) : null;
+        await publisher.ErrorAsync(error.ToEnvelope(call.Agent.Name, call.RequestId), call.RequestId, streamSubject is null ? call.ReplyTo : null, streamSubject, call.ConversationHeader);
+        call.Answered = true;
+    }
+
+    /// <summary>The record step: usage and outcome as log events (each only when its level is enabled).</summary>
+    private async ValueTask RecordAsync(AgentCall call, AgentOutcome outcome)
+    {
+        var agent = call.Agent.Name;
+        if (outcome.Usage is { } usage)
+        {
+            await logs.PublishAsync(agent, LogEvent.Info, "usage_reported", call.RequestId, "", w =>
+            {
+                using var doc = JsonDocument.Parse(usage);
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    p.WriteTo(w);
+                }
+            });
+        }
+
+        if (outcome.Error is { } error)
+        {
+            var @event = error.Code == MeshErrorCodes.InvalidInput ? "validation_error" : "request_failed";
+            await logs.PublishAsync(agent, LogEvent.Warn, @event, call.RequestId, error.Message, w => w.WriteString("code", error.Code));
+            LogAgentError(logger, agent, error.Code, error.Message);
+        }
+        else if (logs.IsEnabled(agent, LogEvent.Debug))
+        {
+            // Checked first: the message and its data closure are not built for a gated-off event.
+            var ms = (long)Stopwatch.GetElapsedTime(call.Started).TotalMilliseconds;
+            await logs.PublishAsync(agent, LogEvent.Debug, "request_completed", call.RequestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
+        }
+    }
+
+    /// <summary>A step threw: answer the caller with <c>handler_error</c> if it was not answered yet.</summary>
+    private async Task<AgentOutcome> FailAsync(AgentCall call, Exception exception)
+    {
+        LogRequestFailed(logger, exception, call.Agent.Name, call.RequestId);
+        var outcome = AgentOutcome.Failure(MeshErrorCodes.HandlerError, $"Agent '{call.Agent.Name}' could not handle the request: {exception.Message}");
+        if (call.OverNats && !call.Answered)
+        {
+            try
+            {
+                await PublishErrorAsync(call, outcome.Error!);
+            }
+            catch (Exception e)
+            {
+                LogAnswerFailed(logger, e, call.Agent.Name, call.RequestId);
+            }
+        }
+
+        return outcome;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking a request to agent '{Agent}' threw; answered invalid_input")]
+    private static partial void LogPrepareFailed(ILogger logger, Exception exception, string agent);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} to agent '{Agent}' failed in the pipeline; answered handler_error")]
+    private static partial void LogRequestFailed(ILogger logger, Exception exception, string agent, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not answer request {RequestId} to agent '{Agent}' (the NATS connection may be down)")]
+    private static partial void LogAnswerFailed(ILogger logger, Exception exception, string agent, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent '{Agent}' answered {Code}: {Message}")]
+    private static partial void LogAgentError(ILogger logger, string agent, string code, string message);
+}
