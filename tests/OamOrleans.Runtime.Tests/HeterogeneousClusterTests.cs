@@ -16,7 +16,7 @@ public sealed class HeterogeneousClusterTests : OwnNatsServerTests
     {
         await base.InitializeAsync();
         _relaySilo = await TestSilo.StartAsync(Nats.Url, agents: silo => silo.AddAgent<RelayAgent>());
-        _agentSilo = await TestSilo.StartAsync(Nats.Url, primary: _relaySilo, agents: silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>());
+        _agentSilo = await TestSilo.StartAsync(Nats.Url, primary: _relaySilo, agents: silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>().AddAgent<TicketAgent>());
     }
 
     public override async Task DisposeAsync()
@@ -53,5 +53,21 @@ public sealed class HeterogeneousClusterTests : OwnNatsServerTests
         var errors = invalid.GetProperty("details").GetProperty("errors").EnumerateArray().ToList();
         Assert.Contains(errors, e => e.GetProperty("type").GetString() == "string_type" && e.GetProperty("loc")[0].GetString() == "name");
         Assert.Contains(errors, e => e.GetProperty("type").GetString() == "missing" && e.GetProperty("loc")[0].GetString() == "count");
+    }
+
+    [Theory]
+    [InlineData("1e2")]
+    [InlineData("4.20")]
+    [InlineData("-0")]
+    public async Task A_numeric_conversation_key_maps_to_one_conversation_over_nats_and_from_another_silo(string ticket)
+    {
+        // Over NATS the hosting silo's pipeline reads the key; through the relay, the calling silo resolves it for a grain
+        // it does not host. Both read the key's JSON text as sent, so the turns land in the same conversation.
+        var direct = Json(await RequestAsync(Raw, "test.ticket", $$"""{"ticket":{{ticket}}}"""));
+        var relayed = Json(await RequestAsync(Raw, "test.relay", $$$"""{"target":"test.ticket","payload":{"ticket":{{{ticket}}}}}"""));
+
+        Assert.Equal(ticket, direct.GetProperty("conversationId").GetString());
+        Assert.Equal(ticket, relayed.GetProperty("conversationId").GetString());
+        Assert.Equal(direct.GetProperty("turn").GetInt32() + 1, relayed.GetProperty("turn").GetInt32());
     }
 }

@@ -187,3 +187,23 @@ public sealed class NotesAgent : ConversationalAgent<NoteIn, NotesOut, NotesStat
             : Task.FromResult(new NotesOut([.. State.Notes]));
     }
 }
+
+/// <summary>A conversation keyed by a number: <c>{"ticket": 1e2}</c>.</summary>
+public sealed record TicketIn([property: ConversationKey] double Ticket);
+
+public sealed record TicketOut(int Turn, string ConversationId);
+
+public sealed class TicketState
+{
+    public int Turns { get; set; }
+}
+
+[Agent("test.ticket", Description = "Counts the turns of a conversation keyed by a number.")]
+public sealed class TicketAgent : ConversationalAgent<TicketIn, TicketOut, TicketState>
+{
+    protected override Task<TicketOut> HandleAsync(TicketIn input, AgentContext context)
+    {
+        State.Turns++;
+        return Task.FromResult(new TicketOut(State.Turns, context.ConversationId));
+    }
+}
