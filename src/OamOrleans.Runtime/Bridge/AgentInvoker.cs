@@ -9,10 +9,11 @@ namespace OamOrleans.Bridge;
 
 /// <summary>
 /// The one path from a JSON request to an agent grain, shared by the NATS bridge and in-silo calls by name:
-/// validates the input against the agent's schema, picks the conversation, calls the grain, and turns every failure
-/// into an error response (never an exception).
+/// validates the input against the agent's schema, picks the conversation, calls the grain (again on another silo when
+/// its silo was lost, see <see cref="GrainCallFailover"/>), and turns every failure into an error response (never an
+/// exception).
 /// </summary>
-internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOptions> options)
+internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failover, IOptions<MeshHostOptions> options)
 {
     public const string DefaultConversation = "default";
     private readonly int _maxConversationIdLength = options.Value.MaxConversationIdLength;
@@ -60,11 +61,13 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
     {
         try
         {
-            return await AgentGrainOf(agent, conversation).InvokeAsync(new AgentRequest(body, requestId, conversation, Validated: true));
+            // The same request id on every attempt: a conversation answers a turn it already ran from its turn log.
+            var request = new AgentRequest(body, requestId, conversation, Validated: true);
+            return await failover.CallAsync(agent.Name, () => AgentGrainOf(agent, conversation).InvokeAsync(request));
         }
         catch (Exception e)
         {
-            return Unreached(agent, e);
+            return Unreached(agent, conversation, e);
         }
     }
 
@@ -77,7 +80,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         Debug.Assert(!agent.Conversational);
         try
         {
-            var responses = await AgentGrainOf(agent, DefaultConversation).InvokeBatchAsync(requests);
+            var responses = await failover.CallAsync(agent.Name, () => AgentGrainOf(agent, DefaultConversation).InvokeBatchAsync(requests));
             if (responses.Length != requests.Length)
             {
                 throw new InvalidOperationException($"Agent grain answered {responses.Length} of {requests.Length} requests");
@@ -87,7 +90,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         }
         catch (Exception e)
         {
-            var error = Unreached(agent, e);
+            var error = Unreached(agent, DefaultConversation, e);
             return Enumerable.Repeat(error, requests.Length).ToArray();
         }
     }
@@ -98,11 +101,12 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
         try
         {
             var grain = grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, conversation));
+            // Not retried: frames may already be out, and the caller's stream would restart mid-way.
             return await grain.StreamAsync(new AgentRequest(body, requestId, conversation, Validated: true), deadline);
         }
         catch (Exception e)
         {
-            return Unreached(agent, e);
+            return Unreached(agent, conversation, e);
         }
     }
 
@@ -146,9 +150,8 @@ internal sealed class AgentInvoker(IGrainFactory grains, IOptions<MeshHostOption
     /// <summary>Marks a response whose error the grain could not publish because it was never reached.</summary>
     public static bool IsUnreached(AgentResponse response) => response.Count < 0;
 
-    private static AgentResponse Unreached(AgentDescriptor agent, Exception exception) => exception is TimeoutException
-        ? AgentResponse.Error(MeshErrorCodes.Timeout, $"Agent '{agent.Name}' did not answer in time: {exception.Message}") with { Count = -1 }
-        : AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent.Name}' could not be reached in the cluster: {exception.Message}") with { Count = -1 };
+    private static AgentResponse Unreached(AgentDescriptor agent, string conversation, Exception exception) =>
+        GrainCallFailover.ErrorFor(agent.Name, agent.Conversational ? conversation : null, exception);
 
     private static string? KeyFromInput(AgentDescriptor agent, JToken? input) =>
         agent.ConversationKey is { } key && input is JObject obj && obj[key] is JValue { Value: not null } value

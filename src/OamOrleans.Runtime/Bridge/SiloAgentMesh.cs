@@ -18,7 +18,8 @@ internal sealed class SiloAgentMesh(
     IGrainFactory grains,
     IClusterManifestProvider manifest,
     SiloMeshConnection mesh,
-    AgentGates gates) : IAgentMesh, IAsyncDisposable
+    AgentGates gates,
+    GrainCallFailover failover) : IAgentMesh, IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _clientLock = new(1, 1);
@@ -99,13 +100,14 @@ internal sealed class SiloAgentMesh(
             ?? (properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var key) ? KeyFromInput(body, key) : null)
             ?? AgentInvoker.DefaultConversation;
         var grain = grains.GetGrain<IAgentGrain>(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? conversation : AgentInvoker.DefaultConversation));
+        var request = new AgentRequest(body, requestId, conversation);
         try
         {
-            return await grain.InvokeAsync(new AgentRequest(body, requestId, conversation));
+            return await failover.CallAsync(agent, () => grain.InvokeAsync(request));
         }
-        catch (Exception e) when (e is not TimeoutException)
+        catch (Exception e)
         {
-            return AgentResponse.Error(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {e.Message}");
+            return GrainCallFailover.ErrorFor(agent, conversational ? conversation : null, e);
         }
     }
 

@@ -30,6 +30,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.InstanceId)} must be 32 lowercase hex characters (uuid hex), was '{id}'.");
         }
 
+        if (o.FailoverRetryTimeout < TimeSpan.Zero || o.TurnLogSize < 0)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.FailoverRetryTimeout)} and {nameof(o.TurnLogSize)} must not be negative.");
+        }
+
         if (o.MaxConversationIdLength < 1 || o.MaxRequestBytes is < 1)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)} limits must be positive.");

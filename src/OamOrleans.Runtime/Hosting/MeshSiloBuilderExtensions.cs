@@ -32,6 +32,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<SiloMeshConnection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
+        services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
