@@ -48,4 +48,15 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.True(load.Errors.Count == 0 && load.Lost == 0 && load.Duplicated == 0, load.Summary);
         survivor.ThrowIfExited("after the other silo was killed");
     }
+
+    [Theory]
+    [InlineData("OAM_PROBE_TIMEOUT", "soon")]
+    [InlineData("OAM_MISSED_PROBES", "0")]
+    public async Task A_bad_failure_detection_setting_stops_the_silo_with_a_message_naming_it(string variable, string value)
+    {
+        await using var silo = SiloExecutable.Start("nats://127.0.0.1:1", "the misconfigured silo", new Dictionary<string, string> { [variable] = value });
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), silo.RecentOutput);
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains($"{variable} must be a positive number", silo.RecentOutput, StringComparison.Ordinal);
+    }
 }
