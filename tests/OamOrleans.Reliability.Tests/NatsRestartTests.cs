@@ -91,7 +91,7 @@ public sealed class NatsRestartTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{load.Conversations.Count} conversations: {acknowledged} acknowledged turns, {applied} counted by the agent " +
-            $"({applied - acknowledged} counted but not acknowledged: retried after a lost reply or left in flight at the end), {failures} failed attempts retried");
+            $"({applied - acknowledged} counted twice: applied, its reply lost, and the retry with the same request id applied again), {failures} failed attempts retried");
         silo.ThrowIfExited("after the restart");
     }
 

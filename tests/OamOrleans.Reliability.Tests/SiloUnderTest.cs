@@ -33,25 +33,26 @@ internal static class SiloUnderTest
             environment[key] = value;
         }
 
-        var dll = typeof(SiloUnderTest).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "OamSiloAssembly").Value!;
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
-        }
-
         var workDir = Directory.CreateTempSubdirectory("oam-reliability-silo-").FullName;
         return await ChildProcess.StartAsync(
             new ChildProcessOptions
             {
                 Name = "the silo",
-                Arguments = ["exec", dll],
+                Arguments = ["exec", Dll()],
                 WorkingDirectory = workDir,
                 DeleteWorkingDirectory = true,
                 GracefulStopTimeout = TimeSpan.FromSeconds(30),
                 Environment = environment,
             },
             silo => WaitForCatalogAsync(silo, nats, agents));
+    }
+
+    /// <summary>The oam-silo.dll this project's build produced.</summary>
+    public static string Dll()
+    {
+        var dll = typeof(SiloUnderTest).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "OamSiloAssembly").Value!;
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
     }
 
     private static async Task WaitForCatalogAsync(ChildProcess silo, NatsServer nats, IReadOnlyList<string> agents)
