@@ -69,7 +69,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             else if (agent.Invocable)
             {
                 var sub = await MeshRequestSubscription.SubscribeAsync(connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name),
-                    _options.MaxQueuedRequests, msg => _shedder.ShedAsync(agent, msg), ct);
+                    _shedder.QueueCapacity, msg => _shedder.ShedAsync(agent, msg), ct);
                 _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
             }
             else if (agent.Kind == AgentKind.Publisher)
