@@ -46,6 +46,12 @@ internal sealed record SiloSettings
     /// <summary>Folder of the embedded nats-server (config, JetStream data, log).</summary>
     public string DataDir { get; init; } = ".oam-data";
 
+    /// <summary>Requests handled at once across the silo's agents; null keeps the host default (1024).</summary>
+    public int? MaxConcurrentRequests { get; init; }
+
+    /// <summary>Requests that may wait per agent before more are answered <c>not_available</c>; null keeps the host default (1024).</summary>
+    public int? MaxQueuedRequests { get; init; }
+
     public static SiloSettings Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Oam");
@@ -76,6 +82,10 @@ internal sealed record SiloSettings
                 : throw new ArgumentException($"Setting Oam:{key} / {env} must be a positive number of {unit} (at most 3600), was '{raw}'.");
         }
 
+        int? Count(string key, string env) => Get(key, env) is not { } raw ? null
+            : int.TryParse(raw, out var value) && value > 0 ? value
+            : throw new ArgumentException($"Setting Oam:{key} / {env} must be a positive whole number, was '{raw}'.");
+
         var settings = new SiloSettings
         {
             ProbeTimeout = TimeSpan.FromSeconds(Positive("ProbeTimeoutSeconds", "OAM_PROBE_TIMEOUT", 2, "seconds")),
@@ -92,6 +102,8 @@ internal sealed record SiloSettings
             GatewayPort = Int("GatewayPort", "OAM_GATEWAY_PORT", 30000),
             NatsPort = Int("NatsPort", "OAM_NATS_PORT", 4222),
             DataDir = Get("DataDir", "OAM_DATA_DIR") ?? ".oam-data",
+            MaxConcurrentRequests = Count("MaxConcurrentRequests", "OAM_MAX_CONCURRENT_REQUESTS"),
+            MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
         };
         if (settings.Clustering is not ("localhost" or "nats"))
         {

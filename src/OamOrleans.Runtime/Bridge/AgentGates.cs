@@ -16,7 +16,7 @@ namespace OamOrleans.Bridge;
 /// Requests go through the bridge's own dispatch (same slots, same drain at silo stop); the gate counts its own
 /// in-flight requests so that closing can drain them.
 /// </summary>
-internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources sources, AgentInvoker invoker, ObservabilityGate logs, ILogger<AgentGates> logger) : IDisposable
+internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources sources, AgentInvoker invoker, ObservabilityGate logs, RequestShedder shedder, ILogger<AgentGates> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Gate> _gates = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -197,7 +197,8 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentSources s
         var agent = gate.Agent;
         if (agent.Invocable)
         {
-            var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
+            var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name),
+                shedder.QueueCapacity, msg => shedder.ShedAsync(agent, msg), ct);
             gate.Subscription = sub;
             gate.Receive = Task.Run(() => ReceiveAsync(gate, sub), CancellationToken.None);
         }

@@ -25,6 +25,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private readonly ObservabilityGate _logs;
     private readonly AgentSources _sources;
     private readonly AgentGates _gates;
+    private readonly RequestShedder _shedder;
     private readonly MeshHostOptions _options;
     private readonly ILogger<MeshBridge> _logger;
     private readonly SemaphoreSlim _slots;
@@ -34,8 +35,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private int _inFlight;
     private MeshRegistry? _registry;
 
-    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, AgentSources sources, AgentGates gates, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
+    public MeshBridge(SiloMeshConnection mesh, AgentCatalog agents, AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, AgentSources sources, AgentGates gates, RequestShedder shedder, IOptions<MeshHostOptions> options, ILogger<MeshBridge> logger)
     {
+        _shedder = shedder;
         _sources = sources;
         _gates = gates;
         _mesh = mesh;
@@ -66,7 +68,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             }
             else if (agent.Invocable)
             {
-                var sub = await MeshRequestSubscription.SubscribeAsync(connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name), ct);
+                var sub = await MeshRequestSubscription.SubscribeAsync(connection, MeshSubjects.Agent(agent.Name), MeshSubjects.QueueGroup(agent.Name),
+                    _shedder.QueueCapacity, msg => _shedder.ShedAsync(agent, msg), ct);
                 _subscriptions.Add((sub, Task.Run(() => ReceiveLoopAsync(agent, sub), CancellationToken.None)));
             }
             else if (agent.Kind == AgentKind.Publisher)

@@ -24,8 +24,15 @@ public sealed class MeshHostOptions
     /// <summary>This silo's mesh instance id (uuid hex). Default null: a fresh one per start.</summary>
     public string? InstanceId { get; set; }
 
-    /// <summary>Requests a silo handles at once across all its agents; more wait (back-pressure on NATS). Default 1024.</summary>
+    /// <summary>Requests a silo handles at once across all its agents; more wait in each agent's queue. Default 1024.</summary>
     public int MaxConcurrentRequests { get; set; } = 1024;
+
+    /// <summary>
+    /// Requests that may wait for a slot, per agent, in this silo. One more is answered at once with <c>not_available</c>
+    /// ("overloaded"), never queued without bound, and never by making the NATS socket reader wait (which would stall
+    /// the silo's other agents behind one agent's backlog). Default 1024.
+    /// </summary>
+    public int MaxQueuedRequests { get; set; } = 1024;
 
     /// <summary>How long a stopping silo waits for in-flight requests before it deregisters. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);

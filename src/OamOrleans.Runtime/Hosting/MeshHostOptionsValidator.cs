@@ -15,6 +15,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxConcurrentRequests)} must be at least 1 (was {o.MaxConcurrentRequests}).");
         }
 
+        if (o.MaxQueuedRequests < 1)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxQueuedRequests)} must be at least 1 (was {o.MaxQueuedRequests}).");
+        }
+
         if (o.DrainTimeout < TimeSpan.Zero)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.DrainTimeout)} must not be negative.");

@@ -37,6 +37,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<AgentSources>();
+        services.TryAddSingleton<RequestShedder>();
         services.TryAddSingleton<AgentGates>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
