@@ -105,22 +105,24 @@ public sealed class HostileRequestTests(FuzzFixture fuzz, ITestOutputHelper outp
             $"{unanswered} unanswered, {problems.Count - unanswered} malformed, {bridgeErrors.Count} bridge errors, in {elapsed.TotalSeconds:0.0} s");
         foreach (var group in bridgeErrors.GroupBy(r => $"{r.Message} {r.Exception?.GetType().Name}: {r.Exception?.Message}").Take(10))
         {
-            output.WriteLine($"  bridge error x{group.Count()}: {group.Key}");
+            output.WriteLine($"  bridge error x{group.Count()}: {group.Key} {string.Join(" / ", (group.First().Exception?.StackTrace ?? "").Split('\n').Take(8))}");
         }
 
         foreach (var group in problems.GroupBy(p => p.Problem!.Split(':')[0]).Take(20))
         {
-            output.WriteLine($"  {group.Key} x{group.Count()}, e.g. {group.First().Request.Describe()} -> {group.First().Problem}");
+            output.WriteLine($"  {group.Key} x{group.Count()}, e.g. {group.First().Request.Describe()} -> {Cut(group.First().Problem!)}");
         }
 
         Assert.True(problems.Count == 0, $"{problems.Count} of {waits.Count} answers missing or malformed ({unanswered} unanswered); rerun with {FuzzSettings.Describe(seed, count)}. First: " +
-            string.Join("; ", problems.Take(5).Select(p => $"{p.Request.Describe()} -> {p.Problem}")));
+            string.Join("; ", problems.Take(5).Select(p => $"{p.Request.Describe()} -> {Cut(p.Problem!)}")));
         Assert.DoesNotContain(fuzz.Logs.Records, r => r.Message.Contains("no longer serves", StringComparison.Ordinal) || r.Message.Contains("Reconnected", StringComparison.Ordinal));
 
         // The silo still serves everyone, over a fresh connection.
         var echo = await RawNats.RequestAsync(nats, "demo.echo", """{"message":"after"}""");
         Assert.Equal("Echo: after", RawNats.Json(echo).GetProperty("reply").GetString());
     }
+
+    private static string Cut(string text) => text.Length <= 400 ? text : text[..400] + "...";
 
     private static async Task SendAsync(NatsConnection nats, NatsProtocolClient tcp, HostileRequest request)
     {

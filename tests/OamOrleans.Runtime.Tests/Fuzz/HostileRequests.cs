@@ -25,7 +25,9 @@ internal sealed record HostileRequest(
     /// <summary>True when NATS.Net can send it (ASCII header lines it would write the same way): the rest goes over bare TCP.</summary>
     public bool ViaNatsNet { get; init; }
 
-    public string Describe() => $"#{Index} {Label} -> {Subject} (reply {ReplyTo ?? "none"}, stream {Stream}, rid {RequestId ?? "?"}): {Preview(Body)}";
+    public string Describe() => $"#{Index} {Label} -> {Subject} (reply {ReplyTo ?? "none"}, stream {Stream}, rid {Cut(RequestId ?? "?")}): {Preview(Body)}";
+
+    private static string Cut(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
     private static string Preview(byte[] body) =>
         body.Length <= 120 ? Encoding.UTF8.GetString(body) : $"{Encoding.UTF8.GetString(body, 0, 120)}... ({body.Length} bytes)";
