@@ -296,7 +296,8 @@ internal sealed class FastSchemaCheck
                     return reader.TryGetDecimal(out _);
                 }
 
-                return (node.Kinds & Kinds.Integer) != 0 && IsIntegerLiteral(reader.ValueSpan);
+                // Beyond long, Newtonsoft reads a BigInteger, which the full path treats as a (non-integer) double.
+                return (node.Kinds & Kinds.Integer) != 0 && IsIntegerLiteral(reader.ValueSpan) && reader.TryGetInt64(out _);
             case JsonTokenType.StartArray:
                 if ((node.Kinds & Kinds.Array) == 0)
                 {

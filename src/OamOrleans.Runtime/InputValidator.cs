@@ -27,7 +27,11 @@ internal sealed class InputValidator(JsonSchema schema)
     /// <paramref name="keepInput"/> asks for it. On the fast path the token is shallow: an object holds only its
     /// top-level scalar properties, which is all the key lookup needs; without <paramref name="keepInput"/> nothing is built.
     /// </summary>
-    public bool TryValidate(ReadOnlySpan<byte> body, bool keepInput, out JToken? token, out string message, out byte[] errorsJson)
+    public bool TryValidate(ReadOnlySpan<byte> body, bool keepInput, out JToken? token, out string message, out byte[] errorsJson) =>
+        TryValidate(body, keepInput, useFast: true, out token, out message, out errorsJson);
+
+    /// <summary>The same check; without <paramref name="useFast"/> NJsonSchema decides every body (the differential tests compare the two).</summary>
+    internal bool TryValidate(ReadOnlySpan<byte> body, bool keepInput, bool useFast, out JToken? token, out string message, out byte[] errorsJson)
     {
         token = null;
         message = "";
@@ -48,7 +52,7 @@ internal sealed class InputValidator(JsonSchema schema)
 
         // Fast path: strict JSON that the compiled check accepts is valid for NJsonSchema too. Anything else goes
         // through the full path below, which also writes the error details.
-        if (_fast is { } fast && fast.TryAccept(body, keepInput, out token))
+        if (useFast && _fast is { } fast && fast.TryAccept(body, keepInput, out token))
         {
             return true;
         }
