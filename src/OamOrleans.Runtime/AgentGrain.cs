@@ -100,7 +100,10 @@ public abstract class AgentGrain : Grain, IAgentGrain
         MeshException e => AgentResponse.Error(e.Code, e.Message, JsonSerializer.SerializeToUtf8Bytes(e.Details.ValueKind == JsonValueKind.Undefined ? ErrorEnvelope.NoDetails : e.Details)),
         // The bridge validated the body against the schema; this catches what only the deserializer can see
         // (and callers that reach the grain without the bridge).
-        JsonException e => AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}"),
+        JsonException e => AgentResponse.Error(
+            MeshErrorCodes.InvalidInput,
+            $"Input failed validation for agent '{AgentName}': {e.Message}",
+            PydanticErrors.At(null, "value_error", e.Message, null)),
         _ => AgentResponse.Error(MeshErrorCodes.HandlerError, exception.Message),
     };
 }

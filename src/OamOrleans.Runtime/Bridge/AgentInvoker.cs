@@ -42,12 +42,18 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
             }
         }
 
-        conversation = string.IsNullOrEmpty(conversationId) ? KeyFromInput(agent, input) ?? DefaultConversation : conversationId;
-        return conversation.Length > _maxConversationIdLength
-            ? AgentResponse.Error(
-                MeshErrorCodes.InvalidInput,
-                $"Conversation id of {conversation.Length} characters exceeds the limit of {_maxConversationIdLength} for agent '{agent.Name}'")
-            : null;
+        var fromHeader = !string.IsNullOrEmpty(conversationId);
+        conversation = fromHeader ? conversationId! : KeyFromInput(agent, input) ?? DefaultConversation;
+        if (conversation.Length <= _maxConversationIdLength)
+        {
+            return null;
+        }
+
+        var tooLong = $"Conversation id of {conversation.Length} characters exceeds the limit of {_maxConversationIdLength} for agent '{agent.Name}'";
+        return AgentResponse.Error(
+            MeshErrorCodes.InvalidInput,
+            tooLong,
+            PydanticErrors.At(fromHeader ? MeshHeaders.ConversationId : agent.ConversationKey, "string_too_long", tooLong, conversation));
     }
 
     /// <summary>Validates and calls a responder or trigger.</summary>

@@ -254,18 +254,58 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     private async Task DispatchAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge = null)
     {
+        var answer = new Answer(msg);
         try
         {
-            await HandleAsync(agent, msg, gauge);
+            await HandleAsync(agent, msg, answer, gauge);
         }
         catch (Exception e)
         {
-            LogDispatchFailed(_logger, e, agent.Name);
+            await FailAsync(agent, answer, e);
         }
         finally
         {
             Done();
         }
+    }
+
+    /// <summary>
+    /// The dispatch path's guarantee: whatever went wrong in the bridge's own code after a request was received, a
+    /// request that has not been answered yet gets <c>handler_error</c> on its stream or reply subject (and the dead
+    /// letter), so a caller never waits for an answer that will not come.
+    /// </summary>
+    private async Task FailAsync(AgentDescriptor agent, Answer answer, Exception exception)
+    {
+        LogDispatchFailed(_logger, exception, agent.Name);
+        if (answer.Sent)
+        {
+            return;
+        }
+
+        var msg = answer.Request;
+        var requestId = msg.RequestId ?? "";
+        var envelope = new ErrorEnvelope(MeshErrorCodes.HandlerError, $"Agent '{agent.Name}' could not handle the request: {exception.GetType().Name}: {exception.Message}", agent.Name, requestId);
+        try
+        {
+            answer.Sent = true;
+            await _publisher.ErrorAsync(envelope, requestId, StreamSubjectOf(msg.Stream, requestId) is null ? msg.ReplyTo : null, StreamSubjectOf(msg.Stream, requestId), msg.Conversation);
+        }
+        catch (Exception e)
+        {
+            LogFallbackFailed(_logger, e, agent.Name);
+        }
+    }
+
+    /// <summary>Where a stream request's frames go, or null when it is not a stream or its request id makes no valid subject (§5.4's rule).</summary>
+    private static string? StreamSubjectOf(bool stream, string requestId) =>
+        stream && AgentName.IsValid(requestId) ? MeshSubjects.Stream(requestId) : null;
+
+    /// <summary>Whether a request's caller has had its answer: the reply, the error, or (streams) the terminal frame.</summary>
+    private sealed class Answer(MeshRequest request)
+    {
+        public MeshRequest Request { get; } = request;
+
+        public bool Sent { get; set; }
     }
 
     /// <summary>Frees a dispatched request's slot and drain count.</summary>
@@ -285,7 +325,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     /// </summary>
     private async Task DispatchBatchAsync(AgentDescriptor agent, MeshRequest[] msgs, BatchGauge gauge)
     {
-        var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which frees their slots
+        var handedOff = new bool[msgs.Length]; // those with CompleteOneAsync, which answers them and frees their slots
+        var answers = Array.ConvertAll(msgs, m => new Answer(m));
         try
         {
             // Received in order; a refused one is answered at once, as it would be alone.
@@ -298,7 +339,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 if (inbound[i].Refused is { } refused)
                 {
                     handedOff[i] = true;
-                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], refused);
+                    replies[i] = CompleteOneAsync(agent, answers[i], inbound[i], refused);
                 }
                 else
                 {
@@ -332,15 +373,22 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 if (inbound[i].Refused is null)
                 {
                     handedOff[i] = true;
-                    replies[i] = CompleteOneAsync(agent, msgs[i], inbound[i], responses[j++]);
+                    replies[i] = CompleteOneAsync(agent, answers[i], inbound[i], responses[j++]);
                 }
             }
 
-            await Task.WhenAll(replies);
+            await Task.WhenAll(replies.Where(r => r is not null));
         }
         catch (Exception e)
         {
-            LogDispatchFailed(_logger, e, agent.Name);
+            // Those not handed off yet are answered here; the others by CompleteOneAsync.
+            for (var i = 0; i < msgs.Length; i++)
+            {
+                if (!handedOff[i])
+                {
+                    await FailAsync(agent, answers[i], e);
+                }
+            }
         }
         finally
         {
@@ -354,15 +402,15 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
         }
     }
 
-    private async Task CompleteOneAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
+    private async Task CompleteOneAsync(AgentDescriptor agent, Answer answer, Inbound request, AgentResponse response)
     {
         try
         {
-            await CompleteAsync(agent, msg, request, response);
+            await CompleteAsync(agent, answer, request, response);
         }
         catch (Exception e)
         {
-            LogDispatchFailed(_logger, e, agent.Name);
+            await FailAsync(agent, answer, e);
         }
         finally
         {
@@ -371,7 +419,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Processes one request in the reference's order (§3.4): shape check, validation, handler, reply, logs.</summary>
-    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg, BatchGauge? gauge)
+    private async Task HandleAsync(AgentDescriptor agent, MeshRequest msg, Answer answer, BatchGauge? gauge)
     {
         var request = await ReceiveAsync(agent, msg);
         var response = request.Refused;
@@ -381,6 +429,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             if (!AgentInvoker.IsUnreached(response))
             {
                 // The grain has already published the stream's frames, its end or error frame, and the dead letter.
+                answer.Sent = true;
                 await AfterAsync(agent, request.RequestId, request.Started, response, routed: true);
                 return;
             }
@@ -392,7 +441,8 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             response = await _invoker.InvokePreparedAsync(agent, request.Body, request.RequestId, request.ConversationKey);
             gauge?.Record(called, 1);
         }
-        await CompleteAsync(agent, msg, request, response);
+
+        await CompleteAsync(agent, answer, request, response);
     }
 
     /// <summary>A received request: its headers and body, and the error to answer if the checks refused it.</summary>
@@ -414,8 +464,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Replies to a request (or routes its error), then publishes the usage and completion log events.</summary>
-    private async Task CompleteAsync(AgentDescriptor agent, MeshRequest msg, Inbound request, AgentResponse response)
+    private async Task CompleteAsync(AgentDescriptor agent, Answer answer, Inbound request, AgentResponse response)
     {
+        var msg = answer.Request;
         if (!response.IsError && msg.ReplyTo is { } replyTo)
         {
             if (response.Body.Length > _publisher.MaxBody)
@@ -426,10 +477,11 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             else
             {
                 await _publisher.ReplyAsync(replyTo, agent.Name, request.RequestId, request.Conversation, response.Body, response.Usage);
+                answer.Sent = true;
             }
         }
 
-        await AfterAsync(agent, request.RequestId, request.Started, response, routed: false, msg.ReplyTo, request.Stream, request.Conversation);
+        await AfterAsync(agent, request.RequestId, request.Started, response, routed: false, msg.ReplyTo, request.Stream, request.Conversation, answer);
     }
 
     /// <summary>The checks made before validation: verb against shape (both ways), size, and a stream's request id.</summary>
@@ -445,26 +497,34 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
             return AgentResponse.Error(MeshErrorCodes.InvocationMismatch, $"Agent '{agent.Name}' is streaming-only. Use stream() instead");
         }
 
-        if (stream && requestId.Length == 0)
+        if (stream && StreamSubjectOf(stream, requestId) is null)
         {
-            // The reference would publish to the invalid subject "mesh.stream." (§12.3); refuse instead.
-            return AgentResponse.Error(MeshErrorCodes.InvalidInput, $"A stream request to agent '{agent.Name}' needs an X-Mesh-Request-Id header");
+            // The reference would publish to an invalid subject such as "mesh.stream." (§12.3); refuse instead.
+            var problem = requestId.Length == 0
+                ? $"A stream request to agent '{agent.Name}' needs an X-Mesh-Request-Id header"
+                : $"The X-Mesh-Request-Id of a stream request to agent '{agent.Name}' must make a valid subject (dot-separated segments of [a-zA-Z0-9_-])";
+            return AgentResponse.Error(MeshErrorCodes.InvalidInput, problem, PydanticErrors.At(MeshHeaders.RequestId, "value_error", problem, requestId));
         }
 
-        return _options.MaxRequestBytes is { } max && body.Length > max
-            ? AgentResponse.Error(MeshErrorCodes.InvalidInput, $"Request body of {body.Length} bytes exceeds the limit of {max} bytes for agent '{agent.Name}'")
-            : null;
+        if (_options.MaxRequestBytes is { } max && body.Length > max)
+        {
+            var problem = $"Request body of {body.Length} bytes exceeds the limit of {max} bytes for agent '{agent.Name}'";
+            return AgentResponse.Error(MeshErrorCodes.InvalidInput, problem, PydanticErrors.At(null, "too_long", problem, null));
+        }
+
+        return null;
     }
 
     /// <summary>Routes an error not yet sent, then publishes the usage and completion log events.</summary>
-    private async Task AfterAsync(AgentDescriptor agent, string requestId, long started, AgentResponse response, bool routed, string? replyTo = null, bool stream = false, string? conversation = null)
+    private async Task AfterAsync(AgentDescriptor agent, string requestId, long started, AgentResponse response, bool routed, string? replyTo = null, bool stream = false, string? conversation = null, Answer? answer = null)
     {
         if (response.IsError && !routed)
         {
             var details = JsonDocument.Parse(response.Body).RootElement.Clone();
             var envelope = new ErrorEnvelope(response.ErrorCode!, response.ErrorMessage ?? "", agent.Name, requestId, details);
-            var streamSubject = stream && requestId.Length > 0 ? MeshSubjects.Stream(requestId) : null;
+            var streamSubject = StreamSubjectOf(stream, requestId);
             await _publisher.ErrorAsync(envelope, requestId, streamSubject is null ? replyTo : null, streamSubject, conversation);
+            answer?.Sent = true;
         }
 
         if (response.Usage is { } usage)
@@ -521,6 +581,9 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching a request to agent '{Agent}' failed")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, string agent);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not send the error answer of a failed request to agent '{Agent}'")]
+    private static partial void LogFallbackFailed(ILogger logger, Exception exception, string agent);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Agent '{Agent}' answered {Code}: {Message}")]
     private static partial void LogAgentError(ILogger logger, string agent, string code, string message);
