@@ -41,6 +41,8 @@ try
             o.Url = settings.Url;
             o.CredsFile = settings.Creds;
             o.HealthMonitorSysUrl = settings.MonitorSysUrl;
+            o.MaxConcurrentRequests = settings.MaxConcurrentRequests ?? o.MaxConcurrentRequests;
+            o.MaxQueuedRequests = settings.MaxQueuedRequests ?? o.MaxQueuedRequests;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
     });

@@ -22,6 +22,13 @@ internal static partial class SiloComposition
             o.Url = settings.Url!;
             o.ConfigureConnection = WithTls;
         });
+        // Orleans' defaults (5 s probe timeout, 3 missed probes) left a killed silo's conversations unreachable for
+        // 13-18 s under load; the bridge retries calls until the silo is declared dead, so detection is the outage.
+        silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = settings.ProbeTimeout;
+            o.NumMissedProbesLimit = settings.MissedProbesLimit;
+        });
         if (settings.AdvertisedHost is { } host)
         {
             silo.ConfigureEndpoints(host, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);

@@ -30,11 +30,27 @@ internal sealed record SiloSettings
 
     public int GatewayPort { get; init; } = 30000;
 
+    /// <summary>
+    /// Cluster failure detection (nats clustering): how long a silo waits for a probe answer from another silo. A silo
+    /// that misses <see cref="MissedProbesLimit"/> probes in a row is declared dead, and its conversations move to the
+    /// survivors. Default 2 s (Orleans: 5 s).
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Missed probes that make a silo suspect another one dead. Default 2 (Orleans: 3).</summary>
+    public int MissedProbesLimit { get; init; } = 2;
+
     /// <summary>Port of the embedded nats-server.</summary>
     public int NatsPort { get; init; } = 4222;
 
     /// <summary>Folder of the embedded nats-server (config, JetStream data, log).</summary>
     public string DataDir { get; init; } = ".oam-data";
+
+    /// <summary>Requests handled at once across the silo's agents; null keeps the host default (1024).</summary>
+    public int? MaxConcurrentRequests { get; init; }
+
+    /// <summary>Requests that may wait per agent before more are answered <c>not_available</c>; null keeps the host default (1024).</summary>
+    public int? MaxQueuedRequests { get; init; }
 
     public static SiloSettings Read(IConfiguration configuration)
     {
@@ -53,8 +69,27 @@ internal sealed record SiloSettings
                 : throw new ArgumentException($"Setting Oam:{key} / {env} must be a port number (1-65535), was '{raw}'.");
         }
 
+        double Positive(string key, string env, double fallback, string unit)
+        {
+            var raw = Get(key, env);
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            return double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 3600
+                ? value
+                : throw new ArgumentException($"Setting Oam:{key} / {env} must be a positive number of {unit} (at most 3600), was '{raw}'.");
+        }
+
+        int? Count(string key, string env) => Get(key, env) is not { } raw ? null
+            : int.TryParse(raw, out var value) && value > 0 ? value
+            : throw new ArgumentException($"Setting Oam:{key} / {env} must be a positive whole number, was '{raw}'.");
+
         var settings = new SiloSettings
         {
+            ProbeTimeout = TimeSpan.FromSeconds(Positive("ProbeTimeoutSeconds", "OAM_PROBE_TIMEOUT", 2, "seconds")),
+            MissedProbesLimit = (int)Positive("MissedProbesLimit", "OAM_MISSED_PROBES", 2, "probes"),
             Url = Get("Url", "OAM_URL"),
             Creds = Get("Creds", "OAM_CREDS"),
             MonitorSysUrl = Get("MonitorSysUrl", "OAM_MONITOR_SYS_URL"),
@@ -67,6 +102,8 @@ internal sealed record SiloSettings
             GatewayPort = Int("GatewayPort", "OAM_GATEWAY_PORT", 30000),
             NatsPort = Int("NatsPort", "OAM_NATS_PORT", 4222),
             DataDir = Get("DataDir", "OAM_DATA_DIR") ?? ".oam-data",
+            MaxConcurrentRequests = Count("MaxConcurrentRequests", "OAM_MAX_CONCURRENT_REQUESTS"),
+            MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
         };
         if (settings.Clustering is not ("localhost" or "nats"))
         {

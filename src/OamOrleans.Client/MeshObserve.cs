@@ -192,9 +192,9 @@ public sealed class MeshObserve
                 ? new ObserveSettings(level.GetString()!)
                 : null;
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException or JsonException)
+        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException or JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // missing, or a foreign value that is not a level (InvalidOperationException: a lone surrogate escape)
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -5,20 +6,28 @@ namespace OamOrleans.Protocol;
 
 /// <summary>
 /// The catalog value (bucket <c>mesh-catalog</c>, key <c>catalog</c>): a JSON array of entries in the order they were added.
-/// Entries of other hosts are kept as the raw JSON objects that were read, so their unknown fields survive a CAS update.
+/// Every item is kept as the exact JSON text that was read — other hosts' entries with their unknown fields, and
+/// items this version cannot read at all (not objects, mistyped names, nesting deeper than our readers go) — so a CAS
+/// update changes only our own entries.
 /// </summary>
 public sealed class CatalogDocument
 {
     public const string Bucket = "mesh-catalog";
     public const string Key = "catalog";
 
-    private readonly List<JsonObject> _raw;
+    /// <summary>Deep enough for any foreign item we only carry along; parsing the array is iterative, not recursive.</summary>
+    private const int MaxForeignDepth = 10_000;
 
-    private CatalogDocument(List<JsonObject> raw) => _raw = raw;
+    private readonly List<Item> _items;
+
+    private CatalogDocument(List<Item> items) => _items = items;
 
     public static CatalogDocument Empty() => new([]);
 
-    /// <summary>Parses a catalog value; an empty or malformed value reads as an empty catalog, non-object items are dropped.</summary>
+    /// <summary>
+    /// Parses a catalog value; an empty value, or one that is not a JSON array at all, reads as an empty catalog (there
+    /// is no entry in it to keep). Items of an array are all kept, readable or not.
+    /// </summary>
     public static CatalogDocument Parse(ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
@@ -28,9 +37,16 @@ public sealed class CatalogDocument
 
         try
         {
-            return JsonNode.Parse(utf8) is JsonArray array
-                ? new CatalogDocument(array.OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList())
-                : Empty();
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxForeignDepth });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return Empty();
+            }
+
+            return new CatalogDocument(doc.RootElement.EnumerateArray()
+                .Select(e => new Item(NameOf(e), JsonMarshal.GetRawUtf8Value(e).ToArray()))
+                .ToList());
         }
         catch (JsonException)
         {
@@ -38,29 +54,60 @@ public sealed class CatalogDocument
         }
     }
 
-    public IReadOnlyList<CatalogEntry> Entries => _raw.Select(CatalogEntry.FromJson).ToArray();
+    /// <summary>The entries this version can read (objects; others are carried along but not listed).</summary>
+    public IReadOnlyList<CatalogEntry> Entries => _items.Select(i => i.Entry()).OfType<CatalogEntry>().ToArray();
 
-    public bool Contains(string name) => _raw.Exists(o => JsonRead.String(o, "name") == name);
+    public bool Contains(string name) => _items.Exists(i => i.Name == name);
 
     /// <summary>Drops any entry with the same name and appends <paramref name="entry"/> (the reference's register step).</summary>
     public CatalogDocument With(CatalogEntry entry)
     {
-        var raw = _raw.Where(o => JsonRead.String(o, "name") != entry.Name).ToList();
-        raw.Add(entry.ToJsonObject());
-        return new CatalogDocument(raw);
+        var items = _items.Where(i => i.Name != entry.Name).ToList();
+        items.Add(new Item(entry.Name, JsonRead.Write(entry.WriteTo)));
+        return new CatalogDocument(items);
     }
 
     public CatalogDocument Without(string name) =>
-        new(_raw.Where(o => JsonRead.String(o, "name") != name).ToList());
+        new(_items.Where(i => i.Name != name).ToList());
 
     public byte[] ToJsonBytes() => JsonRead.Write(w =>
     {
         w.WriteStartArray();
-        foreach (var o in _raw)
+        foreach (var item in _items)
         {
-            o.WriteTo(w);
+            w.WriteRawValue(item.Raw, skipInputValidation: true); // read as valid JSON, written back byte for byte
         }
 
         w.WriteEndArray();
     });
+
+    /// <summary>The item's <c>name</c> when it is an object with a readable string name, else null (never matches one of ours).</summary>
+    private static string? NameOf(JsonElement item)
+    {
+        try
+        {
+            return item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+                ? name.GetString()
+                : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate escape
+        }
+    }
+
+    private sealed record Item(string? Name, byte[] Raw)
+    {
+        public CatalogEntry? Entry()
+        {
+            try
+            {
+                return JsonNode.Parse(Raw) is JsonObject obj ? CatalogEntry.FromJson(obj) : null;
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+            {
+                return null; // too deep, duplicate keys, lone surrogates: not an entry this version can list
+            }
+        }
+    }
 }

@@ -21,10 +21,10 @@ public sealed record ErrorEnvelope(string Code, string Message, string Agent, st
     public byte[] ToJsonBytes() => JsonRead.Write(w =>
     {
         w.WriteStartObject();
-        w.WriteString("code", Code);
-        w.WriteString("message", Message);
-        w.WriteString("agent", Agent);
-        w.WriteString("request_id", RequestId);
+        w.WriteString("code", MeshJsonText.Scrub(Code));
+        w.WriteString("message", MeshJsonText.Scrub(Message));
+        w.WriteString("agent", MeshJsonText.Scrub(Agent));
+        w.WriteString("request_id", MeshJsonText.Scrub(RequestId));
         w.WritePropertyName("details");
         (Details.ValueKind == JsonValueKind.Undefined ? EmptyObject : Details).WriteTo(w);
         w.WriteEndObject();

@@ -7,15 +7,31 @@ namespace OamOrleans.Protocol;
 internal static class JsonRead
 {
     public static string String(JsonObject obj, string key, string fallback = "") =>
-        obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : fallback;
+        Lenient(() => obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : fallback, fallback);
 
     public static bool Bool(JsonObject obj, string key, bool fallback) =>
-        obj[key] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : fallback;
+        Lenient(() => obj[key] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : fallback, fallback);
 
     public static IReadOnlyList<string> Strings(JsonObject obj, string key) =>
-        obj[key] is JsonArray a
-            ? a.OfType<JsonValue>().Select(x => x.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToArray()
-            : [];
+        Lenient<IReadOnlyList<string>>(
+            () => obj[key] is JsonArray a ? a.OfType<JsonValue>().Select(x => Lenient(() => x.TryGetValue<string>(out var s) ? s : null, null)).OfType<string>().ToArray() : [],
+            []);
+
+    /// <summary>
+    /// A field of a foreign document, or <paramref name="fallback"/> when reading it throws: a lone surrogate escape in a
+    /// string, or duplicate keys (which a <see cref="JsonObject"/> refuses when it first reads its properties).
+    /// </summary>
+    private static T Lenient<T>(Func<T> read, T fallback)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+        {
+            return fallback;
+        }
+    }
 
     /// <summary>The fields of <paramref name="obj"/> other than <paramref name="known"/>, deep-cloned, or null if none.</summary>
     public static JsonObject? Unknown(JsonObject obj, params string[] known)
@@ -79,9 +95,11 @@ internal static class JsonRead
     {
         try
         {
-            return JsonNode.Parse(utf8) as JsonObject;
+            var obj = JsonNode.Parse(utf8) as JsonObject;
+            _ = obj?.Count; // reads the properties now: duplicate keys throw here, not at the first field read
+            return obj;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             return null;
         }

@@ -42,8 +42,8 @@ public sealed record LogEvent(string Timestamp, string Level, string Agent, stri
         w.WriteString("level", Level);
         w.WriteString("agent", Agent);
         w.WriteString("event", Event);
-        w.WriteString("request_id", RequestId);
-        w.WriteString("message", Message);
+        w.WriteString("request_id", MeshJsonText.Scrub(RequestId));
+        w.WriteString("message", MeshJsonText.Scrub(Message));
         w.WritePropertyName("data");
         (Data.ValueKind == JsonValueKind.Undefined ? ErrorEnvelope.NoDetails : Data).WriteTo(w);
         w.WriteEndObject();

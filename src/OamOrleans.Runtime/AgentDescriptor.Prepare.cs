@@ -29,7 +29,7 @@ internal sealed partial class AgentDescriptor
                     """{"errors":[{"type":"missing","loc":[],"msg":"Input required","input":null}]}"""u8.ToArray());
             }
 
-            if (!validator.TryValidate(body, keepInput: false, out _, out var problem, out var errors))
+            if (!validator.TryValidate(body, out var problem, out var errors))
             {
                 var message = problem.Length == 0 ? $"Input failed validation for agent '{Name}'" : $"Input failed validation for agent '{Name}': {problem}";
                 return new AgentError(MeshErrorCodes.InvalidInput, message, errors);
@@ -37,31 +37,38 @@ internal sealed partial class AgentDescriptor
         }
 
         return ResolveConversation(body, conversationHeader, ConversationKeyProperty, limits, out conversation) is { } invalid
-            ? new AgentError(MeshErrorCodes.InvalidInput, $"{invalid} for agent '{Name}'")
+            ? new AgentError(MeshErrorCodes.InvalidInput, $"{invalid.Message} for agent '{Name}'", invalid.DetailsJson)
             : null;
     }
 
     /// <summary>
     /// The conversation of a request: the header, else the input's key property, else <c>default</c>. Also used for agents
-    /// hosted only by other silos, whose key property comes from the cluster manifest. Returns why it is invalid, or null.
+    /// hosted only by other silos, whose key property comes from the cluster manifest. Returns why it is invalid (a
+    /// message to end with the agent's name, and details), or null.
     /// </summary>
-    public static string? ResolveConversation(ReadOnlySpan<byte> body, string? header, string? keyProperty, RequestLimits limits, out string conversation)
+    public static AgentError? ResolveConversation(ReadOnlySpan<byte> body, string? header, string? keyProperty, RequestLimits limits, out string conversation)
     {
-        conversation = ConversationIds.Default;
+        var fromHeader = !string.IsNullOrEmpty(header);
+        var loc = fromHeader ? MeshHeaders.ConversationId : keyProperty;
         try
         {
-            conversation = !string.IsNullOrEmpty(header) ? header
+            conversation = fromHeader ? header!
                 : keyProperty is null ? ConversationIds.Default
                 : ConversationIds.FromInput(body, keyProperty) ?? ConversationIds.Default;
         }
         catch (FormatException e)
         {
-            return e.Message;
+            conversation = ConversationIds.Default;
+            return new AgentError(MeshErrorCodes.InvalidInput, e.Message, PydanticErrors.At(loc, "string_unicode", e.Message, null));
         }
 
-        return conversation.Length > limits.MaxConversationIdLength
-            ? $"Conversation id of {conversation.Length} characters exceeds the limit of {limits.MaxConversationIdLength}"
-            : null;
+        if (conversation.Length <= limits.MaxConversationIdLength)
+        {
+            return null;
+        }
+
+        var tooLong = $"Conversation id of {conversation.Length} characters exceeds the limit of {limits.MaxConversationIdLength}";
+        return new AgentError(MeshErrorCodes.InvalidInput, tooLong, PydanticErrors.At(loc, "string_too_long", tooLong, conversation));
     }
 
     private AgentError? Refuse(int bodyLength, bool stream, string requestId, RequestLimits limits)
@@ -76,14 +83,21 @@ internal sealed partial class AgentDescriptor
             return new AgentError(MeshErrorCodes.InvocationMismatch, $"Agent '{Name}' is streaming-only. Use stream() instead");
         }
 
-        if (stream && requestId.Length == 0)
+        if (stream && !AgentName.IsValid(requestId)) // §5.4: a stream id must make a valid subject, as a name does
         {
-            // The reference would publish to the invalid subject "mesh.stream." (§12.3); refuse instead.
-            return new AgentError(MeshErrorCodes.InvalidInput, $"A stream request to agent '{Name}' needs an X-Mesh-Request-Id header");
+            // The reference would publish to an invalid subject such as "mesh.stream." (§12.3); refuse instead.
+            var problem = requestId.Length == 0
+                ? $"A stream request to agent '{Name}' needs an X-Mesh-Request-Id header"
+                : $"The X-Mesh-Request-Id of a stream request to agent '{Name}' must make a valid subject (dot-separated segments of [a-zA-Z0-9_-])";
+            return new AgentError(MeshErrorCodes.InvalidInput, problem, PydanticErrors.At(MeshHeaders.RequestId, "value_error", problem, requestId));
         }
 
-        return limits.MaxRequestBytes is { } max && bodyLength > max
-            ? new AgentError(MeshErrorCodes.InvalidInput, $"Request body of {bodyLength} bytes exceeds the limit of {max} bytes for agent '{Name}'")
-            : null;
+        if (limits.MaxRequestBytes is { } max && bodyLength > max)
+        {
+            var problem = $"Request body of {bodyLength} bytes exceeds the limit of {max} bytes for agent '{Name}'";
+            return new AgentError(MeshErrorCodes.InvalidInput, problem, PydanticErrors.At(null, "too_long", problem, null));
+        }
+
+        return null;
     }
 }

@@ -96,7 +96,10 @@ public abstract class AgentGrain : Grain, IAgentGrain
     {
         MeshException e => AgentError.From(e),
         // Validation ran before the grain; this catches what only the deserializer can see.
-        JsonException e => new AgentError(MeshErrorCodes.InvalidInput, $"Input failed validation for agent '{AgentName}': {e.Message}"),
+        JsonException e => new AgentError(
+            MeshErrorCodes.InvalidInput,
+            $"Input failed validation for agent '{AgentName}': {e.Message}",
+            PydanticErrors.At(null, "value_error", e.Message, null)),
         _ => new AgentError(MeshErrorCodes.HandlerError, exception.Message),
     };
 }

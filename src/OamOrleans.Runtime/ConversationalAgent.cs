@@ -10,40 +10,61 @@ namespace OamOrleans;
 /// A conversational agent: one activation per conversation, turn-based (a conversation's state is never raced),
 /// with typed <see cref="State"/> kept in Orleans grain storage. The state is written after every successful turn and
 /// before the reply leaves, so an acknowledged turn is never lost; a failed turn discards its in-memory changes.
+/// The same write keeps the request ids and replies of the last <see cref="MeshHostOptions.TurnLogSize"/> turns: a
+/// request id the conversation already answered (a retry after a lost silo, a client re-sending it) gets the stored
+/// reply and the handler does not run again, so each request id changes the state at most once.
 /// </summary>
 public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
     where TState : class, new()
 {
     private const string StateName = "conversation";
-    private readonly GrainState<TState> _state = new(new TState());
+    private readonly GrainState<ConversationSnapshot<TState>> _state = new(new ConversationSnapshot<TState>());
     private IGrainStorage? _storage;
+    private int _turnLogSize;
 
     /// <summary>The conversation's state; change it freely during a turn.</summary>
     protected TState State
     {
-        get => _state.State!;
-        set => _state.State = value ?? throw new ArgumentNullException(nameof(value));
+        get => Snapshot.State;
+        set => Snapshot.State = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    private ConversationSnapshot<TState> Snapshot => _state.State!;
 
     protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var storageName = ServiceProvider.GetRequiredService<IOptions<MeshHostOptions>>().Value.StateStorageName;
+        var options = ServiceProvider.GetRequiredService<IOptions<MeshHostOptions>>().Value;
+        var storageName = options.StateStorageName;
+        _turnLogSize = options.TurnLogSize;
         _storage = ServiceProvider.GetKeyedService<IGrainStorage>(storageName)
             ?? throw new InvalidOperationException(
                 $"Agent '{AgentName}' keeps conversation state but no grain storage named '{storageName}' is registered; " +
                 $"add one, e.g. siloBuilder.AddSiloMemoryGrainStorage(\"{storageName}\") (one silo) or AddNatsGrainStorage(\"{storageName}\", url) (a cluster).");
         await _storage.ReadStateAsync(StateName, this.GetGrainId(), _state);
-        _state.State ??= new TState();
+        _state.State ??= new ConversationSnapshot<TState>();
+        _state.State.State ??= new TState();
+        _state.State.Turns ??= [];
         await base.OnActivateAsync(cancellationToken);
     }
 
     private protected override async Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context)
     {
-        var output = await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context);
+        var logged = _turnLogSize > 0 && request.RequestId.Length > 0;
+        if (logged && Snapshot.ReplyTo(request.RequestId) is { } stored)
+        {
+            return stored; // this request id already ran: answer it again, change nothing
+        }
+
+        var output = AgentJson.SerializeOutput(await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context));
+        if (logged)
+        {
+            Snapshot.Record(new TurnRecord(request.RequestId, output), _turnLogSize);
+        }
+
         await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
-        return AgentJson.SerializeOutput(output);
+        return output;
     }
 
     /// <summary>A conversation is turn-based: a batch is taken one turn after the other, never raced.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Reflection;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
 
@@ -71,31 +69,7 @@ public sealed class SiloCrashTests : IAsyncLifetime
         Assert.True(monitor.AdvisoriesProcessed >= 2);
     }
 
-    /// <summary>The real silo executable with <c>OAM_URL</c> pointing at the test server and free Orleans ports.</summary>
-    private static ChildProcess StartSilo(string natsUrl)
-    {
-        var dll = typeof(SiloCrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "OamSiloAssembly").Value!;
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: build silo/OamOrleans.Silo (this test project's build does it).");
-        }
-
-        return ChildProcess.Start(new ChildProcessOptions
-        {
-            Name = "the silo",
-            Arguments = ["exec", dll],
-            WorkingDirectory = Directory.CreateTempSubdirectory("oam-silo-").FullName,
-            DeleteWorkingDirectory = true,
-            Environment = new Dictionary<string, string>
-            {
-                ["OAM_URL"] = natsUrl,
-                ["OAM_CLUSTERING"] = "localhost",
-                ["OAM_STORAGE"] = "memory",
-                ["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                ["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                ["OAM_CLUSTER_ID"] = "liveness-" + MeshIds.New()[..8],
-            },
-        });
-    }
+    /// <summary>The real silo executable on the test server: localhost clustering, memory storage.</summary>
+    private static ChildProcess StartSilo(string natsUrl) =>
+        SiloExecutable.Start(natsUrl, "the silo", new Dictionary<string, string> { ["OAM_CLUSTERING"] = "localhost", ["OAM_STORAGE"] = "memory" });
 }

@@ -12,6 +12,8 @@ public sealed class HostingTests
         await using var nats = await NatsServer.StartAsync();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(nats.Url, configure: o => o.MaxConcurrentRequests = 0));
         Assert.Contains("MaxConcurrentRequests", error.ToString());
+        error = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(nats.Url, configure: o => o.MaxQueuedRequests = 0));
+        Assert.Contains("MaxQueuedRequests", error.ToString());
     }
 
     [Fact]

@@ -77,8 +77,8 @@ public sealed class LogSink : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink.Add(new LogRecord(logLevel, category, formatter(state, exception)));
+            sink.Add(new LogRecord(logLevel, category, formatter(state, exception), exception));
     }
 }
 
-public sealed record LogRecord(LogLevel Level, string Category, string Message);
+public sealed record LogRecord(LogLevel Level, string Category, string Message, Exception? Exception = null);

@@ -27,6 +27,9 @@ internal sealed class NatsProtocolClient : IAsyncDisposable
 
     public sealed record Incoming(string Subject, string Headers, byte[] Body);
 
+    /// <summary>A message as raw bytes: <paramref name="Headers"/> is a whole header block or null; no reply subject when <paramref name="ReplyTo"/> is null.</summary>
+    public sealed record RawOutgoing(string Subject, string? ReplyTo, byte[]? Headers, byte[] Body);
+
     public static async Task<NatsProtocolClient> ConnectAsync(int port)
     {
         var tcp = new TcpClient();
@@ -63,6 +66,32 @@ internal sealed class NatsProtocolClient : IAsyncDisposable
         }
 
         await _stream.WriteAsync(bytes.ToArray());
+    }
+
+    /// <summary>Publishes raw header and body bytes (bad UTF-8 and all), every message in one socket write.</summary>
+    public async Task PublishAsync(IEnumerable<RawOutgoing> messages)
+    {
+        var bytes = new MemoryStream();
+        foreach (var m in messages)
+        {
+            var reply = m.ReplyTo is null ? "" : m.ReplyTo + " ";
+            var command = m.Headers is null
+                ? $"PUB {m.Subject} {reply}{m.Body.Length}\r\n"
+                : $"HPUB {m.Subject} {reply}{m.Headers.Length} {m.Headers.Length + m.Body.Length}\r\n";
+            bytes.Write(Encoding.Latin1.GetBytes(command));
+            bytes.Write(m.Headers ?? []);
+            bytes.Write(m.Body);
+            bytes.Write("\r\n"u8);
+        }
+
+        await _stream.WriteAsync(bytes.ToArray());
+    }
+
+    /// <summary>Round-trips a PING: the server has processed everything sent before (and the connection is still open).</summary>
+    public async Task PingAsync()
+    {
+        await WriteAsync("PING\r\n");
+        await ExpectPongAsync();
     }
 
     /// <summary>Reads the next message (answering pings on the way); a reply from an agent always has headers.</summary>

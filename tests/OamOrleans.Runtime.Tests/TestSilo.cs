@@ -30,17 +30,25 @@ public sealed class TestSilo : IAsyncDisposable
     /// <param name="primary">Another silo to join; null starts a new cluster.</param>
     /// <param name="agents">Which agents to host; null hosts every sample and test agent.</param>
     /// <param name="storage">Adds the <c>oam-state</c> grain storage; null adds Orleans' memory storage (shared by the silos of a cluster).</param>
+    /// <param name="logs">Receives the silo's warnings and errors; null: no logging.</param>
     public static async Task<TestSilo> StartAsync(
         string natsUrl,
         TestSilo? primary = null,
         Action<MeshHostOptions>? configure = null,
         Action<ISiloBuilder>? agents = null,
-        Action<ISiloBuilder>? storage = null)
+        Action<ISiloBuilder>? storage = null,
+        ILoggerProvider? logs = null)
     {
         var siloPort = NatsServer.FreePort();
         var gatewayPort = NatsServer.FreePort();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(

@@ -170,6 +170,35 @@ public sealed class WireConformanceTests(MeshFixture mesh)
         Assert.Equal("utf8_invalid", envelope.GetProperty("details").GetProperty("errors")[0].GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData("demo.counter", """{"conversation":"\ud800"}""")]
+    [InlineData("demo.counter", """{"conversation":"x\ude00"}""")]
+    [InlineData("demo.echo", """{"message":"a\udc00\ud800b"}""")]
+    [InlineData("demo.fail", """{"message":"\ud83d"}""")]
+    public async Task A_lone_surrogate_escape_is_invalid_input_with_json_invalid_details(string agent, string body)
+    {
+        var envelope = Json(await RequestAsync(mesh.Raw, agent, body));
+        Assert.Equal("invalid_input", envelope.GetProperty("code").GetString());
+        var error = envelope.GetProperty("details").GetProperty("errors")[0];
+        Assert.Equal("json_invalid", error.GetProperty("type").GetString());
+        Assert.Contains("surrogate", error.GetProperty("ctx").GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("*")]
+    [InlineData("r.>")]
+    [InlineData("r..x")]
+    public async Task A_stream_request_whose_request_id_makes_no_subject_is_refused_on_its_reply_subject(string requestId)
+    {
+        var reply = await RequestAsync(mesh.Raw, "demo.words", """{"message":"a b"}""", requestId, new Dictionary<string, string> { [MeshHeaders.Stream] = "true" });
+        var envelope = Json(reply);
+        Assert.Equal("error", Header(reply, MeshHeaders.Status));
+        Assert.Equal("invalid_input", envelope.GetProperty("code").GetString());
+        Assert.Equal(requestId, envelope.GetProperty("request_id").GetString());
+        Assert.Equal(MeshHeaders.RequestId, envelope.GetProperty("details").GetProperty("errors")[0].GetProperty("loc")[0].GetString());
+    }
+
     [Fact]
     public async Task Deeply_nested_json_is_invalid_input()
     {

@@ -6,18 +6,24 @@ namespace OamOrleans.Testing;
 
 /// <summary>
 /// A real <c>nats-server</c> process with JetStream in a temporary folder, on a free port.
-/// Started by test fixtures; killed and cleaned up on dispose.
+/// Started by test fixtures; killed and cleaned up on dispose. <see cref="KillAsync"/> and <see cref="RestartAsync"/>
+/// crash it and bring it back on the same port with the same JetStream store, as an operator's restart would.
 /// </summary>
 public sealed class NatsServer : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
-
+    private readonly string _binary;
+    private readonly string _dataDir;
+    private readonly string _config;
     private readonly Func<NatsOpts, NatsOpts> _clientOpts;
+    private ChildProcess _process;
 
-    private NatsServer(ChildProcess process, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
+    private NatsServer(ChildProcess process, string binary, string dataDir, string config, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
     {
         _clientOpts = clientOpts ?? (o => o);
         _process = process;
+        _binary = binary;
+        _dataDir = dataDir;
+        _config = config;
         Port = port;
         MaxPayload = maxPayload;
     }
@@ -28,12 +34,15 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The last lines the current server process wrote (e.g. its slow-consumer warnings).</summary>
+    public string RecentOutput => _process.RecentOutput;
+
     /// <summary>Starts a server and waits until it accepts connections.</summary>
     /// <param name="extraConfig">Extra lines for the server config file (accounts, limits, tls).</param>
     /// <param name="clientOpts">How test clients must connect (e.g. TLS files); used by the readiness probe and <see cref="Connect"/>.</param>
     public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null)
     {
-        var binary = FindBinary();
+        var binary = FindBinary(); // before the folder exists: a missing server leaves nothing behind
         var port = FreePort();
         var dataDir = Directory.CreateTempSubdirectory("oam-nats-").FullName;
         var config = Path.Combine(dataDir, "nats.conf");
@@ -43,15 +52,7 @@ public sealed class NatsServer : IAsyncDisposable
             {{(maxPayload is { } mp ? $"max_payload: {mp}" : "")}}
             {{extraConfig ?? ""}}
             """);
-        var process = ChildProcess.Start(new ChildProcessOptions
-        {
-            Name = "nats-server",
-            FileName = binary,
-            Arguments = ["-c", config],
-            WorkingDirectory = dataDir,
-            DeleteWorkingDirectory = true,
-        });
-        var server = new NatsServer(process, port, maxPayload, clientOpts);
+        var server = new NatsServer(StartProcess(binary, dataDir, config), binary, dataDir, config, port, maxPayload, clientOpts);
         try
         {
             await server.WaitReadyAsync();
@@ -64,6 +65,28 @@ public sealed class NatsServer : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>SIGKILL: the server gets no chance to flush or say goodbye; its clients see their sockets close.</summary>
+    public Task KillAsync() => _process.KillAsync();
+
+    /// <summary>
+    /// Starts the server again (killing it first if it still runs) on the same port, config and JetStream store, and
+    /// waits until it accepts connections and JetStream answers.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await _process.DisposeAsync();
+        _process = StartProcess(_binary, _dataDir, _config);
+        await WaitReadyAsync();
+    }
+
+    private static ChildProcess StartProcess(string binary, string dataDir, string config) => ChildProcess.Start(new ChildProcessOptions
+    {
+        Name = "nats-server",
+        FileName = binary,
+        Arguments = ["-c", config],
+        WorkingDirectory = dataDir,
+    });
 
     /// <summary>Opens a plain NATS connection (a "foreign" client: no code of ours).</summary>
     public NatsConnection Connect(string? name = null) =>
@@ -115,5 +138,15 @@ public sealed class NatsServer : IAsyncDisposable
     }
 
     /// <summary>Kills the server and deletes its folder (config and JetStream store).</summary>
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

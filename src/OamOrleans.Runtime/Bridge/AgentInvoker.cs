@@ -7,24 +7,25 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// The invoke step of the <see cref="RequestPipeline"/>: finds an agent's grain for a conversation and calls it. Never
-/// throws: a grain that cannot be reached becomes an error outcome the pipeline still has to deliver.
+/// The invoke step of the <see cref="RequestPipeline"/>: finds an agent's grain for a conversation and calls it, again
+/// on another silo when its silo was lost (<see cref="GrainCallFailover"/>). Never throws: a grain that cannot be
+/// reached becomes an error outcome the pipeline still has to deliver.
 /// </summary>
-internal sealed class AgentInvoker(IGrainFactory grains)
+internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failover)
 {
     private readonly ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
     private GrainInterfaceType? _agentInterface;
 
     /// <summary>Calls a responder or trigger.</summary>
     public Task<AgentOutcome> InvokeAsync(AgentDescriptor agent, AgentRequest request) =>
-        InvokeAsync(agent.Name, AgentGrainOf(agent, request.ConversationId), request);
+        InvokeAsync(agent.Name, agent.Conversational, AgentGrainOf(agent, request.ConversationId), request);
 
     /// <summary>
     /// Calls an agent hosted only by other silos of the cluster (its class may not even be loaded here): the request is
     /// not prepared, so its grain runs the checks itself.
     /// </summary>
     public Task<AgentOutcome> InvokeElsewhereAsync(string agent, bool conversational, AgentRequest request) =>
-        InvokeAsync(agent, CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), request);
+        InvokeAsync(agent, conversational, CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), request);
 
     /// <summary>
     /// Calls a stateless responder or trigger with several prepared requests in one grain call; the outcomes are in the
@@ -34,7 +35,7 @@ internal sealed class AgentInvoker(IGrainFactory grains)
     {
         try
         {
-            var outcomes = await AgentGrainOf(agent, ConversationIds.Default).InvokeBatchAsync(requests);
+            var outcomes = await failover.CallAsync(agent.Name, () => AgentGrainOf(agent, ConversationIds.Default).InvokeBatchAsync(requests));
             if (outcomes.Length != requests.Length)
             {
                 throw new InvalidOperationException($"Agent grain answered {outcomes.Length} of {requests.Length} requests");
@@ -44,7 +45,7 @@ internal sealed class AgentInvoker(IGrainFactory grains)
         }
         catch (Exception e)
         {
-            return Enumerable.Repeat(Unreached(agent.Name, e), requests.Length).ToArray();
+            return Enumerable.Repeat(GrainCallFailover.ErrorFor(agent.Name, conversation: null, e), requests.Length).ToArray();
         }
     }
 
@@ -53,11 +54,12 @@ internal sealed class AgentInvoker(IGrainFactory grains)
     {
         try
         {
+            // Not retried: frames may already be out, and the caller's stream would restart mid-way.
             return await grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, deadline);
         }
         catch (Exception e)
         {
-            return Unreached(agent.Name, e);
+            return GrainCallFailover.ErrorFor(agent.Name, conversation: null, e);
         }
     }
 
@@ -65,15 +67,16 @@ internal sealed class AgentInvoker(IGrainFactory grains)
     public IPublisherAgentGrain Publisher(AgentDescriptor agent, string instanceId) =>
         grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
 
-    private static async Task<AgentOutcome> InvokeAsync(string agent, IAgentGrain grain, AgentRequest request)
+    private async Task<AgentOutcome> InvokeAsync(string agent, bool conversational, IAgentGrain grain, AgentRequest request)
     {
         try
         {
-            return await grain.InvokeAsync(request);
+            // The same request on every attempt: a conversation answers a turn it already ran from its turn log.
+            return await failover.CallAsync(agent, () => grain.InvokeAsync(request));
         }
         catch (Exception e)
         {
-            return Unreached(agent, e);
+            return GrainCallFailover.ErrorFor(agent, conversational ? request.ConversationId : null, e);
         }
     }
 
@@ -109,8 +112,4 @@ internal sealed class AgentInvoker(IGrainFactory grains)
         _agentInterface = ((GrainReference)(object)grain).InterfaceType;
         return grain;
     }
-
-    private static AgentOutcome Unreached(string agent, Exception exception) => exception is TimeoutException
-        ? AgentOutcome.Failure(MeshErrorCodes.Timeout, $"Agent '{agent}' did not answer in time: {exception.Message}")
-        : AgentOutcome.Failure(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {exception.Message}");
 }

@@ -22,7 +22,7 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh)
         {
             [MeshHeaders.Status] = MeshHeaders.StatusOk,
             [MeshHeaders.Source] = agent,
-            [MeshHeaders.RequestId] = requestId,
+            [MeshHeaders.RequestId] = HeaderValue(requestId),
             [MeshHeaders.InstanceId] = mesh.InstanceId,
         };
         AddOptional(headers, MeshHeaders.Usage, usage);
@@ -38,6 +38,13 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh)
     public async ValueTask ErrorAsync(ErrorEnvelope error, string? requestId, string? replyTo, string? streamSubject, string? conversation)
     {
         var body = error.ToJsonBytes();
+        if (body.Length > MaxBody)
+        {
+            // Details quoting a huge input must not cost the caller its answer: send the envelope without them.
+            var message = error.Message.Length <= 1024 ? error.Message : error.Message[..1024] + "...";
+            body = (error with { Message = message, Details = ErrorEnvelope.NoDetails }).ToJsonBytes();
+        }
+
         if (streamSubject is not null)
         {
             var frame = ErrorHeaders(requestId, conversation);
@@ -49,7 +56,14 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh)
             await mesh.Connection.PublishAsync(replyTo, body, ErrorHeaders(requestId, conversation));
         }
 
-        await mesh.Connection.PublishAsync(MeshSubjects.Errors(error.Agent), body, ErrorHeaders(requestId, conversation));
+        try
+        {
+            await mesh.Connection.PublishAsync(MeshSubjects.Errors(error.Agent), body, ErrorHeaders(requestId, conversation));
+        }
+        catch (NatsException)
+        {
+            // The dead letter is a best-effort live feed (§5.5); the caller has had its answer.
+        }
     }
 
     /// <summary>A data frame of a stream or publisher: <c>X-Mesh-Stream-Seq: n</c>, <c>X-Mesh-Stream-End: false</c>.</summary>
@@ -89,7 +103,28 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh)
     {
         if (value is not null)
         {
-            headers[name] = value;
+            headers[name] = HeaderValue(value);
         }
+    }
+
+    /// <summary>
+    /// A value echoed from a request (request id, conversation id) as a header can carry it: NATS headers are visible
+    /// ASCII (RFC 9110), and a CR, LF or other control character would break the header block, so each such character
+    /// becomes <c>?</c>. The envelope's <c>request_id</c> keeps the exact text.
+    /// </summary>
+    private static string HeaderValue(string value)
+    {
+        if (!value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return value;
+        }
+
+        return string.Create(value.Length, value, static (chars, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                chars[i] = text[i] is >= ' ' and <= '~' ? text[i] : '?';
+            }
+        });
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using NATS.Client.Core;
+using OamOrleans.Hosting;
 
 namespace OamOrleans.Bridge;
 
@@ -8,19 +9,22 @@ namespace OamOrleans.Bridge;
 /// An agent's subscription (<c>mesh.agent.{name}</c> in queue group <c>q.{name}</c>) that hands the bridge
 /// <see cref="MeshRequest"/>s instead of <see cref="NatsMsg{T}"/>s: it reads only the three headers the bridge uses
 /// rather than building a header dictionary per request, and a malformed header line is skipped instead of ending the
-/// subscription. The queue holds the connection's pending capacity and never drops a request: when it is full the
-/// socket reader waits (and the server sees a slow consumer), as the mesh connection is configured anyway.
+/// subscription. The queue is bounded (<see cref="MeshHostOptions.MaxQueuedRequests"/>) and never makes the socket reader
+/// wait: a request that finds it full is handed to the overflow handler (the bridge answers <c>not_available</c>), so
+/// one agent's backlog cannot stall every other subscription of the connection, nor memory grow with a burst.
 /// </summary>
 internal sealed class MeshRequestSubscription : NatsSubBase
 {
     private readonly Channel<MeshRequest> _requests;
     private readonly System.Text.Encoding _headerEncoding;
+    private readonly Func<MeshRequest, ValueTask> _overflow;
 
-    private MeshRequestSubscription(NatsConnection connection, string subject, string queueGroup)
+    private MeshRequestSubscription(NatsConnection connection, string subject, string queueGroup, int capacity, Func<MeshRequest, ValueTask> overflow)
         : base(connection, connection.SubscriptionManager, subject, queueGroup, opts: null)
     {
         _headerEncoding = connection.Opts.HeaderEncoding;
-        _requests = Channel.CreateBounded<MeshRequest>(new BoundedChannelOptions(connection.Opts.SubPendingChannelCapacity)
+        _overflow = overflow;
+        _requests = Channel.CreateBounded<MeshRequest>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleWriter = true,
@@ -30,10 +34,14 @@ internal sealed class MeshRequestSubscription : NatsSubBase
 
     public ChannelReader<MeshRequest> Requests => _requests.Reader;
 
-    /// <summary>Subscribes; the subscription is live on the server when this returns (a PING after the SUB comes back after it).</summary>
-    public static async Task<MeshRequestSubscription> SubscribeAsync(NatsConnection connection, string subject, string queueGroup, CancellationToken ct)
+    /// <summary>
+    /// Subscribes; the subscription is live on the server when this returns (a PING after the SUB comes back after it).
+    /// Up to <paramref name="capacity"/> requests wait in the queue; <paramref name="overflow"/> answers the others.
+    /// </summary>
+    public static async Task<MeshRequestSubscription> SubscribeAsync(NatsConnection connection, string subject, string queueGroup,
+        int capacity, Func<MeshRequest, ValueTask> overflow, CancellationToken ct)
     {
-        var sub = new MeshRequestSubscription(connection, subject, queueGroup);
+        var sub = new MeshRequestSubscription(connection, subject, queueGroup, capacity, overflow);
         await connection.AddSubAsync(sub, ct);
         await connection.PingAsync(ct);
         return sub;
@@ -63,7 +71,7 @@ internal sealed class MeshRequestSubscription : NatsSubBase
     protected override ValueTask ReceiveInternalAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headersBuffer, ReadOnlySequence<byte> payloadBuffer)
     {
         var request = MeshRequest.Read(replyTo, headersBuffer, payloadBuffer, _headerEncoding);
-        return _requests.Writer.TryWrite(request) ? default : _requests.Writer.WriteAsync(request);
+        return _requests.Writer.TryWrite(request) ? default : _overflow(request);
     }
 
     protected override void TryComplete() => _requests.Writer.TryComplete();

@@ -86,8 +86,9 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
                     level = LogEvent.LevelValue(l.GetString()!);
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
+                // A foreign writer's value that is not a level (bad JSON, a lone surrogate escape): no level for this key.
             }
         }
 

@@ -97,7 +97,7 @@ internal sealed class SiloAgentMesh(
         var conversational = properties.TryGetValue(AgentAttribute.ConversationalProperty, out var flag) && flag == "true";
         properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var keyProperty);
         return AgentDescriptor.ResolveConversation(body, conversationId, keyProperty, pipeline.Limits, out var conversation) is { } invalid
-            ? Task.FromResult(AgentOutcome.Failure(MeshErrorCodes.InvalidInput, $"{invalid} for agent '{agent}'"))
+            ? Task.FromResult(AgentOutcome.Failure(invalid with { Message = $"{invalid.Message} for agent '{agent}'" }))
             : invoker.InvokeElsewhereAsync(agent, conversational, new AgentRequest(body, requestId, conversation));
     }
 

@@ -24,8 +24,15 @@ public sealed class MeshHostOptions
     /// <summary>This silo's mesh instance id (uuid hex). Default null: a fresh one per start.</summary>
     public string? InstanceId { get; set; }
 
-    /// <summary>Requests a silo handles at once across all its agents; more wait (back-pressure on NATS). Default 1024.</summary>
+    /// <summary>Requests a silo handles at once across all its agents; more wait in each agent's queue. Default 1024.</summary>
     public int MaxConcurrentRequests { get; set; } = 1024;
+
+    /// <summary>
+    /// Requests that may wait for a slot, per agent, in this silo. One more is answered at once with <c>not_available</c>
+    /// ("overloaded"), never queued without bound, and never by making the NATS socket reader wait (which would stall
+    /// the silo's other agents behind one agent's backlog). Default 1024.
+    /// </summary>
+    public int MaxQueuedRequests { get; set; } = 1024;
 
     /// <summary>How long a stopping silo waits for in-flight requests before it deregisters. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -50,6 +57,21 @@ public sealed class MeshHostOptions
 
     /// <summary>Credentials file of the system-account user for the health monitor.</summary>
     public string? HealthMonitorSysCredsFile { get; set; }
+
+    /// <summary>
+    /// How long a request whose grain call failed because a silo was lost (<c>SiloUnavailableException</c>, a rejected or
+    /// unforwardable message, a dropped silo connection) is retried, with backoff, before the caller gets
+    /// <c>not_available</c>. Retries of a conversational turn are exactly-once (the conversation's turn log answers a
+    /// request id it already ran); stateless agents may run a retried request twice. Default 10 s, well under the
+    /// reference caller's 30 s call timeout; <see cref="TimeSpan.Zero"/> turns retries off.
+    /// </summary>
+    public TimeSpan FailoverRetryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many recent turns (request id and reply) a conversation keeps with its state, in the same storage write, so
+    /// a retried or re-sent request id gets the stored reply instead of running again. Default 16; 0 keeps none.
+    /// </summary>
+    public int TurnLogSize { get; set; } = 16;
 
     /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
     public int? MaxRequestBytes { get; set; }

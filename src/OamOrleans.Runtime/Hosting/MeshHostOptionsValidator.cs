@@ -15,6 +15,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxConcurrentRequests)} must be at least 1 (was {o.MaxConcurrentRequests}).");
         }
 
+        if (o.MaxQueuedRequests < 1)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxQueuedRequests)} must be at least 1 (was {o.MaxQueuedRequests}).");
+        }
+
         if (o.DrainTimeout < TimeSpan.Zero)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.DrainTimeout)} must not be negative.");
@@ -28,6 +33,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
         if (o.InstanceId is { } id && (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)))
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.InstanceId)} must be 32 lowercase hex characters (uuid hex), was '{id}'.");
+        }
+
+        if (o.FailoverRetryTimeout < TimeSpan.Zero || o.TurnLogSize < 0)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.FailoverRetryTimeout)} and {nameof(o.TurnLogSize)} must not be negative.");
         }
 
         if (o.MaxConversationIdLength < 1 || o.MaxRequestBytes is < 1)

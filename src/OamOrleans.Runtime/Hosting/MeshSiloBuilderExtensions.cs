@@ -33,6 +33,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<SiloMeshConnection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
+        services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<RequestPipeline>();
         services.TryAddSingleton<RequestSlots>();
@@ -40,6 +41,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<MeshPublisher>();
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<AgentSources>();
+        services.TryAddSingleton<RequestShedder>();
         services.TryAddSingleton<AgentGates>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();

@@ -8,9 +8,10 @@ namespace OamOrleans.Pipeline;
 /// <summary>
 /// One agent on NATS: its subscription to <c>mesh.agent.{name}</c> in queue group <c>q.{name}</c>, the receive loop that
 /// hands requests to the <see cref="RequestPipeline"/> under the silo's <see cref="RequestSlots"/>, batching for fast
-/// stateless agents, and the drain when it closes. Gated and ungated agents use it alike; a gate only opens and closes it.
+/// stateless agents, shedding when its queue is full (<see cref="RequestShedder"/>), and the drain when it closes. Gated
+/// and ungated agents use it alike; a gate only opens and closes it.
 /// </summary>
-internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConnection mesh, RequestSlots slots, RequestPipeline pipeline, ILogger logger)
+internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConnection mesh, RequestSlots slots, RequestShedder shedder, RequestPipeline pipeline, ILogger logger)
 {
     /// <summary>The most requests for a stateless agent sent to its grain in one call.</summary>
     internal const int MaxBatch = 32;
@@ -34,7 +35,8 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
         }
 
         _closing = false;
-        var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(Agent.Name), MeshSubjects.QueueGroup(Agent.Name), ct);
+        var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(Agent.Name), MeshSubjects.QueueGroup(Agent.Name),
+            shedder.QueueCapacity, msg => shedder.ShedAsync(Agent, msg), ct);
         _subscription = sub;
         _receive = Task.Run(() => ReceiveAsync(sub), CancellationToken.None);
     }

@@ -5,12 +5,12 @@ using OamOrleans.Bridge;
 namespace OamOrleans.Pipeline;
 
 /// <summary>The silo's <see cref="AgentEndpoint"/>s, one per invocable agent, made on first use.</summary>
-internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots, RequestPipeline pipeline, ILogger<AgentEndpoint> logger)
+internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots, RequestShedder shedder, RequestPipeline pipeline, ILogger<AgentEndpoint> logger)
 {
     private readonly ConcurrentDictionary<string, AgentEndpoint> _endpoints = new(StringComparer.Ordinal);
 
     public AgentEndpoint For(AgentDescriptor agent) =>
-        _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, pipeline, logger));
+        _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, shedder, pipeline, logger));
 
     /// <summary>Closes every open endpoint at once: all leave their queue groups, then all drain.</summary>
     public Task CloseAllAsync(TimeSpan leaveTimeout, TimeSpan drainTimeout) =>
