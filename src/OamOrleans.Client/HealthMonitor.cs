@@ -7,6 +7,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -388,7 +389,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         {
             entry = await _instances.GetEntryAsync<byte[]>(instanceId, cancellationToken: ct);
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {
             // Graceful shutdown (the host deleted its record first), a pure caller, or another monitor got here first.
             LogNoInstanceRecord(_logger, instanceId);
