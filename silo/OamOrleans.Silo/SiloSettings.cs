@@ -36,6 +36,9 @@ internal sealed record SiloSettings
     /// <summary>Folder of the embedded nats-server (config, JetStream data, log).</summary>
     public string DataDir { get; init; } = ".oam-data";
 
+    /// <summary>How long the silo waits for NATS at <see cref="Url"/> to accept a connection (it may start after the silo). Default 60 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public static SiloSettings Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Oam");
@@ -53,6 +56,20 @@ internal sealed record SiloSettings
                 : throw new ArgumentException($"Setting Oam:{key} / {env} must be a port number (1-65535), was '{raw}'.");
         }
 
+        TimeSpan Seconds(string key, string env, double fallback)
+        {
+            var raw = Get(key, env);
+            if (raw is null)
+            {
+                return TimeSpan.FromSeconds(fallback);
+            }
+
+            var text = raw.EndsWith('s') ? raw[..^1] : raw;
+            return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 86400
+                ? TimeSpan.FromSeconds(value)
+                : throw new ArgumentException($"Setting Oam:{key} / {env} must be a number of seconds (0-86400, e.g. 60 or 2.5s), was '{raw}'.");
+        }
+
         var settings = new SiloSettings
         {
             Url = Get("Url", "OAM_URL"),
@@ -67,6 +84,7 @@ internal sealed record SiloSettings
             GatewayPort = Int("GatewayPort", "OAM_GATEWAY_PORT", 30000),
             NatsPort = Int("NatsPort", "OAM_NATS_PORT", 4222),
             DataDir = Get("DataDir", "OAM_DATA_DIR") ?? ".oam-data",
+            ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
         };
         if (settings.Clustering is not ("localhost" or "nats"))
         {

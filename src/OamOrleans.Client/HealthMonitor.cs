@@ -293,12 +293,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private static string Redact(string url)
-    {
-        var at = url.IndexOf('@', StringComparison.Ordinal);
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        return at > 0 && scheme >= 0 && at > scheme ? url[..(scheme + 3)] + "***@" + url[(at + 1)..] : url;
-    }
+    private static string Redact(string url) => MeshConnectWait.Redact(url);
 
     private async Task ReadAdvisoriesAsync()
     {

@@ -40,9 +40,19 @@ public sealed class MeshRegistry
     /// <summary>Puts the contract and CASes its entry into the catalog.</summary>
     public async ValueTask RegisterAsync(AgentContract contract, CancellationToken ct = default)
     {
+        await PutContractAsync(contract, ct);
+        await AddToCatalogAsync(contract, ct);
+    }
+
+    /// <summary>Puts the contract under its name in <c>mesh-registry</c>.</summary>
+    public async ValueTask PutContractAsync(AgentContract contract, CancellationToken ct = default) =>
         await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct);
+
+    /// <summary>CASes the contract's entry into the <c>catalog</c> key of <c>mesh-catalog</c>.</summary>
+    public ValueTask AddToCatalogAsync(AgentContract contract, CancellationToken ct = default)
+    {
         var entry = contract.ToCatalogEntry();
-        await UpdateCatalogAsync(doc => doc.With(entry), ct);
+        return UpdateCatalogAsync(doc => doc.With(entry), ct);
     }
 
     /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
