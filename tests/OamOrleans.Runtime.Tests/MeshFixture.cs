@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 public class MeshFixture : IAsyncLifetime
 {
     private readonly Action<ISiloBuilder>? _storage;
+    private readonly bool _referenceBuckets;
 
     public MeshFixture()
         : this(storage: null)
@@ -15,7 +16,12 @@ public class MeshFixture : IAsyncLifetime
     }
 
     /// <param name="storage">Adds the silo's <c>oam-state</c> storage; null: Orleans' memory storage.</param>
-    protected MeshFixture(Action<ISiloBuilder>? storage) => _storage = storage;
+    /// <param name="referenceBuckets">Create the five KV buckets as the reference SDK does (allow_direct false) before the silo starts.</param>
+    protected MeshFixture(Action<ISiloBuilder>? storage, bool referenceBuckets = false)
+    {
+        _storage = storage;
+        _referenceBuckets = referenceBuckets;
+    }
 
     public NatsServer Nats { get; private set; } = null!;
 
@@ -26,6 +32,11 @@ public class MeshFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Nats = await NatsServer.StartAsync(maxPayload: 256 * 1024);
+        if (_referenceBuckets)
+        {
+            await ReferenceMeshBuckets.CreateAsync(Nats.Url);
+        }
+
         Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage);
         Raw = Nats.Connect();
         await Raw.ConnectAsync();
@@ -46,4 +57,13 @@ public sealed class SiloMemoryMeshFixture() : MeshFixture(silo => silo.AddSiloMe
 public sealed class MeshCollection : ICollectionFixture<MeshFixture>
 {
     public const string Name = "mesh";
+}
+
+/// <summary>The same mesh on buckets made by the reference Python SDK (allow_direct false, protocol §4.4).</summary>
+public sealed class ReferenceBucketsMeshFixture() : MeshFixture(storage: null, referenceBuckets: true);
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceBucketsMeshCollection : ICollectionFixture<ReferenceBucketsMeshFixture>
+{
+    public const string Name = "mesh on reference-made buckets";
 }

@@ -35,12 +35,18 @@ public sealed class TestSilo : IAsyncDisposable
         TestSilo? primary = null,
         Action<MeshHostOptions>? configure = null,
         Action<ISiloBuilder>? agents = null,
-        Action<ISiloBuilder>? storage = null)
+        Action<ISiloBuilder>? storage = null,
+        ILoggerProvider? logs = null)
     {
         var siloPort = NatsServer.FreePort();
         var gatewayPort = NatsServer.FreePort();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(
