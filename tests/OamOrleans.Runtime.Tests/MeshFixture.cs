@@ -37,7 +37,7 @@ public class MeshFixture : IAsyncLifetime
             await ReferenceMeshBuckets.CreateAsync(Nats.Url);
         }
 
-        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage);
+        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage).WaitAsync(TimeSpan.FromMinutes(1));
         Raw = Nats.Connect();
         await Raw.ConnectAsync();
     }
