@@ -4,7 +4,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam kv</c>, <c>oam workspace</c>, <c>oam observe config|set</c> and <c>oam mesh listen</c> against a real nats-server.</summary>
 [Collection(MeshCollection.Name)]
-public sealed class StoreCommandTests(MeshFixture mesh)
+public class StoreCommandTests(MeshFixture mesh)
 {
     [Fact]
     public async Task Kv_put_get_list_and_missing_key()
@@ -132,3 +132,7 @@ public sealed class StoreCommandTests(MeshFixture mesh)
         Assert.Contains("\"data\": \"plain text\"", listen.Stdout, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The same commands when the reference SDK made the buckets (allow_direct false).</summary>
+[Collection(ReferenceBucketsMeshCollection.Name)]
+public sealed class StoreCommandTestsOnReferenceBuckets(ReferenceBucketsMeshFixture mesh) : StoreCommandTests(mesh);
