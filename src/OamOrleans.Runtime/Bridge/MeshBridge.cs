@@ -97,7 +97,7 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
 
         // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), _mesh.Endpoint.Url, _mesh.InstanceId);
+        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), MeshConnectWait.Redact(_mesh.Endpoint.Url), _mesh.InstanceId);
     }
 
     private Task RetryAsync(string bucket, string key, Func<CancellationToken, ValueTask> operation, CancellationToken ct) =>
