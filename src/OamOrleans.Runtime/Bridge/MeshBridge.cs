@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
+using NATS.Net;
 using Orleans.Runtime;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
@@ -56,9 +57,17 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
     private async Task StartAsync(CancellationToken ct)
     {
         var connection = _mesh.Connection;
-        await MeshStores.EnsureAllAsync(connection, ct);
+        // Get-or-create every bucket, as every reference SDK instance does on connect (§4.4).
+        var kv = connection.CreateKeyValueStoreContext();
+        foreach (var bucket in MeshBuckets.KeyValue)
+        {
+            await RetryAsync(bucket, "(get-or-create)", async c => await MeshStores.GetOrCreateKeyValueAsync(kv, bucket, c), ct);
+        }
+
+        var obj = connection.CreateJetStreamContext().CreateObjectStoreContext();
+        await RetryAsync(MeshBuckets.Artifacts, "(get-or-create)", async c => await MeshStores.GetOrCreateObjectStoreAsync(obj, MeshBuckets.Artifacts, c), ct);
         await _logs.StartAsync(_mesh, ct);
-        _registry = await MeshRegistry.OpenAsync(connection, ct);
+        _registry = await MeshStartRetry.RunAsync(_logger, _options.StartRetryMaxDelay, MeshBuckets.Catalog, "(open registry stores)", c => MeshRegistry.OpenAsync(connection, c), ct);
         foreach (var agent in _agents.All)
         {
             // Bring the agent online first (§4.3), then announce it.
@@ -77,19 +86,25 @@ internal sealed partial class MeshBridge : ILifecycleParticipant<ISiloLifecycle>
                 await _invoker.Publisher(agent, _mesh.InstanceId).StartAsync();
             }
 
-            await _registry.RegisterAsync(agent.Contract, ct);
+            var registry = _registry;
+            await RetryAsync(MeshBuckets.Registry, agent.Name, c => registry.PutContractAsync(agent.Contract, c), ct);
+            await RetryAsync(MeshBuckets.Catalog, CatalogDocument.Key, c => registry.AddToCatalogAsync(agent.Contract, c), ct);
             await _logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
             await (agent.Gate is null ? _sources.StartAsync(agent, ct) : _gates.StartAsync(agent, DispatchGatedAsync, ct));
         }
 
         if (_mesh.Agents.Count > 0)
         {
-            await _registry.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents, ct);
+            await RetryAsync(MeshBuckets.Instances, _mesh.InstanceId, c => _registry.PutInstanceAsync(_mesh.InstanceId, _mesh.Agents, c), ct);
         }
 
+        // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), _mesh.Endpoint.Url, _mesh.InstanceId);
+        LogStarted(_logger, _mesh.Agents.Count, string.Join(", ", _mesh.Agents), MeshConnectWait.Redact(_mesh.Endpoint.Url), _mesh.InstanceId);
     }
+
+    private Task RetryAsync(string bucket, string key, Func<CancellationToken, ValueTask> operation, CancellationToken ct) =>
+        MeshStartRetry.RunAsync(_logger, _options.StartRetryMaxDelay, bucket, key, operation, ct);
 
     /// <summary>
     /// NATS.Net reconnects by itself, but while we were away a health monitor saw our connection drop and deregistered
