@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
 using OamOrleans.Silo;
@@ -43,20 +44,32 @@ try
             o.HealthMonitorSysUrl = settings.MonitorSysUrl;
             o.MaxConcurrentRequests = settings.MaxConcurrentRequests ?? o.MaxConcurrentRequests;
             o.MaxQueuedRequests = settings.MaxQueuedRequests ?? o.MaxQueuedRequests;
+            o.ConnectTimeout = settings.ConnectTimeout;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
     });
 
     using var host = builder.Build();
-    await host.StartAsync();
     var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OamOrleans.Silo");
+
+    // NATS may start after the silo (containers): wait for it before Orleans starts, so the storage and clustering
+    // providers find it too and a NATS that never comes is one clear error, not a failed silo lifecycle.
+    var endpoint = MeshEndpoint.Resolve(settings.Url, settings.Creds) with { Tls = MeshTls.Resolve(null, null, null) };
+    await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
+    await host.StartAsync();
     SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null);
     await host.WaitForShutdownAsync();
     return 0;
 }
-catch (EmbeddedNatsException e)
+catch (Exception e) when (e is EmbeddedNatsException or MeshUnavailableException)
 {
     Console.Error.WriteLine($"Error: {e.Message}");
+    return 1;
+}
+catch (Exception e)
+{
+    // Never an abort with stack dumps: the logs above already hold the details of an unexpected failure.
+    Console.Error.WriteLine($"Error: the silo failed to start: {MeshConnectWait.Redact(e.Message)}");
     return 1;
 }
 finally

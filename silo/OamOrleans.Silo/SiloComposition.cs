@@ -81,7 +81,7 @@ internal static partial class SiloComposition
             logger,
             host.Agents.Count,
             string.Join(", ", host.Agents),
-            host.Url,
+            MeshConnectWait.Redact(host.Url),
             embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external",
             host.InstanceId,
             settings.Clustering,

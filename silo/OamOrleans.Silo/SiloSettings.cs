@@ -52,6 +52,9 @@ internal sealed record SiloSettings
     /// <summary>Requests that may wait per agent before more are answered <c>not_available</c>; null keeps the host default (1024).</summary>
     public int? MaxQueuedRequests { get; init; }
 
+    /// <summary>How long the silo waits for NATS at <see cref="Url"/> to accept a connection (it may start after the silo). Default 60 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public static SiloSettings Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Oam");
@@ -86,6 +89,20 @@ internal sealed record SiloSettings
             : int.TryParse(raw, out var value) && value > 0 ? value
             : throw new ArgumentException($"Setting Oam:{key} / {env} must be a positive whole number, was '{raw}'.");
 
+        TimeSpan Seconds(string key, string env, double fallback)
+        {
+            var raw = Get(key, env);
+            if (raw is null)
+            {
+                return TimeSpan.FromSeconds(fallback);
+            }
+
+            var text = raw.EndsWith('s') ? raw[..^1] : raw;
+            return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 86400
+                ? TimeSpan.FromSeconds(value)
+                : throw new ArgumentException($"Setting Oam:{key} / {env} must be a number of seconds (0-86400, e.g. 60 or 2.5s), was '{raw}'.");
+        }
+
         var settings = new SiloSettings
         {
             ProbeTimeout = TimeSpan.FromSeconds(Positive("ProbeTimeoutSeconds", "OAM_PROBE_TIMEOUT", 2, "seconds")),
@@ -104,6 +121,7 @@ internal sealed record SiloSettings
             DataDir = Get("DataDir", "OAM_DATA_DIR") ?? ".oam-data",
             MaxConcurrentRequests = Count("MaxConcurrentRequests", "OAM_MAX_CONCURRENT_REQUESTS"),
             MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
+            ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
         };
         if (settings.Clustering is not ("localhost" or "nats"))
         {

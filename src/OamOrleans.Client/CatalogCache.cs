@@ -1,6 +1,7 @@
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -36,17 +37,10 @@ internal sealed class CatalogCache : IAsyncDisposable
     public static async ValueTask<CatalogCache> StartAsync(INatsKVStore store, CancellationToken ct)
     {
         var cache = new CatalogCache(store);
-        try
+        var read = await store.ReadKeyAsync(CatalogDocument.Key, NatsRawSerializer<byte[]>.Default, ct);
+        if (read.Revision > 0)
         {
-            var entry = await store.GetEntryAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
-            cache.Apply(entry.Value, entry.Revision);
-        }
-        catch (NatsKVKeyNotFoundException)
-        {
-        }
-        catch (NatsKVKeyDeletedException e)
-        {
-            cache.Apply(null, e.Revision);
+            cache.Apply(read.Entry?.Value, read.Revision);
         }
 
         cache._watch = Task.Run(() => cache.WatchAsync(cache._stop.Token), CancellationToken.None);

@@ -7,6 +7,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -292,12 +293,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private static string Redact(string url)
-    {
-        var at = url.IndexOf('@', StringComparison.Ordinal);
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        return at > 0 && scheme >= 0 && at > scheme ? url[..(scheme + 3)] + "***@" + url[(at + 1)..] : url;
-    }
+    private static string Redact(string url) => MeshConnectWait.Redact(url);
 
     private async Task ReadAdvisoriesAsync()
     {
@@ -388,7 +384,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         {
             entry = await _instances.GetEntryAsync<byte[]>(instanceId, cancellationToken: ct);
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {
             // Graceful shutdown (the host deleted its record first), a pure caller, or another monitor got here first.
             LogNoInstanceRecord(_logger, instanceId);

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -347,7 +348,7 @@ public sealed partial class MeshClient
         {
             value = (await _registry.GetEntryAsync(agent, serializer: ReplySerializer, cancellationToken: ct)).Value;
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {
             value = null;
         }

@@ -3,6 +3,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -247,7 +248,7 @@ public sealed partial class MeshClient : IAsyncDisposable
             var entry = await _registry.GetEntryAsync(name, serializer: ReplySerializer, cancellationToken: cancellationToken);
             value = entry.Value;
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {
             value = null;
         }

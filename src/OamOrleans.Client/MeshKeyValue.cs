@@ -6,6 +6,7 @@ using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -283,19 +284,8 @@ public sealed class MeshKeyValue
     private async ValueTask<(KvEntry? Entry, ulong MarkerRevision)> ReadAsync(string key, CancellationToken ct)
     {
         var store = await StoreAsync(ct);
-        try
-        {
-            var e = await store.GetEntryAsync(key, serializer: Raw, cancellationToken: ct);
-            return (new KvEntry(e.Key, e.Value ?? [], e.Revision, KvOperation.Put), 0);
-        }
-        catch (NatsKVKeyDeletedException e)
-        {
-            return (null, e.Revision);
-        }
-        catch (NatsKVKeyNotFoundException)
-        {
-            return (null, 0);
-        }
+        var read = await store.ReadKeyAsync(key, Raw, ct);
+        return read.Entry is { } e ? (new KvEntry(e.Key, e.Value ?? [], e.Revision, KvOperation.Put), 0) : (null, read.MarkerRevision);
     }
 
     private ValueTask<INatsKVStore> StoreAsync(CancellationToken ct) => _store.GetAsync(ct);

@@ -4,6 +4,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -192,7 +193,7 @@ public sealed class MeshObserve
                 ? new ObserveSettings(level.GetString()!)
                 : null;
         }
-        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException or JsonException or InvalidOperationException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e) || e is JsonException or InvalidOperationException)
         {
             return null; // missing, or a foreign value that is not a level (InvalidOperationException: a lone surrogate escape)
         }

@@ -2,6 +2,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
@@ -39,9 +40,19 @@ public sealed class MeshRegistry
     /// <summary>Puts the contract and CASes its entry into the catalog.</summary>
     public async ValueTask RegisterAsync(AgentContract contract, CancellationToken ct = default)
     {
+        await PutContractAsync(contract, ct);
+        await AddToCatalogAsync(contract, ct);
+    }
+
+    /// <summary>Puts the contract under its name in <c>mesh-registry</c>.</summary>
+    public async ValueTask PutContractAsync(AgentContract contract, CancellationToken ct = default) =>
         await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct);
+
+    /// <summary>CASes the contract's entry into the <c>catalog</c> key of <c>mesh-catalog</c>.</summary>
+    public ValueTask AddToCatalogAsync(AgentContract contract, CancellationToken ct = default)
+    {
         var entry = contract.ToCatalogEntry();
-        await UpdateCatalogAsync(doc => doc.With(entry), ct);
+        return UpdateCatalogAsync(doc => doc.With(entry), ct);
     }
 
     /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
@@ -69,19 +80,8 @@ public sealed class MeshRegistry
 
     public async ValueTask<InstanceRecord?> ReadInstanceAsync(string instanceId, CancellationToken ct = default)
     {
-        try
-        {
-            var entry = await _instances.GetEntryAsync<byte[]>(instanceId, cancellationToken: ct);
-            return entry.Value is null ? null : InstanceRecord.Parse(entry.Value);
-        }
-        catch (NatsKVKeyNotFoundException)
-        {
-            return null;
-        }
-        catch (NatsKVKeyDeletedException)
-        {
-            return null;
-        }
+        var read = await _instances.ReadKeyAsync<byte[]>(instanceId, cancellationToken: ct);
+        return read.Entry?.Value is { } value ? InstanceRecord.Parse(value) : null;
     }
 
     public async ValueTask DeleteInstanceAsync(string instanceId, CancellationToken ct = default)
@@ -153,20 +153,9 @@ public sealed class MeshRegistry
 
     private async ValueTask<(CatalogDocument Doc, ulong Revision)> ReadCatalogWithRevisionAsync(CancellationToken ct)
     {
-        try
-        {
-            var entry = await _catalog.GetEntryAsync<byte[]>(CatalogDocument.Key, cancellationToken: ct);
-            return (CatalogDocument.Parse(entry.Value ?? []), entry.Revision);
-        }
-        catch (NatsKVKeyNotFoundException)
-        {
-            return (CatalogDocument.Empty(), 0);
-        }
-        catch (NatsKVKeyDeletedException e)
-        {
-            // A deleted key is updated on top of its tombstone's revision.
-            return (CatalogDocument.Empty(), e.Revision);
-        }
+        // A deleted key is updated on top of its delete marker's revision; a key never written is created (revision 0).
+        var read = await _catalog.ReadKeyAsync<byte[]>(CatalogDocument.Key, cancellationToken: ct);
+        return (read.Entry is { } entry ? CatalogDocument.Parse(entry.Value ?? []) : CatalogDocument.Empty(), read.Revision);
     }
 
     private static async ValueTask PutAsync(INatsKVStore store, string key, byte[] value, CancellationToken ct) =>

@@ -3,6 +3,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Clustering.Nats;
 
@@ -91,19 +92,14 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     public async Task<(MembershipDocument? Document, ulong Revision)> ReadAsync(string clusterId, CancellationToken cancellationToken)
     {
         var store = GetStore();
-        var result = await store.TryGetEntryAsync(Key(clusterId), serializer: Raw, cancellationToken: cancellationToken);
-        if (result.Success)
+        var read = await store.ReadKeyAsync(Key(clusterId), Raw, cancellationToken);
+        if (read.Entry is { } entry)
         {
-            var value = result.Value.Value;
-            return value is { Length: > 0 } ? (MembershipDocument.Deserialize(value), result.Value.Revision) : (null, result.Value.Revision);
+            return entry.Value is { Length: > 0 } value ? (MembershipDocument.Deserialize(value), entry.Revision) : (null, entry.Revision);
         }
 
-        return result.Error switch
-        {
-            NatsKVKeyDeletedException => (null, 0),
-            NatsKVKeyNotFoundException => (null, 0),
-            _ => throw result.Error,
-        };
+        // Never written, deleted or purged (on either kind of bucket): create anew.
+        return (null, 0);
     }
 
     /// <summary>Compare-and-set write: true if the key was still at <paramref name="expectedRevision"/> (0 = absent or deleted).</summary>
@@ -125,7 +121,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     public async Task DeleteAsync(string clusterId, CancellationToken cancellationToken)
     {
         var result = await GetStore().TryPurgeAsync(Key(clusterId), cancellationToken: cancellationToken);
-        if (!result.Success && result.Error is not NatsKVKeyNotFoundException)
+        if (!result.Success && !NatsKVReads.IsMissingKey(result.Error))
         {
             throw result.Error;
         }

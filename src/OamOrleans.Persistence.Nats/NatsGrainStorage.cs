@@ -9,6 +9,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Persistence.Nats;
 
@@ -135,10 +136,11 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
     {
         var store = GetStore();
         var key = NatsGrainStorageKeys.GetKey(_serviceId, grainId, stateName);
-        var result = await store.TryGetEntryAsync(key, serializer: Raw);
-        if (!result.Success)
+        NatsKVEntry<byte[]> entry;
+        try
         {
-            if (result.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+            // Missing on either kind of bucket (see NatsKVReads): no record yet.
+            if ((await store.ReadKeyAsync(key, Raw)).Entry is not { } found)
             {
                 grainState.State = CreateInstance<T>();
                 grainState.ETag = null;
@@ -146,12 +148,14 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
                 return;
             }
 
+            entry = found;
+        }
+        catch (NatsException e)
+        {
             throw new NatsGrainStorageException(
-                $"Reading state '{stateName}' of grain {grainId} from NATS KV bucket '{store.Bucket}' key '{key}' failed: {result.Error.Message}",
-                result.Error);
+                $"Reading state '{stateName}' of grain {grainId} from NATS KV bucket '{store.Bucket}' key '{key}' failed: {e.Message}", e);
         }
 
-        var entry = result.Value;
         var bytes = entry.Value ?? [];
         try
         {
@@ -216,22 +220,27 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         if (grainState.ETag is null)
         {
             // Nothing to delete as far as this activation knows; fail if someone else has written a record meanwhile.
-            var existing = await store.TryGetEntryAsync(key, serializer: Raw);
-            if (existing.Success)
+            NatsKVRead<byte[]> existing;
+            try
+            {
+                existing = await store.ReadKeyAsync(key, Raw);
+            }
+            catch (NatsException e)
+            {
+                throw new NatsGrainStorageException(
+                    $"Clearing state '{stateName}' of grain {grainId} in NATS KV key '{key}' failed: {e.Message}", e);
+            }
+
+            if (existing.Entry is { } other)
             {
                 LogConflict(_logger, "clear", stateName, grainId, "(none)");
                 throw new InconsistentStateException(
                     $"Version conflict clearing state '{stateName}' of grain {grainId} (provider '{_name}', key '{key}'): "
-                    + $"a record with revision {existing.Value.Revision} exists but this activation has none.",
-                    FormatETag(existing.Value.Revision),
+                    + $"a record with revision {other.Revision} exists but this activation has none.",
+                    FormatETag(other.Revision),
                     "(no record)");
             }
 
-            if (existing.Error is not (NatsKVKeyNotFoundException or NatsKVKeyDeletedException))
-            {
-                throw new NatsGrainStorageException(
-                    $"Clearing state '{stateName}' of grain {grainId} in NATS KV key '{key}' failed: {existing.Error.Message}", existing.Error);
-            }
         }
         else
         {

@@ -10,7 +10,7 @@ namespace OamOrleans.Cli.Tests;
 /// One real nats-server (JetStream, free port) and one real Orleans silo hosting the sample agents on it, shared by the
 /// CLI tests; the tool runs as a separate process against <see cref="Url"/>.
 /// </summary>
-public sealed class MeshFixture : IAsyncLifetime
+public class MeshFixture : IAsyncLifetime
 {
     private IHost? _silo;
 
@@ -21,9 +21,17 @@ public sealed class MeshFixture : IAsyncLifetime
     /// <summary>A working directory with no <c>.oam-url</c> anywhere above it that matters (a fresh temp folder).</summary>
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("oam-cli-").FullName;
 
+    /// <summary>Whether the five KV buckets are made as the reference SDK makes them (allow_direct false) before the silo starts.</summary>
+    protected virtual bool ReferenceBuckets => false;
+
     public async Task InitializeAsync()
     {
         Nats = await NatsServer.StartAsync();
+        if (ReferenceBuckets)
+        {
+            await ReferenceMeshBuckets.CreateAsync(Nats.Url);
+        }
+
         var siloPort = NatsServer.FreePort();
         var gatewayPort = NatsServer.FreePort();
         var builder = Host.CreateApplicationBuilder();
@@ -40,7 +48,7 @@ public sealed class MeshFixture : IAsyncLifetime
             silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
         });
         _silo = builder.Build();
-        await _silo.StartAsync();
+        await _silo.StartAsync().WaitAsync(TimeSpan.FromMinutes(1));
         await WaitForCatalogAsync("demo.echo", "demo.fail", "demo.counter", "demo.words", "demo.ticker");
     }
 
@@ -91,4 +99,16 @@ public sealed class MeshFixture : IAsyncLifetime
 public sealed class MeshCollection : ICollectionFixture<MeshFixture>
 {
     public const string Name = "mesh";
+}
+
+/// <summary>The same mesh on buckets made by the reference Python SDK (protocol §4.4).</summary>
+public sealed class ReferenceBucketsMeshFixture : MeshFixture
+{
+    protected override bool ReferenceBuckets => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceBucketsMeshCollection : ICollectionFixture<ReferenceBucketsMeshFixture>
+{
+    public const string Name = "cli mesh on reference-made buckets";
 }

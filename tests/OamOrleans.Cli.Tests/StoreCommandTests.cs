@@ -4,7 +4,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam kv</c>, <c>oam workspace</c>, <c>oam observe config|set</c> and <c>oam mesh listen</c> against a real nats-server.</summary>
 [Collection(MeshCollection.Name)]
-public sealed class StoreCommandTests(MeshFixture mesh)
+public class StoreCommandTests(MeshFixture mesh)
 {
     [Fact]
     public async Task Kv_put_get_list_and_missing_key()
@@ -130,5 +130,34 @@ public sealed class StoreCommandTests(MeshFixture mesh)
         Assert.Contains($"\"subject\": \"{subject}.x\"", listen.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"data\": {\n    \"n\": 1\n  }", listen.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"data\": \"plain text\"", listen.Stdout, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The same commands when the reference SDK made the buckets (allow_direct false).</summary>
+[Collection(ReferenceBucketsMeshCollection.Name)]
+public sealed class StoreCommandTestsOnReferenceBuckets(ReferenceBucketsMeshFixture mesh) : StoreCommandTests(mesh);
+
+/// <summary>The agent commands that read the registry and catalog, on a mesh whose buckets the reference SDK made.</summary>
+[Collection(ReferenceBucketsMeshCollection.Name)]
+public sealed class AgentCommandsOnReferenceBucketsTests(ReferenceBucketsMeshFixture mesh)
+{
+    [Fact]
+    public async Task Catalog_contract_and_call_work_and_an_unknown_agent_is_not_found()
+    {
+        var catalog = await mesh.Oam("mesh", "catalog", "--json", "--channel", "demo");
+        Assert.True(catalog.ExitCode == 0, catalog.ToString());
+        Assert.Contains(System.Text.Json.Nodes.JsonNode.Parse(catalog.Stdout)!.AsArray(), e => (string?)e!["name"] == "demo.echo");
+
+        var contract = await mesh.Oam("agent", "contract", "demo.echo");
+        Assert.True(contract.ExitCode == 0, contract.ToString());
+        Assert.Equal("mesh.agent.demo.echo", System.Text.Json.Nodes.JsonNode.Parse(contract.Stdout)!["subject"]!.GetValue<string>());
+
+        var missing = await mesh.Oam("agent", "contract", "nobody.here");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("Error [not_found] ", missing.Stderr, StringComparison.Ordinal);
+
+        var call = await mesh.Oam("agent", "call", "demo.echo", """{"message":"hi"}""");
+        Assert.True(call.ExitCode == 0, call.ToString());
+        Assert.Equal("""{"reply": "Echo: hi"}""" + "\n", call.Stdout);
     }
 }

@@ -10,7 +10,7 @@ namespace OamOrleans.Client.Tests;
 /// Port of the reference TypeScript <c>discovery.test.ts</c>: seeded catalog, filters, live watch, contracts.
 /// Each test owns a server because the catalog is one key shared by the whole mesh.
 /// </summary>
-public sealed class DiscoveryTests : IAsyncLifetime
+public class DiscoveryTests : IAsyncLifetime
 {
     // The catalog the reference host wrote in the capture, plus an entry from a newer SDK (unknown field)
     // and a minimal one (lenient defaults).
@@ -31,11 +31,19 @@ public sealed class DiscoveryTests : IAsyncLifetime
         """;
 
     private NatsServer _server = null!;
+
+    /// <summary>Whether the mesh buckets are made as the reference SDK makes them (allow_direct false) first.</summary>
+    protected virtual bool ReferenceBuckets => false;
     private AgentSimulator _sim = null!;
 
     public async Task InitializeAsync()
     {
         _server = await NatsServer.StartAsync();
+        if (ReferenceBuckets)
+        {
+            await ReferenceMeshBuckets.CreateAsync(_server.Url);
+        }
+
         _sim = await AgentSimulator.StartAsync(_server);
     }
 
@@ -251,4 +259,10 @@ public sealed class DiscoveryTests : IAsyncLifetime
         Assert.Equal(["nlp.echo", "nlpx.other"], everything.Select(c => c.Name));
         Assert.NotNull(contracts[0].InputSchema as JsonObject);
     }
+}
+
+/// <summary>The same when the reference SDK made the buckets (allow_direct false).</summary>
+public sealed class DiscoveryTestsOnReferenceBuckets : DiscoveryTests
+{
+    protected override bool ReferenceBuckets => true;
 }

@@ -4,13 +4,23 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>One real nats-server per test class.</summary>
-public sealed class NatsFixture : IAsyncLifetime
+public class NatsFixture : IAsyncLifetime
 {
     private NatsServer? _server;
 
     public NatsServer Server => _server ?? throw new InvalidOperationException("server not started");
 
-    public async Task InitializeAsync() => _server = await NatsServer.StartAsync();
+    /// <summary>Whether the five KV buckets are made as the reference SDK makes them (allow_direct false) before any test.</summary>
+    protected virtual bool ReferenceBuckets => false;
+
+    public async Task InitializeAsync()
+    {
+        _server = await NatsServer.StartAsync();
+        if (ReferenceBuckets)
+        {
+            await ReferenceMeshBuckets.CreateAsync(_server.Url);
+        }
+    }
 
     public async Task DisposeAsync()
     {
@@ -19,6 +29,12 @@ public sealed class NatsFixture : IAsyncLifetime
             await _server.DisposeAsync();
         }
     }
+}
+
+/// <summary>A server whose mesh buckets the reference Python SDK made (protocol §4.4).</summary>
+public sealed class ReferenceBucketsNatsFixture : NatsFixture
+{
+    protected override bool ReferenceBuckets => true;
 }
 
 internal static class Wait

@@ -27,7 +27,10 @@ public sealed class NodeForeignClientTests(SiloFixture fixture, ITestOutputHelpe
 
     [Theory]
     [MemberData(nameof(SuiteFiles))]
-    public async Task NodeSuiteFilePasses(string file)
+    public Task NodeSuiteFilePasses(string file) => RunAsync(fixture, output, file);
+
+    /// <summary>Runs one file of the suite with <c>node --test</c> against <paramref name="fixture"/>'s silo.</summary>
+    internal static async Task RunAsync(SiloFixture fixture, ITestOutputHelper output, string file)
     {
         var result = await NodeTooling.NodeAsync(
             InteropPaths.NodeSuiteDir,
@@ -41,4 +44,14 @@ public sealed class NodeForeignClientTests(SiloFixture fixture, ITestOutputHelpe
             $"node --test {file} exited with {result.ExitCode} after {result.Duration.TotalSeconds:0.0} s:\n{result.Output}\n--- silo (last lines) ---\n{fixture.Silo.RecentOutput}");
         Assert.False(fixture.Silo.HasExited, $"the silo exited during {file}:\n{fixture.Silo.RecentOutput}");
     }
+}
+
+/// <summary>The Node.js catalog and call files against a silo that joined a mesh whose buckets the reference SDK made.</summary>
+[Collection(ReferenceBucketsSiloCollection.Name)]
+public sealed class NodeForeignClientOnReferenceBucketsTests(ReferenceBucketsSiloFixture fixture, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("catalog.test.mjs")]
+    [InlineData("call.test.mjs")]
+    public Task NodeSuiteFilePasses(string file) => NodeForeignClientTests.RunAsync(fixture, output, file);
 }

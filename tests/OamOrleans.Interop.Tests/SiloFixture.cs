@@ -8,7 +8,7 @@ namespace OamOrleans.Interop.Tests;
 /// by the tests of the <see cref="SiloCollection"/>; the npm packages of the Node.js suite and sample installed.
 /// The silo is stopped with SIGTERM at the end.
 /// </summary>
-public sealed class SiloFixture : IAsyncLifetime
+public class SiloFixture : IAsyncLifetime
 {
     private NatsServer? _nats;
     private ChildProcess? _silo;
@@ -19,6 +19,9 @@ public sealed class SiloFixture : IAsyncLifetime
     public string MonitorUrl { get; private set; } = "";
 
     internal ChildProcess Silo => _silo ?? throw new InvalidOperationException("fixture not started");
+
+    /// <summary>Whether the five KV buckets are made as the reference SDK makes them (allow_direct false) before the silo starts.</summary>
+    protected virtual bool ReferenceBuckets => false;
 
     public async Task InitializeAsync()
     {
@@ -31,6 +34,11 @@ public sealed class SiloFixture : IAsyncLifetime
             var monitorPort = NatsServer.FreePort();
             _nats = await NatsServer.StartAsync(extraConfig: $"http: 127.0.0.1:{monitorPort}");
             MonitorUrl = $"http://127.0.0.1:{monitorPort}";
+            if (ReferenceBuckets)
+            {
+                await ReferenceMeshBuckets.CreateAsync(_nats.Url);
+            }
+
             _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
             await packages;
         }
@@ -60,4 +68,16 @@ public sealed class SiloFixture : IAsyncLifetime
 public sealed class SiloCollection : ICollectionFixture<SiloFixture>
 {
     public const string Name = "real silo process";
+}
+
+/// <summary>The same silo process on buckets made by the reference Python SDK (allow_direct false, protocol §4.4).</summary>
+public sealed class ReferenceBucketsSiloFixture : SiloFixture
+{
+    protected override bool ReferenceBuckets => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceBucketsSiloCollection : ICollectionFixture<ReferenceBucketsSiloFixture>
+{
+    public const string Name = "silo process on reference-made buckets";
 }

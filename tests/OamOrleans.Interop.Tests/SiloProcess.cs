@@ -18,29 +18,42 @@ internal static class SiloProcess
         ["demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.shout"];
 
     /// <summary>Starts the silo and waits until the catalog lists every sample agent.</summary>
-    public static async Task<ChildProcess> StartAsync(NatsServer nats, TimeSpan readyTimeout)
+    public static Task<ChildProcess> StartAsync(NatsServer nats, TimeSpan readyTimeout) =>
+        ChildProcess.StartAsync(Options(nats.Url), silo => WaitForCatalogAsync(silo, nats, readyTimeout));
+
+    /// <summary>Starts the silo on <paramref name="natsUrl"/> (which may not be up yet) without waiting for anything.</summary>
+    public static ChildProcess Start(string natsUrl, IReadOnlyDictionary<string, string>? environment = null) =>
+        ChildProcess.Start(Options(natsUrl, environment));
+
+    /// <summary>Waits until the silo's catalog on <paramref name="nats"/> lists every sample agent.</summary>
+    public static Task WaitUntilServingAsync(ChildProcess silo, NatsServer nats, TimeSpan timeout) => WaitForCatalogAsync(silo, nats, timeout);
+
+    private static ChildProcessOptions Options(string natsUrl, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var dll = InteropPaths.SiloDll();
         var workDir = Directory.CreateTempSubdirectory("oam-interop-silo-").FullName;
-        return await ChildProcess.StartAsync(
-            new ChildProcessOptions
-            {
-                Name = "the silo",
-                Arguments = [dll],
-                WorkingDirectory = workDir,
-                DeleteWorkingDirectory = true,
-                GracefulStopTimeout = TimeSpan.FromSeconds(30),
-                Environment = new Dictionary<string, string>
-                {
-                    ["OAM_URL"] = nats.Url,
-                    ["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                    ["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                    ["OAM_DATA_DIR"] = Path.Combine(workDir, ".oam-data"),
-                    ["DOTNET_ENVIRONMENT"] = "Production",
-                    ["Logging__Console__FormatterName"] = "simple",
-                },
-            },
-            silo => WaitForCatalogAsync(silo, nats, readyTimeout));
+        var env = new Dictionary<string, string>
+        {
+            ["OAM_URL"] = natsUrl,
+            ["OAM_SILO_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["OAM_GATEWAY_PORT"] = NatsServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["OAM_DATA_DIR"] = Path.Combine(workDir, ".oam-data"),
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Logging__Console__FormatterName"] = "simple",
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+
+        return new ChildProcessOptions
+        {
+            Name = "the silo",
+            Arguments = [InteropPaths.SiloDll()],
+            WorkingDirectory = workDir,
+            DeleteWorkingDirectory = true,
+            GracefulStopTimeout = TimeSpan.FromSeconds(30),
+            Environment = env,
+        };
     }
 
     private static async Task WaitForCatalogAsync(ChildProcess silo, NatsServer nats, TimeSpan timeout)

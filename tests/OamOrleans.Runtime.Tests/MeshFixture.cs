@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 public class MeshFixture : IAsyncLifetime
 {
     private readonly Func<string, Action<ISiloBuilder>?> _storage;
+    private readonly bool _referenceBuckets;
 
     public MeshFixture()
         : this(storage: null)
@@ -15,10 +16,19 @@ public class MeshFixture : IAsyncLifetime
     }
 
     /// <param name="storage">Adds the silo's <c>oam-state</c> storage; null: Orleans' memory storage.</param>
-    protected MeshFixture(Action<ISiloBuilder>? storage) => _storage = _ => storage;
+    /// <param name="referenceBuckets">Create the five KV buckets as the reference SDK does (allow_direct false) before the silo starts.</param>
+    protected MeshFixture(Action<ISiloBuilder>? storage, bool referenceBuckets = false)
+        : this(_ => storage, referenceBuckets)
+    {
+    }
 
     /// <param name="storageOn">Adds the silo's <c>oam-state</c> storage given the test server's URL.</param>
-    protected MeshFixture(Func<string, Action<ISiloBuilder>> storageOn) => _storage = storageOn;
+    /// <param name="referenceBuckets">Create the five KV buckets as the reference SDK does before the silo starts.</param>
+    protected MeshFixture(Func<string, Action<ISiloBuilder>?> storageOn, bool referenceBuckets = false)
+    {
+        _storage = storageOn;
+        _referenceBuckets = referenceBuckets;
+    }
 
     public NatsServer Nats { get; private set; } = null!;
 
@@ -29,7 +39,12 @@ public class MeshFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Nats = await NatsServer.StartAsync(maxPayload: 256 * 1024);
-        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage(Nats.Url));
+        if (_referenceBuckets)
+        {
+            await ReferenceMeshBuckets.CreateAsync(Nats.Url);
+        }
+
+        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage(Nats.Url)).WaitAsync(TimeSpan.FromMinutes(1));
         Raw = Nats.Connect();
         await Raw.ConnectAsync();
     }
@@ -52,4 +67,13 @@ public sealed class NatsKvMeshFixture() : MeshFixture(url => silo => silo.AddNat
 public sealed class MeshCollection : ICollectionFixture<MeshFixture>
 {
     public const string Name = "mesh";
+}
+
+/// <summary>The same mesh on buckets made by the reference Python SDK (allow_direct false, protocol §4.4).</summary>
+public sealed class ReferenceBucketsMeshFixture() : MeshFixture(storage: null, referenceBuckets: true);
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceBucketsMeshCollection : ICollectionFixture<ReferenceBucketsMeshFixture>
+{
+    public const string Name = "mesh on reference-made buckets";
 }

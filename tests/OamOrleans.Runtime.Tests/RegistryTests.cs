@@ -8,7 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Registry, catalog and instance documents written by a silo, field by field against the reference capture.</summary>
 [Collection(MeshCollection.Name)]
-public sealed class RegistryTests(MeshFixture mesh)
+public class RegistryTests(MeshFixture mesh)
 {
     private async Task<JsonNode> ReadAsync(string bucket, string key)
     {
@@ -109,3 +109,7 @@ public sealed class RegistryTests(MeshFixture mesh)
         _ => node?.DeepClone(),
     };
 }
+
+/// <summary>The same documents when the reference SDK made the buckets.</summary>
+[Collection(ReferenceBucketsMeshCollection.Name)]
+public sealed class RegistryTestsOnReferenceBuckets(ReferenceBucketsMeshFixture mesh) : RegistryTests(mesh);

@@ -45,7 +45,6 @@ public sealed class TestSilo : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (logs is not null)
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddProvider(logs);
         }
 

@@ -40,10 +40,11 @@ public sealed class NatsServer : IAsyncDisposable
     /// <summary>Starts a server and waits until it accepts connections.</summary>
     /// <param name="extraConfig">Extra lines for the server config file (accounts, limits, tls).</param>
     /// <param name="clientOpts">How test clients must connect (e.g. TLS files); used by the readiness probe and <see cref="Connect"/>.</param>
-    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null)
+    /// <param name="port">The port to listen on (e.g. one a process under test already dials); null: a free one.</param>
+    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null, int? port = null)
     {
         var binary = FindBinary(); // before the folder exists: a missing server leaves nothing behind
-        var port = FreePort();
+        port ??= FreePort();
         var dataDir = Directory.CreateTempSubdirectory("oam-nats-").FullName;
         var config = Path.Combine(dataDir, "nats.conf");
         await File.WriteAllTextAsync(config, $$"""
@@ -52,7 +53,7 @@ public sealed class NatsServer : IAsyncDisposable
             {{(maxPayload is { } mp ? $"max_payload: {mp}" : "")}}
             {{extraConfig ?? ""}}
             """);
-        var server = new NatsServer(StartProcess(binary, dataDir, config), binary, dataDir, config, port, maxPayload, clientOpts);
+        var server = new NatsServer(StartProcess(binary, dataDir, config), binary, dataDir, config, port.Value, maxPayload, clientOpts);
         try
         {
             await server.WaitReadyAsync();

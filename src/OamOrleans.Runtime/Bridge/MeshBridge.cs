@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
+using NATS.Net;
 using Orleans.Runtime;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
@@ -35,9 +36,17 @@ internal sealed partial class MeshBridge(
     private async Task StartAsync(CancellationToken ct)
     {
         var connection = mesh.Connection;
-        await MeshStores.EnsureAllAsync(connection, ct);
+        // Get-or-create every bucket, as every reference SDK instance does on connect (§4.4).
+        var kv = connection.CreateKeyValueStoreContext();
+        foreach (var bucket in MeshBuckets.KeyValue)
+        {
+            await RetryAsync(bucket, "(get-or-create)", async c => await MeshStores.GetOrCreateKeyValueAsync(kv, bucket, c), ct);
+        }
+
+        var obj = connection.CreateJetStreamContext().CreateObjectStoreContext();
+        await RetryAsync(MeshBuckets.Artifacts, "(get-or-create)", async c => await MeshStores.GetOrCreateObjectStoreAsync(obj, MeshBuckets.Artifacts, c), ct);
         await logs.StartAsync(mesh, ct);
-        _registry = await MeshRegistry.OpenAsync(connection, ct);
+        _registry = await MeshStartRetry.RunAsync(logger, _options.StartRetryMaxDelay, MeshBuckets.Catalog, "(open registry stores)", c => MeshRegistry.OpenAsync(connection, c), ct);
         foreach (var agent in agents.All)
         {
             // Bring the agent online first (§4.3), then announce it.
@@ -54,19 +63,25 @@ internal sealed partial class MeshBridge(
                 await invoker.Publisher(agent, mesh.InstanceId).StartAsync();
             }
 
-            await _registry.RegisterAsync(agent.Contract, ct);
+            var registry = _registry;
+            await RetryAsync(MeshBuckets.Registry, agent.Name, c => registry.PutContractAsync(agent.Contract, c), ct);
+            await RetryAsync(MeshBuckets.Catalog, CatalogDocument.Key, c => registry.AddToCatalogAsync(agent.Contract, c), ct);
             await logs.PublishAsync(agent.Name, LogEvent.Info, "agent_registered", "", $"Agent '{agent.Name}' registered");
             await (agent.Gate is null ? sources.StartAsync(agent, ct) : gates.StartAsync(agent, ct));
         }
 
         if (mesh.Agents.Count > 0)
         {
-            await _registry.PutInstanceAsync(mesh.InstanceId, mesh.Agents, ct);
+            await RetryAsync(MeshBuckets.Instances, mesh.InstanceId, c => _registry.PutInstanceAsync(mesh.InstanceId, mesh.Agents, c), ct);
         }
 
+        // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(logger, mesh.Agents.Count, string.Join(", ", mesh.Agents), mesh.Endpoint.Url, mesh.InstanceId);
+        LogStarted(logger, mesh.Agents.Count, string.Join(", ", mesh.Agents), MeshConnectWait.Redact(mesh.Endpoint.Url), mesh.InstanceId);
     }
+
+    private Task RetryAsync(string bucket, string key, Func<CancellationToken, ValueTask> operation, CancellationToken ct) =>
+        MeshStartRetry.RunAsync(logger, _options.StartRetryMaxDelay, bucket, key, operation, ct);
 
     /// <summary>
     /// NATS.Net reconnects by itself, but while we were away a health monitor saw our connection drop and deregistered

@@ -35,20 +35,10 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
 
     private async Task OpenAsync(CancellationToken ct)
     {
-        var connection = MeshConnections.Create(Endpoint, InstanceId);
-        try
-        {
-            await connection.ConnectAsync();
-        }
-        catch (NatsException e)
-        {
-            await connection.DisposeAsync();
-            throw new InvalidOperationException(
-                $"Cannot connect to NATS at {Endpoint.Url}: {e.Message}. Set OAM_URL (or Oam:Url) to a running nats-server with JetStream.", e);
-        }
-
+        // NATS may come up after the silo (containers): wait for it, up to ConnectTimeout.
+        var connection = await MeshConnectWait.ConnectAsync(Endpoint, InstanceId, options.Value.ConnectTimeout, logger, ct);
         _connection = connection;
-        LogConnected(logger, Endpoint.Url, InstanceId);
+        LogConnected(logger, MeshConnectWait.Redact(Endpoint.Url), InstanceId);
     }
 
     private async Task CloseAsync(CancellationToken ct) => await DisposeAsync();

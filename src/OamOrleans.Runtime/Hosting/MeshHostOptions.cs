@@ -73,6 +73,18 @@ public sealed class MeshHostOptions
     /// </summary>
     public int TurnLogSize { get; set; } = 16;
 
+    /// <summary>
+    /// How long a starting silo waits for NATS to accept its connection, retrying with backoff (in a container deployment
+    /// NATS often starts after the silo). Past it the start fails with a <see cref="MeshUnavailableException"/>. Default 60 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Longest pause between attempts when a KV operation at start (bucket get-or-create, registration) fails; the silo
+    /// keeps retrying (the mesh's state must never crash it) and reports itself started only once registered. Default 5 s.
+    /// </summary>
+    public TimeSpan StartRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
     public int? MaxRequestBytes { get; set; }
 }

@@ -20,6 +20,16 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.MaxQueuedRequests)} must be at least 1 (was {o.MaxQueuedRequests}).");
         }
 
+        if (o.ConnectTimeout < TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.ConnectTimeout)} must not be negative.");
+        }
+
+        if (o.StartRetryMaxDelay <= TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.StartRetryMaxDelay)} must be positive.");
+        }
+
         if (o.DrainTimeout < TimeSpan.Zero)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.DrainTimeout)} must not be negative.");
