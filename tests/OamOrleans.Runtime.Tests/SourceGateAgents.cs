@@ -168,3 +168,25 @@ public sealed class ShortDrainGatedAgent : Agent<int, string>
 
     protected override Task<string> HandleAsync(int input, AgentContext context) => Sleep.RunAsync(input);
 }
+
+/// <summary>Open from the start, slow, and counting its running handlers: a gated agent under load.</summary>
+[Agent("test.gated.slow", Description = "Gated, open from the start, sleeps.")]
+[ActiveWhenKv("gates.slow", Initial = true)]
+public sealed class SlowGatedAgent : Agent<int, string>
+{
+    private static readonly CountedSleep Sleep = new();
+    private static int _mostRunning;
+
+    public static int MostRunning => Volatile.Read(ref _mostRunning);
+
+    protected override Task<string> HandleAsync(int input, AgentContext context)
+    {
+        var task = Sleep.RunAsync(input);
+        int seen, running = Sleep.Running;
+        while (running > (seen = Volatile.Read(ref _mostRunning)) && Interlocked.CompareExchange(ref _mostRunning, running, seen) != seen)
+        {
+        }
+
+        return task;
+    }
+}
