@@ -37,7 +37,7 @@ internal sealed class CatalogCache : IAsyncDisposable
     public static async ValueTask<CatalogCache> StartAsync(INatsKVStore store, CancellationToken ct)
     {
         var cache = new CatalogCache(store);
-        var read = await store.ReadKeyAsync(CatalogDocument.Key, NatsRawSerializer<byte[]>.Default, ct);
+        var read = await store.ReadKeyAsync(CatalogDocument.Key, NatsRawSerializer<byte[]>.Default, ct).ConfigureAwait(false);
         if (read.Revision > 0)
         {
             cache.Apply(read.Entry?.Value, read.Revision);
@@ -53,7 +53,7 @@ internal sealed class CatalogCache : IAsyncDisposable
         {
             try
             {
-                await foreach (var entry in _store.WatchAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct))
+                await foreach (var entry in _store.WatchAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct).ConfigureAwait(false))
                 {
                     Apply(entry.Operation == NatsKVOperation.Put ? entry.Value : null, entry.Revision);
                 }
@@ -67,7 +67,7 @@ internal sealed class CatalogCache : IAsyncDisposable
                 // The watch ended (connection lost, stream recreated): start a new one after a short pause.
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -94,10 +94,10 @@ internal sealed class CatalogCache : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _watch;
+            await _watch.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

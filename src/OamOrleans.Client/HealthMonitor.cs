@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,7 +30,6 @@ namespace OamOrleans.Client;
 /// </remarks>
 public sealed partial class HealthMonitor : IAsyncDisposable
 {
-    private static readonly Regex ValidKey = KeyPattern();
     private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(10);
 
     private readonly INatsConnection _connection;
@@ -85,26 +82,27 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         var ownsConnection = connection is null;
         var ownsSysConnection = sysConnection is null;
         INatsSub<byte[]>? subscription = null;
+        var tls = ownsConnection || ownsSysConnection ? options.Tls ?? MeshTls.Resolve() : null;
         try
         {
             if (connection is null)
             {
                 var endpoint = MeshEndpoint.Resolve(options.Url, options.CredsFile);
-                connection = await OpenAsync(endpoint.Url, endpoint.CredsFile, options.ConnectionName, "mesh", options.ConnectTimeout, cancellationToken);
+                connection = await OpenAsync(endpoint.Url, endpoint.CredsFile, tls, options.ConnectionName, "mesh", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
 
             if (sysConnection is null)
             {
-                sysConnection = await OpenAsync(options.SysUrl!, options.SysCredsFile, options.ConnectionName + "-sys", "system account", options.ConnectTimeout, cancellationToken);
+                sysConnection = await OpenAsync(options.SysUrl!, options.SysCredsFile, tls, options.ConnectionName + "-sys", "system account", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
 
-            await EnsureSystemAccountAsync(sysConnection, options.ConnectTimeout, cancellationToken);
-            var registry = await MeshRegistry.OpenAsync(connection, cancellationToken);
-            var instances = await MeshStores.GetOrCreateKeyValueAsync(connection.CreateKeyValueStoreContext(), MeshBuckets.Instances, cancellationToken);
-            subscription = await sysConnection.SubscribeCoreAsync<byte[]>(MeshSubjects.SysDisconnect, cancellationToken: cancellationToken);
+            await EnsureSystemAccountAsync(sysConnection, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var registry = await MeshRegistry.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
+            var instances = await MeshStores.GetOrCreateKeyValueAsync(connection.CreateKeyValueStoreContext(), MeshBuckets.Instances, cancellationToken).ConfigureAwait(false);
+            subscription = await sysConnection.SubscribeCoreAsync<byte[]>(MeshSubjects.SysDisconnect, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             // A round trip after SUB: the server has registered the subscription once the PONG is back.
-            await sysConnection.PingAsync(cancellationToken);
+            await sysConnection.PingAsync(cancellationToken).ConfigureAwait(false);
 
             var monitor = new HealthMonitor(connection, ownsConnection, sysConnection, ownsSysConnection, registry, instances, subscription, logger, options.DeregisterRounds);
             monitor._reader = Task.Run(monitor.ReadAdvisoriesAsync, CancellationToken.None);
@@ -116,17 +114,17 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         {
             if (subscription is not null)
             {
-                await subscription.DisposeAsync();
+                await subscription.DisposeAsync().ConfigureAwait(false);
             }
 
             if (ownsSysConnection && sysConnection is not null)
             {
-                await sysConnection.DisposeAsync();
+                await sysConnection.DisposeAsync().ConfigureAwait(false);
             }
 
             if (ownsConnection && connection is not null)
             {
-                await connection.DisposeAsync();
+                await connection.DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
@@ -155,10 +153,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             return;
         }
 
-        await _stop.CancelAsync();
+        await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _subscription.DisposeAsync();
+            await _subscription.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or ObjectDisposedException)
         {
@@ -168,19 +166,19 @@ public sealed partial class HealthMonitor : IAsyncDisposable
 
         // A cleanup that already claimed its host (deleted the instance record) is finished: no other monitor would redo it.
         var done = Task.WhenAll(_reader, _worker).ContinueWith(static _ => { }, TaskScheduler.Default);
-        if (await Task.WhenAny(done, Task.Delay(CleanupGrace)) != done)
+        if (await Task.WhenAny(done, Task.Delay(CleanupGrace)).ConfigureAwait(false) != done)
         {
-            await _abort.CancelAsync();
-            await done;
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await done.ConfigureAwait(false);
         }
         if (_ownsSysConnection)
         {
-            await _sysConnection.DisposeAsync();
+            await _sysConnection.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_ownsConnection)
         {
-            await _connection.DisposeAsync();
+            await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
         _stop.Dispose();
@@ -188,85 +186,23 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         LogStopped(_logger);
     }
 
-    /// <summary>
-    /// Takes <c>client.name</c> from a disconnect advisory and returns the instance id when the connection was an OAM host
-    /// (<c>oam-host-{instance_id}</c>); null otherwise. Never throws: malformed advisories give null and a reason.
-    /// </summary>
-    internal static string? InstanceIdFromAdvisory(ReadOnlySpan<byte> advisory, out string? problem)
+    private static async Task<INatsConnection> OpenAsync(string url, string? credsFile, MeshTls? tls, string name, string what, TimeSpan timeout, CancellationToken ct)
     {
-        problem = null;
-        if (advisory.IsEmpty)
-        {
-            problem = "empty advisory";
-            return null;
-        }
-
+        // The same URL, credentials and TLS settings as every other mesh connection (a TLS-only server refuses plain ones).
+        var connection = new NatsConnection(MeshConnections.Base(url, credsFile, tls) with { Name = name, ConnectTimeout = timeout });
         try
         {
-            var reader = new Utf8JsonReader(advisory);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                problem = "advisory is not a JSON object";
-                return null;
-            }
-
-            if (!doc.RootElement.TryGetProperty("client", out var client) || client.ValueKind != JsonValueKind.Object)
-            {
-                problem = "advisory has no 'client' object";
-                return null;
-            }
-
-            if (!client.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-            {
-                // Unnamed connections are ordinary (CLI tools, foreign clients): not a problem, just not a host.
-                return null;
-            }
-
-            var value = name.GetString()!;
-            if (!value.StartsWith(HealthMonitorOptions.MeshConnectionNamePrefix, StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            var instanceId = value[HealthMonitorOptions.MeshConnectionNamePrefix.Length..];
-            if (!ValidKey.IsMatch(instanceId))
-            {
-                problem = $"connection name '{value}' does not end in a valid instance id";
-                return null;
-            }
-
-            return instanceId;
-        }
-        catch (JsonException e)
-        {
-            problem = "advisory is not valid JSON: " + e.Message;
-            return null;
-        }
-    }
-
-    private static async Task<INatsConnection> OpenAsync(string url, string? credsFile, string name, string what, TimeSpan timeout, CancellationToken ct)
-    {
-        var connection = new NatsConnection(NatsOpts.Default with
-        {
-            Url = url,
-            Name = name,
-            ConnectTimeout = timeout,
-            AuthOpts = credsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = credsFile },
-        });
-        try
-        {
-            await connection.ConnectAsync().AsTask().WaitAsync(timeout, ct);
+            await connection.ConnectAsync().AsTask().WaitAsync(timeout, ct).ConfigureAwait(false);
             return connection;
         }
         catch (Exception e) when (e is NatsException or TimeoutException or IOException)
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"Health monitor cannot connect to the {what} at {Redact(url)}: {e.Message}", e);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -281,7 +217,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             + "(e.g. nats://oam-sys:<password>@host:port with 'system_account: SYS', as 'oam mesh up' configures it).";
         try
         {
-            await sys.RequestAsync<byte[], byte[]>("$SYS.REQ.SERVER.PING", [], replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: ct);
+            await sys.RequestAsync<byte[], byte[]>("$SYS.REQ.SERVER.PING", [], replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (NatsNoRespondersException e)
         {
@@ -294,219 +230,4 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     }
 
     private static string Redact(string url) => MeshConnectWait.Redact(url);
-
-    private async Task ReadAdvisoriesAsync()
-    {
-        try
-        {
-            await foreach (var msg in _subscription.Msgs.ReadAllAsync(_stop.Token))
-            {
-                try
-                {
-                    var instanceId = InstanceIdFromAdvisory(msg.Data ?? [], out var problem);
-                    if (problem is not null)
-                    {
-                        LogMalformedAdvisory(_logger, msg.Subject, problem);
-                    }
-
-                    if (instanceId is not null)
-                    {
-                        LogHostDisconnected(_logger, instanceId);
-                    }
-
-                    // Everything goes through the queue (null = nothing to do) so AdvisoriesProcessed follows arrival order.
-                    _dead.Writer.TryWrite(instanceId);
-                }
-                catch (Exception e)
-                {
-                    LogMalformedAdvisory(_logger, msg.Subject, e.Message);
-                    _dead.Writer.TryWrite(null);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            LogReaderFailed(_logger, e);
-        }
-        finally
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                LogReaderEnded(_logger);
-            }
-
-            _dead.Writer.TryComplete();
-        }
-    }
-
-    private async Task HandleDeadHostsAsync()
-    {
-        try
-        {
-            await foreach (var instanceId in _dead.Reader.ReadAllAsync(_stop.Token))
-            {
-                if (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                try
-                {
-                    if (instanceId is not null)
-                    {
-                        await HandleDisconnectAsync(instanceId, _abort.Token);
-                    }
-                }
-                catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    LogCleanupFailed(_logger, instanceId!, e);
-                }
-
-                Interlocked.Increment(ref _processed);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task HandleDisconnectAsync(string instanceId, CancellationToken ct)
-    {
-        NatsKVEntry<byte[]> entry;
-        try
-        {
-            entry = await _instances.GetEntryAsync<byte[]>(instanceId, cancellationToken: ct);
-        }
-        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
-        {
-            // Graceful shutdown (the host deleted its record first), a pure caller, or another monitor got here first.
-            LogNoInstanceRecord(_logger, instanceId);
-            return;
-        }
-
-        IReadOnlyList<string> agents;
-        try
-        {
-            agents = entry.Value is { Length: > 0 } value ? InstanceRecord.Parse(value).Agents : [];
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            LogMalformedInstanceRecord(_logger, instanceId, e.Message);
-            agents = [];
-        }
-
-        // Only the monitor whose conditional delete succeeds owns this host's cleanup.
-        try
-        {
-            await _instances.DeleteAsync(instanceId, new NatsKVDeleteOpts { Revision = entry.Revision }, ct);
-        }
-        catch (NatsKVWrongLastRevisionException)
-        {
-            LogLostRace(_logger, instanceId);
-            return;
-        }
-
-        var detectedAt = MeshIds.Now();
-        LogHostDied(_logger, instanceId, agents.Count);
-        if (agents.Count == 0)
-        {
-            return;
-        }
-
-        var survivors = await _registry.ServedAgentsAsync(ct);
-        foreach (var agent in agents.Distinct(StringComparer.Ordinal))
-        {
-            if (survivors.Contains(agent))
-            {
-                LogAgentSurvives(_logger, agent, instanceId);
-                continue;
-            }
-
-            if (!await DeregisterAsync(agent, ct))
-            {
-                continue;
-            }
-
-            await _registry.PublishDeathAsync(new DeathNotice(agent, DeathNotice.Disconnect, detectedAt, instanceId), ct);
-            LogAgentDied(_logger, agent, instanceId);
-        }
-    }
-
-    private async Task<bool> DeregisterAsync(string agent, CancellationToken ct)
-    {
-        for (var round = 1; ; round++)
-        {
-            try
-            {
-                await _registry.DeregisterAsync(agent, ct);
-                return true;
-            }
-            catch (Exception e) when (e is InvalidOperationException or NatsException && round < _deregisterRounds)
-            {
-                LogDeregisterRetry(_logger, agent, round, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * round), ct);
-            }
-            catch (Exception e) when (e is InvalidOperationException or NatsException)
-            {
-                LogDeregisterFailed(_logger, agent, e);
-                return false;
-            }
-        }
-    }
-
-    // NATS KV key characters; an instance id is a KV key of mesh-instances.
-    [GeneratedRegex(@"^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex KeyPattern();
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Health monitor started: watching {Subject}")]
-    private static partial void LogStarted(ILogger logger, string subject);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Health monitor stopped")]
-    private static partial void LogStopped(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a malformed disconnect advisory on {Subject}: {Problem}")]
-    private static partial void LogMalformedAdvisory(ILogger logger, string subject, string problem);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection oam-host-{InstanceId} disconnected")]
-    private static partial void LogHostDisconnected(ILogger logger, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "No mesh-instances record for {InstanceId}: graceful shutdown, a pure caller, or already cleaned up")]
-    private static partial void LogNoInstanceRecord(ILogger logger, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The mesh-instances record of {InstanceId} is not valid JSON ({Problem}); removing it without deregistering agents")]
-    private static partial void LogMalformedInstanceRecord(ILogger logger, string instanceId, string problem);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Another health monitor is cleaning up after {InstanceId}")]
-    private static partial void LogLostRace(ILogger logger, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {InstanceId} disconnected without shutting down; cleaning up its {AgentCount} agent(s)")]
-    private static partial void LogHostDied(ILogger logger, string instanceId, int agentCount);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent} of dead host {InstanceId} is still served by another instance; kept")]
-    private static partial void LogAgentSurvives(ILogger logger, string agent, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent} deregistered after host {InstanceId} disconnected; death notice sent")]
-    private static partial void LogAgentDied(ILogger logger, string agent, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deregistering {Agent} failed (round {Round}): {Problem}; retrying")]
-    private static partial void LogDeregisterRetry(ILogger logger, string agent, int round, string problem);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not deregister {Agent}; its catalog entry may be stale")]
-    private static partial void LogDeregisterFailed(ILogger logger, string agent, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cleanup after host {InstanceId} failed")]
-    private static partial void LogCleanupFailed(ILogger logger, string instanceId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The disconnect advisory subscription ended (its connection was closed); the health monitor no longer sees hosts die")]
-    private static partial void LogReaderEnded(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reading disconnect advisories failed; the health monitor no longer sees hosts die")]
-    private static partial void LogReaderFailed(ILogger logger, Exception exception);
 }

@@ -39,6 +39,12 @@ public sealed record HealthMonitorOptions
     /// <summary>An open system-account connection to use instead of <see cref="SysUrl"/>; not disposed by the monitor.</summary>
     public INatsConnection? SysConnection { get; init; }
 
+    /// <summary>
+    /// TLS / mutual TLS files of the connections the monitor opens itself (both); when null, <c>OAM_TLS_CERT</c>,
+    /// <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read, as for <see cref="MeshClient"/>.
+    /// </summary>
+    public MeshTls? Tls { get; init; }
+
     /// <summary>Name of the connections the monitor opens itself (the SYS one gets a <c>-sys</c> suffix). Default <c>oam-health-monitor</c>.</summary>
     public string ConnectionName { get; init; } = DefaultConnectionName;
 
@@ -46,7 +52,7 @@ public sealed record HealthMonitorOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Extra rounds of catalog compare-and-swap (each round is <see cref="MeshRegistry"/>'s 10 attempts) before a dead
+    /// Extra rounds of catalog compare-and-swap (each round is 10 compare-and-swap attempts) before a dead
     /// agent's deregistration is given up and logged as an error. Default 3.
     /// </summary>
     public int DeregisterRounds { get; init; } = 3;

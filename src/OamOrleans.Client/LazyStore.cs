@@ -17,7 +17,7 @@ internal sealed class LazyStore<T>(Func<CancellationToken, ValueTask<T>> open)
 
         try
         {
-            return await task.WaitAsync(ct);
+            return await task.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (Exception) when (task.IsFaulted || task.IsCanceled)
         {

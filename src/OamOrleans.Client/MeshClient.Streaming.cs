@@ -29,7 +29,7 @@ public sealed partial class MeshClient
     /// </exception>
     public MeshStream<TChunk> StreamAsync<TChunk>(string agent, object? payload = null, StreamOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var json = options?.JsonOptions ?? _options.JsonOptions ?? MeshJson.Options;
+        var json = JsonOptionsFor(options?.JsonOptions);
         return new MeshStream<TChunk>(StreamRawAsync(agent, SerializePayload(payload, json), options, cancellationToken), json);
     }
 
@@ -42,7 +42,7 @@ public sealed partial class MeshClient
     public MeshStream StreamRawAsync(string agent, ReadOnlyMemory<byte> body, StreamOptions? options = null, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThrowIfDisposed();
         return new MeshStream(this, agent, body, options, cancellationToken);
     }
 
@@ -50,8 +50,8 @@ public sealed partial class MeshClient
     {
         var agent = stream.Agent;
         var requestId = stream.RequestId;
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        Preflight(agent, Verb.Stream);
+        ThrowIfDisposed();
+        CallPreflight.Check(agent, MeshVerb.Stream, CachedEntry(agent));
         ThrowIfReconnecting(agent, requestId);
         var timeout = options?.Timeout ?? _options.StreamTimeout;
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
@@ -59,7 +59,7 @@ public sealed partial class MeshClient
         headers[MeshHeaders.Stream] = MeshHeaders.True;
 
         // Subscribe to the stream subject (and the death subject) before publishing: frames can follow the request at once.
-        var frames = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Stream(requestId), serializer: ReplySerializer, cancellationToken: ct), ct);
+        var frames = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Stream(requestId), serializer: ReplySerializer, cancellationToken: ct), ct).ConfigureAwait(false);
         INatsSub<byte[]>? death = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<NatsMsg<byte[]>>? deathTask = null;
@@ -67,20 +67,16 @@ public sealed partial class MeshClient
         {
             if (_options.DeathFastFail)
             {
-                death = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: ct), ct);
+                death = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: ct), ct).ConfigureAwait(false);
                 deathTask = death.Msgs.ReadAsync(deadline.Token).AsTask();
             }
 
-            await Guard(agent, requestId, async () =>
-            {
-                await Connection.PublishAsync(MeshSubjects.Agent(agent), body, headers, serializer: RequestSerializer, cancellationToken: ct);
-                return true;
-            }, ct);
+            await Guard(agent, requestId, () => Connection.PublishAsync(MeshSubjects.Agent(agent), body, headers, serializer: RequestSerializer, cancellationToken: ct), ct).ConfigureAwait(false);
             deadline.CancelAfter(timeout);
             long expected = 0;
             while (true)
             {
-                var (msg, error) = await NextFrameAsync(frames, deathTask, agent, requestId, timeout, deadline.Token, ct);
+                var (msg, error) = await NextFrameAsync(frames, deathTask, agent, requestId, timeout, deadline.Token, ct).ConfigureAwait(false);
                 if (error is not null)
                 {
                     throw error;
@@ -89,12 +85,7 @@ public sealed partial class MeshClient
                 var frame = MeshFrame.From(msg);
                 if (frame.IsError)
                 {
-                    var envelope = ErrorEnvelope.Parse(frame.Body.Span, MeshErrorCodes.HandlerError);
-                    throw MeshException.FromEnvelope(envelope with
-                    {
-                        Agent = envelope.Agent.Length == 0 ? agent : envelope.Agent,
-                        RequestId = requestId,
-                    });
+                    throw MeshException.FromErrorReply(frame.Body.Span, agent, requestId, MeshErrorCodes.HandlerError);
                 }
 
                 if (frame.IsEnd)
@@ -123,14 +114,14 @@ public sealed partial class MeshClient
         }
         finally
         {
-            await deadline.CancelAsync();
+            await deadline.CancelAsync().ConfigureAwait(false);
             ObserveFault(deathTask);
             if (death is not null)
             {
-                await death.DisposeAsync();
+                await death.DisposeAsync().ConfigureAwait(false);
             }
 
-            await frames.DisposeAsync();
+            await frames.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -147,14 +138,14 @@ public sealed partial class MeshClient
         {
             if (deathTask is null)
             {
-                return (await frames.Msgs.ReadAsync(deadline), null);
+                return (await frames.Msgs.ReadAsync(deadline).ConfigureAwait(false), null);
             }
 
             var read = frames.Msgs.ReadAsync(deadline).AsTask();
-            await Task.WhenAny(read, deathTask);
+            await Task.WhenAny(read, deathTask).ConfigureAwait(false);
             if (read.IsCompletedSuccessfully || !deathTask.IsCompletedSuccessfully)
             {
-                return (await read, null);
+                return (await read.ConfigureAwait(false), null);
             }
 
             ObserveFault(read);
@@ -167,85 +158,6 @@ public sealed partial class MeshClient
         catch (ChannelClosedException e)
         {
             return (default, new ConnectionFailedException($"The stream subscription closed: {e.Message}", agent, requestId, innerException: e));
-        }
-    }
-
-    private void ThrowIfReconnecting(string agent, string requestId)
-    {
-        if (Connection.ConnectionState == NatsConnectionState.Reconnecting)
-        {
-            // The reference never reconnects: a request now would only wait out its deadline.
-            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {Connection.Opts.Url})", agent, requestId);
-        }
-    }
-
-    /// <summary>Runs a NATS operation, turning connection failures into <see cref="ConnectionFailedException"/>.</summary>
-    private static async ValueTask<T> Guard<T>(string agent, string requestId, Func<ValueTask<T>> operation, CancellationToken ct)
-    {
-        try
-        {
-            return await operation();
-        }
-        catch (Exception e) when (e is NatsConnectionFailedException or NatsException or ObjectDisposedException && !ct.IsCancellationRequested)
-        {
-            throw new ConnectionFailedException($"Not connected to the mesh: {e.Message}", agent, requestId, innerException: e);
-        }
-    }
-
-    private static void ObserveFault(Task? task) =>
-        task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-
-    internal enum Verb
-    {
-        Call,
-        Stream,
-        Send,
-        Subscribe,
-    }
-
-    /// <summary>The catalog entry for <paramref name="agent"/> from the local cache (the last one when duplicated), or null.</summary>
-    internal CatalogEntry? CachedEntry(string agent)
-    {
-        CatalogEntry? entry = null;
-        foreach (var e in _catalog.Entries)
-        {
-            if (e.Name == agent)
-            {
-                entry = e;
-            }
-        }
-
-        return entry;
-    }
-
-    /// <summary>
-    /// The reference's client-side pre-flight check (§7.4) for stream, send and subscribe: a verb that does not fit the
-    /// agent's catalog shape fails with <c>invocation_mismatch</c> before anything is sent. Unknown agents pass.
-    /// </summary>
-    private void Preflight(string agent, Verb verb, bool? invocable = null, bool? streaming = null)
-    {
-        var entry = CachedEntry(agent);
-        var shape = entry is null ? (invocable, streaming) : (entry.Invocable, entry.Streaming);
-        if (shape.Item1 is not { } inv || shape.Item2 is not { } str)
-        {
-            return;
-        }
-
-        var suffix = (verb, inv, str) switch
-        {
-            (Verb.Stream, false, true) => "is a publisher and cannot be streamed. Subscribe to its events instead",
-            (Verb.Stream, false, false) => "is a background task and cannot be streamed",
-            (Verb.Stream, true, false) => "does not support streaming. Use call() instead",
-            (Verb.Send, false, true) => "is a publisher and cannot be sent to. Subscribe to its events instead",
-            (Verb.Send, false, false) => "is a background task and cannot be sent to",
-            (Verb.Subscribe, true, true) => "streams responses to requests. Use stream() instead",
-            (Verb.Subscribe, true, false) => "does not publish events. Use call() instead",
-            (Verb.Subscribe, false, false) => "is a background task and does not publish events",
-            _ => null,
-        };
-        if (suffix is not null)
-        {
-            throw new InvocationMismatchException($"Agent '{agent}' {suffix}", agent);
         }
     }
 }

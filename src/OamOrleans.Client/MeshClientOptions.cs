@@ -1,52 +1,65 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 
 namespace OamOrleans.Client;
 
-/// <summary>Options of a <see cref="MeshClient"/>. Immutable; derive variants with <c>with</c>.</summary>
+/// <summary>
+/// Options of a <see cref="MeshClient"/>. Settable so that configuration binding and <c>AddMeshClient(o =&gt; …)</c> work;
+/// the client copies them when it is created, so later changes do not affect it. Derive variants with <c>with</c>.
+/// </summary>
 public sealed record MeshClientOptions
 {
-    /// <summary>The defaults: 30 s call timeout, buckets ensured on connect, death-notice fast-fail on.</summary>
-    public static MeshClientOptions Default { get; } = new();
+    /// <summary>The defaults (a new instance each time): 30 s call timeout, buckets ensured on connect, death-notice fast-fail on.</summary>
+    public static MeshClientOptions Default => new();
+
+    /// <summary>
+    /// The mesh URL; when null (and <see cref="MeshClient.ConnectAsync"/> is given none) it is resolved like the reference:
+    /// <c>OAM_URL</c>, a <c>.oam-url</c> file, else <c>nats://localhost:4222</c>.
+    /// </summary>
+    public string? Url { get; set; }
+
+    /// <summary>Logs of the client and of the NATS connection it opens; none when null (<c>AddMeshClient</c> takes the container's).</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The instance id (uuid hex); a new one when null. The connection is named <c>oam-host-{id}</c>.</summary>
-    public string? InstanceId { get; init; }
+    public string? InstanceId { get; set; }
 
     /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
-    public string? CredsFile { get; init; }
+    public string? CredsFile { get; set; }
 
     /// <summary>
     /// The NATS connection name; <c>oam-host-{InstanceId}</c> when null, as every OpenAgentMesh process names it. A host
     /// that opens a second, caller-only connection names it differently, so that a health monitor seeing that connection
     /// drop does not take the host for dead.
     /// </summary>
-    public string? ConnectionName { get; init; }
+    public string? ConnectionName { get; set; }
 
     /// <summary>TLS / mutual TLS files; when null, <c>OAM_TLS_CERT</c>, <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read.</summary>
-    public MeshTls? Tls { get; init; }
+    public MeshTls? Tls { get; set; }
 
     /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
-    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Total deadline of a <see cref="MeshClient.StreamAsync{TChunk}"/> when the stream sets none. Default 60 s, like the reference.</summary>
-    public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Inactivity timeout of a managed <see cref="MeshClient.SendAsync"/> (callback mode) when the send sets none. Default 60 s.</summary>
-    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long <see cref="MeshClient.ConnectAsync"/> waits for the server. Default 5 s.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>JSON settings for payloads and replies; <see cref="MeshJson.Options"/> when null.</summary>
-    public JsonSerializerOptions? JsonOptions { get; init; }
+    public JsonSerializerOptions? JsonOptions { get; set; }
 
     /// <summary>Get-or-create all mesh buckets on connect, as every reference SDK instance does. Default true.</summary>
-    public bool EnsureBuckets { get; init; } = true;
+    public bool EnsureBuckets { get; set; } = true;
 
     /// <summary>
     /// Subscribe to <c>mesh.death.{name}</c> during each call and fail fast with <see cref="AgentDiedException"/>
     /// when the target dies (the reference's caller fast-fail). Default true.
     /// </summary>
-    public bool DeathFastFail { get; init; } = true;
+    public bool DeathFastFail { get; set; } = true;
 }
 
 /// <summary>Per-call options of <see cref="MeshClient.CallAsync{TOut}"/> and <see cref="MeshClient.CallRawAsync"/>.</summary>

@@ -8,7 +8,7 @@ namespace OamOrleans.Client;
 /// (250 ms doubling up to 5 s) until the server accepts or the time is up, logging "waiting for NATS" with the URL's
 /// credentials redacted.
 /// </summary>
-public static partial class MeshConnectWait
+internal static partial class MeshConnectWait
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
@@ -25,7 +25,7 @@ public static partial class MeshConnectWait
             var connection = MeshConnections.Create(endpoint, instanceId);
             try
             {
-                await connection.ConnectAsync();
+                await connection.ConnectAsync().ConfigureAwait(false);
                 if (attempt > 1)
                 {
                     LogReached(logger, url, attempt);
@@ -35,7 +35,7 @@ public static partial class MeshConnectWait
             }
             catch (NatsException e)
             {
-                await connection.DisposeAsync();
+                await connection.DisposeAsync().ConfigureAwait(false);
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
@@ -46,7 +46,7 @@ public static partial class MeshConnectWait
                 }
 
                 LogWaiting(logger, url, Redact(e.Message), left.TotalSeconds);
-                await Task.Delay(delay < left ? delay : left, ct);
+                await Task.Delay(delay < left ? delay : left, ct).ConfigureAwait(false);
                 delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
             }
         }
@@ -56,7 +56,7 @@ public static partial class MeshConnectWait
     /// <exception cref="MeshUnavailableException">NATS did not accept a connection within <paramref name="timeout"/>.</exception>
     public static async Task WaitAsync(MeshEndpoint endpoint, string instanceId, TimeSpan timeout, ILogger logger, CancellationToken ct = default)
     {
-        await using var connection = await ConnectAsync(endpoint, instanceId, timeout, logger, ct);
+        await using var connection = (await ConnectAsync(endpoint, instanceId, timeout, logger, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>

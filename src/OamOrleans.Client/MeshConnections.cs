@@ -3,17 +3,23 @@ using OamOrleans.Protocol;
 
 namespace OamOrleans.Client;
 
-/// <summary>Opens NATS connections the way every OAM process does: named <c>oam-host-{instance_id}</c>.</summary>
-public static class MeshConnections
+/// <summary>Options of NATS connections to the mesh: credentials and TLS for all, <c>oam-host-{instance_id}</c> names for hosts.</summary>
+internal static class MeshConnections
 {
-    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => NatsOpts.Default with
+    /// <summary>A host's connection: <see cref="Base"/> named <c>oam-host-{instance_id}</c>.</summary>
+    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
     {
-        Url = endpoint.Url,
         Name = MeshSubjects.ConnectionName(instanceId),
-        AuthOpts = endpoint.CredsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = endpoint.CredsFile },
         // A mesh request with headers and a JSON body should not queue behind a slow consumer forever.
         SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
-        TlsOpts = TlsOptions(endpoint.Tls),
+    };
+
+    /// <summary>What every connection to the mesh needs, whoever opens it: URL, credentials file and TLS files.</summary>
+    public static NatsOpts Base(string url, string? credsFile, MeshTls? tls) => NatsOpts.Default with
+    {
+        Url = url,
+        AuthOpts = credsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = credsFile },
+        TlsOpts = TlsOptions(tls),
     };
 
     /// <summary>NATS.Net TLS options for <paramref name="tls"/>: TLS required when any file is given, else as the URL says.</summary>

@@ -58,6 +58,21 @@ public class MeshException : Exception
         };
     }
 
+    /// <summary>
+    /// The typed error of an error reply or error frame (<c>X-Mesh-Status: error</c>). The envelope's agent wins; when it
+    /// names none, <paramref name="agent"/> is used. A non-null <paramref name="requestId"/> replaces the envelope's (a
+    /// caller's errors carry the caller's own id).
+    /// </summary>
+    internal static MeshException FromErrorReply(ReadOnlySpan<byte> body, string? agent, string? requestId, string fallbackCode = MeshErrorCodes.MeshError)
+    {
+        var envelope = ErrorEnvelope.Parse(body, fallbackCode);
+        return FromEnvelope(envelope with
+        {
+            Agent = envelope.Agent.Length == 0 && agent is not null ? agent : envelope.Agent,
+            RequestId = requestId ?? envelope.RequestId,
+        });
+    }
+
     internal static JsonElement DetailsOf(Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);

@@ -43,37 +43,37 @@ public sealed class MeshKeyValue
     /// <summary>Stores a byte value and returns the new revision.</summary>
     public async ValueTask<ulong> PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
-        var store = await StoreAsync(cancellationToken);
-        return await store.PutAsync(ValidKey(key), value.ToArray(), Raw, cancellationToken);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return await store.PutAsync(ValidKey(key), value.ToArray(), Raw, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The value of <paramref name="key"/> as a UTF-8 string.</summary>
     /// <exception cref="NotFoundException">The key does not exist or was deleted.</exception>
     public async ValueTask<string> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        Encoding.UTF8.GetString((await GetEntryAsync(key, cancellationToken)).Value.Span);
+        Encoding.UTF8.GetString((await GetEntryAsync(key, cancellationToken).ConfigureAwait(false)).Value.Span);
 
     /// <summary>The value of <paramref name="key"/> as bytes.</summary>
     /// <exception cref="NotFoundException">The key does not exist or was deleted.</exception>
     public async ValueTask<ReadOnlyMemory<byte>> GetBytesAsync(string key, CancellationToken cancellationToken = default) =>
-        (await GetEntryAsync(key, cancellationToken)).Value;
+        (await GetEntryAsync(key, cancellationToken).ConfigureAwait(false)).Value;
 
     /// <summary>The current entry of <paramref name="key"/> (value and revision, for compare-and-swap).</summary>
     /// <exception cref="NotFoundException">The key does not exist or was deleted.</exception>
     public async ValueTask<KvEntry> GetEntryAsync(string key, CancellationToken cancellationToken = default) =>
-        await TryGetEntryAsync(key, cancellationToken) ?? throw new NotFoundException($"Key '{key}' not found in {Bucket}");
+        await TryGetEntryAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException($"Key '{key}' not found in {Bucket}");
 
     /// <summary>The current entry of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>
     public async ValueTask<KvEntry?> TryGetEntryAsync(string key, CancellationToken cancellationToken = default)
     {
-        var (entry, _) = await ReadAsync(ValidKey(key), cancellationToken);
+        var (entry, _) = await ReadAsync(ValidKey(key), cancellationToken).ConfigureAwait(false);
         return entry;
     }
 
     /// <summary>Deletes <paramref name="key"/> (a delete marker; watchers see a <see cref="KvOperation.Delete"/>). Deleting a missing key is allowed.</summary>
     public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
-        var store = await StoreAsync(cancellationToken);
-        await store.DeleteAsync(ValidKey(key), cancellationToken: cancellationToken);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(ValidKey(key), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class MeshKeyValue
 
     /// <inheritdoc cref="CasAsync(string, string, ulong, CancellationToken)"/>
     public async ValueTask<ulong> CasAsync(string key, ReadOnlyMemory<byte> value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
-        await TryCasAsync(key, value, expectedRevision, cancellationToken) ?? throw KvConflictException.For(key, expectedRevision);
+        await TryCasAsync(key, value, expectedRevision, cancellationToken).ConfigureAwait(false) ?? throw KvConflictException.For(key, expectedRevision);
 
     /// <summary>Like <see cref="CasAsync(string, string, ulong, CancellationToken)"/> without raising: the new revision, or null on conflict.</summary>
     public ValueTask<ulong?> TryCasAsync(string key, string value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
@@ -95,7 +95,7 @@ public sealed class MeshKeyValue
     /// <inheritdoc cref="TryCasAsync(string, string, ulong, CancellationToken)"/>
     public async ValueTask<ulong?> TryCasAsync(string key, ReadOnlyMemory<byte> value, ulong expectedRevision, CancellationToken cancellationToken = default)
     {
-        var store = await StoreAsync(cancellationToken);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         ValidKey(key);
         var bytes = value.ToArray();
         try
@@ -103,18 +103,18 @@ public sealed class MeshKeyValue
             if (expectedRevision == 0)
             {
                 // Absent: create. A deleted key keeps a delete marker, so "absent" is CAS on the marker's revision.
-                var (current, marker) = await ReadAsync(key, cancellationToken);
+                var (current, marker) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
                 if (current is not null)
                 {
                     return null;
                 }
 
                 return marker == 0
-                    ? await store.CreateAsync(key, bytes, Raw, cancellationToken)
-                    : await store.UpdateAsync(key, bytes, marker, Raw, cancellationToken);
+                    ? await store.CreateAsync(key, bytes, Raw, cancellationToken).ConfigureAwait(false)
+                    : await store.UpdateAsync(key, bytes, marker, Raw, cancellationToken).ConfigureAwait(false);
             }
 
-            return await store.UpdateAsync(key, bytes, expectedRevision, Raw, cancellationToken);
+            return await store.UpdateAsync(key, bytes, expectedRevision, Raw, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsConflict(e))
         {
@@ -144,15 +144,15 @@ public sealed class MeshKeyValue
         ulong revision = 0;
         for (var attempt = 0; attempt < maxRetries; attempt++)
         {
-            var (current, marker) = await ReadAsync(key, cancellationToken);
+            var (current, marker) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
             revision = current?.Revision ?? marker;
             var next = update(current?.Value);
-            var store = await StoreAsync(cancellationToken);
+            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 return revision == 0
-                    ? await store.CreateAsync(key, next.ToArray(), Raw, cancellationToken)
-                    : await store.UpdateAsync(key, next.ToArray(), revision, Raw, cancellationToken);
+                    ? await store.CreateAsync(key, next.ToArray(), Raw, cancellationToken).ConfigureAwait(false)
+                    : await store.UpdateAsync(key, next.ToArray(), revision, Raw, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (IsConflict(e))
             {
@@ -170,7 +170,7 @@ public sealed class MeshKeyValue
 
     /// <inheritdoc cref="CreateAsync(string, string, CancellationToken)"/>
     public async ValueTask<ulong> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
-        await TryCasAsync(key, value, 0, cancellationToken) ?? throw KvKeyExistsException.ForKey(key);
+        await TryCasAsync(key, value, 0, cancellationToken).ConfigureAwait(false) ?? throw KvKeyExistsException.ForKey(key);
 
     /// <summary>
     /// The current entries whose key starts with <paramref name="prefixOrPattern"/>, or match it when it holds a NATS
@@ -184,10 +184,10 @@ public sealed class MeshKeyValue
         var pattern = IsPattern(prefixOrPattern) ? prefixOrPattern
             : prefix.Length > 1 && prefix.EndsWith('.') && !prefix.StartsWith('.') && !prefix.Contains("..", StringComparison.Ordinal) ? prefix + ">"
             : ">";
-        var store = await StoreAsync(cancellationToken);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<KvEntry>();
         var opts = new NatsKVWatchOpts { OnNoData = _ => ValueTask.FromResult(true) };
-        await foreach (var e in store.WatchAsync(pattern, Raw, opts, cancellationToken))
+        await foreach (var e in store.WatchAsync(pattern, Raw, opts, cancellationToken).ConfigureAwait(false))
         {
             var entry = ToEntry(e);
             if ((includeDeleted || entry.Operation == KvOperation.Put) && entry.Key.StartsWith(prefix, StringComparison.Ordinal))
@@ -210,7 +210,7 @@ public sealed class MeshKeyValue
     /// </summary>
     public async IAsyncEnumerable<string> WatchAsync(string keyOrPattern = ">", bool updatesOnly = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var entry in WatchEntriesAsync(keyOrPattern, updatesOnly, cancellationToken))
+        await foreach (var entry in WatchEntriesAsync(keyOrPattern, updatesOnly, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Operation == KvOperation.Put)
             {
@@ -227,8 +227,8 @@ public sealed class MeshKeyValue
             ValidKey(keyOrPattern);
         }
 
-        var store = await StoreAsync(cancellationToken);
-        await foreach (var e in store.WatchAsync(keyOrPattern, Raw, new NatsKVWatchOpts { UpdatesOnly = updatesOnly }, cancellationToken))
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var e in store.WatchAsync(keyOrPattern, Raw, new NatsKVWatchOpts { UpdatesOnly = updatesOnly }, cancellationToken).ConfigureAwait(false))
         {
             yield return ToEntry(e);
         }
@@ -241,7 +241,7 @@ public sealed class MeshKeyValue
     /// <summary>Reads the value as JSON.</summary>
     /// <exception cref="NotFoundException">The key does not exist or was deleted.</exception>
     public async ValueTask<T> GetJsonAsync<T>(string key, CancellationToken cancellationToken = default) =>
-        JsonSerializer.Deserialize<T>((await GetEntryAsync(key, cancellationToken)).Value.Span, Json)!;
+        JsonSerializer.Deserialize<T>((await GetEntryAsync(key, cancellationToken).ConfigureAwait(false)).Value.Span, Json)!;
 
     /// <summary>Put-if-absent of a JSON value.</summary>
     /// <exception cref="KvKeyExistsException">The key exists.</exception>
@@ -272,7 +272,7 @@ public sealed class MeshKeyValue
     {
         var json = Json;
         var result = new Dictionary<string, T>(StringComparer.Ordinal);
-        foreach (var entry in await ListAsync(prefixOrPattern, includeDeleted: false, cancellationToken))
+        foreach (var entry in await ListAsync(prefixOrPattern, includeDeleted: false, cancellationToken).ConfigureAwait(false))
         {
             result[entry.Key] = entry.Deserialize<T>(json)!;
         }
@@ -283,8 +283,8 @@ public sealed class MeshKeyValue
     /// <summary>The live entry (null when absent or deleted) and, for a deleted key, the revision of its delete marker.</summary>
     private async ValueTask<(KvEntry? Entry, ulong MarkerRevision)> ReadAsync(string key, CancellationToken ct)
     {
-        var store = await StoreAsync(ct);
-        var read = await store.ReadKeyAsync(key, Raw, ct);
+        var store = await StoreAsync(ct).ConfigureAwait(false);
+        var read = await store.ReadKeyAsync(key, Raw, ct).ConfigureAwait(false);
         return read.Entry is { } e ? (new KvEntry(e.Key, e.Value ?? [], e.Revision, KvOperation.Put), 0) : (null, read.MarkerRevision);
     }
 

@@ -47,9 +47,8 @@ public sealed record ObserveConfig(ObserveSettings Global, IReadOnlyDictionary<s
 public sealed class MeshObserve
 {
     /// <summary>The key of the mesh-wide entry.</summary>
-    public const string GlobalKey = "global";
+    public const string GlobalKey = ObserveLevels.GlobalKey;
 
-    private static readonly string[] Levels = [LogEvent.Debug, LogEvent.Info, LogEvent.Warn, LogEvent.Error, LogEvent.Off];
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private readonly MeshClient _client;
     private readonly LazyStore<INatsKVStore> _store;
@@ -67,15 +66,10 @@ public sealed class MeshObserve
     public async ValueTask<EffectiveObserveSettings> GetAsync(string agent, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
-        var store = await _store.GetAsync(cancellationToken);
-        if (await ReadAsync(store, agent, cancellationToken) is { } own)
-        {
-            return new EffectiveObserveSettings(own.LogLevel, ObserveSource.Agent);
-        }
-
-        return await ReadAsync(store, GlobalKey, cancellationToken) is { } global
-            ? new EffectiveObserveSettings(global.LogLevel, ObserveSource.Global)
-            : new EffectiveObserveSettings(LogEvent.Info, ObserveSource.Default);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
+        var own = await ReadAsync(store, agent, cancellationToken).ConfigureAwait(false);
+        var global = own is null ? await ReadAsync(store, GlobalKey, cancellationToken).ConfigureAwait(false) : null;
+        return ObserveLevels.Effective(own?.LogLevel, global?.LogLevel);
     }
 
     /// <summary>Sets the log level of one agent; every host serving it applies it at once.</summary>
@@ -94,11 +88,11 @@ public sealed class MeshObserve
     /// <summary>Everything in the bucket: the global entry (<c>info</c> when unset) and each agent's override. Unreadable entries are left out.</summary>
     public async ValueTask<ObserveConfig> ConfigAsync(CancellationToken cancellationToken = default)
     {
-        var store = await _store.GetAsync(cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         var keys = new List<string>();
         try
         {
-            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken))
+            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 keys.Add(key);
             }
@@ -108,11 +102,11 @@ public sealed class MeshObserve
             // An empty bucket.
         }
 
-        var global = new ObserveSettings(LogEvent.Info);
+        var global = new ObserveSettings(ObserveLevels.DefaultLevel);
         var agents = new SortedDictionary<string, ObserveSettings>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            if (await ReadAsync(store, key, cancellationToken) is not { } settings)
+            if (await ReadAsync(store, key, cancellationToken).ConfigureAwait(false) is not { } settings)
             {
                 continue;
             }
@@ -138,10 +132,13 @@ public sealed class MeshObserve
     /// </summary>
     public async IAsyncEnumerable<LogEvent> LogsAsync(string? agent = null, string? minLevel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var tail = await TailAsync(agent, minLevel, cancellationToken);
-        await foreach (var e in tail.WithCancellation(cancellationToken))
+        var tail = await TailAsync(agent, minLevel, cancellationToken).ConfigureAwait(false);
+        await using (((IAsyncDisposable)tail).ConfigureAwait(false))
         {
-            yield return e;
+            await foreach (var e in tail.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
         }
     }
 
@@ -159,43 +156,33 @@ public sealed class MeshObserve
 
         var min = minLevel is null ? 0 : CheckLevel(minLevel);
         var subject = agent is null ? MeshSubjects.LogsPrefix + ">" : MeshSubjects.Logs(agent);
-        var sub = await _client.Connection.SubscribeCoreAsync(subject, serializer: Raw, cancellationToken: cancellationToken);
-        await _client.Connection.PingAsync(cancellationToken);
+        var sub = await _client.Connection.SubscribeCoreAsync(subject, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _client.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
         return new MeshLogTail(subject, sub, min);
     }
 
     /// <summary>The numeric value of <paramref name="level"/>.</summary>
     /// <exception cref="ArgumentException">Not one of debug, info, warn, error, off.</exception>
     public static int CheckLevel(string level) =>
-        LogEvent.LevelValue(level) ?? throw new ArgumentException($"Unknown log level '{level}'. Choose from: {string.Join(", ", Levels)}.", nameof(level));
+        LogEvent.LevelValue(level) ?? throw new ArgumentException($"Unknown log level '{level}'. Choose from: {string.Join(", ", ObserveLevels.Known)}.", nameof(level));
 
     private async ValueTask WriteAsync(string key, string logLevel, CancellationToken cancellationToken)
     {
         CheckLevel(logLevel);
-        var store = await _store.GetAsync(cancellationToken);
-        await store.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["log_level"] = logLevel }), Raw, cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(key, ObserveLevels.Entry(logLevel), Raw, cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask<ObserveSettings?> ReadAsync(INatsKVStore store, string key, CancellationToken ct)
     {
         try
         {
-            var entry = await store.GetEntryAsync(key, serializer: Raw, cancellationToken: ct);
-            if (entry.Value is not { Length: > 0 } value)
-            {
-                return null;
-            }
-
-            using var doc = JsonDocument.Parse(value);
-            return doc.RootElement.ValueKind == JsonValueKind.Object &&
-                doc.RootElement.TryGetProperty("log_level", out var level) && level.ValueKind == JsonValueKind.String &&
-                LogEvent.LevelValue(level.GetString()!) is not null
-                ? new ObserveSettings(level.GetString()!)
-                : null;
+            var entry = await store.GetEntryAsync(key, serializer: Raw, cancellationToken: ct).ConfigureAwait(false);
+            return ObserveLevels.Parse(entry.Value) is { } level ? new ObserveSettings(level) : null;
         }
-        catch (Exception e) when (NatsKVReads.IsMissingKey(e) || e is JsonException or InvalidOperationException)
+        catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {
-            return null; // missing, or a foreign value that is not a level (InvalidOperationException: a lone surrogate escape)
+            return null;
         }
     }
 }
@@ -218,7 +205,7 @@ public sealed class MeshLogTail : IAsyncEnumerable<LogEvent>, IAsyncDisposable
 
     public async IAsyncEnumerator<LogEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
-        await foreach (var msg in _sub.Msgs.ReadAllAsync(cancellationToken))
+        await foreach (var msg in _sub.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var e = LogEvent.Parse(msg.Data ?? []);
             if ((LogEvent.LevelValue(e.Level) ?? 0) >= _min)

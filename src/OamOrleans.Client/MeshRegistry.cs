@@ -11,7 +11,7 @@ namespace OamOrleans.Client;
 /// catalog updates by compare-and-swap on the key's revision (create at revision 0), 10 attempts 10 ms apart,
 /// other hosts' entries and their unknown fields preserved.
 /// </summary>
-public sealed class MeshRegistry
+internal sealed class MeshRegistry
 {
     private const int CasAttempts = 10;
     private readonly INatsConnection _connection;
@@ -32,21 +32,21 @@ public sealed class MeshRegistry
         var kv = connection.CreateKeyValueStoreContext();
         return new MeshRegistry(
             connection,
-            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct),
-            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct),
-            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Instances, ct));
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct).ConfigureAwait(false),
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct).ConfigureAwait(false),
+            await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Instances, ct).ConfigureAwait(false));
     }
 
     /// <summary>Puts the contract and CASes its entry into the catalog.</summary>
     public async ValueTask RegisterAsync(AgentContract contract, CancellationToken ct = default)
     {
-        await PutContractAsync(contract, ct);
-        await AddToCatalogAsync(contract, ct);
+        await PutContractAsync(contract, ct).ConfigureAwait(false);
+        await AddToCatalogAsync(contract, ct).ConfigureAwait(false);
     }
 
     /// <summary>Puts the contract under its name in <c>mesh-registry</c>.</summary>
     public async ValueTask PutContractAsync(AgentContract contract, CancellationToken ct = default) =>
-        await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct);
+        await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct).ConfigureAwait(false);
 
     /// <summary>CASes the contract's entry into the <c>catalog</c> key of <c>mesh-catalog</c>.</summary>
     public ValueTask AddToCatalogAsync(AgentContract contract, CancellationToken ct = default)
@@ -58,10 +58,10 @@ public sealed class MeshRegistry
     /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
     public async ValueTask DeregisterAsync(string name, CancellationToken ct = default)
     {
-        await UpdateCatalogAsync(doc => doc.Without(name), ct);
+        await UpdateCatalogAsync(doc => doc.Without(name), ct).ConfigureAwait(false);
         try
         {
-            await _registry.DeleteAsync(name, cancellationToken: ct);
+            await _registry.DeleteAsync(name, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (NatsKVException)
         {
@@ -71,7 +71,7 @@ public sealed class MeshRegistry
 
     public async ValueTask<CatalogDocument> ReadCatalogAsync(CancellationToken ct = default)
     {
-        var (doc, _) = await ReadCatalogWithRevisionAsync(ct);
+        var (doc, _) = await ReadCatalogWithRevisionAsync(ct).ConfigureAwait(false);
         return doc;
     }
 
@@ -80,7 +80,7 @@ public sealed class MeshRegistry
 
     public async ValueTask<InstanceRecord?> ReadInstanceAsync(string instanceId, CancellationToken ct = default)
     {
-        var read = await _instances.ReadKeyAsync<byte[]>(instanceId, cancellationToken: ct);
+        var read = await _instances.ReadKeyAsync<byte[]>(instanceId, cancellationToken: ct).ConfigureAwait(false);
         return read.Entry?.Value is { } value ? InstanceRecord.Parse(value) : null;
     }
 
@@ -88,7 +88,7 @@ public sealed class MeshRegistry
     {
         try
         {
-            await _instances.DeleteAsync(instanceId, cancellationToken: ct);
+            await _instances.DeleteAsync(instanceId, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (NatsKVException)
         {
@@ -101,9 +101,9 @@ public sealed class MeshRegistry
         var served = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var key in _instances.GetKeysAsync(cancellationToken: ct))
+            await foreach (var key in _instances.GetKeysAsync(cancellationToken: ct).ConfigureAwait(false))
             {
-                if (await ReadInstanceAsync(key, ct) is { } record)
+                if (await ReadInstanceAsync(key, ct).ConfigureAwait(false) is { } record)
                 {
                     served.UnionWith(record.Agents);
                 }
@@ -128,15 +128,15 @@ public sealed class MeshRegistry
         {
             try
             {
-                var (doc, revision) = await ReadCatalogWithRevisionAsync(ct);
+                var (doc, revision) = await ReadCatalogWithRevisionAsync(ct).ConfigureAwait(false);
                 var updated = change(doc).ToJsonBytes();
                 if (revision == 0)
                 {
-                    await _catalog.CreateAsync(CatalogDocument.Key, updated, cancellationToken: ct);
+                    await _catalog.CreateAsync(CatalogDocument.Key, updated, cancellationToken: ct).ConfigureAwait(false);
                 }
                 else
                 {
-                    await _catalog.UpdateAsync(CatalogDocument.Key, updated, revision, cancellationToken: ct);
+                    await _catalog.UpdateAsync(CatalogDocument.Key, updated, revision, cancellationToken: ct).ConfigureAwait(false);
                 }
 
                 return;
@@ -144,7 +144,7 @@ public sealed class MeshRegistry
             catch (NatsKVException e)
             {
                 last = e;
-                await Task.Delay(10, ct);
+                await Task.Delay(10, ct).ConfigureAwait(false);
             }
         }
 
@@ -154,10 +154,10 @@ public sealed class MeshRegistry
     private async ValueTask<(CatalogDocument Doc, ulong Revision)> ReadCatalogWithRevisionAsync(CancellationToken ct)
     {
         // A deleted key is updated on top of its delete marker's revision; a key never written is created (revision 0).
-        var read = await _catalog.ReadKeyAsync<byte[]>(CatalogDocument.Key, cancellationToken: ct);
+        var read = await _catalog.ReadKeyAsync<byte[]>(CatalogDocument.Key, cancellationToken: ct).ConfigureAwait(false);
         return (read.Entry is { } entry ? CatalogDocument.Parse(entry.Value ?? []) : CatalogDocument.Empty(), read.Revision);
     }
 
     private static async ValueTask PutAsync(INatsKVStore store, string key, byte[] value, CancellationToken ct) =>
-        await store.PutAsync(key, value, cancellationToken: ct);
+        await store.PutAsync(key, value, cancellationToken: ct).ConfigureAwait(false);
 }

@@ -8,7 +8,7 @@ namespace OamOrleans.Client;
 /// <c>oam-sys</c>), whose user a health monitor needs for <c>$SYS.ACCOUNT.*.DISCONNECT</c> advisories.
 /// Used by <c>oam mesh up</c>, the silo's embedded server and the tests, so all three run the same mesh.
 /// </summary>
-public static class MeshServerConfig
+internal static class MeshServerConfig
 {
     public const string AppUser = "oam-app";
     public const string SysUser = "oam-sys";

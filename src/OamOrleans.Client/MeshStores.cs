@@ -7,13 +7,13 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Client;
 
 /// <summary>Get-or-create of the mesh's buckets with the reference's settings (history 1, no TTL, file storage, 1 replica).</summary>
-public static class MeshStores
+internal static class MeshStores
 {
     public static async ValueTask<INatsKVStore> GetOrCreateKeyValueAsync(INatsKVContext kv, string bucket, CancellationToken ct = default)
     {
         try
         {
-            return await kv.GetStoreAsync(bucket, ct);
+            return await kv.GetStoreAsync(bucket, ct).ConfigureAwait(false);
         }
         catch (NatsKVException)
         {
@@ -24,12 +24,12 @@ public static class MeshStores
 
         try
         {
-            return await kv.CreateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File, NumberOfReplicas = 1 }, ct);
+            return await kv.CreateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File, NumberOfReplicas = 1 }, ct).ConfigureAwait(false);
         }
         catch (NatsJSApiException)
         {
             // Another process created it between our get and create.
-            return await kv.GetStoreAsync(bucket, ct);
+            return await kv.GetStoreAsync(bucket, ct).ConfigureAwait(false);
         }
     }
 
@@ -37,7 +37,7 @@ public static class MeshStores
     {
         try
         {
-            return await obj.GetObjectStoreAsync(bucket, ct);
+            return await obj.GetObjectStoreAsync(bucket, ct).ConfigureAwait(false);
         }
         catch (NatsJSException)
         {
@@ -45,11 +45,11 @@ public static class MeshStores
 
         try
         {
-            return await obj.CreateObjectStoreAsync(new NatsObjConfig(bucket) { Storage = NatsObjStorageType.File, NumberOfReplicas = 1 }, ct);
+            return await obj.CreateObjectStoreAsync(new NatsObjConfig(bucket) { Storage = NatsObjStorageType.File, NumberOfReplicas = 1 }, ct).ConfigureAwait(false);
         }
         catch (NatsJSApiException)
         {
-            return await obj.GetObjectStoreAsync(bucket, ct);
+            return await obj.GetObjectStoreAsync(bucket, ct).ConfigureAwait(false);
         }
     }
 
@@ -60,9 +60,9 @@ public static class MeshStores
         var kv = js.CreateKeyValueStoreContext();
         foreach (var bucket in MeshBuckets.KeyValue)
         {
-            await GetOrCreateKeyValueAsync(kv, bucket, ct);
+            await GetOrCreateKeyValueAsync(kv, bucket, ct).ConfigureAwait(false);
         }
 
-        await GetOrCreateObjectStoreAsync(js.CreateObjectStoreContext(), MeshBuckets.Artifacts, ct);
+        await GetOrCreateObjectStoreAsync(js.CreateObjectStoreContext(), MeshBuckets.Artifacts, ct).ConfigureAwait(false);
     }
 }

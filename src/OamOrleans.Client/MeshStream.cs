@@ -64,7 +64,7 @@ public sealed class MeshStream : IAsyncEnumerable<MeshFrame>
     private async IAsyncEnumerable<MeshFrame> Run([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken);
-        await foreach (var frame in _client.RunStreamAsync(this, _body, _options, linked.Token))
+        await foreach (var frame in _client.RunStreamAsync(this, _body, _options, linked.Token).ConfigureAwait(false))
         {
             yield return frame;
         }
@@ -106,7 +106,7 @@ public sealed class MeshStream<TChunk> : IAsyncEnumerable<TChunk>
     /// <summary>Starts the stream (once); each chunk body is deserialized (an empty body as <c>{}</c>).</summary>
     public async IAsyncEnumerator<TChunk> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
-        await foreach (var frame in Raw.WithCancellation(cancellationToken))
+        await foreach (var frame in Raw.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             yield return frame.Deserialize<TChunk>(_json)!;
         }

@@ -53,7 +53,7 @@ public sealed class MeshWorkspace
     public async ValueTask<WorkspaceObject> PutAsync(string key, ReadOnlyMemory<byte> data, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var source = new MemoryStream(data.ToArray(), writable: false);
-        return await PutAsync(key, source, progress, cancellationToken);
+        return await PutAsync(key, source, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores <paramref name="text"/> as UTF-8 under <paramref name="key"/>.</summary>
@@ -69,19 +69,19 @@ public sealed class MeshWorkspace
     {
         ArgumentNullException.ThrowIfNull(content);
         ValidKey(key);
-        var store = await _store.GetAsync(cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         long? total = content.CanSeek ? Math.Max(0, content.Length - content.Position) : null;
         Stream source = progress is null ? content : new ProgressStream(content, key, total, progress);
         try
         {
-            var meta = await store.PutAsync(new ObjectMetadata { Name = key }, source, leaveOpen: true, cancellationToken);
+            var meta = await store.PutAsync(new ObjectMetadata { Name = key }, source, leaveOpen: true, cancellationToken).ConfigureAwait(false);
             return Info(meta);
         }
         finally
         {
             if (!ReferenceEquals(source, content))
             {
-                await source.DisposeAsync();
+                await source.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -91,14 +91,14 @@ public sealed class MeshWorkspace
     public async ValueTask<byte[]> GetBytesAsync(string key, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var buffer = new MemoryStream();
-        await GetAsync(key, buffer, progress, cancellationToken);
+        await GetAsync(key, buffer, progress, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
     }
 
     /// <summary>The object decoded as UTF-8.</summary>
     /// <exception cref="NotFoundException">No object under <paramref name="key"/>.</exception>
     public async ValueTask<string> GetStringAsync(string key, IProgress<WorkspaceProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Encoding.UTF8.GetString(await GetBytesAsync(key, progress, cancellationToken));
+        Encoding.UTF8.GetString(await GetBytesAsync(key, progress, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Writes the object to <paramref name="destination"/> chunk by chunk (left open) and checks its SHA-256 digest.
@@ -110,11 +110,11 @@ public sealed class MeshWorkspace
     {
         ArgumentNullException.ThrowIfNull(destination);
         ValidKey(key);
-        var store = await _store.GetAsync(cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         ObjectMetadata meta;
         try
         {
-            meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken);
+            meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken).ConfigureAwait(false);
         }
         catch (NatsObjNotFoundException e)
         {
@@ -130,10 +130,10 @@ public sealed class MeshWorkspace
         {
             // A link (not something the mesh writes): let the object store resolve it.
             Stream sink = progress is null ? destination : new ProgressStream(destination, key, null, progress);
-            return Info(await store.GetAsync(key, sink, leaveOpen: true, cancellationToken));
+            return Info(await store.GetAsync(key, sink, leaveOpen: true, cancellationToken).ConfigureAwait(false));
         }
 
-        await CopyChunksAsync(meta, destination, progress, cancellationToken);
+        await CopyChunksAsync(meta, destination, progress, cancellationToken).ConfigureAwait(false);
         return Info(meta);
     }
 
@@ -159,14 +159,14 @@ public sealed class MeshWorkspace
                 {
                     msg = await _client.Connection.RequestAsync(api, request, requestSerializer: NatsRawSerializer<byte[]>.Default,
                         replySerializer: NatsRawSerializer<NatsMemoryOwner<byte>>.Default, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(10) },
-                        cancellationToken: ct);
+                        cancellationToken: ct).ConfigureAwait(false);
                 }
                 catch (NatsNoRespondersException) when (done == 0)
                 {
                     // A bucket created without allow_direct: let the object store stream it.
-                    var store = await _store.GetAsync(ct);
+                    var store = await _store.GetAsync(ct).ConfigureAwait(false);
                     Stream sink = progress is null ? destination : new ProgressStream(destination, meta.Name, size, progress);
-                    await store.GetAsync(meta.Name, sink, leaveOpen: true, ct);
+                    await store.GetAsync(meta.Name, sink, leaveOpen: true, ct).ConfigureAwait(false);
                     return;
                 }
 
@@ -179,7 +179,7 @@ public sealed class MeshWorkspace
 
                 var memory = chunk.Memory;
                 hash.AppendData(memory.Span);
-                await destination.WriteAsync(memory, ct);
+                await destination.WriteAsync(memory, ct).ConfigureAwait(false);
                 done += memory.Length;
                 seq = got + 1;
                 progress?.Report(new WorkspaceProgress(meta.Name, done, size));
@@ -216,10 +216,10 @@ public sealed class MeshWorkspace
     public async ValueTask<WorkspaceObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidKey(key);
-        var store = await _store.GetAsync(cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken);
+            var meta = await store.GetInfoAsync(key, showDeleted: false, cancellationToken).ConfigureAwait(false);
             return meta.Deleted ? null : Info(meta);
         }
         catch (NatsObjNotFoundException)
@@ -233,15 +233,15 @@ public sealed class MeshWorkspace
     public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidKey(key);
-        if (await GetInfoAsync(key, cancellationToken) is null)
+        if (await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw Missing(key);
         }
 
-        var store = await _store.GetAsync(cancellationToken);
+        var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.DeleteAsync(key, cancellationToken);
+            await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (NatsObjNotFoundException e)
         {
@@ -285,7 +285,7 @@ public sealed class MeshWorkspace
         public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -298,7 +298,7 @@ public sealed class MeshWorkspace
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await inner.WriteAsync(buffer, cancellationToken);
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
             Count(buffer.Length);
         }
 

@@ -31,7 +31,7 @@ internal static class NatsKVReads
     {
         try
         {
-            return new NatsKVRead<T>(await store.GetEntryAsync(key, serializer: serializer, cancellationToken: cancellationToken), 0);
+            return new NatsKVRead<T>(await store.GetEntryAsync(key, serializer: serializer, cancellationToken: cancellationToken).ConfigureAwait(false), 0);
         }
         catch (NatsKVKeyDeletedException e)
         {

@@ -240,4 +240,22 @@ public sealed class SendTests(NatsFixture fx) : SimulatorTests(fx)
         await Sim.WaitForNoInterestAsync(MeshSubjects.Results(requestId));
         Assert.Equal(0, errors);
     }
+
+    [Fact]
+    public async Task A_callback_that_throws_ends_the_send_and_is_logged_as_a_warning_with_the_exception()
+    {
+        var name = Wait.Name();
+        await Sim.ServeEchoAsync(name);
+        var logs = new RecordingLoggerFactory();
+        await using var client = await MeshClient.ConnectAsync(Fixture.Server.Url, new MeshClientOptions { LoggerFactory = logs });
+        var boom = new InvalidOperationException("callback bug");
+
+        var requestId = await client.SendAsync(name, new { message = "hi" }, new SendOptions { OnReply = _ => throw boom });
+
+        await Wait.UntilAsync(() => ValueTask.FromResult(logs.Entries.Any(e => e.Exception == boom)), "the callback failure is logged");
+        var entry = logs.Entries.Single(e => e.Exception == boom);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, entry.Level);
+        Assert.Contains(requestId, entry.Message, StringComparison.Ordinal);
+        Assert.Contains(name, entry.Message, StringComparison.Ordinal);
+    }
 }

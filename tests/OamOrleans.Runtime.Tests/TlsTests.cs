@@ -41,6 +41,52 @@ public sealed class TlsTests
     }
 
     [Fact]
+    public async Task A_health_monitor_connects_to_a_tls_only_server_and_cleans_up_after_a_host_that_dies()
+    {
+        using var certs = TestCertificates.Create();
+        var tls = new MeshTls { CertFile = certs.ClientCert, KeyFile = certs.ClientKey, CaFile = certs.CaFile };
+        var sysPassword = MeshServerConfig.NewPassword();
+        await using var nats = await NatsServer.StartAsync(
+            extraConfig: $$"""
+                {{MeshServerConfig.Accounts(MeshServerConfig.NewPassword(), sysPassword)}}
+                tls {
+                  cert_file: "{{certs.ServerCert}}"
+                  key_file: "{{certs.ServerKey}}"
+                  ca_file: "{{certs.CaFile}}"
+                  verify: true
+                }
+                """,
+            clientOpts: o => o with { TlsOpts = MeshConnections.TlsOptions(tls) });
+
+        // Both of the monitor's own connections (APP and SYS) must use the TLS files: the server takes nothing else.
+        await using var monitor = await HealthMonitor.StartAsync(new HealthMonitorOptions
+        {
+            Url = nats.Url,
+            SysUrl = MeshServerConfig.SysUrl(sysPassword, nats.Port),
+            Tls = tls,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        });
+
+        var instanceId = OamOrleans.Protocol.MeshIds.New();
+        var host = MeshConnections.Create(new MeshEndpoint(nats.Url, null) { Tls = tls }, instanceId);
+        await host.ConnectAsync();
+        var registry = await MeshRegistry.OpenAsync(host);
+        await registry.PutInstanceAsync(instanceId, []);
+        await host.DisposeAsync(); // no graceful deregistration: the record stays, so the monitor must remove it
+
+        await using var observer = nats.Connect("tls-monitor-test");
+        var observerRegistry = await MeshRegistry.OpenAsync(observer);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await observerRegistry.ReadInstanceAsync(instanceId) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the monitor did not remove the dead host's instance record within 15 s");
+            await Task.Delay(20);
+        }
+
+        Assert.True(monitor.AdvisoriesProcessed >= 1);
+    }
+
+    [Fact]
     public void A_certificate_without_its_key_is_refused_clearly()
     {
         var error = Assert.Throws<ArgumentException>(() => MeshTls.Resolve(certFile: "/tmp/cert.pem"));

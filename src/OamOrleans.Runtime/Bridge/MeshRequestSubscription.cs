@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using OamOrleans.Hosting;
 
@@ -13,7 +14,7 @@ namespace OamOrleans.Bridge;
 /// wait: a request that finds it full is handed to the overflow handler (the bridge answers <c>not_available</c>), so
 /// one agent's backlog cannot stall every other subscription of the connection, nor memory grow with a burst.
 /// </summary>
-internal sealed class MeshRequestSubscription : NatsSubBase
+internal sealed partial class MeshRequestSubscription : NatsSubBase
 {
     private readonly Channel<MeshRequest> _requests;
     private readonly System.Text.Encoding _headerEncoding;
@@ -50,9 +51,9 @@ internal sealed class MeshRequestSubscription : NatsSubBase
     /// <summary>
     /// Leaves the queue group without losing what is already on its way: NATS.Net's drain sends UNSUB, waits for the
     /// server to confirm it, and only then completes the queue, so requests that arrive meanwhile are still handled.
-    /// Bounded: with the server gone, it just unsubscribes.
+    /// Bounded: with the server gone, it just unsubscribes (and logs that the drain did not finish).
     /// </summary>
-    public async Task LeaveAsync(TimeSpan timeout)
+    public async Task LeaveAsync(TimeSpan timeout, ILogger logger)
     {
         using var deadline = new CancellationTokenSource(timeout);
         try
@@ -61,6 +62,7 @@ internal sealed class MeshRequestSubscription : NatsSubBase
         }
         catch (Exception e) when (e is OperationCanceledException or NatsException)
         {
+            LogDrainIncomplete(logger, Subject, timeout.TotalSeconds, e);
         }
         finally
         {
@@ -75,4 +77,7 @@ internal sealed class MeshRequestSubscription : NatsSubBase
     }
 
     protected override void TryComplete() => _requests.Writer.TryComplete();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leaving {Subject}: the drain did not finish within {Seconds:0.#} s; unsubscribed, requests still in flight to this host may be lost")]
+    private static partial void LogDrainIncomplete(ILogger logger, string subject, double seconds, Exception exception);
 }

@@ -10,14 +10,13 @@ namespace OamOrleans.Bridge;
 
 /// <summary>
 /// Decides which <c>mesh.logs.{name}</c> events are published (§5.6): the level of key <c>{name}</c> in
-/// <c>mesh-observability</c> wins over <c>global</c>, which wins over the default <c>info</c>. Follows the bucket
-/// with a KV watch, so a level changed with <c>oam observe set</c> applies at once, without restart.
+/// <c>mesh-observability</c> wins over <c>global</c>, which wins over the default <c>info</c> (the client's
+/// <see cref="ObserveLevels"/> rules). Follows the bucket with a KV watch, so a level changed with <c>oam observe set</c>
+/// applies at once, without restart.
 /// </summary>
 internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger<ObservabilityGate> logger) : IAsyncDisposable, IDisposable
 {
-    private const string Global = "global";
-    private const int DefaultLevel = 20;
-    private readonly ConcurrentDictionary<string, int> _levels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _levels = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
 
@@ -30,7 +29,7 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
     }
 
     public bool IsEnabled(string agent, string level) =>
-        (LogEvent.LevelValue(level) ?? DefaultLevel) >= Threshold(agent);
+        (LogEvent.LevelValue(level) ?? ObserveLevels.DefaultLevelValue) >= Threshold(agent);
 
     /// <summary>Publishes a log event when its level passes the gate for <paramref name="agent"/>.</summary>
     public ValueTask PublishAsync(string agent, string level, string @event, string requestId, string message, Action<Utf8JsonWriter>? data = null)
@@ -44,21 +43,19 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
         return publisher.LogAsync(new LogEvent(MeshIds.Now(), level, agent, @event, requestId, message, dataElement));
     }
 
-    private int Threshold(string agent) =>
-        _levels.TryGetValue(agent, out var own) ? own : _levels.TryGetValue(Global, out var global) ? global : DefaultLevel;
+    private int Threshold(string agent)
+    {
+        var effective = ObserveLevels.Effective(
+            _levels.TryGetValue(agent, out var own) ? own : null,
+            _levels.TryGetValue(ObserveLevels.GlobalKey, out var global) ? global : null);
+        return LogEvent.LevelValue(effective.LogLevel) ?? ObserveLevels.DefaultLevelValue;
+    }
 
     private async Task WatchAsync(INatsKVStore store, TaskCompletionSource ready)
     {
         try
         {
-            await foreach (var entry in store.WatchAsync<byte[]>(">", opts: new NatsKVWatchOpts { OnNoData = _ => { ready.TrySetResult(); return ValueTask.FromResult(false); } }, cancellationToken: _stop.Token))
-            {
-                Apply(entry.Key, entry.Operation == NatsKVOperation.Put ? entry.Value : null);
-                if (entry.Delta == 0)
-                {
-                    ready.TrySetResult();
-                }
-            }
+            await KvWatch.RunAsync(store, ">", Apply, ready, _stop.Token);
         }
         catch (OperationCanceledException)
         {
@@ -67,39 +64,21 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
         {
             LogWatchFailed(logger, e);
         }
-        finally
-        {
-            ready.TrySetResult();
-        }
     }
 
-    private void Apply(string key, byte[]? value)
+    private Task Apply(NatsKVEntry<byte[]> entry, bool initial)
     {
-        int? level = null;
-        if (value is { Length: > 0 })
+        if (entry.Operation == NatsKVOperation.Put && ObserveLevels.Parse(entry.Value) is { } level)
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(value);
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("log_level", out var l) && l.ValueKind == JsonValueKind.String)
-                {
-                    level = LogEvent.LevelValue(l.GetString()!);
-                }
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                // A foreign writer's value that is not a level (bad JSON, a lone surrogate escape): no level for this key.
-            }
-        }
-
-        if (level is { } v)
-        {
-            _levels[key] = v;
+            _levels[entry.Key] = level;
         }
         else
         {
-            _levels.TryRemove(key, out _);
+            // Deleted, purged, or a foreign value that is not a level: no level for this key.
+            _levels.TryRemove(entry.Key, out _);
         }
+
+        return Task.CompletedTask;
     }
 
     private static byte[] Write(Action<Utf8JsonWriter> data)

@@ -53,7 +53,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
         }
 
         _closing = true;
-        await sub.LeaveAsync(leaveTimeout);
+        await sub.LeaveAsync(leaveTimeout, logger);
         await _receive!;
         _subscription = null;
         _receive = null;

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using NATS.Client.Core;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+public sealed partial class MeshClient
+{
+    /// <summary>
+    /// Calls <paramref name="agent"/> with <paramref name="payload"/> serialized as JSON (null sends an empty body;
+    /// <c>byte[]</c> and <c>ReadOnlyMemory&lt;byte&gt;</c> are sent unchanged) and deserializes the reply
+    /// (an empty reply reads as <c>{}</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The agent name breaks the naming rule.</exception>
+    /// <exception cref="MeshException">The agent answered with an error, or the call failed (a subclass per code).</exception>
+    public async ValueTask<TOut> CallAsync<TOut>(string agent, object? payload = null, CallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var json = JsonOptionsFor(options?.JsonOptions);
+        var body = SerializePayload(payload, json);
+        var reply = await CallRawAsync(agent, body, options, cancellationToken).ConfigureAwait(false);
+        return reply.Deserialize<TOut>(json)!;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="agent"/> with a raw body and returns the raw successful reply (body and headers).
+    /// Request headers: <c>X-Mesh-Request-Id</c> (fresh), <c>X-Mesh-Instance-Id</c>, and
+    /// <c>X-Mesh-Conversation-Id</c> when <see cref="CallOptions.ConversationId"/> is set.
+    /// </summary>
+    /// <exception cref="ArgumentException">The agent name breaks the naming rule.</exception>
+    /// <exception cref="MeshException">
+    /// <see cref="InvocationMismatchException"/> before sending when the catalog says the agent is a publisher, a background
+    /// task or streaming-only; an error reply (typed by code, <see cref="MeshException.RequestId"/> = this call's id); <see cref="NotFoundException"/> or
+    /// <see cref="NotAvailableException"/> when nobody serves the subject; <see cref="MeshTimeoutException"/>;
+    /// <see cref="AgentDiedException"/> when a death notice for the agent arrives first; <see cref="ConnectionFailedException"/>.
+    /// </exception>
+    public async ValueTask<MeshReply> CallRawAsync(string agent, ReadOnlyMemory<byte> body, CallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        AgentName.Validate(agent, nameof(agent));
+        ThrowIfDisposed();
+        CallPreflight.Check(agent, MeshVerb.Call, CachedEntry(agent));
+        var requestId = MeshIds.New();
+        var subject = MeshSubjects.Agent(agent);
+        var timeout = options?.Timeout ?? _options.CallTimeout;
+        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
+        ThrowIfReconnecting(agent, requestId);
+
+        NatsMsg<byte[]> msg;
+        INatsSub<byte[]>? death = null;
+        try
+        {
+            if (_options.DeathFastFail)
+            {
+                death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, death, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsNoRespondersException)
+        {
+            throw _catalog.Contains(agent)
+                ? new NotAvailableException($"Agent '{agent}' is in the catalog but nobody serves it right now", agent, requestId)
+                : new NotFoundException($"Agent '{agent}' not found", agent, requestId);
+        }
+        catch (NatsNoReplyException)
+        {
+            throw new MeshTimeoutException(subject, timeout, agent, requestId);
+        }
+        catch (Exception e) when (e is NatsConnectionFailedException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ConnectionFailedException($"Not connected to the mesh: {e.Message}", agent, requestId, innerException: e);
+        }
+        finally
+        {
+            if (death is not null)
+            {
+                await death.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        var replyHeaders = msg.Headers ?? [];
+        var replyBody = msg.Data ?? [];
+        if (IsErrorStatus(replyHeaders))
+        {
+            throw MeshException.FromErrorReply(replyBody, agent, requestId);
+        }
+
+        return new MeshReply(requestId, replyBody, replyHeaders);
+    }
+
+    /// <summary>
+    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, then the
+    /// caller's extra headers (they win, except over the request id, which is always this request's own).
+    /// </summary>
+    private NatsHeaders BuildHeaders(string requestId, string? conversationId, IReadOnlyDictionary<string, string>? extra)
+    {
+        var headers = new NatsHeaders
+        {
+            [MeshHeaders.RequestId] = requestId,
+            [MeshHeaders.InstanceId] = InstanceId,
+        };
+        if (conversationId is { Length: > 0 } conversation)
+        {
+            headers[MeshHeaders.ConversationId] = conversation;
+        }
+
+        if (extra is not null)
+        {
+            foreach (var (key, value) in extra)
+            {
+                if (!string.Equals(key, MeshHeaders.RequestId, StringComparison.OrdinalIgnoreCase))
+                {
+                    headers[key] = value;
+                }
+            }
+        }
+
+        return headers;
+    }
+
+    private async ValueTask<NatsMsg<byte[]>> RequestAsync(
+        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, INatsSub<byte[]>? death, CancellationToken ct)
+    {
+        var replyOpts = new NatsSubOpts { Timeout = timeout, ThrowIfNoResponders = true };
+        if (death is null)
+        {
+            return await Connection.RequestAsync(subject, body, headers, RequestSerializer, ReplySerializer, replyOpts: replyOpts, cancellationToken: ct).ConfigureAwait(false);
+        }
+
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var request = Connection.RequestAsync(subject, body, headers, RequestSerializer, ReplySerializer, replyOpts: replyOpts, cancellationToken: race.Token).AsTask();
+        var notice = death.Msgs.ReadAsync(race.Token).AsTask();
+        var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
+        if (first == notice && notice.IsCompletedSuccessfully)
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            ObserveFault(request);
+            throw Died(agent, requestId, notice.Result.Data, "the call");
+        }
+
+        try
+        {
+            // The reply came first (or the death subscription closed): the request decides.
+            return await request.ConfigureAwait(false);
+        }
+        finally
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            ObserveFault(notice);
+        }
+    }
+}

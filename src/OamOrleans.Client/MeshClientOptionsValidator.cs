@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+using OamOrleans.Protocol;
+
+namespace OamOrleans.Client;
+
+/// <summary>
+/// Checks <see cref="MeshClientOptions"/> before a client connects (DI start-up or <see cref="MeshClient.ConnectAsync"/>),
+/// so that a wrong setting fails with a message that names it instead of a NATS error later.
+/// </summary>
+internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MeshClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <exception cref="ArgumentException">Every problem, one per line.</exception>
+    public static void ThrowIfInvalid(MeshClientOptions options)
+    {
+        var problems = Problems(options).ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid MeshClientOptions: " + string.Join(" ", problems), nameof(options));
+        }
+    }
+
+    internal static IEnumerable<string> Problems(MeshClientOptions o)
+    {
+        if (o.Url is { } url && !IsNatsUrl(url))
+        {
+            yield return $"Url '{MeshConnectWait.Redact(url)}' is not a NATS URL (nats://host:port, tls://host:port, ws:// or wss://; several comma-separated).";
+        }
+
+        foreach (var (setting, value) in new[] { ("CallTimeout", o.CallTimeout), ("StreamTimeout", o.StreamTimeout), ("SendTimeout", o.SendTimeout), ("ConnectTimeout", o.ConnectTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return $"{setting} must be positive (got {value}).";
+            }
+        }
+
+        if (o.InstanceId is { } id && (id.Length == 0 || !AgentName.IsValid(id) || id.Contains('.', StringComparison.Ordinal)))
+        {
+            yield return $"InstanceId '{id}' must be one token of [a-zA-Z0-9_-] (a uuid hex, as MeshIds.New() makes), or null for a new one.";
+        }
+
+        if (o.ConnectionName is { } connectionName && string.IsNullOrWhiteSpace(connectionName))
+        {
+            yield return "ConnectionName must not be blank (null names the connection oam-host-{InstanceId}).";
+        }
+
+        if (o.CredsFile is { } creds && !File.Exists(creds))
+        {
+            yield return $"CredsFile '{creds}' does not exist.";
+        }
+
+        if (o.Tls is { } tls)
+        {
+            if ((tls.CertFile is null) != (tls.KeyFile is null))
+            {
+                yield return "Tls needs CertFile and KeyFile together (a client certificate and its key).";
+            }
+
+            foreach (var file in new[] { tls.CertFile, tls.KeyFile, tls.CaFile })
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    yield return $"TLS file '{file}' does not exist.";
+                }
+            }
+        }
+    }
+
+    private static bool IsNatsUrl(string url) =>
+        url.Length > 0 && url.Split(',').All(part =>
+            Uri.TryCreate(part.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "nats" or "tls" or "ws" or "wss" && uri.Host.Length > 0);
+}

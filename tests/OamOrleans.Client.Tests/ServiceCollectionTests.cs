@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using Xunit;
+
+namespace OamOrleans.Client.Tests;
+
+/// <summary><c>AddMeshClient</c>: one shared client from the container, options bound and validated, against a real nats-server.</summary>
+public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsFixture>
+{
+    [Fact]
+    public async Task AddMeshClient_connects_on_first_resolve_shares_one_client_and_the_container_disposes_it()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddMeshClient(o => o.Url = fx.Server.Url);
+        MeshClient client;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            client = provider.GetRequiredService<MeshClient>();
+            Assert.Same(client, provider.GetRequiredService<MeshClient>());
+            Assert.Equal(NatsConnectionState.Open, client.Connection.ConnectionState);
+
+            var key = Wait.Name("di");
+            await client.Kv.PutAsync(key, "through the container");
+            Assert.Equal("through the container", await client.Kv.GetAsync(key));
+            Assert.Same(provider.GetRequiredService<ILoggerFactory>(), client.Options.LoggerFactory);
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => client.SendAsync("di.gone").AsTask().GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public async Task AddMeshClient_binds_options_from_configuration()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mesh:Url"] = fx.Server.Url,
+            ["Mesh:CallTimeout"] = "00:00:07",
+            ["Mesh:ConnectionName"] = "di-bound-client",
+        }).Build();
+        var services = new ServiceCollection();
+        services.Configure<MeshClientOptions>(config.GetSection("Mesh"));
+        services.AddMeshClient();
+        await using var provider = services.BuildServiceProvider();
+
+        var client = provider.GetRequiredService<MeshClient>();
+
+        Assert.Equal(TimeSpan.FromSeconds(7), client.Options.CallTimeout);
+        Assert.Equal("di-bound-client", client.Connection.Opts.Name);
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_on_resolve_with_a_message_naming_each_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddMeshClient("http://example.com", o =>
+        {
+            o.CallTimeout = TimeSpan.Zero;
+            o.InstanceId = "not.one.token";
+            o.Tls = new MeshTls { CertFile = "/nonexistent/client.pem" };
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<MeshClient>());
+
+        Assert.Contains(e.Failures, f => f.Contains("Url 'http://example.com' is not a NATS URL", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("CallTimeout must be positive", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("InstanceId 'not.one.token'", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("CertFile and KeyFile together", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("/nonexistent/client.pem", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unreachable_mesh_fails_on_resolve_with_ConnectionFailedException()
+    {
+        var services = new ServiceCollection();
+        services.AddMeshClient($"nats://127.0.0.1:{OamOrleans.Testing.NatsServer.FreePort()}", o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Throws<ConnectionFailedException>(() => provider.GetRequiredService<MeshClient>());
+    }
+
+    [Fact]
+    public async Task ConnectAsync_checks_the_same_options_and_names_the_bad_setting()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await MeshClient.ConnectAsync(fx.Server.Url, new MeshClientOptions { SendTimeout = TimeSpan.FromSeconds(-1) }));
+
+        Assert.Contains("SendTimeout must be positive", e.Message, StringComparison.Ordinal);
+    }
+}
