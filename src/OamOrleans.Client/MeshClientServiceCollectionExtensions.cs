@@ -16,21 +16,24 @@ public static class MeshClientServiceCollectionExtensions
     /// or <see cref="ConnectionFailedException"/> when the mesh cannot be reached. The container's
     /// <see cref="ILoggerFactory"/> is used unless the options name one.
     /// </summary>
-    public static IServiceCollection AddMeshClient(this IServiceCollection services, Action<MeshClientOptions>? configure = null)
+    public static IServiceCollection AddMeshClient(this IServiceCollection services, Action<MeshClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddMeshClient().AddOptions<MeshClientOptions>().Configure(configure);
+        return services;
+    }
+
+    /// <summary>Registers a <see cref="MeshClient"/> configured elsewhere (e.g. <c>Configure&lt;MeshClientOptions&gt;(section)</c>).</summary>
+    public static IServiceCollection AddMeshClient(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<MeshClientOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
+        services.AddOptions<MeshClientOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MeshClientOptions>, MeshClientOptionsValidator>());
         services.TryAddSingleton(Connect);
         return services;
     }
 
-    /// <summary>Registers a <see cref="MeshClient"/> for the mesh at <paramref name="url"/>; see <see cref="AddMeshClient(IServiceCollection, Action{MeshClientOptions}?)"/>.</summary>
+    /// <summary>Registers a <see cref="MeshClient"/> for the mesh at <paramref name="url"/>; see <see cref="AddMeshClient(IServiceCollection, Action{MeshClientOptions})"/>.</summary>
     public static IServiceCollection AddMeshClient(this IServiceCollection services, string url, Action<MeshClientOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
