@@ -76,18 +76,26 @@ internal static partial class SiloComposition
 
     public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
     {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
         var host = services.GetRequiredService<IMeshHost>();
+        var url = MeshConnectWait.Redact(host.Url);
+        var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
+        var storage = DescribeStorage(settings);
         LogStarted(
             logger,
             host.Agents.Count,
-            string.Join(", ", host.Agents),
-            MeshConnectWait.Redact(host.Url),
-            embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external",
+            host.Agents,
+            url,
+            natsMode,
             host.InstanceId,
             settings.Clustering,
             settings.SiloPort,
             settings.GatewayPort,
-            DescribeStorage(settings),
+            storage,
             settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
     }
 
@@ -101,5 +109,5 @@ internal static partial class SiloComposition
           monitor:    {Monitor}
           try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
+    private static partial void LogStarted(ILogger logger, int count, IEnumerable<string> agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
 }

@@ -100,6 +100,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
+            // No bucket yet: not a failure, it is created below.
         }
 
         var config = new NatsKVConfig(_options.BucketName)

@@ -77,7 +77,11 @@ internal sealed partial class MeshBridge(
 
         // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(logger, mesh.Agents.Count, string.Join(", ", mesh.Agents), MeshConnectWait.Redact(mesh.Endpoint.Url), mesh.InstanceId);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var url = MeshConnectWait.Redact(mesh.Endpoint.Url);
+            LogStarted(logger, mesh.Agents.Count, mesh.Agents, url, mesh.InstanceId);
+        }
     }
 
     private Task RetryAsync(string bucket, string key, Func<CancellationToken, ValueTask> operation, CancellationToken ct) =>
@@ -162,7 +166,7 @@ internal sealed partial class MeshBridge(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string instanceId);
+    private static partial void LogStarted(ILogger logger, int count, IEnumerable<string> agents, string url, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to NATS: re-registered {Count} agent(s)")]
     private static partial void LogReregistered(ILogger logger, int count);

@@ -61,6 +61,7 @@ internal sealed class MeshRequestSubscription : NatsSubBase
         }
         catch (Exception e) when (e is OperationCanceledException or NatsException)
         {
+            // Out of time or connection (bounded on purpose): the unsubscribe below ends the subscription all the same.
         }
         finally
         {

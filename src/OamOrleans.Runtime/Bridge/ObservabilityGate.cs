@@ -60,8 +60,9 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            // The silo is stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception e)
         {
