@@ -22,8 +22,8 @@ internal static partial class SiloComposition
             o.Url = settings.Url!;
             o.ConfigureConnection = WithTls;
         });
-        // Orleans' defaults (5 s probe timeout, 3 missed probes) left a killed silo's conversations unreachable for
-        // 13-18 s under load; the bridge retries calls until the silo is declared dead, so detection is the outage.
+        // The bridge retries calls until a killed silo is declared dead, so the time to detect it is the outage of its
+        // conversations: probes are shorter and fewer than Orleans' defaults (see SiloSettings).
         silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
