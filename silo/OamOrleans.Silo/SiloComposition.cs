@@ -82,13 +82,14 @@ internal static partial class SiloComposition
         }
 
         var host = services.GetRequiredService<IMeshHost>();
+        var agents = string.Join(", ", host.Agents);
         var url = MeshConnectWait.Redact(host.Url);
         var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
         var storage = DescribeStorage(settings);
         LogStarted(
             logger,
             host.Agents.Count,
-            host.Agents,
+            agents,
             url,
             natsMode,
             host.InstanceId,
@@ -109,5 +110,5 @@ internal static partial class SiloComposition
           monitor:    {Monitor}
           try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, IEnumerable<string> agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
 }

@@ -79,8 +79,9 @@ internal sealed partial class MeshBridge(
         connection.ConnectionOpened += ReregisterAsync;
         if (logger.IsEnabled(LogLevel.Information))
         {
+            var agents = string.Join(", ", mesh.Agents);
             var url = MeshConnectWait.Redact(mesh.Endpoint.Url);
-            LogStarted(logger, mesh.Agents.Count, mesh.Agents, url, mesh.InstanceId);
+            LogStarted(logger, mesh.Agents.Count, agents, url, mesh.InstanceId);
         }
     }
 
@@ -166,7 +167,7 @@ internal sealed partial class MeshBridge(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
-    private static partial void LogStarted(ILogger logger, int count, IEnumerable<string> agents, string url, string instanceId);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to NATS: re-registered {Count} agent(s)")]
     private static partial void LogReregistered(ILogger logger, int count);
