@@ -15,7 +15,12 @@ public sealed partial class AuditAgent(ILogger<AuditAgent> logger) : SourceAgent
 {
     protected override Task HandleAsync(MeshMessage<JsonElement> input, AgentContext context)
     {
-        LogAudit(logger, input.Subject, input.Payload.GetRawText());
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var payload = input.Payload.GetRawText();
+            LogAudit(logger, input.Subject, payload);
+        }
+
         return Task.CompletedTask;
     }
 

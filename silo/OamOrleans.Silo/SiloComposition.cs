@@ -22,8 +22,8 @@ internal static partial class SiloComposition
             o.Url = settings.Url!;
             o.ConfigureConnection = WithTls;
         });
-        // Orleans' defaults (5 s probe timeout, 3 missed probes) left a killed silo's conversations unreachable for
-        // 13-18 s under load; the bridge retries calls until the silo is declared dead, so detection is the outage.
+        // The bridge retries calls until a killed silo is declared dead, so the time to detect it is the outage of its
+        // conversations: probes are shorter and fewer than Orleans' defaults (see SiloSettings).
         silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
@@ -76,18 +76,27 @@ internal static partial class SiloComposition
 
     public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
     {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
         var host = services.GetRequiredService<IMeshHost>();
+        var agents = string.Join(", ", host.Agents);
+        var url = MeshConnectWait.Redact(host.Url);
+        var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
+        var storage = DescribeStorage(settings);
         LogStarted(
             logger,
             host.Agents.Count,
-            string.Join(", ", host.Agents),
-            MeshConnectWait.Redact(host.Url),
-            embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external",
+            agents,
+            url,
+            natsMode,
             host.InstanceId,
             settings.Clustering,
             settings.SiloPort,
             settings.GatewayPort,
-            DescribeStorage(settings),
+            storage,
             settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
     }
 

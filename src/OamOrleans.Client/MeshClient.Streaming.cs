@@ -126,7 +126,7 @@ public sealed partial class MeshClient
     }
 
     /// <summary>The next frame, or the error that ends the stream (timeout, death notice, closed connection).</summary>
-    private async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextFrameAsync(
+    private static async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextFrameAsync(
         INatsSub<byte[]> frames, Task<NatsMsg<byte[]>>? deathTask, string agent, string requestId, TimeSpan timeout, CancellationToken deadline, CancellationToken ct)
     {
         if (frames.Msgs.TryRead(out var ready))

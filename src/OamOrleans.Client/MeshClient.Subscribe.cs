@@ -32,7 +32,7 @@ public sealed partial class MeshClient
     {
         var raw = SubscribeRawAsync(agent, channel, subject, timeout, cancellationToken);
         var json = JsonOptionsFor(jsonOptions);
-        return Typed(raw, json);
+        return Typed(raw, json, cancellationToken);
 
         static async IAsyncEnumerable<T> Typed(IAsyncEnumerable<MeshFrame> frames, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken ct = default)
         {

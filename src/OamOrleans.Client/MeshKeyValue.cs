@@ -32,6 +32,7 @@ public sealed class MeshKeyValue
     }
 
     /// <summary>The bucket name, <c>mesh-context</c>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the store's instance API, beside its other members")]
     public string Bucket => MeshBuckets.Context;
 
     private JsonSerializerOptions Json => _client.Options.JsonOptions ?? MeshJson.Options;

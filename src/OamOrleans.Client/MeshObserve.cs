@@ -60,6 +60,7 @@ public sealed class MeshObserve
     }
 
     /// <summary>The bucket name, <c>mesh-observability</c>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the store's instance API, beside its other members")]
     public string Bucket => MeshBuckets.Observability;
 
     /// <summary>The effective level of <paramref name="agent"/>: its own entry, else <c>global</c>, else <c>info</c>.</summary>

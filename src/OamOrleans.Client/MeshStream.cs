@@ -14,6 +14,7 @@ namespace OamOrleans.Client;
 /// end frame, and raises the typed error of an error frame (chunks already yielded stay valid partial output).
 /// Leaving the loop early just unsubscribes; the agent is not told (the protocol has no cancellation).
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The protocol's stream verb (X-Mesh-Stream), not a System.IO.Stream")]
 public sealed class MeshStream : IAsyncEnumerable<MeshFrame>
 {
     private readonly MeshClient _client;
@@ -75,6 +76,7 @@ public sealed class MeshStream : IAsyncEnumerable<MeshFrame>
 /// A streaming request whose chunks are deserialized to <typeparamref name="TChunk"/>. Enumerate it once; afterwards
 /// <see cref="Usage"/> and <see cref="EndFrame"/> carry the end frame's data. See <see cref="MeshStream"/> for the protocol.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The protocol's stream verb (X-Mesh-Stream), not a System.IO.Stream")]
 public sealed class MeshStream<TChunk> : IAsyncEnumerable<TChunk>
 {
     private readonly JsonSerializerOptions _json;

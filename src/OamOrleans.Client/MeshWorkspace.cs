@@ -47,6 +47,7 @@ public sealed class MeshWorkspace
     }
 
     /// <summary>The bucket name, <c>mesh-artifacts</c>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the store's instance API, beside its other members")]
     public string Bucket => MeshBuckets.Artifacts;
 
     /// <summary>Stores <paramref name="data"/> under <paramref name="key"/> (replacing any previous object).</summary>

@@ -1,6 +1,5 @@
 using System.Text;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Nats;
@@ -51,36 +50,21 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
             }
 
             var kv = _connection.CreateKeyValueStoreContext();
-            try
+            _store = await kv.TryGetStoreAsync(options.BucketName, cancellationToken);
+            if (_store is null && create)
             {
-                _store = await kv.GetStoreAsync(options.BucketName, cancellationToken);
-                return true;
-            }
-            catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-            {
-                if (!create)
-                {
-                    return false;
-                }
-            }
-
-            var config = new NatsKVConfig(options.BucketName)
-            {
-                Description = "Orleans cluster membership (OamOrleans.Clustering.Nats)",
-                History = 1,
-                NumberOfReplicas = options.Replicas,
-                Storage = options.StorageType,
-            };
-            try
-            {
-                _store = await kv.CreateStoreAsync(config, cancellationToken);
-            }
-            catch (NatsJSApiException ex) when (ex.Error.ErrCode == 10058)
-            {
-                _store = await kv.GetStoreAsync(options.BucketName, cancellationToken);
+                _store = await kv.CreateOrOpenStoreAsync(
+                    new NatsKVConfig(options.BucketName)
+                    {
+                        Description = "Orleans cluster membership (OamOrleans.Clustering.Nats)",
+                        History = 1,
+                        NumberOfReplicas = options.Replicas,
+                        Storage = options.StorageType,
+                    },
+                    cancellationToken);
             }
 
-            return true;
+            return _store is not null;
         }
         finally
         {

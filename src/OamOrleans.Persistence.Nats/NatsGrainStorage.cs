@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using Orleans;
@@ -92,33 +91,16 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         }
     }
 
-    private async Task<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await kv.GetStoreAsync(_options.BucketName, cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-        }
-
-        var config = new NatsKVConfig(_options.BucketName)
-        {
-            Description = "Orleans grain state (OamOrleans.Persistence.Nats)",
-            History = 1,
-            NumberOfReplicas = _options.Replicas,
-            Storage = _options.StorageType,
-        };
-        try
-        {
-            return await kv.CreateStoreAsync(config, cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == 10058)
-        {
-            // Another silo created the bucket between our lookup and our create.
-            return await kv.GetStoreAsync(_options.BucketName, cancellationToken);
-        }
-    }
+    private ValueTask<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken) =>
+        kv.GetOrCreateStoreAsync(
+            new NatsKVConfig(_options.BucketName)
+            {
+                Description = "Orleans grain state (OamOrleans.Persistence.Nats)",
+                History = 1,
+                NumberOfReplicas = _options.Replicas,
+                Storage = _options.StorageType,
+            },
+            cancellationToken);
 
     private async Task CloseAsync(CancellationToken cancellationToken) => await DisposeAsync();
 

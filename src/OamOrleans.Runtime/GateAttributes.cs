@@ -91,8 +91,8 @@ public sealed class ValueEqualsCondition(string expected) : IGateCondition
 /// <c>agent_deactivated</c>.
 /// Mapping onto Orleans: every silo hosting the agent follows the gate on its own (a KV watch, or a plain — not queue
 /// group — subscription to the control subject), so all silos see the same values and open and close together.
-/// An Orleans grain call cannot be cancelled from outside, so requests still running after the drain timeout are
-/// abandoned rather than cancelled: the silo stops waiting for them, and their late replies may still reach callers.
+/// Requests still running after the drain timeout are not cancelled: the silo only stops waiting for them, they run to
+/// their end, and their late replies still reach callers.
 /// </remarks>
 public abstract class ActiveWhenAttribute : Attribute
 {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -123,7 +122,7 @@ internal static class PydanticErrors
         ValidationErrorKind.DateTimeExpected => ("datetime_type", "Input should be a valid datetime"),
         ValidationErrorKind.GuidExpected => ("uuid_type", "Input should be a valid UUID"),
         ValidationErrorKind.NoTypeValidates when ExpectedType(error.Schema) is { } expected => expected,
-        _ => (SnakeCase(error.Kind.ToString()), error.ToString()),
+        _ => (JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Kind.ToString()), error.ToString()),
     };
 
     /// <summary>For a nullable property (<c>"type": ["null", "string"]</c>) the error names the non-null type, as Pydantic does.</summary>
@@ -138,22 +137,6 @@ internal static class PydanticErrors
         var t when t.Value.HasFlag(JsonObjectType.Object) => ("model_type", "Input should be a valid object"),
         _ => null,
     };
-
-    private static string SnakeCase(string pascal)
-    {
-        var sb = new StringBuilder(pascal.Length + 4);
-        for (var i = 0; i < pascal.Length; i++)
-        {
-            if (char.IsUpper(pascal[i]) && i > 0)
-            {
-                sb.Append('_');
-            }
-
-            sb.Append(char.ToLowerInvariant(pascal[i]));
-        }
-
-        return sb.ToString();
-    }
 
     private static byte[] Errors(Action<Utf8JsonWriter> writeItems)
     {

@@ -112,6 +112,7 @@ internal static class SourceInput
                 }
                 catch (JsonException)
                 {
+                    // Not a JSON string after all (a lone quote, say): the raw text below is the value, not an error.
                 }
             }
 

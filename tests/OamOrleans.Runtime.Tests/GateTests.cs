@@ -67,7 +67,7 @@ public sealed class GateTests(SourceGateFixture mesh)
 
         Assert.Equal([1], logs.ProbesAt("agent_deactivated")); // deactivated after 0.3 s, the handler still running
         await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.short", 0).AsTask());
-        Assert.Equal("slept 2000", await slow); // a grain call cannot be cancelled: its late reply still arrives
+        Assert.Equal("slept 2000", await slow); // the drain only stopped waiting: the late reply still arrives
     }
 
     [Fact]

@@ -295,10 +295,12 @@ public sealed class SiloMemoryGrainStorageTests(StorageSiloFixture fixture) : IC
     /// <summary>A serializer whose trace is visible in the state read back: titles come back in upper case.</summary>
     private sealed class UpperCaseTitles : IGrainStorageSerializer
     {
+        private static readonly JsonSerializerOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
+
         public BinaryData Serialize<T>(T? input) => new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(input).ToUpperInvariant()));
 
         public T Deserialize<T>(BinaryData input) =>
-            JsonSerializer.Deserialize<T>(input.ToString(), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+            JsonSerializer.Deserialize<T>(input.ToString(), CaseInsensitive)!;
     }
 }
 

@@ -103,6 +103,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentEndpoints
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            // The gates are stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception e)
         {
@@ -122,6 +123,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentEndpoints
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            // The gates are stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception e)
         {

@@ -121,6 +121,7 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // The source is stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception e)
         {

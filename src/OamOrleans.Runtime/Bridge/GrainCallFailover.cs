@@ -32,9 +32,10 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
             try
             {
                 var result = await call();
-                if (attempt > 1)
+                if (attempt > 1 && logger.IsEnabled(LogLevel.Information))
                 {
-                    LogRecovered(logger, agent, attempt, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var took = Stopwatch.GetElapsedTime(started);
+                    LogRecovered(logger, agent, attempt, took.TotalMilliseconds);
                 }
 
                 return result;
@@ -47,7 +48,12 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
                     throw new GrainCallFailedException(Classify(e), attempt, elapsed, e);
                 }
 
-                LogRetrying(logger, agent, attempt, e.GetType().Name, e.Message);
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    var exception = e.GetType().Name;
+                    LogRetrying(logger, agent, attempt, exception, e.Message);
+                }
+
                 await Task.Delay(backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }

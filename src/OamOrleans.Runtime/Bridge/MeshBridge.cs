@@ -77,7 +77,12 @@ internal sealed partial class MeshBridge(
 
         // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
-        LogStarted(logger, mesh.Agents.Count, string.Join(", ", mesh.Agents), MeshConnectWait.Redact(mesh.Endpoint.Url), mesh.InstanceId);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var agents = string.Join(", ", mesh.Agents);
+            var url = MeshConnectWait.Redact(mesh.Endpoint.Url);
+            LogStarted(logger, mesh.Agents.Count, agents, url, mesh.InstanceId);
+        }
     }
 
     private Task RetryAsync(string bucket, string key, Func<CancellationToken, ValueTask> operation, CancellationToken ct) =>

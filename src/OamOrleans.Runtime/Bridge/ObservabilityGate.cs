@@ -57,8 +57,9 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
         {
             await KvWatch.RunAsync(store, ">", Apply, ready, _stop.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            // The silo is stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception e)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Orleans.Metadata;
 using Orleans.Runtime;
@@ -74,7 +75,7 @@ internal sealed class SiloAgentMesh(
     }
 
     /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
-    private IReadOnlyDictionary<string, string>? FindInCluster(string agent)
+    private ImmutableDictionary<string, string>? FindInCluster(string agent)
     {
         var grainType = AgentAttribute.GrainTypeOf(agent);
         foreach (var silo in manifest.Current.AllGrainManifests)
@@ -92,7 +93,7 @@ internal sealed class SiloAgentMesh(
     /// An agent only other silos host: its conversation is resolved here as the pipeline would (the key property comes
     /// from the cluster manifest), and its grain runs the checks itself.
     /// </summary>
-    private Task<AgentOutcome> CallElsewhereAsync(string agent, IReadOnlyDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
+    private Task<AgentOutcome> CallElsewhereAsync(string agent, ImmutableDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
     {
         var conversational = properties.TryGetValue(AgentAttribute.ConversationalProperty, out var flag) && flag == "true";
         properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var keyProperty);

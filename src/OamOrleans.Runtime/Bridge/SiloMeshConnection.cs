@@ -38,7 +38,11 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
         // NATS may come up after the silo (containers): wait for it, up to ConnectTimeout.
         var connection = await MeshConnectWait.ConnectAsync(Endpoint, InstanceId, options.Value.ConnectTimeout, logger, ct);
         _connection = connection;
-        LogConnected(logger, MeshConnectWait.Redact(Endpoint.Url), InstanceId);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var url = MeshConnectWait.Redact(Endpoint.Url);
+            LogConnected(logger, url, InstanceId);
+        }
     }
 
     private async Task CloseAsync(CancellationToken ct) => await DisposeAsync();

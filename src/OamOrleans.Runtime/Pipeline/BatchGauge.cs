@@ -19,7 +19,7 @@ internal sealed class BatchGauge
 
     /// <summary>
     /// Records a call of <paramref name="requests"/> requests: its time per request, so the size of a batch does not
-    /// decide (32 handlers of 40 µs stay batched). Weight 1/8: one call at 8 ms or more a request is enough to stop.
+    /// decide (a large batch of fast handlers stays batched). Weight 1/8: one call at 8 ms or more a request is enough to stop.
     /// </summary>
     public void Record(long startedTimestamp, int requests)
     {

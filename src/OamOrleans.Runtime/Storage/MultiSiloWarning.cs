@@ -59,6 +59,7 @@ internal sealed partial class MultiSiloWarning(string storageName, IClusterMembe
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+            // The silo is stopping: the normal end of the watch, nothing to report.
         }
         catch (Exception ex)
         {

@@ -100,7 +100,7 @@ internal sealed partial class HostileRequests(int seed, int maxPayload)
         }
     }
 
-    private HostileRequest Plain(int i, string label, string agent, string reply, string rid, string? conversation, string body, GoodCall? good)
+    private static HostileRequest Plain(int i, string label, string agent, string reply, string rid, string? conversation, string body, GoodCall? good)
     {
         var headers = $"NATS/1.0\r\n{MeshHeaders.RequestId}: {rid}\r\n" + (conversation is null ? "" : $"{MeshHeaders.ConversationId}: {conversation}\r\n") + "\r\n";
         return new HostileRequest(i, label, agent, MeshSubjects.Agent(agent), reply, Encoding.ASCII.GetBytes(headers), HostileBodies.Utf8(body), false, rid, reply, good)
