@@ -93,12 +93,17 @@ internal sealed class NatsServerProcess
     /// <summary>SIGKILL: the server gets no chance to flush or say goodbye.</summary>
     public async Task KillAsync()
     {
-        Signal(Process.Id, NativeMethods.SigKill);
+        // Once exited (and reaped), the PID may belong to another process: never signal it then.
+        if (!Process.HasExited)
+        {
+            Signal(Process.Id, NativeMethods.SigKill);
+        }
+
         await Process.WaitForExitAsync();
     }
 
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
-    public Task StopAsync(TimeSpan grace) => Task.Run(() => Stop(Process.Id, grace));
+    public Task StopAsync(TimeSpan grace) => Process.HasExited ? Task.CompletedTask : Task.Run(() => Stop(Process.Id, grace));
 
     /// <summary>The last <paramref name="lines"/> lines of the server's log (e.g. its slow-consumer warnings).</summary>
     public string RecentLog(int lines = 200)
@@ -238,7 +243,11 @@ internal sealed class NatsServerProcess
         }
         catch
         {
-            Stop(Process.Id, TimeSpan.Zero);
+            if (!Process.HasExited)
+            {
+                Stop(Process.Id, TimeSpan.Zero);
+            }
+
             throw;
         }
     }
