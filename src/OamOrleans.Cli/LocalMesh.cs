@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using NATS.Net;
 using OamOrleans.Client;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Cli;
 
@@ -60,30 +59,55 @@ internal static class LocalMesh
             }
         }
 
-        var binary = FindNatsServer()
-            ?? throw new CliFailure($"nats-server not found on PATH or in {Path.Combine(Home, "bin")}. Install it (e.g. 'apt-get install -y nats-server') and retry.");
-        Directory.CreateDirectory(RunDir);
-        var dataDir = Path.Combine(RunDir, "data");
-        Directory.CreateDirectory(dataDir);
-        var config = Path.Combine(RunDir, ConfigFileName);
-        var log = Path.Combine(RunDir, LogFileName);
-        var sysPassword = await WriteConfigAsync(config, port, dataDir, log, ct);
+        var binDir = Path.Combine(Home, "bin");
+        if (NatsServerProcess.FindBinary(binDir) is null)
+        {
+            throw new CliFailure($"nats-server not found on PATH or in {Path.Combine(Home, "bin")}. Install it (e.g. 'apt-get install -y nats-server') and retry.");
+        }
 
-        var process = Start([binary, "-c", config], log, detach: !foreground);
-        var url = $"nats://127.0.0.1:{port}";
+        var log = Path.Combine(RunDir, LogFileName);
+        NatsServerProcess server;
         try
         {
-            await WaitReadyAndPrimeAsync(url, process, log, ct);
+            server = await NatsServerProcess.StartAsync(new NatsServerSpec
+            {
+                Port = port,
+                Directory = RunDir,
+                ConfigFileName = ConfigFileName,
+                SearchDirs = [binDir],
+                LogFile = log,
+                StoreDir = Path.Combine(RunDir, "data"),
+                Header = "Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,\nSYS is the system account (for the health monitor's $SYS advisories).",
+                LoopbackOnly = false,
+                ServerName = $"oam-local-{port}",
+                PingInterval = TimeSpan.FromSeconds(10),
+                Accounts = true,
+                WebSocketPort = port + 1,
+                ExtraConfig = $"log_file: \"{log}\"",
+                OwnSession = !foreground,
+                ReadyTimeout = TimeSpan.FromSeconds(15),
+            }, ct);
+        }
+        catch (NatsServerLaunchException e)
+        {
+            throw new CliFailure($"Failed to start mesh: {e.Message}");
+        }
+
+        var process = server.Process;
+        var url = server.Url;
+        try
+        {
+            await PrimeAsync(url, ct);
         }
         catch
         {
-            Stop(process.Id);
+            NatsServerProcess.Stop(process.Id, StopGrace);
             throw;
         }
 
         await File.WriteAllTextAsync(PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName), url + "\n", ct);
-        var monitor = await StartMonitorAsync(url, $"nats://oam-sys:{sysPassword}@127.0.0.1:{port}", detach: !foreground, ct);
+        var monitor = await StartMonitorAsync(url, server.SysUrl!, detach: !foreground, ct);
 
         Console.Out.WriteLine("OpenAgentMesh local mesh is up");
         Console.Out.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
@@ -155,27 +179,10 @@ internal static class LocalMesh
         return OamCli.Ok;
     }
 
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>SIGTERM, then SIGKILL after 5 s.</summary>
-    private static void Stop(int pid)
-    {
-        _ = NativeMethods.Kill(pid, NativeMethods.SigTerm);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!IsAlive(pid))
-            {
-                return;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        _ = NativeMethods.Kill(pid, NativeMethods.SigKill);
-        for (var i = 0; i < 20 && IsAlive(pid); i++)
-        {
-            Thread.Sleep(50);
-        }
-    }
+    private static void Stop(int pid) => NatsServerProcess.Stop(pid, StopGrace);
 
     /// <summary>
     /// Starts <c>oam mesh monitor --config monitor.json</c> next to the server (the reference's companion process); the
@@ -197,105 +204,23 @@ internal static class LocalMesh
                 ? [self, typeof(LocalMesh).Assembly.Location]
                 : [self];
             command.AddRange(["mesh", "monitor", "--config", config]);
-            var process = Start(command, Path.Combine(RunDir, MonitorLogFileName), detach);
+            var process = NatsServerProcess.StartLogged(command, Path.Combine(RunDir, MonitorLogFileName), detach);
             await File.WriteAllTextAsync(MonitorPidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
             return process;
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or CliFailure)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NatsServerLaunchException)
         {
             Console.Error.WriteLine($"Warning: could not start the health monitor: {e.Message}");
             return null;
         }
     }
 
-    private static Process Start(IReadOnlyList<string> command, string log, bool detach)
+    /// <summary>Creates the mesh buckets (the server is ready: JetStream answers).</summary>
+    private static async Task PrimeAsync(string url, CancellationToken ct)
     {
-        // Through /bin/sh so that the server's stdio goes to the log file (never to our pipes: a caller that reads our
-        // output to the end must not wait for the server), and `exec` keeps the PID. setsid detaches it from our session.
-        var setsid = detach ? FindOnPath("setsid") : null;
-        var psi = new ProcessStartInfo(setsid ?? "/bin/sh")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = false,
-            RedirectStandardOutput = false,
-            RedirectStandardError = false,
-        };
-        if (setsid is not null)
-        {
-            psi.ArgumentList.Add("/bin/sh");
-        }
-
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(log);
-        foreach (var arg in command)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(psi) ?? throw new CliFailure($"Could not start {command[0]}");
-    }
-
-    private static async Task WaitReadyAndPrimeAsync(string url, Process process, string log, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new CliFailure($"NATS exited immediately (code {process.ExitCode}). Check {log} for details.");
-            }
-
-            try
-            {
-                await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "oam-mesh-up" });
-                await nats.ConnectAsync();
-                await nats.CreateJetStreamContext().GetAccountInfoAsync(ct);
-                await MeshStores.EnsureAllAsync(nats, ct);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                last = e;
-                await Task.Delay(100, ct);
-            }
-        }
-
-        throw new CliFailure($"Failed to start mesh: NATS at {url} did not become ready: {last?.Message}. Check {log}.");
-    }
-
-    /// <summary>Writes the server config (mode 0600) and returns the SYS user's password.</summary>
-    private static async Task<string> WriteConfigAsync(string path, int port, string dataDir, string log, CancellationToken ct)
-    {
-        var appPassword = MeshServerConfig.NewPassword();
-        var sysPassword = MeshServerConfig.NewPassword();
-        var text = $$"""
-            # Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,
-            # SYS is the system account (for the health monitor's $SYS advisories).
-            port: {{port}}
-            server_name: oam-local-{{port}}
-            log_file: "{{log}}"
-            ping_interval: "10s"
-            ping_max: 2
-            jetstream {
-              store_dir: "{{dataDir}}"
-            }
-            {{MeshServerConfig.Accounts(appPassword, sysPassword)}}
-            websocket {
-              port: {{port + 1}}
-              no_tls: true
-            }
-
-            """;
-        await File.WriteAllTextAsync(path, text, ct);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        return sysPassword;
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "oam-mesh-up" });
+        await nats.ConnectAsync();
+        await MeshStores.EnsureAllAsync(nats, ct);
     }
 
     private static int? ReadPid(string file)
@@ -314,30 +239,10 @@ internal static class LocalMesh
         }
     }
 
-    private static bool IsAlive(int pid)
-    {
-        if (NativeMethods.Kill(pid, 0) == 0)
-        {
-            // A zombie (exited, not yet reaped by its parent) counts as gone.
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var close = stat.LastIndexOf(')');
-                return close < 0 || close + 2 >= stat.Length || stat[close + 2] != 'Z';
-            }
-            catch (IOException)
-            {
-                return true;
-            }
-        }
-
-        return Marshal.GetLastPInvokeError() == NativeMethods.EPerm;
-    }
-
     /// <summary>Alive and (where /proc tells) running a command line containing <paramref name="marker"/>: a recycled PID of another program is not ours.</summary>
     private static bool IsMeshProcess(int pid, string marker)
     {
-        if (!IsAlive(pid))
+        if (!NatsServerProcess.IsAlive(pid))
         {
             return false;
         }
@@ -387,24 +292,6 @@ internal static class LocalMesh
         }
     }
 
-    private static string? FindNatsServer() =>
-        FindOnPath("nats-server")
-        ?? new[] { Path.Combine(Home, "bin", "nats-server"), "/usr/sbin/nats-server", "/usr/bin/nats-server" }.FirstOrDefault(File.Exists);
-
-    private static string? FindOnPath(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
     private static void TryDelete(string path)
     {
         try
@@ -414,16 +301,5 @@ internal static class LocalMesh
         catch (IOException)
         {
         }
-    }
-
-    private static class NativeMethods
-    {
-        public const int SigTerm = 15;
-        public const int SigKill = 9;
-        public const int EPerm = 1;
-
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int Kill(int pid, int signal);
     }
 }

@@ -76,15 +76,11 @@ public sealed class LocalMeshTests : IDisposable
             await registry.PutInstanceAsync(instance, [agent]);
             Assert.Contains(agent, (await Oam("mesh", "catalog")).Stdout, StringComparison.Ordinal);
             await host.DisposeAsync();
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            string listed;
-            do
-            {
-                await Task.Delay(250);
-                listed = (await Oam("mesh", "catalog")).Stdout;
-            }
-            while (listed.Contains(agent, StringComparison.Ordinal) && DateTime.UtcNow < deadline);
-            Assert.DoesNotContain(agent, listed, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                async () => !(await Oam("mesh", "catalog")).Stdout.Contains(agent, StringComparison.Ordinal),
+                $"oam mesh catalog no longer lists the crashed host's {agent}",
+                TimeSpan.FromSeconds(30),
+                interval: TimeSpan.FromMilliseconds(250));
         }
         finally
         {

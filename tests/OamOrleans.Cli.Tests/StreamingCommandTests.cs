@@ -86,13 +86,17 @@ public sealed class StreamingCommandTests(MeshFixture mesh)
         var subject = MeshSubjects.Events(name);
         // Core NATS keeps no history: publish until the subscriber has seen an event, then end the stream.
         long seq = 0;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!sub.Stdout.Contains("\"n\": ", StringComparison.Ordinal) && !sub.HasExited && DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
+            if (sub.Stdout.Contains("\"n\": ", StringComparison.Ordinal) || sub.HasExited)
+            {
+                return true;
+            }
+
             await nats.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes($$"""{"n":{{seq}}}"""), headers: Frame(seq, end: false));
             seq++;
-            await Task.Delay(100);
-        }
+            return false;
+        }, "oam agent subscribe prints an event", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(100));
 
         await nats.PublishAsync(subject, Array.Empty<byte>(), headers: Frame(seq, end: true));
         var exit = await sub.WaitForExitAsync(TimeSpan.FromSeconds(20));

@@ -213,50 +213,33 @@ internal sealed class AgentSimulator : IAsyncDisposable
         await Nats.PublishAsync(subject, body is null ? [] : Encoding.UTF8.GetBytes(body), natsHeaders, replyTo, NatsRawSerializer<byte[]>.Default);
     }
 
-    /// <summary>
-    /// Waits until somebody subscribes to <paramref name="subject"/> (a condition wait): an empty, header-less probe request
-    /// gets "no responders" while nobody listens and times out once somebody does (mesh subscribers ignore empty frames).
-    /// </summary>
-    public async Task WaitForInterestAsync(string subject, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            try
-            {
-                await Nats.RequestAsync<byte[], byte[]>(subject, [], requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
-                    replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(150), ThrowIfNoResponders = true });
-                return;
-            }
-            catch (NatsNoRespondersException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(10);
-            }
-            catch (NatsNoReplyException)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>Waits until somebody subscribes to <paramref name="subject"/>.</summary>
+    public Task WaitForInterestAsync(string subject, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(() => HasInterestAsync(subject), $"somebody subscribes to {subject}", timeout ?? TimeSpan.FromSeconds(10), interval: TimeSpan.FromMilliseconds(10));
 
     /// <summary>Waits until nobody subscribes to <paramref name="subject"/> any more (the opposite probe).</summary>
-    public async Task WaitForNoInterestAsync(string subject, TimeSpan? timeout = null)
+    public Task WaitForNoInterestAsync(string subject, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(async () => !await HasInterestAsync(subject), $"nobody subscribes to {subject} any more", timeout ?? TimeSpan.FromSeconds(10), interval: TimeSpan.Zero);
+
+    /// <summary>
+    /// An empty, header-less probe request: "no responders" while nobody listens; a reply, or a timeout (mesh subscribers
+    /// ignore empty frames), once somebody does.
+    /// </summary>
+    private async Task<bool> HasInterestAsync(string subject)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
+        try
         {
-            try
-            {
-                await Nats.RequestAsync<byte[], byte[]>(subject, [], requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
-                    replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(150), ThrowIfNoResponders = true });
-            }
-            catch (NatsNoRespondersException)
-            {
-                return;
-            }
-            catch (NatsNoReplyException) when (DateTime.UtcNow < deadline)
-            {
-            }
+            await Nats.RequestAsync<byte[], byte[]>(subject, [], requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
+                replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(150), ThrowIfNoResponders = true });
+            return true;
+        }
+        catch (NatsNoRespondersException)
+        {
+            return false;
+        }
+        catch (NatsNoReplyException)
+        {
+            return true;
         }
     }
 

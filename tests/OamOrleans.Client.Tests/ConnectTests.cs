@@ -37,7 +37,7 @@ public sealed class ConnectTests : IAsyncLifetime
 
         using var http = new HttpClient();
         var expected = MeshSubjects.ConnectionName(client.InstanceId);
-        await Wait.UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var connz = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{_monitorPort}/connz");
             return connz.GetProperty("connections").EnumerateArray().Any(c => c.TryGetProperty("name", out var n) && n.GetString() == expected);
@@ -131,7 +131,7 @@ public sealed class ConnectTests : IAsyncLifetime
         await using var client = await MeshClient.ConnectAsync(server.Url);
 
         await server.DisposeAsync();
-        await Wait.UntilAsync(() => ValueTask.FromResult(client.Connection.ConnectionState != NATS.Client.Core.NatsConnectionState.Open), "client notices the loss");
+        await Poll.UntilAsync(() => client.Connection.ConnectionState != NATS.Client.Core.NatsConnectionState.Open, "client notices the loss");
 
         var e = await Assert.ThrowsAsync<ConnectionFailedException>(() =>
             client.CallAsync<JsonElement>("any.agent", null, new CallOptions { Timeout = TimeSpan.FromSeconds(20) }).AsTask());

@@ -129,10 +129,10 @@ public class DiscoveryTests : IAsyncLifetime
         await using var client = await SeededClientAsync();
 
         await _sim.PutCatalogAsync("""[{"name": "late.agent", "description": "Arrived later.", "version": "2.0.0", "tags": [], "invocable": true, "streaming": false}]""");
-        await Wait.UntilAsync(async () => Names(await client.CatalogAsync()) is ["late.agent"], "catalog shows only late.agent");
+        await Poll.UntilAsync(async () => Names(await client.CatalogAsync()) is ["late.agent"], "catalog shows only late.agent");
 
         await _sim.PutCatalogAsync("[]");
-        await Wait.UntilAsync(async () => (await client.CatalogAsync()).Count == 0, "catalog is empty");
+        await Poll.UntilAsync(async () => (await client.CatalogAsync()).Count == 0, "catalog is empty");
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class DiscoveryTests : IAsyncLifetime
 
         await _sim.PutCatalogAsync("""[{"name": "first.agent", "description": "d"}]""");
 
-        await Wait.UntilAsync(async () => Names(await client.CatalogAsync()) is ["first.agent"], "first write seen");
+        await Poll.UntilAsync(async () => Names(await client.CatalogAsync()) is ["first.agent"], "first write seen");
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class DiscoveryTests : IAsyncLifetime
 
         await registry.RegisterAsync(AgentContract.Parse(System.Text.Encoding.UTF8.GetBytes(EchoContract)));
 
-        await Wait.UntilAsync(async () => Names(await client.CatalogAsync()) is ["nlp.echo"], "registered agent in cache");
+        await Poll.UntilAsync(async () => Names(await client.CatalogAsync()) is ["nlp.echo"], "registered agent in cache");
         var contract = await client.ContractAsync("nlp.echo");
         Assert.Equal("1.2.3", contract.Version);
     }

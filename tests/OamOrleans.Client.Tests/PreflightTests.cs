@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OamOrleans.Protocol;
 using Xunit;
+using OamOrleans.Testing;
 
 namespace OamOrleans.Client.Tests;
 
@@ -31,7 +32,7 @@ public sealed class PreflightTests : IAsyncLifetime
              {"name": "{{Publisher}}", "description": "p", "version": "0.1.0", "tags": [], "invocable": false, "streaming": true},
              {"name": "{{Background}}", "description": "b", "version": "0.1.0", "tags": [], "invocable": false, "streaming": false}]
             """);
-        await Wait.UntilAsync(async () => (await _client.CatalogAsync()).Count == 4, "catalog cache sees the four agents");
+        await Poll.UntilAsync(async () => (await _client.CatalogAsync()).Count == 4, "catalog cache sees the four agents");
         foreach (var name in new[] { Responder, Streamer, Publisher, Background })
         {
             _agents[name] = await _sim.ServeAsync(name, r => ValueTask.FromResult(_sim.Ok(name, r.RequestId, "{}")));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NATS.Client.Core;
 using OamOrleans.Protocol;
+using OamOrleans.Testing;
 using Xunit;
 
 namespace OamOrleans.Client.Tests;
@@ -252,7 +253,7 @@ public sealed class SendTests(NatsFixture fx) : SimulatorTests(fx)
 
         var requestId = await client.SendAsync(name, new { message = "hi" }, new SendOptions { OnReply = _ => throw boom });
 
-        await Wait.UntilAsync(() => ValueTask.FromResult(logs.Entries.Any(e => e.Exception == boom)), "the callback failure is logged");
+        await Poll.UntilAsync(() => logs.Entries.Any(e => e.Exception == boom), "the callback failure is logged");
         var entry = logs.Entries.Single(e => e.Exception == boom);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, entry.Level);
         Assert.Contains(requestId, entry.Message, StringComparison.Ordinal);

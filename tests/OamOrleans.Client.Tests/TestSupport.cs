@@ -39,21 +39,6 @@ public sealed class ReferenceBucketsNatsFixture : NatsFixture
 
 internal static class Wait
 {
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="timeout"/> (default 10 s).</summary>
-    public static async Task UntilAsync(Func<ValueTask<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"condition not met in time: {what}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>A unique valid agent name in <paramref name="channel"/>, so tests sharing a server never collide.</summary>
     public static string Name(string channel = "t") => $"{channel}.a{Guid.NewGuid():N}";
 }

@@ -15,7 +15,7 @@ public sealed class GracefulStopTests(ITestOutputHelper output)
     {
         await NodeTooling.EnsurePackagesAsync(InteropPaths.NodeSuiteDir);
         await using var nats = await NatsServer.StartAsync();
-        await using var silo = await SiloProcess.StartAsync(nats, TimeSpan.FromSeconds(120));
+        await using var silo = await OamSiloProcess.StartAsync(nats, SiloFixture.SampleAgents, readyTimeout: TimeSpan.FromSeconds(120));
 
         var result = await NodeTooling.NodeAsync(
             InteropPaths.NodeSuiteDir,

@@ -10,6 +10,10 @@ namespace OamOrleans.Interop.Tests;
 /// </summary>
 public class SiloFixture : IAsyncLifetime
 {
+    /// <summary>The sample agents the silo hosts.</summary>
+    public static readonly IReadOnlyList<string> SampleAgents =
+        ["demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.shout"];
+
     private NatsServer? _nats;
     private ChildProcess? _silo;
 
@@ -39,7 +43,7 @@ public class SiloFixture : IAsyncLifetime
                 await ReferenceMeshBuckets.CreateAsync(_nats.Url);
             }
 
-            _silo = await SiloProcess.StartAsync(_nats, TimeSpan.FromSeconds(120));
+            _silo = await OamSiloProcess.StartAsync(_nats, SampleAgents, readyTimeout: TimeSpan.FromSeconds(120));
             await packages;
         }
         catch

@@ -12,7 +12,7 @@ public sealed class StartBeforeNatsTests
     public async Task Silo_with_unreachable_nats_exits_1_with_one_clear_line_no_stack_trace_and_the_password_redacted()
     {
         var port = NatsServer.FreePort(); // nothing listens there
-        await using var silo = SiloProcess.Start($"nats://bob:s3cret-pw@127.0.0.1:{port}", new Dictionary<string, string> { ["OAM_CONNECT_TIMEOUT"] = "2" });
+        await using var silo = OamSiloProcess.Start($"nats://bob:s3cret-pw@127.0.0.1:{port}", new Dictionary<string, string> { ["OAM_CONNECT_TIMEOUT"] = "2" });
 
         Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo did not exit:\n" + silo.RecentOutput);
         var output = silo.RecentOutput;
@@ -29,11 +29,11 @@ public sealed class StartBeforeNatsTests
     public async Task Silo_started_before_nats_comes_up_once_nats_starts_and_serves_a_call()
     {
         var port = NatsServer.FreePort();
-        await using var silo = SiloProcess.Start($"nats://127.0.0.1:{port}", new Dictionary<string, string> { ["OAM_CONNECT_TIMEOUT"] = "120" });
+        await using var silo = OamSiloProcess.Start($"nats://127.0.0.1:{port}", new Dictionary<string, string> { ["OAM_CONNECT_TIMEOUT"] = "120" });
         await silo.WaitForLineAsync(l => l.Contains("Waiting for NATS at", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the silo waiting for NATS");
 
         await using var nats = await NatsServer.StartAsync(port: port);
-        await SiloProcess.WaitUntilServingAsync(silo, nats, TimeSpan.FromSeconds(90));
+        await OamSiloProcess.WaitForCatalogAsync(silo, nats, SiloFixture.SampleAgents, TimeSpan.FromSeconds(90));
 
         await using var caller = nats.Connect("late-nats-caller");
         var reply = await caller.RequestAsync<string, string>("mesh.agent.demo.echo", """{"message":"late"}""");

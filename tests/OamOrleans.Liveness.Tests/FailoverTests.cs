@@ -25,11 +25,11 @@ public sealed class FailoverTests(ITestOutputHelper output)
             // The bridge's failover retries show in the survivor's log.
             ["Logging__LogLevel__OamOrleans.Bridge"] = "Information",
         };
-        await using var survivor = SiloExecutable.Start(server.Url, "the surviving silo", cluster);
-        await using var victim = SiloExecutable.Start(server.Url, "the killed silo", cluster);
+        await using var survivor = OamSiloProcess.Start(server.Url, cluster, "the surviving silo", graceful: false);
+        await using var victim = OamSiloProcess.Start(server.Url, cluster, "the killed silo", graceful: false);
         await Task.WhenAll(
-            survivor.WaitForLineAsync(l => l.Contains(SiloExecutable.ServingLine, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "its start-up summary"),
-            victim.WaitForLineAsync(l => l.Contains(SiloExecutable.ServingLine, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "its start-up summary"));
+            OamSiloProcess.WaitUntilServingAsync(survivor, TimeSpan.FromSeconds(60)),
+            OamSiloProcess.WaitUntilServingAsync(victim, TimeSpan.FromSeconds(60)));
 
         await using var client = server.Connect("foreign-counter-client");
         var load = new CounterLoad(client, Conversations, Turns);
@@ -37,7 +37,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var run = load.RunAsync(deadline.Token);
 
         // Midway: a third of all turns acknowledged, conversations spread over both silos and both bridges.
-        await LivenessMesh.WaitUntilAsync(() => load.Acknowledged >= Conversations * Turns / 3 || run.IsCompleted, "a third of the turns are acknowledged");
+        await Poll.UntilAsync(() => load.Acknowledged >= Conversations * Turns / 3 || run.IsCompleted, "a third of the turns are acknowledged");
         Assert.False(run.IsCompleted, $"the load finished before the kill: {load.Summary}");
         await victim.KillAsync();
         await run;
@@ -54,7 +54,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [InlineData("OAM_MISSED_PROBES", "0")]
     public async Task A_bad_failure_detection_setting_stops_the_silo_with_a_message_naming_it(string variable, string value)
     {
-        await using var silo = SiloExecutable.Start("nats://127.0.0.1:1", "the misconfigured silo", new Dictionary<string, string> { [variable] = value });
+        await using var silo = OamSiloProcess.Start("nats://127.0.0.1:1", new Dictionary<string, string> { [variable] = value }, "the misconfigured silo", graceful: false);
         Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), silo.RecentOutput);
         Assert.Equal(2, silo.ExitCode);
         Assert.Contains($"{variable} must be a positive number", silo.RecentOutput, StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using NATS.Client.Core;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
+using OamOrleans.Testing;
 
 namespace OamOrleans.Liveness.Tests;
 
@@ -34,8 +35,8 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         var before = DateTimeOffset.UtcNow;
         await victim.KillAsync();
 
-        await LivenessMesh.WaitUntilAsync(() => _mesh.DeathsOf("crash.only").Count > 0, "the death notice of crash.only arrives");
-        await LivenessMesh.WaitUntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
+        await Poll.UntilAsync(() => _mesh.DeathsOf("crash.only").Count > 0, "the death notice of crash.only arrives");
+        await Poll.UntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
 
         var death = Assert.Single(_mesh.DeathsOf("crash.only"));
         Assert.Null(death.Headers);
@@ -63,7 +64,7 @@ public sealed class HealthMonitorTests : IAsyncLifetime
 
         // When the last replica dies too, the shared agent goes.
         await survivor.KillAsync();
-        await LivenessMesh.WaitUntilAsync(() => monitor.AdvisoriesProcessed >= 2, "the monitor has handled the second advisory");
+        await Poll.UntilAsync(() => monitor.AdvisoriesProcessed >= 2, "the monitor has handled the second advisory");
         Assert.Equal(["crash.other", "crash.shared"], _mesh.Deaths.Select(d => d.Json.GetProperty("agent").GetString()!).Where(a => a != "crash.only").Order(StringComparer.Ordinal));
         Assert.Empty(await _mesh.CatalogNamesAsync());
         Assert.False(await _mesh.HasContractAsync("crash.shared"));
@@ -86,7 +87,7 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         await victim.KillAsync();
         await using var late = await _mesh.StartHostAsync(MeshIds.New(), "multi.late");
 
-        await LivenessMesh.WaitUntilAsync(() => monitors.All(m => m.AdvisoriesProcessed >= 1), "every monitor has handled the advisory");
+        await Poll.UntilAsync(() => monitors.All(m => m.AdvisoriesProcessed >= 1), "every monitor has handled the advisory");
 
         foreach (var agent in victimAgents.SkipLast(1))
         {
@@ -117,7 +118,7 @@ public sealed class HealthMonitorTests : IAsyncLifetime
 
         // The host only deletes its record (it does not deregister), so anything the monitor did would show.
         await host.StopGracefullyAsync();
-        await LivenessMesh.WaitUntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
+        await Poll.UntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
 
         Assert.Empty(_mesh.Deaths);
         Assert.Equal(["polite.agent"], await _mesh.CatalogNamesAsync());
@@ -169,8 +170,8 @@ public sealed class HealthMonitorTests : IAsyncLifetime
         // Then a real crash: handled normally, after everything above (advisories are handled in order).
         var crashed = MeshIds.New();
         await _mesh.VanishingHostAsync(crashed, "after.crash");
-        await LivenessMesh.WaitUntilAsync(() => _mesh.DeathsOf("after.crash").Count == 1, "the crash after the junk is handled");
-        await LivenessMesh.WaitUntilAsync(() => monitor.AdvisoriesProcessed >= forged.Length + 3, "every advisory is handled");
+        await Poll.UntilAsync(() => _mesh.DeathsOf("after.crash").Count == 1, "the crash after the junk is handled");
+        await Poll.UntilAsync(() => monitor.AdvisoriesProcessed >= forged.Length + 3, "every advisory is handled");
 
         Assert.Single(_mesh.Deaths);
         Assert.Equal(["foreign.kept"], await _mesh.CatalogNamesAsync());
@@ -190,13 +191,13 @@ public sealed class HealthMonitorTests : IAsyncLifetime
             await host.ConnectAsync();
         }
 
-        await LivenessMesh.WaitUntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
+        await Poll.UntilAsync(() => monitor.AdvisoriesProcessed >= 1, "the monitor has handled the advisory");
         Assert.False(await _mesh.HasInstanceAsync(id));
         Assert.Empty(_mesh.Deaths);
 
         var crashed = MeshIds.New();
         await _mesh.VanishingHostAsync(crashed, "still.working");
-        await LivenessMesh.WaitUntilAsync(() => _mesh.DeathsOf("still.working").Count == 1, "the next crash is handled");
+        await Poll.UntilAsync(() => _mesh.DeathsOf("still.working").Count == 1, "the next crash is handled");
     }
 
     [Fact]

@@ -24,13 +24,8 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public static async Task<HostProcess> StartAsync(string url, string instanceId, IReadOnlyList<string> agents)
     {
-        var (process, _) = await ChildProcess.StartAsync(
-            new ChildProcessOptions
-            {
-                Name = "the host process",
-                Arguments = ["exec", typeof(HostProcess).Assembly.Location, "host", url, instanceId, .. agents],
-            },
-            p => p.WaitForLineAsync(line => line == "READY", TimeSpan.FromSeconds(30), "READY"));
+        var (process, _) = await ChildProcess.StartTestAssemblyAsync(
+            typeof(HostProcess).Assembly, "the host process", ["host", url, instanceId, .. agents], "READY", TimeSpan.FromSeconds(30));
         return new HostProcess(process, instanceId);
     }
 

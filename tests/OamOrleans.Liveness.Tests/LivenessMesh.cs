@@ -20,12 +20,10 @@ internal sealed class LivenessMesh : IAsyncDisposable
     private readonly INatsSub<byte[]> _deathSub;
     private readonly Task _deathLoop;
 
-    private LivenessMesh(NatsServer server, string appPassword, string sysPassword, NatsConnection connection, MeshRegistry registry,
+    private LivenessMesh(NatsServer server, NatsConnection connection, MeshRegistry registry,
         INatsKVStore catalog, INatsKVStore contracts, INatsKVStore instances, INatsSub<byte[]> deathSub)
     {
         Server = server;
-        AppUrl = $"nats://oam-app:{appPassword}@127.0.0.1:{server.Port}";
-        SysUrl = $"nats://oam-sys:{sysPassword}@127.0.0.1:{server.Port}";
         Connection = connection;
         Registry = registry;
         Catalog = catalog;
@@ -44,10 +42,10 @@ internal sealed class LivenessMesh : IAsyncDisposable
     public NatsServer Server { get; }
 
     /// <summary>APP account with explicit credentials (what a silo gets as OAM_URL).</summary>
-    public string AppUrl { get; }
+    public string AppUrl => Server.AppUrl;
 
     /// <summary>System account (what the monitor gets as its sys URL).</summary>
-    public string SysUrl { get; }
+    public string SysUrl => Server.SysUrl;
 
     /// <summary>A plain APP connection without credentials: <c>no_auth_user</c> puts it in APP.</summary>
     public NatsConnection Connection { get; }
@@ -62,14 +60,9 @@ internal sealed class LivenessMesh : IAsyncDisposable
 
     public ConcurrentQueue<Death> Deaths { get; } = new();
 
-    /// <summary>The server config lines: the same a silo's nats-server needs for an in-silo health monitor.</summary>
-    public static string AccountsConfig(string appPassword, string sysPassword) => MeshServerConfig.Accounts(appPassword, sysPassword);
-
     public static async Task<LivenessMesh> StartAsync()
     {
-        var appPassword = MeshIds.New();
-        var sysPassword = MeshIds.New();
-        var server = await NatsServer.StartAsync(extraConfig: AccountsConfig(appPassword, sysPassword));
+        var server = await NatsServer.StartAsync(accounts: true);
         var connection = server.Connect("liveness-test");
         await connection.ConnectAsync();
         var registry = await MeshRegistry.OpenAsync(connection);
@@ -79,7 +72,7 @@ internal sealed class LivenessMesh : IAsyncDisposable
         var instances = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Instances);
         var deathSub = await connection.SubscribeCoreAsync<byte[]>(MeshSubjects.DeathPrefix + ">");
         await connection.PingAsync();
-        return new LivenessMesh(server, appPassword, sysPassword, connection, registry, catalog, contracts, instances, deathSub);
+        return new LivenessMesh(server, connection, registry, catalog, contracts, instances, deathSub);
     }
 
     /// <summary>A monitor that opens its own APP and SYS connections from URLs, as <c>oam mesh monitor --url --sys-url</c> does.</summary>
@@ -133,23 +126,6 @@ internal sealed class LivenessMesh : IAsyncDisposable
 
         await registry.PutInstanceAsync(instanceId, agents);
     }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after {seconds} s waiting until {what}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
-
-    public static Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), what, seconds);
 
     private static async Task<bool> HasKeyAsync(INatsKVStore store, string key)
     {

@@ -24,9 +24,8 @@ public sealed class SiloCrashTests : IAsyncLifetime
 
         string? siloId = null;
         IReadOnlyList<string> siloAgents = [];
-        await LivenessMesh.WaitUntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
-            silo.ThrowIfExited();
             await foreach (var key in _mesh.Instances.GetKeysAsync())
             {
                 if (key != other.InstanceId && await _mesh.Registry.ReadInstanceAsync(key) is { Agents.Count: > 0 } record)
@@ -37,20 +36,20 @@ public sealed class SiloCrashTests : IAsyncLifetime
             }
 
             return false;
-        }, "the silo has written its mesh-instances record", seconds: 60);
+        }, "the silo has written its mesh-instances record", TimeSpan.FromSeconds(60), silo);
 
         Assert.Contains("demo.echo", siloAgents);
         var unique = siloAgents.Where(a => a != "demo.echo").ToArray();
         Assert.NotEmpty(unique);
         Assert.All(unique, a => Assert.StartsWith("demo.", a, StringComparison.Ordinal));
-        await LivenessMesh.WaitUntilAsync(async () => siloAgents.All((await _mesh.CatalogNamesAsync()).Contains), "the silo's agents are in the catalog");
+        await Poll.UntilAsync(async () => siloAgents.All((await _mesh.CatalogNamesAsync()).Contains), "the silo's agents are in the catalog");
 
         await silo.KillAsync();
 
-        await LivenessMesh.WaitUntilAsync(() => unique.All(a => _mesh.DeathsOf(a).Count > 0), "every unique silo agent has a death notice");
+        await Poll.UntilAsync(() => unique.All(a => _mesh.DeathsOf(a).Count > 0), "every unique silo agent has a death notice");
         // Ordering barrier: the monitor handles advisories one after another.
         await _mesh.VanishingHostAsync(MeshIds.New(), "barrier.silo");
-        await LivenessMesh.WaitUntilAsync(() => _mesh.DeathsOf("barrier.silo").Count > 0, "the barrier crash is handled");
+        await Poll.UntilAsync(() => _mesh.DeathsOf("barrier.silo").Count > 0, "the barrier crash is handled");
 
         foreach (var agent in unique)
         {
@@ -71,5 +70,5 @@ public sealed class SiloCrashTests : IAsyncLifetime
 
     /// <summary>The real silo executable on the test server: localhost clustering, memory storage.</summary>
     private static ChildProcess StartSilo(string natsUrl) =>
-        SiloExecutable.Start(natsUrl, "the silo", new Dictionary<string, string> { ["OAM_CLUSTERING"] = "localhost", ["OAM_STORAGE"] = "memory" });
+        OamSiloProcess.Start(natsUrl, new Dictionary<string, string> { ["OAM_CLUSTERING"] = "localhost", ["OAM_STORAGE"] = "memory" }, graceful: false);
 }

@@ -15,6 +15,12 @@ namespace OamOrleans.Nats.Providers.Tests;
 /// In-process silos that use only NATS (membership + grain storage) and an external client that finds them through the
 /// NATS gateway list. Short membership timeouts so a killed silo is declared dead in seconds.
 /// </summary>
+/// <remarks>
+/// Not Orleans' InProcessTestClusterBuilder: the NATS membership table and gateway list are what these tests prove, and
+/// that builder brings its own membership (or, without it, still its own cluster ids, ports and silo names), while
+/// here in-process silos, silo processes (<see cref="SiloProgram"/>, killed with SIGKILL) and a later cluster on the
+/// same ids must all be built by the one <see cref="BuildSilo"/>.
+/// </remarks>
 internal sealed class ClusterHarness(string natsUrl, string? clusterId = null, string? serviceId = null) : IAsyncDisposable
 {
     public const string StorageName = "nats";
@@ -145,11 +151,11 @@ internal sealed class ClusterHarness(string natsUrl, string? clusterId = null, s
     public async Task WaitForActiveSilosAsync(int count, TimeSpan timeout)
     {
         var management = Client.GetGrain<IManagementGrain>(0);
-        await Eventually.Async(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var hosts = await management.GetHosts(onlyActive: true);
             return hosts.Count == count;
-        }, timeout, $"{count} active silos");
+        }, $"the client sees {count} active silos", timeout, interval: TimeSpan.FromMilliseconds(100));
     }
 
     public async ValueTask DisposeAsync()
@@ -182,33 +188,5 @@ internal sealed class ClusterHarness(string natsUrl, string? clusterId = null, s
         }
 
         _silos.Clear();
-    }
-}
-
-internal static class Eventually
-{
-    /// <summary>Polls a condition (exceptions count as "not yet") until it holds or the timeout passes.</summary>
-    public static async Task Async(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex)
-            {
-                last = ex;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Timed out after {timeout} waiting for {what}.", last);
     }
 }

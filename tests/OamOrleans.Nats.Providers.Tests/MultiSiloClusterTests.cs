@@ -7,6 +7,7 @@ using OamOrleans.Clustering.Nats;
 using Orleans;
 using Xunit;
 using Xunit.Abstractions;
+using OamOrleans.Testing;
 
 namespace OamOrleans.Nats.Providers.Tests;
 
@@ -120,13 +121,13 @@ public sealed class MultiSiloClusterTests(NatsServerFixture nats, ITestOutputHel
             }
         })).ToArray();
 
-        await Eventually.Async(() => Task.FromResult(Volatile.Read(ref sequence) > 100), ClusterTimeout, "load before the kill");
+        await Poll.UntilAsync(() => Volatile.Read(ref sequence) > 100, "the load has made 100 turns before the kill", ClusterTimeout);
         output.WriteLine($"killing {victim.Address} hosting {orphaned.Length} conversations at turn {Volatile.Read(ref sequence)}");
         await victim.KillAsync();
         Interlocked.Exchange(ref killedAtTicks, DateTime.UtcNow.Ticks);
 
         // Every conversation, including the dead silo's, takes new turns again (reactivated on a survivor from NATS state).
-        await Eventually.Async(() => Task.FromResult(ids.All(ackedAfterKill.ContainsKey)), ClusterTimeout, "all conversations to take turns after the kill");
+        await Poll.UntilAsync(() => ids.All(ackedAfterKill.ContainsKey), "every conversation takes turns after the kill", ClusterTimeout);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         var longest = TimeSpan.FromTicks(longestTicks);

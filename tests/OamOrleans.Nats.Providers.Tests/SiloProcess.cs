@@ -27,18 +27,9 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static async Task<SiloProcess> StartAsync(string natsUrl, string clusterId, string serviceId, string name)
     {
-        var (process, address) = await ChildProcess.StartAsync(
-            new ChildProcessOptions
-            {
-                Name = "the silo process",
-                Arguments = ["exec", typeof(SiloProcess).Assembly.Location, "silo", natsUrl, clusterId, serviceId, name],
-            },
-            async p =>
-            {
-                var line = await p.WaitForLineAsync(l => l.StartsWith(Ready, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "READY <address>");
-                return (Parsable: line[Ready.Length..], Shown: SiloAddress.FromParsableString(line[Ready.Length..]).ToString());
-            });
-        return new SiloProcess(process, address.Parsable, address.Shown);
+        var (process, address) = await ChildProcess.StartTestAssemblyAsync(
+            typeof(SiloProcess).Assembly, "the silo process", ["silo", natsUrl, clusterId, serviceId, name], Ready, TimeSpan.FromSeconds(60));
+        return new SiloProcess(process, address, SiloAddress.FromParsableString(address).ToString());
     }
 
     /// <summary>SIGKILL: no shutdown code of the silo runs at all.</summary>

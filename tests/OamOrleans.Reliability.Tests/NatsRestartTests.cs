@@ -21,14 +21,14 @@ public sealed class NatsRestartTests(ITestOutputHelper output)
     public async Task After_a_killed_nats_server_restarts_the_silo_reregisters_its_agents_and_no_acknowledged_turn_is_lost()
     {
         await using var nats = await NatsServer.StartAsync();
-        await using var silo = await SiloUnderTest.StartAsync(nats, "nats", Served);
+        await using var silo = await OamSiloProcess.StartAsync(nats, Served, new Dictionary<string, string> { ["OAM_CLUSTERING"] = "localhost", ["OAM_STORAGE"] = "nats" });
         await using var caller = nats.Connect("restart-load");
         await caller.ConnectAsync();
 
         var load = ConversationLoad.Start(caller, conversations: 16);
         await using (load)
         {
-            await Wait.UntilAsync(() => Task.FromResult(load.Conversations.All(c => c.AcknowledgedTurns >= 5)), "every conversation has 5 acknowledged turns", TimeSpan.FromSeconds(30), silo);
+            await Poll.UntilAsync(() => Task.FromResult(load.Conversations.All(c => c.AcknowledgedTurns >= 5)), "every conversation has 5 acknowledged turns", TimeSpan.FromSeconds(30), silo);
 
             // What a health monitor does while the silo is away (§4.6): its records go. Only re-registration brings them back.
             await RemoveRegistrationsAsync(nats);
@@ -50,7 +50,7 @@ public sealed class NatsRestartTests(ITestOutputHelper output)
                 return true;
             }, restarted, silo);
 
-            await Wait.UntilAsync(() => Task.FromResult(load.Conversations.Select((c, i) => c.AcknowledgedTurns >= before[i] + 5).All(b => b)),
+            await Poll.UntilAsync(() => Task.FromResult(load.Conversations.Select((c, i) => c.AcknowledgedTurns >= before[i] + 5).All(b => b)),
                 "every conversation has 5 more acknowledged turns after the restart", TimeSpan.FromSeconds(60), silo);
 
             output.WriteLine($"kill + restart of nats-server (until it accepted connections): {restartTook.TotalMilliseconds:0} ms");
@@ -62,7 +62,7 @@ public sealed class NatsRestartTests(ITestOutputHelper output)
         await using var check = nats.Connect("restart-check");
         var registry = await MeshRegistry.OpenAsync(check);
         var contracts = await check.CreateKeyValueStoreContext().GetStoreAsync(MeshBuckets.Registry);
-        await Wait.UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var catalog = (await registry.ReadCatalogAsync()).Entries.Select(e => e.Name).ToHashSet();
             var served = await registry.ServedAgentsAsync();
@@ -99,7 +99,7 @@ public sealed class NatsRestartTests(ITestOutputHelper output)
     private static async Task<TimeSpan> FirstSuccessAsync(Func<Task<bool>> attempt, Stopwatch since, ChildProcess silo)
     {
         TimeSpan at = default;
-        await Wait.UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             if (!await attempt())
             {

@@ -15,6 +15,9 @@ public sealed class OverloadTests(ITestOutputHelper output)
 {
     private static readonly string[] Agents = ["demo.echo", "demo.counter", "demo.sleep"];
 
+    /// <summary>One silo on its own: localhost clustering, grain state in memory.</summary>
+    private static readonly Dictionary<string, string> LocalMemory = new() { ["OAM_CLUSTERING"] = "localhost", ["OAM_STORAGE"] = "memory" };
+
     private static readonly BurstTarget[] Targets =
     [
         new("demo.echo", $$"""{"message":"{{new string('x', EchoBytes)}}"}"""),
@@ -38,7 +41,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
     public async Task A_burst_far_over_MaxConcurrentRequests_ends_every_request_and_the_silo_keeps_serving_in_bounded_memory()
     {
         await using var nats = await NatsServer.StartAsync();
-        await using var silo = await SiloUnderTest.StartAsync(nats, "memory", Agents);
+        await using var silo = await OamSiloProcess.StartAsync(nats, Agents, LocalMemory);
         await using var caller = nats.Connect("overload-caller");
         await caller.ConnectAsync();
 
@@ -83,7 +86,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
     public async Task An_agent_whose_queue_is_full_answers_not_available_at_once_and_the_silo_keeps_reading_for_its_other_agents()
     {
         await using var nats = await NatsServer.StartAsync();
-        await using var silo = await SiloUnderTest.StartAsync(nats, "memory", Agents, new Dictionary<string, string>
+        await using var silo = await OamSiloProcess.StartAsync(nats, Agents, new Dictionary<string, string>(LocalMemory)
         {
             ["OAM_MAX_CONCURRENT_REQUESTS"] = "64",
             ["OAM_MAX_QUEUED_REQUESTS"] = "64",
@@ -114,12 +117,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
     [InlineData("OAM_MAX_CONCURRENT_REQUESTS", "many")]
     public async Task A_bad_overload_setting_stops_the_silo_at_start_naming_it(string variable, string value)
     {
-        await using var silo = ChildProcess.Start(new ChildProcessOptions
-        {
-            Name = "the silo",
-            Arguments = ["exec", SiloUnderTest.Dll()],
-            Environment = new Dictionary<string, string> { ["OAM_URL"] = "nats://127.0.0.1:1", [variable] = value },
-        });
+        await using var silo = OamSiloProcess.Start("nats://127.0.0.1:1", new Dictionary<string, string> { [variable] = value });
 
         Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the silo did not exit");
         Assert.Equal(2, silo.ExitCode);

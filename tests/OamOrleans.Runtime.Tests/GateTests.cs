@@ -47,7 +47,7 @@ public sealed class GateTests(SourceGateFixture mesh)
     [Fact]
     public async Task In_cluster_calls_by_name_see_a_closed_gate_as_not_available_and_a_source_only_agent_as_not_callable()
     {
-        var agentMesh = mesh.SiloA.Services.GetRequiredService<IAgentMesh>();
+        var agentMesh = mesh.Silos.ServicesOf(0).GetRequiredService<IAgentMesh>();
         await Assert.ThrowsAsync<NotAvailableException>(() => agentMesh.CallAsync<string>("test.gated.subject", "x"));
         var mismatch = await Assert.ThrowsAsync<InvocationMismatchException>(() => agentMesh.CallAsync<string>("test.src.raw", "x"));
         Assert.Contains("background task", mismatch.Message, StringComparison.Ordinal);

@@ -9,20 +9,20 @@ namespace OamOrleans.Runtime.Tests;
 /// <summary>Silos that host different agents: a call by name reaches an agent hosted by another silo through Orleans.</summary>
 public sealed class HeterogeneousClusterTests : OwnNatsServerTests
 {
-    private TestSilo _relaySilo = null!;
-    private TestSilo _agentSilo = null!;
+    private TestSiloCluster _cluster = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _relaySilo = await TestSilo.StartAsync(Nats.Url, agents: silo => silo.AddAgent<RelayAgent>());
-        _agentSilo = await TestSilo.StartAsync(Nats.Url, primary: _relaySilo, agents: silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>().AddAgent<TicketAgent>());
+        // Silo 0 hosts the relay only; silo 1 the agents it calls.
+        _cluster = await TestSiloCluster.StartAsync(Nats.Url, silos: 2, agentsOf: i => i == 0
+            ? silo => silo.AddAgent<RelayAgent>()
+            : silo => silo.AddAgent<TypedAgent>().AddAgent<CounterAgent>().AddAgent<TicketAgent>());
     }
 
     public override async Task DisposeAsync()
     {
-        await _agentSilo.DisposeAsync();
-        await _relaySilo.DisposeAsync();
+        await _cluster.DisposeAsync();
         await base.DisposeAsync();
     }
 

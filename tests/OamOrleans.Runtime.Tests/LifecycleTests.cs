@@ -3,6 +3,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Protocol;
+using OamOrleans.Testing;
 
 namespace OamOrleans.Runtime.Tests;
 
@@ -76,14 +77,14 @@ public sealed class LifecycleTests : OwnNatsServerTests
     [Fact]
     public async Task Stopping_one_of_two_silos_keeps_shared_agents_registered_and_serving()
     {
-        await using var first = await TestSilo.StartAsync(Nats.Url);
-        var second = await TestSilo.StartAsync(Nats.Url, primary: first);
+        await using var cluster = await TestSiloCluster.StartAsync(Nats.Url, silos: 2);
+        var first = cluster.Meshes[0];
         await using var deaths = await Raw.SubscribeCoreAsync<byte[]>("mesh.death.>");
 
-        await second.DisposeAsync();
+        await cluster.StopSiloAsync(1);
         await Raw.PingAsync();
 
-        Assert.Equal(first.Mesh.Agents.Order(), (await CatalogNamesAsync()).Order());
+        Assert.Equal(first.Agents.Order(), (await CatalogNamesAsync()).Order());
         Assert.True(await RegistryHasAsync("demo.echo"));
         Assert.False(deaths.Msgs.TryRead(out _));
         var reply = await RawNats.RequestAsync(Raw, "demo.counter", """{"conversation":"after-stop"}""");
@@ -114,21 +115,11 @@ public sealed class LifecycleTests : OwnNatsServerTests
     {
         var silo = await TestSilo.StartAsync(Nats.Url);
         var slow = RawNats.RequestAsync(Raw, "test.slow", "1500");
-        await WaitUntilAsync(() => Task.FromResult(SlowAgent.Running > 0));
+        await Poll.UntilAsync(() => SlowAgent.Running > 0, "the slow agent is running a turn", TimeSpan.FromSeconds(10));
         var stop = silo.DisposeAsync().AsTask();
 
         var reply = await slow;
         Assert.Equal("slept 1500", RawNats.Json(reply).GetString());
         await stop;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

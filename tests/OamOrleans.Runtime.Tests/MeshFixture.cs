@@ -4,11 +4,10 @@ using OamOrleans.Testing;
 
 namespace OamOrleans.Runtime.Tests;
 
-/// <summary>One real nats-server and one silo shared by the wire tests of a collection.</summary>
-public class MeshFixture : IAsyncLifetime
+/// <summary>One real nats-server and one silo (every sample and test agent) shared by the wire tests of a collection.</summary>
+public class MeshFixture : SiloMeshFixture
 {
     private readonly Func<string, Action<ISiloBuilder>?> _storage;
-    private readonly bool _referenceBuckets;
 
     public MeshFixture()
         : this(storage: null)
@@ -25,35 +24,30 @@ public class MeshFixture : IAsyncLifetime
     /// <param name="storageOn">Adds the silo's <c>oam-state</c> storage given the test server's URL.</param>
     /// <param name="referenceBuckets">Create the five KV buckets as the reference SDK does before the silo starts.</param>
     protected MeshFixture(Func<string, Action<ISiloBuilder>?> storageOn, bool referenceBuckets = false)
+        : base(maxPayload: 256 * 1024, referenceBuckets)
     {
         _storage = storageOn;
-        _referenceBuckets = referenceBuckets;
     }
-
-    public NatsServer Nats { get; private set; } = null!;
-
-    public TestSilo Silo { get; private set; } = null!;
 
     public NatsConnection Raw { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        Nats = await NatsServer.StartAsync(maxPayload: 256 * 1024);
-        if (_referenceBuckets)
-        {
-            await ReferenceMeshBuckets.CreateAsync(Nats.Url);
-        }
-
-        Silo = await TestSilo.StartAsync(Nats.Url, storage: _storage(Nats.Url)).WaitAsync(TimeSpan.FromMinutes(1));
+        await base.InitializeAsync();
         Raw = Nats.Connect();
         await Raw.ConnectAsync();
     }
 
-    public async Task DisposeAsync()
+    protected override Task<TestSilo> StartSiloAsync(string natsUrl) => TestSilo.StartAsync(natsUrl, storage: _storage(natsUrl));
+
+    public override async Task DisposeAsync()
     {
-        await Raw.DisposeAsync();
-        await Silo.DisposeAsync();
-        await Nats.DisposeAsync();
+        if (Raw is not null)
+        {
+            await Raw.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
     }
 }
 

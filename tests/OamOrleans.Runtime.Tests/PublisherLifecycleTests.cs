@@ -46,8 +46,7 @@ public sealed class PublisherLifecycleTests : OwnNatsServerTests
     [Fact]
     public async Task Every_silo_runs_its_own_publisher_with_its_own_sequence()
     {
-        await using var first = await TestSilo.StartAsync(Nats.Url);
-        await using var second = await TestSilo.StartAsync(Nats.Url, primary: first);
+        await using var cluster = await TestSiloCluster.StartAsync(Nats.Url, silos: 2);
         await using var events = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Events("test.pulse"));
         var instances = new HashSet<string>();
         while (instances.Count < 2)
@@ -55,7 +54,7 @@ public sealed class PublisherLifecycleTests : OwnNatsServerTests
             instances.Add(Header(await NextAsync(events, _ => true), "X-Mesh-Instance-Id"));
         }
 
-        Assert.Equal(new HashSet<string> { first.Mesh.InstanceId, second.Mesh.InstanceId }, instances);
+        Assert.Equal(cluster.Meshes.Select(m => m.InstanceId).ToHashSet(), instances);
     }
 
     [Fact]

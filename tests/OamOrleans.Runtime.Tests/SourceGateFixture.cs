@@ -16,9 +16,12 @@ public sealed class SourceGateFixture : IAsyncLifetime
 {
     public NatsServer Nats { get; private set; } = null!;
 
-    public TestSilo SiloA { get; private set; } = null!;
+    /// <summary>Silo A (every source and gate agent) and silo B (a second <c>QueuedSourceAgent</c> only).</summary>
+    public TestSiloCluster Silos { get; private set; } = null!;
 
-    public TestSilo SiloB { get; private set; } = null!;
+    public IMeshHost MeshA => Silos.Meshes[0];
+
+    public IMeshHost MeshB => Silos.Meshes[1];
 
     public NatsConnection Raw { get; private set; } = null!;
 
@@ -33,7 +36,10 @@ public sealed class SourceGateFixture : IAsyncLifetime
         await Client.Kv.PutJsonAsync("srcreplay.a", new Reading("a", 1));
         await Client.Kv.PutAsync("srcskip.old", "old");
         await Client.Kv.PutAsync("gates.preset", "go");
-        SiloA = await TestSilo.StartAsync(Nats.Url, agents: s => s
+        Silos = await TestSiloCluster.StartAsync(Nats.Url, silos: 2, agentsOf: i => i == 0 ? SiloAAgents : s => s.AddAgent<QueuedSourceAgent>());
+    }
+
+    private static void SiloAAgents(ISiloBuilder s) => s
             .AddAgent<ModelSourceAgent>()
             .AddAgent<RawSourceAgent>()
             .AddAgent<EnvelopeSourceAgent>()
@@ -45,16 +51,13 @@ public sealed class SourceGateFixture : IAsyncLifetime
             .AddAgent<SubjectGatedAgent>()
             .AddAgent<InitiallyOpenAgent>()
             .AddAgent<PresetGatedAgent>()
-            .AddAgent<ShortDrainGatedAgent>());
-        SiloB = await TestSilo.StartAsync(Nats.Url, primary: SiloA, agents: s => s.AddAgent<QueuedSourceAgent>());
-    }
+            .AddAgent<ShortDrainGatedAgent>();
 
     public async Task DisposeAsync()
     {
         await Client.DisposeAsync();
         await Raw.DisposeAsync();
-        await SiloB.DisposeAsync();
-        await SiloA.DisposeAsync();
+        await Silos.DisposeAsync();
         await Nats.DisposeAsync();
     }
 }

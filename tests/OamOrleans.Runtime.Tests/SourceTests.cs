@@ -57,7 +57,7 @@ public sealed class SourceTests(SourceGateFixture mesh)
         Assert.Equal(n, got.Count);
         Assert.Equal(n, got.Select(g => g.Item).Distinct().Count());
         Assert.Equal(
-            new[] { mesh.SiloA.Mesh.InstanceId, mesh.SiloB.Mesh.InstanceId }.Order(),
+            new[] { mesh.MeshA.InstanceId, mesh.MeshB.InstanceId }.Order(),
             got.Select(g => g.Instance).Distinct().Order());
     }
 

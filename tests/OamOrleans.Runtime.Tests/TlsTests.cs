@@ -45,10 +45,9 @@ public sealed class TlsTests
     {
         using var certs = TestCertificates.Create();
         var tls = new MeshTls { CertFile = certs.ClientCert, KeyFile = certs.ClientKey, CaFile = certs.CaFile };
-        var sysPassword = MeshServerConfig.NewPassword();
         await using var nats = await NatsServer.StartAsync(
+            accounts: true,
             extraConfig: $$"""
-                {{MeshServerConfig.Accounts(MeshServerConfig.NewPassword(), sysPassword)}}
                 tls {
                   cert_file: "{{certs.ServerCert}}"
                   key_file: "{{certs.ServerKey}}"
@@ -62,7 +61,7 @@ public sealed class TlsTests
         await using var monitor = await HealthMonitor.StartAsync(new HealthMonitorOptions
         {
             Url = nats.Url,
-            SysUrl = MeshServerConfig.SysUrl(sysPassword, nats.Port),
+            SysUrl = nats.SysUrl,
             Tls = tls,
             ConnectTimeout = TimeSpan.FromSeconds(5),
         });

@@ -116,6 +116,20 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs a test assembly as its own executable (<c>dotnet exec</c>, with <paramref name="arguments"/> naming the role it
+    /// plays: a silo, an agent host) and waits for the line that starts with <paramref name="readyPrefix"/>.
+    /// </summary>
+    /// <returns>The process and the rest of its ready line (e.g. the silo address it reports).</returns>
+    public static async Task<(ChildProcess Process, string Ready)> StartTestAssemblyAsync(
+        System.Reflection.Assembly assembly, string name, IReadOnlyList<string> arguments, string readyPrefix, TimeSpan timeout)
+    {
+        var (process, line) = await StartAsync(
+            new ChildProcessOptions { Name = name, Arguments = ["exec", assembly.Location, .. arguments] },
+            p => p.WaitForLineAsync(l => l.StartsWith(readyPrefix, StringComparison.Ordinal), timeout, readyPrefix.Trim()));
+        return (process, line[readyPrefix.Length..]);
+    }
+
+    /// <summary>
     /// Returns the first line (already written or still to come) that <paramref name="match"/> accepts. Fails with the
     /// recent output if the process exits first (<see cref="InvalidOperationException"/>) or the timeout passes
     /// (<see cref="TimeoutException"/>); <paramref name="what"/> names the awaited line in those messages.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NATS.Client.Core;
+using OamOrleans.Nats;
 
 namespace OamOrleans.Testing;
 
@@ -11,125 +12,79 @@ namespace OamOrleans.Testing;
 /// </summary>
 public sealed class NatsServer : IAsyncDisposable
 {
-    private readonly string _binary;
+    private readonly NatsServerProcess _server;
     private readonly string _dataDir;
-    private readonly string _config;
     private readonly Func<NatsOpts, NatsOpts> _clientOpts;
-    private ChildProcess _process;
 
-    private NatsServer(ChildProcess process, string binary, string dataDir, string config, int port, int? maxPayload, Func<NatsOpts, NatsOpts>? clientOpts)
+    private NatsServer(NatsServerProcess server, string dataDir, int? maxPayload, Func<NatsOpts, NatsOpts> clientOpts)
     {
-        _clientOpts = clientOpts ?? (o => o);
-        _process = process;
-        _binary = binary;
+        _server = server;
         _dataDir = dataDir;
-        _config = config;
-        Port = port;
+        _clientOpts = clientOpts;
         MaxPayload = maxPayload;
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     public int? MaxPayload { get; }
 
-    public string Url => $"nats://127.0.0.1:{Port}";
+    public string Url => _server.Url;
+
+    /// <summary>With <c>accounts: true</c>: the APP account with explicit credentials (what a silo gets as OAM_URL).</summary>
+    public string AppUrl => _server.AppUrl ?? throw new InvalidOperationException("this server was started without accounts");
+
+    /// <summary>With <c>accounts: true</c>: the system account's user (what a health monitor gets as its sys URL).</summary>
+    public string SysUrl => _server.SysUrl ?? throw new InvalidOperationException("this server was started without accounts");
 
     /// <summary>The last lines the current server process wrote (e.g. its slow-consumer warnings).</summary>
-    public string RecentOutput => _process.RecentOutput;
+    public string RecentOutput => _server.RecentLog();
 
-    /// <summary>Starts a server and waits until it accepts connections.</summary>
-    /// <param name="extraConfig">Extra lines for the server config file (accounts, limits, tls).</param>
+    /// <summary>Starts a server and waits until it accepts connections and JetStream answers.</summary>
+    /// <param name="extraConfig">Extra lines for the server config file (limits, tls).</param>
     /// <param name="clientOpts">How test clients must connect (e.g. TLS files); used by the readiness probe and <see cref="Connect"/>.</param>
     /// <param name="port">The port to listen on (e.g. one a process under test already dials); null: a free one.</param>
-    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null, int? port = null)
+    /// <param name="accounts">The accounts of <c>oam mesh up</c>: APP (JetStream, no-auth user) and SYS (system account).</param>
+    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null, int? port = null, bool accounts = false)
     {
-        var binary = FindBinary(); // before the folder exists: a missing server leaves nothing behind
-        port ??= FreePort();
+        if (NatsServerProcess.FindBinary() is null) // before the folder exists: a missing server leaves nothing behind
+        {
+            throw new InvalidOperationException("nats-server is not installed: run 'apt-get install -y nats-server' (the README's test command does this).");
+        }
+
         var dataDir = Directory.CreateTempSubdirectory("oam-nats-").FullName;
-        var config = Path.Combine(dataDir, "nats.conf");
-        await File.WriteAllTextAsync(config, $$"""
-            listen: 127.0.0.1:{{port}}
-            jetstream { store_dir: "{{Path.Combine(dataDir, "js")}}" }
-            {{(maxPayload is { } mp ? $"max_payload: {mp}" : "")}}
-            {{extraConfig ?? ""}}
-            """);
-        var server = new NatsServer(StartProcess(binary, dataDir, config), binary, dataDir, config, port.Value, maxPayload, clientOpts);
+        clientOpts ??= o => o;
         try
         {
-            await server.WaitReadyAsync();
+            var server = await NatsServerProcess.StartAsync(new NatsServerSpec
+            {
+                Port = port ?? FreePort(),
+                Directory = dataDir,
+                MaxPayload = maxPayload,
+                ExtraConfig = extraConfig,
+                Accounts = accounts,
+                ClientOpts = clientOpts,
+            });
+            return new NatsServer(server, dataDir, maxPayload, clientOpts);
         }
         catch
         {
-            await server.DisposeAsync(); // stops the process and deletes its folder
+            NatsServerProcess.DeleteDirectory(dataDir);
             throw;
         }
-
-        return server;
     }
 
     /// <summary>SIGKILL: the server gets no chance to flush or say goodbye; its clients see their sockets close.</summary>
-    public Task KillAsync() => _process.KillAsync();
+    public Task KillAsync() => _server.KillAsync();
 
     /// <summary>
     /// Starts the server again (killing it first if it still runs) on the same port, config and JetStream store, and
     /// waits until it accepts connections and JetStream answers.
     /// </summary>
-    public async Task RestartAsync()
-    {
-        await _process.DisposeAsync();
-        _process = StartProcess(_binary, _dataDir, _config);
-        await WaitReadyAsync();
-    }
-
-    private static ChildProcess StartProcess(string binary, string dataDir, string config) => ChildProcess.Start(new ChildProcessOptions
-    {
-        Name = "nats-server",
-        FileName = binary,
-        Arguments = ["-c", config],
-        WorkingDirectory = dataDir,
-    });
+    public Task RestartAsync() => _server.RestartAsync();
 
     /// <summary>Opens a plain NATS connection (a "foreign" client: no code of ours).</summary>
     public NatsConnection Connect(string? name = null) =>
         new(_clientOpts(new NatsOpts { Url = Url, Name = name ?? "test-raw-client" }));
-
-    private async Task WaitReadyAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            _process.ThrowIfExited();
-
-            try
-            {
-                await using var nats = Connect("readiness-probe");
-                await nats.ConnectAsync();
-                var js = new NATS.Client.JetStream.NatsJSContext(nats);
-                await js.GetAccountInfoAsync();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        throw new TimeoutException("nats-server did not become ready within 20 s");
-    }
-
-    private static string FindBinary()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/usr/bin"))
-        {
-            var candidate = Path.Combine(dir, "nats-server");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("nats-server is not installed: run 'apt-get install -y nats-server' (the README's test command does this).");
-    }
 
     public static int FreePort()
     {
@@ -138,16 +93,10 @@ public sealed class NatsServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Kills the server and deletes its folder (config and JetStream store).</summary>
+    /// <summary>Kills the server and deletes its folder (config, log and JetStream store).</summary>
     public async ValueTask DisposeAsync()
     {
-        await _process.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await _server.KillAsync();
+        NatsServerProcess.DeleteDirectory(_dataDir);
     }
 }

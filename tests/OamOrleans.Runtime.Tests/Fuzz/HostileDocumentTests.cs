@@ -105,7 +105,8 @@ public sealed class HostileDocumentTests
         // The observability watch is still alive: a real level put afterwards applies.
         await using var logs = await foreign.SubscribeCoreAsync<byte[]>(MeshSubjects.Logs("demo.echo"));
         await observability.PutAsync("demo.echo", """{"log_level": "debug"}"""u8.ToArray());
-        var received = await WaitForAsync(async () =>
+        // Each attempt waits on the wire (a request, then up to 500 ms for its log event), so no pause between them.
+        await Poll.UntilAsync(async () =>
         {
             await RawNats.RequestAsync(foreign, "demo.echo", """{"message":"level"}""");
             using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
@@ -118,12 +119,11 @@ public sealed class HostileDocumentTests
             {
                 return false;
             }
-        });
-        Assert.True(received, "no debug log after a valid level followed the hostile ones");
+        }, "a debug log arrives after a valid level followed the hostile ones", TimeSpan.FromSeconds(10), interval: TimeSpan.Zero);
 
         // The gate watch is still alive too: the flag opens the gated agent.
         await context.PutAsync("gates.kv", "true"u8.ToArray());
-        var opened = await WaitForAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             try
             {
@@ -134,23 +134,7 @@ public sealed class HostileDocumentTests
             {
                 return false;
             }
-        });
-        Assert.True(opened, "the gated agent did not open after hostile flag values");
-    }
-
-    /// <summary>Retries a check until it holds, at most 10 s (each attempt waits on the wire, never on a timer alone).</summary>
-    private static async Task<bool> WaitForAsync(Func<Task<bool>> check)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await check())
-            {
-                return true;
-            }
-        }
-
-        return false;
+        }, "the gated agent opens after hostile flag values", TimeSpan.FromSeconds(10), interval: TimeSpan.Zero);
     }
 
     private static async Task<List<JsonElement>> ReadCatalogAsync(INatsKVStore catalog)

@@ -3,11 +3,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
-using OamOrleans.Testing;
 
-namespace OamOrleans.Runtime.Tests;
+namespace OamOrleans.Testing;
 
 /// <summary>A real Orleans silo (generic host, localhost clustering) hosting the sample and test agents on a given NATS.</summary>
+/// <remarks>
+/// Linked into the test projects that host agents in process (Runtime, Cli); not in OamOrleans.Testing, which stays free
+/// of Orleans and the runtime for the tests that need neither.
+/// </remarks>
 public sealed class TestSilo : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -28,7 +31,7 @@ public sealed class TestSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <param name="primary">Another silo to join; null starts a new cluster.</param>
-    /// <param name="agents">Which agents to host; null hosts every sample and test agent.</param>
+    /// <param name="agents">Which agents to host; null hosts every sample agent and those of the test assembly that links this file.</param>
     /// <param name="storage">Adds the <c>oam-state</c> grain storage; null adds Orleans' memory storage (shared by the silos of a cluster).</param>
     /// <param name="logs">Receives the silo's warnings and errors; null: no logging.</param>
     public static async Task<TestSilo> StartAsync(
