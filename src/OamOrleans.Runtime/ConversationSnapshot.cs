@@ -111,26 +111,33 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
 
     public override void Write(Utf8JsonWriter writer, ConversationSnapshot<TState> value, JsonSerializerOptions options)
     {
-        var state = JsonSerializer.SerializeToElement(value.State, options);
         if (value.Turns.Count == 0)
         {
             // Byte for byte what a build without the turn log writes.
-            state.WriteTo(writer);
+            JsonSerializer.Serialize(writer, value.State, options);
             return;
         }
 
+        // Written every turn: the state's own properties are copied as raw JSON, not through a JsonDocument.
+        var state = JsonSerializer.SerializeToUtf8Bytes(value.State, options);
+        var reader = new Utf8JsonReader(state);
+        reader.Read();
         writer.WriteStartObject();
-        if (state.ValueKind == JsonValueKind.Object)
+        if (reader.TokenType == JsonTokenType.StartObject)
         {
-            foreach (var property in state.EnumerateObject())
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                property.WriteTo(writer);
+                writer.WritePropertyName(reader.GetString()!);
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                writer.WriteRawValue(state.AsSpan(start, (int)reader.BytesConsumed - start), skipInputValidation: true);
             }
         }
         else
         {
             writer.WritePropertyName(StateProperty);
-            state.WriteTo(writer);
+            writer.WriteRawValue(state, skipInputValidation: true);
         }
 
         writer.WriteStartArray(TurnsProperty);
