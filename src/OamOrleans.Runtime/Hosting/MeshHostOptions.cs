@@ -69,11 +69,9 @@ public sealed class MeshHostOptions
 
     /// <summary>
     /// How many recent turns (request id and reply) a conversation keeps with its state, in the same storage write, so
-    /// a retried or re-sent request id gets the stored reply instead of running again. Default 4: a retried turn is one
-    /// the conversation has just run (turns of one conversation never overlap), and every logged reply is written again
-    /// with each turn's state, so a longer log costs every turn. 0 keeps none.
+    /// a retried or re-sent request id gets the stored reply instead of running again. Default 16; 0 keeps none.
     /// </summary>
-    public int TurnLogSize { get; set; } = 4;
+    public int TurnLogSize { get; set; } = 16;
 
     /// <summary>
     /// How long a starting silo waits for NATS to accept its connection, retrying with backoff (in a container deployment
