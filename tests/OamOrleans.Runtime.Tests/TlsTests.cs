@@ -13,16 +13,7 @@ public sealed class TlsTests
     {
         using var certs = TestCertificates.Create();
         var tls = new MeshTls { CertFile = certs.ClientCert, KeyFile = certs.ClientKey, CaFile = certs.CaFile };
-        await using var nats = await NatsServer.StartAsync(
-            extraConfig: $$"""
-                tls {
-                  cert_file: "{{certs.ServerCert}}"
-                  key_file: "{{certs.ServerKey}}"
-                  ca_file: "{{certs.CaFile}}"
-                  verify: true
-                }
-                """,
-            clientOpts: o => o with { TlsOpts = MeshConnections.TlsOptions(tls) });
+        await using var nats = await StartTlsOnlyServerAsync(certs, tls);
         await using var silo = await TestSilo.StartAsync(nats.Url, configure: o =>
         {
             o.TlsCertFile = certs.ClientCert;
@@ -45,17 +36,7 @@ public sealed class TlsTests
     {
         using var certs = TestCertificates.Create();
         var tls = new MeshTls { CertFile = certs.ClientCert, KeyFile = certs.ClientKey, CaFile = certs.CaFile };
-        await using var nats = await NatsServer.StartAsync(
-            accounts: true,
-            extraConfig: $$"""
-                tls {
-                  cert_file: "{{certs.ServerCert}}"
-                  key_file: "{{certs.ServerKey}}"
-                  ca_file: "{{certs.CaFile}}"
-                  verify: true
-                }
-                """,
-            clientOpts: o => o with { TlsOpts = MeshConnections.TlsOptions(tls) });
+        await using var nats = await StartTlsOnlyServerAsync(certs, tls, accounts: true);
 
         // Both of the monitor's own connections (APP and SYS) must use the TLS files: the server takes nothing else.
         await using var monitor = await HealthMonitor.StartAsync(new HealthMonitorOptions
@@ -91,4 +72,18 @@ public sealed class TlsTests
         var error = Assert.Throws<ArgumentException>(() => MeshTls.Resolve(certFile: "/tmp/cert.pem"));
         Assert.Contains("key", error.Message);
     }
+
+    /// <summary>A server that takes TLS connections with a client certificate only.</summary>
+    private static Task<NatsServer> StartTlsOnlyServerAsync(TestCertificates certs, MeshTls tls, bool accounts = false) =>
+        NatsServer.StartAsync(
+            accounts: accounts,
+            extraConfig: $$"""
+                tls {
+                  cert_file: "{{certs.ServerCert}}"
+                  key_file: "{{certs.ServerKey}}"
+                  ca_file: "{{certs.CaFile}}"
+                  verify: true
+                }
+                """,
+            clientOpts: o => o with { TlsOpts = MeshConnections.TlsOptions(tls) });
 }
