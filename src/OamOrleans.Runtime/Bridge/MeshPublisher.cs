@@ -31,6 +31,15 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh)
     }
 
     /// <summary>
+    /// Answers a request with an error: a stream request on its stream subject when its id makes a valid subject
+    /// (§5.4, the rule the prepare step checks), else on <paramref name="replyTo"/>; and always on <c>mesh.errors</c>.
+    /// </summary>
+    public ValueTask ErrorToCallerAsync(ErrorEnvelope error, string requestId, string? replyTo, bool stream, string? conversation) =>
+        stream && AgentName.IsValid(requestId)
+            ? ErrorAsync(error, requestId, replyTo: null, MeshSubjects.Stream(requestId), conversation)
+            : ErrorAsync(error, requestId, replyTo, streamSubject: null, conversation);
+
+    /// <summary>
     /// Routes an agent-side error (§3.3): to the stream subject as an error frame when <paramref name="streamSubject"/>
     /// is set, else to <paramref name="replyTo"/> when set; and always to <c>mesh.errors.{agent}</c>.
     /// A null <paramref name="requestId"/> (publishers) leaves the request id header out.

@@ -30,10 +30,9 @@ internal sealed partial class RequestShedder(MeshPublisher publisher, IOptions<M
         var envelope = new ErrorEnvelope(MeshErrorCodes.NotAvailable,
             $"Agent '{agent.Name}' is overloaded: {QueueCapacity} requests already wait on this host; try again later",
             agent.Name, requestId, ErrorEnvelope.NoDetails);
-        var streamSubject = msg.Stream && requestId.Length > 0 ? MeshSubjects.Stream(requestId) : null;
         try
         {
-            await publisher.ErrorAsync(envelope, requestId, streamSubject is null ? msg.ReplyTo : null, streamSubject, msg.Conversation);
+            await publisher.ErrorToCallerAsync(envelope, requestId, msg.ReplyTo, msg.Stream, msg.Conversation);
         }
         catch (Exception e)
         {

@@ -171,8 +171,7 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
 
     private async ValueTask PublishErrorAsync(AgentCall call, AgentError error)
     {
-        var streamSubject = call.Stream && AgentName.IsValid(call.RequestId) ? MeshSubjects.Stream(call.RequestId) : null;
-        await publisher.ErrorAsync(error.ToEnvelope(call.Agent.Name, call.RequestId), call.RequestId, streamSubject is null ? call.ReplyTo : null, streamSubject, call.ConversationHeader);
+        await publisher.ErrorToCallerAsync(error.ToEnvelope(call.Agent.Name, call.RequestId), call.RequestId, call.ReplyTo, call.Stream, call.ConversationHeader);
         call.Answered = true;
     }
 
