@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using NATS.Client.Core;
 using OamOrleans.Protocol;
@@ -40,6 +41,19 @@ public sealed partial class MeshClient
         CallPreflight.Check(agent, MeshVerb.Call, CachedEntry(agent));
         var requestId = MeshIds.New();
         var subject = MeshSubjects.Agent(agent);
+        using var activity = MeshDiagnostics.StartRequest("call", ActivityKind.Client, agent, subject, requestId, options?.ConversationId);
+        try
+        {
+            return await CallCoreAsync(agent, subject, requestId, body, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (MeshDiagnostics.FailAndPass(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<MeshReply> CallCoreAsync(string agent, string subject, string requestId, ReadOnlyMemory<byte> body, CallOptions? options, CancellationToken cancellationToken)
+    {
         var timeout = options?.Timeout ?? _options.CallTimeout;
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
         ThrowIfReconnecting(agent, requestId);
@@ -88,7 +102,8 @@ public sealed partial class MeshClient
     }
 
     /// <summary>
-    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, then the
+    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, the current
+    /// span's <c>traceparent</c>/<c>tracestate</c>, then the
     /// caller's extra headers (they win, except over the request id, which is always this request's own).
     /// </summary>
     private NatsHeaders BuildHeaders(string requestId, string? conversationId, IReadOnlyDictionary<string, string>? extra)
@@ -103,6 +118,7 @@ public sealed partial class MeshClient
             headers[MeshHeaders.ConversationId] = conversation;
         }
 
+        MeshDiagnostics.Inject(headers);
         if (extra is not null)
         {
             foreach (var (key, value) in extra)

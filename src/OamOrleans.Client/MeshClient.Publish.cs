@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using NATS.Client.Core;
@@ -36,6 +37,8 @@ public sealed partial class MeshClient
             [MeshHeaders.ContentType] = contentType,
             [MeshHeaders.InstanceId] = InstanceId,
         };
+        using var activity = MeshDiagnostics.StartRequest("publish", ActivityKind.Producer, agent: null, subject, requestId, conversation: null);
+        MeshDiagnostics.Inject(natsHeaders);
         foreach (var (key, value) in headers ?? new Dictionary<string, string>())
         {
             natsHeaders[key] = value;

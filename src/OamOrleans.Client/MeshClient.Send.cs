@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using NATS.Client.Core;
 using OamOrleans.Protocol;
@@ -44,6 +45,19 @@ public sealed partial class MeshClient
 
         CallPreflight.Check(agent, MeshVerb.Send, CachedEntry(agent));
         var requestId = MeshIds.New();
+        using var activity = MeshDiagnostics.StartRequest("send", ActivityKind.Producer, agent, MeshSubjects.Agent(agent), requestId, options?.ConversationId);
+        try
+        {
+            return await SendCoreAsync(agent, requestId, payload, options, managed, replyTo, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (MeshDiagnostics.FailAndPass(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<string> SendCoreAsync(string agent, string requestId, object? payload, SendOptions? options, bool managed, string? replyTo, CancellationToken cancellationToken)
+    {
         ThrowIfReconnecting(agent, requestId);
         var body = SerializePayload(payload, JsonOptionsFor(options?.JsonOptions));
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);

@@ -49,16 +49,18 @@ internal sealed class MeshRegistry
         await _registry.PutAsync(contract.Name, contract.ToJsonBytes(), cancellationToken: ct).ConfigureAwait(false);
 
     /// <summary>CASes the contract's entry into the <c>catalog</c> key of <c>mesh-catalog</c>.</summary>
-    public ValueTask AddToCatalogAsync(AgentContract contract, CancellationToken ct = default)
+    public async ValueTask AddToCatalogAsync(AgentContract contract, CancellationToken ct = default)
     {
         var entry = contract.ToCatalogEntry();
-        return UpdateCatalogAsync(doc => doc.With(entry), ct);
+        await UpdateCatalogAsync(doc => doc.With(entry), ct).ConfigureAwait(false);
+        MeshMetrics.Count(MeshMetrics.Registrations, contract.Name);
     }
 
     /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
     public async ValueTask DeregisterAsync(string name, CancellationToken ct = default)
     {
         await UpdateCatalogAsync(doc => doc.Without(name), ct).ConfigureAwait(false);
+        MeshMetrics.Count(MeshMetrics.Deregistrations, name);
         try
         {
             await _registry.DeleteAsync(name, cancellationToken: ct).ConfigureAwait(false);
@@ -118,8 +120,11 @@ internal sealed class MeshRegistry
     }
 
     /// <summary>Publishes <c>mesh.death.{name}</c> with no headers (§4.6).</summary>
-    public ValueTask PublishDeathAsync(DeathNotice notice, CancellationToken ct = default) =>
-        _connection.PublishAsync(MeshSubjects.Death(notice.Agent), notice.ToJsonBytes(), cancellationToken: ct);
+    public async ValueTask PublishDeathAsync(DeathNotice notice, CancellationToken ct = default)
+    {
+        await _connection.PublishAsync(MeshSubjects.Death(notice.Agent), notice.ToJsonBytes(), cancellationToken: ct).ConfigureAwait(false);
+        MeshMetrics.Count(MeshMetrics.DeathNotices, notice.Agent);
+    }
 
     private async ValueTask UpdateCatalogAsync(Func<CatalogDocument, CatalogDocument> change, CancellationToken ct)
     {

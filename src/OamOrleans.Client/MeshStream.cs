@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OamOrleans.Protocol;
@@ -65,9 +66,39 @@ public sealed class MeshStream : IAsyncEnumerable<MeshFrame>
     private async IAsyncEnumerable<MeshFrame> Run([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken);
-        await foreach (var frame in _client.RunStreamAsync(this, _body, _options, linked.Token).ConfigureAwait(false))
+        using var activity = MeshDiagnostics.StartRequest("stream", ActivityKind.Client, Agent, MeshSubjects.Agent(Agent), RequestId, _options?.ConversationId);
+        var frames = _client.RunStreamAsync(this, _body, _options, linked.Token).GetAsyncEnumerator(linked.Token);
+        try
         {
-            yield return frame;
+            while (true)
+            {
+                MeshFrame frame;
+                try
+                {
+                    if (!await frames.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    frame = frames.Current;
+                }
+                catch (Exception e) when (MeshDiagnostics.FailAndPass(activity, e))
+                {
+                    throw;
+                }
+
+                yield return frame;
+            }
+
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(MeshTags.StreamChunks, Count);
+                MeshDiagnostics.TagUsage(activity, Usage);
+            }
+        }
+        finally
+        {
+            await frames.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Client;
+using OamOrleans.Bridge;
 using OamOrleans.Internal;
+using OamOrleans.Middleware;
 using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
@@ -30,13 +32,26 @@ public abstract class AgentGrain : Grain, IAgentGrain
         ? a.Name
         : throw new InvalidOperationException($"{GetType().Name} has no [Agent] attribute");
 
-    async Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request)
+    Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request)
     {
-        if (!request.Prepared && Prepare(request, stream: false) is { } refused)
+        if (request.Prepared)
         {
-            return AgentOutcome.Failure(refused);
+            return InvokeTurnAsync(request);
         }
 
+        if (Prepare(request, stream: false) is { } refused)
+        {
+            return Task.FromResult(AgentOutcome.Failure(refused));
+        }
+
+        // No pipeline of this silo ran the middleware step (a call from another silo, a typed grain reference): run it here.
+        return ServiceProvider.GetService<AgentMiddlewareChain>() is { Any: true } middleware
+            ? middleware.RunAsync(new AgentInvocation(AgentName, request.RequestId, request.ConversationId, request.Body, stream: false, headers: null, overNats: false, ServiceProvider.GetService<ObservabilityGate>()), () => InvokeTurnAsync(request))
+            : InvokeTurnAsync(request);
+    }
+
+    private async Task<AgentOutcome> InvokeTurnAsync(AgentRequest request)
+    {
         var context = CreateContext(request.RequestId, request.ConversationId);
         try
         {

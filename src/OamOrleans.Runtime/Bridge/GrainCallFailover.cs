@@ -48,6 +48,7 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
                     throw new GrainCallFailedException(Classify(e), attempt, elapsed, e);
                 }
 
+                Client.MeshMetrics.Count(Client.MeshMetrics.FailoverRetries, agent);
                 if (logger.IsEnabled(LogLevel.Information))
                 {
                     var exception = e.GetType().Name;

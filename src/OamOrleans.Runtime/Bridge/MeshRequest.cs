@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using OamOrleans.Client;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Bridge;
@@ -13,15 +14,29 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
     private static readonly byte[] RequestIdName = Encoding.ASCII.GetBytes(MeshHeaders.RequestId);
     private static readonly byte[] ConversationName = Encoding.ASCII.GetBytes(MeshHeaders.ConversationId);
     private static readonly byte[] StreamName = Encoding.ASCII.GetBytes(MeshHeaders.Stream);
+    private static readonly byte[] TraceParentName = Encoding.ASCII.GetBytes(MeshDiagnostics.TraceParent);
+    private static readonly byte[] TraceStateName = Encoding.ASCII.GetBytes(MeshDiagnostics.TraceState);
+
+    /// <summary>The caller's W3C <c>traceparent</c>, read only while a tracer listens.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The caller's W3C <c>tracestate</c>, read only while a tracer listens.</summary>
+    public string? TraceState { get; init; }
+
+    /// <summary>Every header (first value wins, names ignoring case), read only when agent middleware is registered.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
     /// <summary>
     /// Reads a message straight from the socket buffers (they belong to the reader: everything kept is copied).
     /// Only the headers the bridge uses become strings; a malformed header line is skipped, not thrown, so a bad
     /// publisher cannot end the agent's subscription that way.
     /// </summary>
-    public static MeshRequest Read(string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload, Encoding encoding)
+    /// <param name="parts">What else to read: the trace context (for a listening tracer) and every header (for middleware).</param>
+    public static MeshRequest Read(string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload, Encoding encoding, MeshRequestParts parts = MeshRequestParts.Mesh)
     {
-        string? requestId = null, conversation = null, stream = null;
+        string? requestId = null, conversation = null, stream = null, traceParent = null, traceState = null;
+        Dictionary<string, string>? all = (parts & MeshRequestParts.AllHeaders) != 0 ? new(StringComparer.OrdinalIgnoreCase) : null;
+        var trace = (parts & MeshRequestParts.Trace) != 0;
         if (headers is { IsEmpty: false } block)
         {
             var rented = block.IsSingleSegment ? null : ArrayPool<byte>.Shared.Rent((int)block.Length);
@@ -61,6 +76,16 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
                     {
                         stream = encoding.GetString(value);
                     }
+                    else if (trace && traceParent is null && Ascii.EqualsIgnoreCase(name, TraceParentName))
+                    {
+                        traceParent = encoding.GetString(value);
+                    }
+                    else if (trace && traceState is null && Ascii.EqualsIgnoreCase(name, TraceStateName))
+                    {
+                        traceState = encoding.GetString(value);
+                    }
+
+                    all?.TryAdd(encoding.GetString(name), encoding.GetString(value));
                 }
             }
             finally
@@ -72,6 +97,25 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
             }
         }
 
-        return new MeshRequest(replyTo, requestId, conversation, stream == MeshHeaders.True, payload.IsEmpty ? [] : payload.ToArray());
+        return new MeshRequest(replyTo, requestId, conversation, stream == MeshHeaders.True, payload.IsEmpty ? [] : payload.ToArray())
+        {
+            TraceParent = traceParent,
+            TraceState = traceState,
+            Headers = all,
+        };
     }
+}
+
+/// <summary>The parts of a request's headers <see cref="MeshRequest.Read"/> turns into strings.</summary>
+[Flags]
+internal enum MeshRequestParts
+{
+    /// <summary>Only the three <c>X-Mesh-*</c> headers the bridge needs.</summary>
+    Mesh = 0,
+
+    /// <summary>Also <c>traceparent</c> and <c>tracestate</c>.</summary>
+    Trace = 1,
+
+    /// <summary>Also every header, for middleware.</summary>
+    AllHeaders = 2,
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 
 namespace OamOrleans.Bridge;
@@ -19,12 +20,14 @@ internal sealed partial class MeshRequestSubscription : NatsSubBase
     private readonly Channel<MeshRequest> _requests;
     private readonly System.Text.Encoding _headerEncoding;
     private readonly Func<MeshRequest, ValueTask> _overflow;
+    private readonly MeshRequestParts _parts;
 
-    private MeshRequestSubscription(NatsConnection connection, string subject, string queueGroup, int capacity, Func<MeshRequest, ValueTask> overflow)
+    private MeshRequestSubscription(NatsConnection connection, string subject, string queueGroup, int capacity, Func<MeshRequest, ValueTask> overflow, bool allHeaders)
         : base(connection, connection.SubscriptionManager, subject, queueGroup, opts: null)
     {
         _headerEncoding = connection.Opts.HeaderEncoding;
         _overflow = overflow;
+        _parts = allHeaders ? MeshRequestParts.AllHeaders : MeshRequestParts.Mesh;
         _requests = Channel.CreateBounded<MeshRequest>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -38,11 +41,12 @@ internal sealed partial class MeshRequestSubscription : NatsSubBase
     /// <summary>
     /// Subscribes; the subscription is live on the server when this returns (a PING after the SUB comes back after it).
     /// Up to <paramref name="capacity"/> requests wait in the queue; <paramref name="overflow"/> answers the others.
+    /// With <paramref name="allHeaders"/> (middleware is registered) every header is kept.
     /// </summary>
     public static async Task<MeshRequestSubscription> SubscribeAsync(NatsConnection connection, string subject, string queueGroup,
-        int capacity, Func<MeshRequest, ValueTask> overflow, CancellationToken ct)
+        int capacity, Func<MeshRequest, ValueTask> overflow, bool allHeaders, CancellationToken ct)
     {
-        var sub = new MeshRequestSubscription(connection, subject, queueGroup, capacity, overflow);
+        var sub = new MeshRequestSubscription(connection, subject, queueGroup, capacity, overflow, allHeaders);
         await connection.AddSubAsync(sub, ct);
         await connection.PingAsync(ct);
         return sub;
@@ -72,7 +76,9 @@ internal sealed partial class MeshRequestSubscription : NatsSubBase
 
     protected override ValueTask ReceiveInternalAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headersBuffer, ReadOnlySequence<byte> payloadBuffer)
     {
-        var request = MeshRequest.Read(replyTo, headersBuffer, payloadBuffer, _headerEncoding);
+        // The trace context is read only while a tracer listens: without one it would be two strings per request for nothing.
+        var parts = MeshDiagnostics.Source.HasListeners() ? _parts | MeshRequestParts.Trace : _parts;
+        var request = MeshRequest.Read(replyTo, headersBuffer, payloadBuffer, _headerEncoding, parts);
         return _requests.Writer.TryWrite(request) ? default : _overflow(request);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.Json;
 using Orleans.Metadata;
 using Orleans.Runtime;
@@ -46,20 +47,19 @@ internal sealed class SiloAgentMesh(
             throw new NotAvailableException($"Agent '{agent}' is in the catalog but nobody serves it right now", agent, requestId);
         }
 
-        if (descriptor is not null)
+        var properties = descriptor is null ? FindInCluster(agent) : null;
+        if (descriptor is null && (properties is null || properties.ContainsKey(AgentAttribute.GatedProperty)))
         {
-            call = pipeline.RunAsync(AgentCall.InCluster(descriptor, body.ToArray(), requestId, options?.ConversationId));
-        }
-        else if (FindInCluster(agent) is { } properties && !properties.ContainsKey(AgentAttribute.GatedProperty))
-        {
-            call = CallElsewhereAsync(agent, properties, body.ToArray(), requestId, options?.ConversationId);
-        }
-        else
-        {
+            // Over NATS: the mesh client makes the client span and sends traceparent.
             var client = await ClientAsync(cancellationToken);
             var reply = await client.CallRawAsync(agent, body, new CallOptions { Timeout = timeout, ConversationId = options?.ConversationId }, cancellationToken);
             return reply.Json;
         }
+
+        using var activity = StartClientSpan(agent, requestId, options?.ConversationId);
+        call = descriptor is not null
+            ? pipeline.RunAsync(AgentCall.InCluster(descriptor, body.ToArray(), requestId, options?.ConversationId))
+            : CallElsewhereAsync(agent, properties!, body.ToArray(), requestId, options?.ConversationId);
 
         AgentOutcome outcome;
         try
@@ -68,10 +68,42 @@ internal sealed class SiloAgentMesh(
         }
         catch (TimeoutException)
         {
+            MeshDiagnostics.Fail(activity, MeshErrorCodes.Timeout, $"No answer within {timeout}");
             throw new MeshTimeoutException(MeshSubjects.Agent(agent), timeout, agent, requestId);
         }
 
-        return outcome.Error is { } error ? throw error.ToException(agent, requestId) : outcome.Body;
+        if (outcome.Error is { } error)
+        {
+            MeshDiagnostics.Fail(activity, error.Code, error.Message);
+            throw error.ToException(agent, requestId);
+        }
+
+        return outcome.Body;
+    }
+
+    /// <summary>The client span of a call inside the cluster (Orleans carries the context on to the grain).</summary>
+    private static Activity? StartClientSpan(string agent, string requestId, string? conversation)
+    {
+        if (!MeshDiagnostics.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = MeshDiagnostics.Source.StartActivity($"call {agent}", ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MeshTags.Agent, agent);
+            activity.SetTag(MeshTags.RpcSystem, "oam");
+            activity.SetTag(MeshTags.RpcMethod, agent);
+            activity.SetTag(MeshTags.Transport, "cluster");
+            activity.SetTag(MeshTags.MessageId, requestId);
+            if (conversation is not null)
+            {
+                activity.SetTag(MeshTags.ConversationId, conversation);
+            }
+        }
+
+        return activity;
     }
 
     /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>

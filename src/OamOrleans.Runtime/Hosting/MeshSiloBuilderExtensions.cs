@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime;
 using OamOrleans.Bridge;
+using OamOrleans.Middleware;
 using OamOrleans.Pipeline;
 
 namespace OamOrleans.Hosting;
@@ -27,6 +28,7 @@ public static class MeshSiloBuilderExtensions
             return builder;
         }
 
+        AddActivityPropagationOnce(builder);
         services.AddOptions<MeshHostOptions>();
         services.AddSingleton<IConfigurationValidator, MeshHostOptionsValidator>();
         services.TryAddSingleton<AgentCatalog>();
@@ -36,6 +38,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<RequestPipeline>();
+        services.TryAddSingleton<AgentMiddlewareChain>();
         services.TryAddSingleton<RequestSlots>();
         services.TryAddSingleton<AgentEndpoints>();
         services.TryAddSingleton<MeshPublisher>();
@@ -48,6 +51,19 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
         return builder;
+    }
+
+    /// <summary>
+    /// Orleans' grain-call activities, so the grain calls of a request nest under its span (and <c>context.Mesh</c> calls
+    /// under the grain's). Orleans' own <c>AddActivityPropagation()</c> adds its filters again on every call, so a host
+    /// that also calls it gets them once only if it calls it before <c>AddOpenAgentMesh</c>.
+    /// </summary>
+    private static void AddActivityPropagationOnce(ISiloBuilder builder)
+    {
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IIncomingGrainCallFilter) && d.ImplementationType?.Name == "ActivityPropagationIncomingGrainCallFilter"))
+        {
+            builder.AddActivityPropagation();
+        }
     }
 
     /// <summary>Hosts the agent class <typeparamref name="TAgent"/> (it must carry <see cref="AgentAttribute"/>).</summary>

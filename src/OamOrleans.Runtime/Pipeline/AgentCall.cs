@@ -34,11 +34,33 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     /// <summary>Set once the caller has been answered on NATS: nothing is sent to it twice.</summary>
     public bool Answered { get; set; }
 
+    /// <summary>The caller's W3C trace context (NATS, read only while a tracer listens).</summary>
+    public string? TraceParent { get; init; }
+
+    public string? TraceState { get; init; }
+
+    /// <summary>The caller's NATS headers, kept only when middleware is registered.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>The request's span, when a tracer listens.</summary>
+    public Activity? Activity { get; set; }
+
+    /// <summary>Counted in <c>oam.agent.requests.active</c>: taken off again at the end.</summary>
+    public bool CountedActive { get; set; }
+
+    /// <summary>The record step's telemetry ran (it runs once, whichever step ended the request).</summary>
+    public bool Ended { get; set; }
+
     /// <summary>The request as its grain receives it; only this silo's pipeline marks it prepared.</summary>
     public AgentRequest ToGrainRequest() => new(Body, RequestId, Conversation) { Prepared = true };
 
     public static AgentCall FromNats(AgentDescriptor agent, Bridge.MeshRequest msg) =>
-        new(agent, msg.Body, msg.RequestId ?? "", msg.Conversation, msg.Stream, overNats: true, msg.ReplyTo);
+        new(agent, msg.Body, msg.RequestId ?? "", msg.Conversation, msg.Stream, overNats: true, msg.ReplyTo)
+        {
+            TraceParent = msg.TraceParent,
+            TraceState = msg.TraceState,
+            Headers = msg.Headers,
+        };
 
     public static AgentCall InCluster(AgentDescriptor agent, byte[] body, string requestId, string? conversationId) =>
         new(agent, body, requestId, conversationId, stream: false, overNats: false, replyTo: null);

@@ -36,7 +36,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
 
         _closing = false;
         var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(Agent.Name), MeshSubjects.QueueGroup(Agent.Name),
-            shedder.QueueCapacity, msg => shedder.ShedAsync(Agent, msg), ct);
+            shedder.QueueCapacity, msg => shedder.ShedAsync(Agent, msg), pipeline.HasMiddleware, ct);
         _subscription = sub;
         _receive = Task.Run(() => ReceiveAsync(sub), CancellationToken.None);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OamOrleans.Bridge;
 using OamOrleans.Hosting;
 using OamOrleans.Internal;
+using OamOrleans.Middleware;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Pipeline;
@@ -12,14 +13,25 @@ namespace OamOrleans.Pipeline;
 /// <summary>
 /// The one way into an agent. Every request, over NATS or by name inside the cluster, single or batched, call or stream,
 /// passes the same steps: receive (log), prepare (checks, validation, conversation), invoke the grain, deliver the
-/// outcome (the NATS part: reply, error envelope or nothing for a stream the grain answered), and record (logs, usage).
+/// outcome (the NATS part: reply, error envelope or nothing for a stream the grain answered), and record (logs, usage,
+/// metrics, span). Middleware (<see cref="AgentMiddlewareChain"/>) runs between prepare and invoke; tracing and metrics
+/// (<see cref="RequestTelemetry"/>) start at receipt and end in the record step.
 /// Never throws: whatever goes wrong becomes an error outcome, and a NATS caller is answered exactly once.
 /// </summary>
-internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublisher publisher, ObservabilityGate logs, IOptions<MeshHostOptions> options, ILogger<RequestPipeline> logger)
+internal sealed partial class RequestPipeline(
+    AgentInvoker invoker,
+    MeshPublisher publisher,
+    ObservabilityGate logs,
+    AgentMiddlewareChain middleware,
+    IOptions<MeshHostOptions> options,
+    ILogger<RequestPipeline> logger)
 {
     private readonly TimeSpan _streamTimeout = options.Value.StreamTimeout;
 
     public RequestLimits Limits { get; } = RequestLimits.From(options.Value);
+
+    /// <summary>Middleware is registered: requests over NATS keep all their headers for it.</summary>
+    public bool HasMiddleware => middleware.Any;
 
     /// <summary>Runs one request through every step; <paramref name="gauge"/> learns how long the grain call took.</summary>
     public async Task<AgentOutcome> RunAsync(AgentCall call, BatchGauge? gauge = null)
@@ -27,6 +39,7 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
         AgentOutcome outcome;
         try
         {
+            RequestTelemetry.Start(call);
             if (await ReceiveAsync(call) is { } refused)
             {
                 outcome = refused;
@@ -34,7 +47,7 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
             else
             {
                 var invoked = Stopwatch.GetTimestamp();
-                outcome = await InvokeAsync(call);
+                outcome = await InvokeStepAsync(call);
                 gauge?.Record(invoked, 1);
             }
         }
@@ -57,11 +70,14 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
         var completions = new List<Task>(calls.Length);
         var accepted = new List<AgentCall>(calls.Length);
         var received = 0;
+        var outer = Activity.Current;
         try
         {
             for (; received < calls.Length; received++)
             {
                 var call = calls[received];
+                RequestTelemetry.Start(call);
+                Activity.Current = outer; // each call's span is a sibling, not the parent of the next
                 if (await ReceiveAsync(call) is { } refused)
                 {
                     completions.Add(CompleteAsync(call, refused));
@@ -75,9 +91,10 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
             if (accepted.Count > 0)
             {
                 var invoked = Stopwatch.GetTimestamp();
-                var outcomes = accepted.Count == 1
-                    ? [await InvokeAsync(accepted[0])]
-                    : await invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray());
+                RequestTelemetry.Batch(accepted);
+                var outcomes = accepted.Count == 1 || middleware.Any
+                    ? await Task.WhenAll(accepted.ConvertAll(call => Under(call.Activity, () => InvokeStepAsync(call))))     // middleware runs per request
+                    : await Under(accepted[0].Activity, () => invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray()));
                 gauge.Record(invoked, accepted.Count);
                 for (var i = 0; i < accepted.Count; i++)
                 {
@@ -117,6 +134,31 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
         }
 
         return refused is null ? null : AgentOutcome.Failure(refused);
+    }
+
+    /// <summary>The middleware step around the invoke step; skipped when no middleware is registered.</summary>
+    private Task<AgentOutcome> InvokeStepAsync(AgentCall call) => middleware.Any
+        ? middleware.RunAsync(new AgentInvocation(call.Agent.Name, call.RequestId, call.Conversation, call.Body, call.Stream, call.Headers, call.OverNats, logs), () => InvokeAsync(call))
+        : InvokeAsync(call);
+
+    /// <summary>Starts <paramref name="step"/> with <paramref name="activity"/> current, so the grain call nests under that request's span.</summary>
+    private static Task<T> Under<T>(Activity? activity, Func<Task<T>> step)
+    {
+        if (activity is null)
+        {
+            return step();
+        }
+
+        var outer = Activity.Current;
+        Activity.Current = activity;
+        try
+        {
+            return step();
+        }
+        finally
+        {
+            Activity.Current = outer;
+        }
     }
 
     private Task<AgentOutcome> InvokeAsync(AgentCall call) => call.Stream
@@ -203,6 +245,8 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
             var ms = (long)Stopwatch.GetElapsedTime(call.Started).TotalMilliseconds;
             await logs.PublishAsync(agent, LogEvent.Debug, "request_completed", call.RequestId, $"Request completed in {ms}ms", w => w.WriteNumber("duration_ms", ms));
         }
+
+        RequestTelemetry.End(call, outcome);
     }
 
     /// <summary>A step threw: answer the caller with <c>handler_error</c> if it was not answered yet.</summary>
@@ -210,6 +254,7 @@ internal sealed partial class RequestPipeline(AgentInvoker invoker, MeshPublishe
     {
         LogRequestFailed(logger, exception, call.Agent.Name, call.RequestId);
         var outcome = AgentOutcome.Failure(MeshErrorCodes.HandlerError, $"Agent '{call.Agent.Name}' could not handle the request: {exception.Message}");
+        RequestTelemetry.End(call, outcome);
         if (call.OverNats && !call.Answered)
         {
             try
