@@ -110,6 +110,11 @@ string? kvNote = null;
     {
         NatsRow("raw", "raw NATS request/reply echo (floor)", "bench.raw.echo", echoBody, mesh: false),
         NatsRow("echo", "NATS → bridge → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
+        new("echo-traced", "… the same with a tracer provider and a meter listener attached", async n =>
+        {
+            using var telemetry = Telemetry.Attach();
+            return await Load.RunAsync(n, options.Warmup, options.Duration, NatsOp("mesh.agent.demo.echo", echoBody, null, true));
+        }),
         NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-{n}-{w}"),
         new("insilo", "in-silo agent → agent by name (bench.relay → demo.echo)", async n =>
         {
@@ -224,7 +229,7 @@ namespace OamOrleans.Bench
     {
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,counter,counter-kv,kv-write,insilo,client,stream] [--out results.json]
+                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,stream] [--out results.json]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
