@@ -8,8 +8,8 @@ internal static class SpanTree
 {
     private static readonly string[] ShownTags =
     [
-        "oam.agent", "oam.transport", "messaging.system", "messaging.destination.name", "messaging.message.conversation_id",
-        "rpc.system", "rpc.method", "error.type", "oam.stream.chunks", "gen_ai.usage.output_tokens",
+        "oam.transport", "messaging.system", "messaging.destination.name", "messaging.message.conversation_id",
+        "error.type", "oam.stream.chunks", "gen_ai.usage.output_tokens",
     ];
 
     public static string Render(IReadOnlyList<Activity> spans)

@@ -105,6 +105,23 @@ public sealed class TracingTests(TracingFixture mesh, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_node_nats_client_setting_traceparent_sees_its_trace_continued()
+    {
+        await Interop.Tests.NodeTooling.EnsurePackagesAsync(Interop.Tests.InteropPaths.NodeSuiteDir);
+        var (trace, parentSpan, traceparent) = TelemetryMesh.NewTraceParent();
+        var run = await Interop.Tests.NodeTooling.NodeAsync(Interop.Tests.InteropPaths.NodeSuiteDir, ["trace/traceparent.mjs"], mesh.Nats.Url, TimeSpan.FromSeconds(60),
+            new Dictionary<string, string> { ["TRACEPARENT"] = traceparent });
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("\"status\":\"ok\"", run.Output, StringComparison.Ordinal);
+
+        var spans = await mesh.WaitForSpansAsync(trace, s => s.DisplayName == "demo.echo");
+        var echo = Assert.Single(spans, s => s.DisplayName == "demo.echo");
+        Assert.Equal(parentSpan, echo.ParentSpanId);
+        Assert.Equal("node=1", echo.TraceStateString);
+        Assert.Contains(spans, s => s.Source.Name == OrleansSource && SpanTree.IsUnder(s, echo, spans));
+    }
+
+    [Fact]
     public async Task The_mesh_client_continues_the_application_trace_for_calls_and_streams_and_the_stream_span_has_chunks_and_usage()
     {
         await using var client = await MeshClient.ConnectAsync(mesh.Nats.Url, new MeshClientOptions { EnsureBuckets = false });

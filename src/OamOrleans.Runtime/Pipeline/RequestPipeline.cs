@@ -77,7 +77,11 @@ internal sealed partial class RequestPipeline(
             {
                 var call = calls[received];
                 RequestTelemetry.Start(call);
-                Activity.Current = outer; // each call's span is a sibling, not the parent of the next
+                if (call.Activity is not null)
+                {
+                    Activity.Current = outer; // each call's span is a sibling, not the parent of the next
+                }
+
                 if (await ReceiveAsync(call) is { } refused)
                 {
                     completions.Add(CompleteAsync(call, refused));
@@ -92,9 +96,21 @@ internal sealed partial class RequestPipeline(
             {
                 var invoked = Stopwatch.GetTimestamp();
                 RequestTelemetry.Batch(accepted);
-                var outcomes = accepted.Count == 1 || middleware.Any
-                    ? await Task.WhenAll(accepted.ConvertAll(call => Under(call.Activity, () => InvokeStepAsync(call))))     // middleware runs per request
-                    : await Under(accepted[0].Activity, () => invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray()));
+                if (accepted[0].Activity is { } first)
+                {
+                    Activity.Current = first; // the one grain call of a batch nests under its first request's span
+                }
+
+                var outcomes = middleware.Any
+                    ? await Task.WhenAll(accepted.ConvertAll(call => Under(call.Activity, () => InvokeStepAsync(call)))) // middleware runs per request
+                    : accepted.Count == 1
+                        ? [await InvokeAsync(accepted[0])]
+                        : await invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray());
+                if (accepted[0].Activity is not null)
+                {
+                    Activity.Current = outer;
+                }
+
                 gauge.Record(invoked, accepted.Count);
                 for (var i = 0; i < accepted.Count; i++)
                 {

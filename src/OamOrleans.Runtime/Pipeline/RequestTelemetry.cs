@@ -54,6 +54,11 @@ internal static class RequestTelemetry
     /// <summary>Tags the calls of one batch with its size and records the size.</summary>
     public static void Batch(List<AgentCall> calls)
     {
+        if (calls.Count < 2)
+        {
+            return; // arrived together with others, but alone at the grain: not a batch
+        }
+
         if (MeshMetrics.BatchSize.Enabled)
         {
             MeshMetrics.BatchSize.Record(calls.Count, new KeyValuePair<string, object?>(MeshTags.Agent, calls[0].Agent.Name));
