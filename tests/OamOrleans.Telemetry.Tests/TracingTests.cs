@@ -105,6 +105,34 @@ public sealed class TracingTests(TracingFixture mesh, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_message_published_by_the_mesh_client_continues_its_trace_in_the_source_agent_that_handles_it()
+    {
+        await using var client = await MeshClient.ConnectAsync(mesh.Nats.Url, new MeshClientOptions { EnsureBuckets = false });
+        using var app = new ActivitySource("Telemetry.Tests.Publisher");
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == app.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        ActivityTraceId trace;
+        using (var root = app.StartActivity("app publishes")!)
+        {
+            trace = root.TraceId;
+            await client.PublishAsync("audit.login", new { user = "ann" });
+        }
+
+        var spans = await mesh.WaitForSpansAsync(trace, s => s.DisplayName == "publish audit.login", s => s.DisplayName == "demo.audit");
+        output.WriteLine(SpanTree.Render(spans));
+        var publish = Assert.Single(spans, s => s.DisplayName == "publish audit.login");
+        Assert.Equal(ActivityKind.Producer, publish.Kind);
+        var handled = Assert.Single(spans, s => s.DisplayName == "demo.audit");
+        Assert.Equal(ActivityKind.Consumer, handled.Kind);
+        Assert.Equal(publish.SpanId, handled.ParentSpanId);
+        Assert.Equal("audit.login", handled.GetTagItem("messaging.destination.name"));
+    }
+
+    [Fact]
     public async Task A_node_nats_client_setting_traceparent_sees_its_trace_continued()
     {
         await Interop.Tests.NodeTooling.EnsurePackagesAsync(Interop.Tests.InteropPaths.NodeSuiteDir);

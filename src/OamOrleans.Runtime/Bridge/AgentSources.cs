@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using NATS.Client.Core;
@@ -135,7 +136,16 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
         {
             if (agent.Kind == AgentKind.Source)
             {
-                await grains.GetGrain<ISourceAgentGrain>(GrainId.Create(agent.GrainType, ConversationIds.Default)).DeliverAsync(delivery);
+                using var activity = StartDeliverySpan(agent, delivery);
+                try
+                {
+                    await grains.GetGrain<ISourceAgentGrain>(GrainId.Create(agent.GrainType, ConversationIds.Default)).DeliverAsync(delivery);
+                }
+                catch (Exception e) when (MeshDiagnostics.FailAndPass(activity, e))
+                {
+                    throw;
+                }
+
                 return;
             }
 
@@ -145,7 +155,9 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
             }
 
             // A delivery to a responder is a request like any other, minus the NATS part: its output is dropped.
-            var outcome = await pipeline.RunAsync(AgentCall.InCluster(agent, delivery.Data, delivery.Id, conversationId: null));
+            var call = AgentCall.InCluster(agent, delivery.Data, delivery.Id, conversationId: null);
+            (call.TraceParent, call.TraceState) = TraceOf(delivery);
+            var outcome = await pipeline.RunAsync(call);
             if (outcome.Error is { } error)
             {
                 LogDeliveryRefused(logger, agent.Name, delivery.Origin, error.Code, error.Message);
@@ -155,6 +167,39 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
         {
             LogDeliveryFailed(logger, e, agent.Name, delivery.Origin);
         }
+    }
+
+    /// <summary>The publisher's trace context of a subject-source message (read only while a tracer listens).</summary>
+    private static (string? Parent, string? State) TraceOf(SourceDelivery delivery) =>
+        MeshDiagnostics.Source.HasListeners() && delivery.Headers is { } headers && headers.TryGetValue(MeshDiagnostics.TraceParent, out var parent)
+            ? (parent, headers.GetValueOrDefault(MeshDiagnostics.TraceState))
+            : (null, null);
+
+    /// <summary>A consumer span for a delivery to a source-only agent, continuing the publisher's trace.</summary>
+    private static Activity? StartDeliverySpan(AgentDescriptor agent, SourceDelivery delivery)
+    {
+        if (!MeshDiagnostics.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var (parent, state) = TraceOf(delivery);
+        var activity = parent is not null && ActivityContext.TryParse(parent, state, isRemote: true, out var context)
+            ? MeshDiagnostics.Source.StartActivity(agent.Name, ActivityKind.Consumer, context)
+            : MeshDiagnostics.Source.StartActivity(agent.Name, ActivityKind.Consumer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MeshTags.Agent, agent.Name);
+            activity.SetTag(MeshTags.MessageId, delivery.Id);
+            activity.SetTag(MeshTags.OperationType, "process");
+            if (!delivery.IsKv)
+            {
+                activity.SetTag(MeshTags.MessagingSystem, MeshTags.Nats);
+                activity.SetTag(MeshTags.Destination, delivery.Origin);
+            }
+        }
+
+        return activity;
     }
 
     private sealed class Running(AgentDescriptor agent)

@@ -35,9 +35,9 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     public bool Answered { get; set; }
 
     /// <summary>The caller's W3C trace context (NATS, read only while a tracer listens).</summary>
-    public string? TraceParent { get; init; }
+    public string? TraceParent { get; set; }
 
-    public string? TraceState { get; init; }
+    public string? TraceState { get; set; }
 
     /// <summary>The caller's NATS headers, kept only when middleware is registered.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
