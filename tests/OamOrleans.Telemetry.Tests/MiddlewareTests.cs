@@ -7,6 +7,7 @@ using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Protocol;
 using OamOrleans.Runtime.Tests;
+using OamOrleans.Samples.Agents;
 using OamOrleans.Samples.Agents.Middleware;
 
 namespace OamOrleans.Telemetry.Tests;
@@ -186,5 +187,18 @@ public sealed class MiddlewareTests(MiddlewareFixture mesh) : IClassFixture<Midd
 
         var refused = await TelemetryMesh.RequestAsync(mesh.Caller, "demo.shout", """{"message":"refuse-inside"}""", Mode("none"));
         Assert.Equal("test_refused", TelemetryMesh.Json(refused).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_typed_grain_reference_call_runs_the_middleware_in_the_grain_and_can_be_refused()
+    {
+        var echo = mesh.Silo.Grains.GetAgent<EchoAgent>();
+        Assert.Equal("Echo: typed", (await echo.CallAsync<EchoOut>(new EchoIn("typed"))).Reply);
+        var seen = mesh.Log.Seen["demo.echo@{\"message\":\"typed\"}"];
+        Assert.False(seen.OverNats);
+        Assert.Equal(AgentInvocationStatus.Replied, seen.Status);
+
+        var refused = await Assert.ThrowsAnyAsync<MeshException>(() => echo.CallAsync<EchoOut>(new EchoIn("refuse-inside")));
+        Assert.Equal("test_refused", refused.Code);
     }
 }
