@@ -7,17 +7,31 @@ using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
 using OamOrleans.Silo;
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (args is [SiloHealthProbe.Flag, ..])
+{
+    return await SiloHealthProbe.RunAsync(args);
+}
+
+var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 SiloSettings settings;
 try
 {
-    settings = SiloSettings.Read(builder.Configuration);
+    settings = SiloSettings.Read(plain.Configuration);
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"Error: {e.Message}");
     return 2;
 }
+
+// With a web port the silo runs in an ASP.NET Core host (same configuration sources) instead of the plain one.
+var web = settings.HttpPort is { } httpPort ? SiloWeb.Create(args, settings, httpPort) : null;
+if (web is not null)
+{
+    ((IDisposable)plain.Configuration).Dispose();
+}
+
+var builder = web?.Builder ?? plain;
 
 EmbeddedNatsServer? embedded = null;
 try
@@ -47,9 +61,12 @@ try
             o.ConnectTimeout = settings.ConnectTimeout;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+        SiloTelemetry.ConfigureSilo(silo, settings);
+        web?.ConfigureSilo(silo);
     });
+    SiloTelemetry.AddServices(builder.Services, settings);
 
-    using var host = builder.Build();
+    using var host = web?.Build() ?? plain.Build();
     var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OamOrleans.Silo");
 
     // NATS may start after the silo (containers): wait for it before Orleans starts, so the storage and clustering
@@ -57,7 +74,7 @@ try
     var endpoint = MeshEndpoint.Resolve(settings.Url, settings.Creds) with { Tls = MeshTls.Resolve(null, null, null) };
     await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
     await host.StartAsync();
-    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null);
+    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, web?.Description);
     await host.WaitForShutdownAsync();
     return 0;
 }

@@ -74,7 +74,7 @@ internal static partial class SiloComposition
     private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
         MeshTls.Resolve() is { } tls ? opts with { TlsOpts = MeshConnections.TlsOptions(tls) } : opts;
 
-    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
+    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string? web)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -86,6 +86,9 @@ internal static partial class SiloComposition
         var url = MeshConnectWait.Redact(host.Url);
         var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
         var storage = DescribeStorage(settings);
+        var webLine = web ?? "off (set OAM_HTTP_PORT for health probes and /metrics)";
+        var telemetry = SiloTelemetry.Describe(settings);
+        var tryLine = TryCommand(embedded, url);
         LogStarted(
             logger,
             host.Agents.Count,
@@ -97,8 +100,15 @@ internal static partial class SiloComposition
             settings.SiloPort,
             settings.GatewayPort,
             storage,
-            settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
+            settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo",
+            webLine,
+            telemetry,
+            tryLine);
     }
+
+    /// <summary>A first call with the repository's CLI (the embedded mesh's .oam-url in the working folder tells it where).</summary>
+    private static string TryCommand(bool embedded, string url) =>
+        (embedded ? "" : $"OAM_URL={url} ") + """dotnet run --project src/OamOrleans.Cli -- agent call demo.echo '{"message":"hi"}'""";
 
     [LoggerMessage(Level = LogLevel.Information, Message = """
         OamOrleans silo is serving the mesh
@@ -108,7 +118,9 @@ internal static partial class SiloComposition
           clustering: {Clustering} (silo port {SiloPort}, gateway port {GatewayPort})
           state:      {Storage}
           monitor:    {Monitor}
-          try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
+          web:        {Web}
+          telemetry:  {Telemetry}
+          try:        {Try}   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor, string web, string telemetry, string @try);
 }

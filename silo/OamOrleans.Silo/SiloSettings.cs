@@ -55,6 +55,15 @@ internal sealed record SiloSettings
     /// <summary>How long the silo waits for NATS at <see cref="Url"/> to accept a connection (it may start after the silo). Default 60 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Port of the silo's web endpoint (health, metrics, dashboard: <see cref="SiloWeb"/>); null: no web endpoint.</summary>
+    public int? HttpPort { get; init; }
+
+    /// <summary>Mount the Orleans Dashboard at <c>/dashboard/</c> on the web port.</summary>
+    public bool Dashboard { get; init; }
+
+    /// <summary>The standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: when set, traces and metrics are exported over OTLP (<see cref="SiloTelemetry"/>).</summary>
+    public string? OtlpEndpoint { get; init; }
+
     public static SiloSettings Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Oam");
@@ -103,6 +112,14 @@ internal sealed record SiloSettings
                 : throw new ArgumentException($"Setting Oam:{key} / {env} must be a number of seconds (0-86400, e.g. 60 or 2.5s), was '{raw}'.");
         }
 
+        bool Flag(string key, string env) => Get(key, env) switch
+        {
+            null => false,
+            var raw when raw.Equals("true", StringComparison.OrdinalIgnoreCase) || raw == "1" => true,
+            var raw when raw.Equals("false", StringComparison.OrdinalIgnoreCase) || raw == "0" => false,
+            var raw => throw new ArgumentException($"Setting Oam:{key} / {env} must be true or false, was '{raw}'."),
+        };
+
         var settings = new SiloSettings
         {
             ProbeTimeout = TimeSpan.FromSeconds(Positive("ProbeTimeoutSeconds", "OAM_PROBE_TIMEOUT", 2, "seconds")),
@@ -122,7 +139,15 @@ internal sealed record SiloSettings
             MaxConcurrentRequests = Count("MaxConcurrentRequests", "OAM_MAX_CONCURRENT_REQUESTS"),
             MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
             ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
+            HttpPort = Get("HttpPort", "OAM_HTTP_PORT") is null ? null : Int("HttpPort", "OAM_HTTP_PORT", 0),
+            Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
+            OtlpEndpoint = NonEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]),
         };
+        if (settings.Dashboard && settings.HttpPort is null)
+        {
+            throw new ArgumentException("Setting Oam:Dashboard / OAM_DASHBOARD=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too (e.g. 8080).");
+        }
+
         if (settings.Clustering is not ("localhost" or "nats"))
         {
             throw new ArgumentException($"Setting Oam:Clustering / OAM_CLUSTERING must be 'localhost' or 'nats', was '{settings.Clustering}'.");

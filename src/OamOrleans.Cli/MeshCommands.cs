@@ -20,6 +20,7 @@ internal static class MeshCommands
             Catalog(),
             Listen(),
             Monitor(),
+            MeshHealthCommand.Build(),
         };
         return mesh;
     }

@@ -155,6 +155,27 @@ public sealed partial class ComposeFileTests
         Assert.Contains(dockerfile, l => l.StartsWith("FROM mcr.microsoft.com/dotnet/runtime:10", StringComparison.Ordinal) || l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:10", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Silo_health_checks_ask_the_readiness_probe_through_the_silo_itself()
+    {
+        // The aspnet image has neither curl nor wget: `oam-silo --health-check` GETs /health/ready on OAM_HTTP_PORT
+        // (the mode itself is tested against a real silo in OamOrleans.Hosting.Web.Tests).
+        foreach (var (name, silo) in AllServices().Where(s => s.Name.StartsWith("silo", StringComparison.Ordinal)))
+        {
+            var test = ((YamlSequenceNode)((YamlMappingNode)silo["healthcheck"])["test"]).Children.Select(c => ((YamlScalarNode)c).Value).ToList();
+            Assert.Equal(["CMD", "dotnet", "/app/oam-silo.dll", "--health-check"], test);
+            Assert.NotNull(Scalar((YamlMappingNode)silo["environment"], "OAM_HTTP_PORT"));
+        }
+
+        var dockerfile = File.ReadAllText(Path.Combine(RepoRoot, "silo", "Dockerfile"));
+        Assert.Contains("""CMD ["dotnet", "/app/oam-silo.dll", "--health-check"]""", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("OAM_HTTP_PORT=8080", dockerfile, StringComparison.Ordinal);
+        // The silo runs on the ASP.NET Core shared framework, which only the aspnet image has.
+        Assert.Contains("<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />", File.ReadAllText(Path.Combine(RepoRoot, "silo/OamOrleans.Silo/OamOrleans.Silo.csproj")), StringComparison.Ordinal);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime", dockerfile, StringComparison.Ordinal);
+        Assert.DoesNotContain("nats --server", File.ReadAllText(Path.Combine(RepoRoot, "docker-compose.yml")), StringComparison.Ordinal);
+    }
+
     private static HashSet<string> ProjectGraph(string project, HashSet<string>? seen = null)
     {
         seen ??= [];

@@ -29,6 +29,10 @@ internal sealed partial class MeshBridge(
 {
     private readonly MeshHostOptions _options = options.Value;
     private MeshRegistry? _registry;
+    private volatile MeshRegistration _registration = MeshRegistration.Starting;
+
+    /// <summary>Where the silo's registration stands (readiness: <see cref="MeshHostReadiness"/>).</summary>
+    public MeshRegistration Registration => _registration;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MeshBridge), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -77,6 +81,8 @@ internal sealed partial class MeshBridge(
 
         // Only now, registered, does the silo report itself serving.
         connection.ConnectionOpened += ReregisterAsync;
+        connection.ConnectionDisconnected += RegistrationInDoubtAsync;
+        _registration = MeshRegistration.Registered;
         if (logger.IsEnabled(LogLevel.Information))
         {
             var agents = string.Join(", ", mesh.Agents);
@@ -106,6 +112,12 @@ internal sealed partial class MeshBridge(
                 await _registry!.PutInstanceAsync(mesh.InstanceId, mesh.Agents);
             }
 
+            // A stop that began meanwhile wins: the silo is leaving, not serving.
+            if (_registration == MeshRegistration.Reregistering)
+            {
+                _registration = MeshRegistration.Registered;
+            }
+
             LogReregistered(logger, mesh.Agents.Count);
         }
         catch (Exception e)
@@ -114,9 +126,22 @@ internal sealed partial class MeshBridge(
         }
     }
 
+    /// <summary>While disconnected a health monitor may deregister us: not ready until <see cref="ReregisterAsync"/> has run.</summary>
+    private ValueTask RegistrationInDoubtAsync(object? sender, NatsEventArgs args)
+    {
+        if (_registration == MeshRegistration.Registered)
+        {
+            _registration = MeshRegistration.Reregistering;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     private async Task StopAsync(CancellationToken ct)
     {
+        _registration = MeshRegistration.Stopping;
         mesh.Connection.ConnectionOpened -= ReregisterAsync;
+        mesh.Connection.ConnectionDisconnected -= RegistrationInDoubtAsync;
         foreach (var agent in agents.All)
         {
             await logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");

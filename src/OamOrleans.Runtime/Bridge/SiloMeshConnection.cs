@@ -30,6 +30,9 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
 
     public NatsConnection Connection => _connection ?? throw new InvalidOperationException("The silo's mesh connection is not open yet.");
 
+    /// <summary>The connection, or null before it opened and after it closed (readiness asks at any time).</summary>
+    public NatsConnection? TryGetConnection() => Volatile.Read(ref _connection);
+
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SiloMeshConnection), ServiceLifecycleStage.RuntimeInitialize, OpenAsync, CloseAsync);
 

@@ -50,6 +50,7 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
+        services.TryAddSingleton<IMeshHostReadiness, MeshHostReadiness>();
         return builder;
     }
 

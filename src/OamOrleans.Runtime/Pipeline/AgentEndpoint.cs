@@ -26,6 +26,9 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
 
     public bool IsOpen => _subscription is not null;
 
+    /// <summary>Open, not closing, and its receive loop still runs (NATS.Net ends a subscription on its own only on an error).</summary>
+    public bool IsServing => !_closing && _subscription is not null && _receive is { IsCompleted: false };
+
     /// <summary>Subscribes; requests flow once this returns (the server has the SUB).</summary>
     public async Task OpenAsync(CancellationToken ct)
     {

@@ -12,6 +12,9 @@ internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots
     public AgentEndpoint For(AgentDescriptor agent) =>
         _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, shedder, pipeline, logger));
 
+    /// <summary>True while the agent's subscription is open and its receive loop runs (readiness).</summary>
+    public bool IsServing(string agent) => _endpoints.TryGetValue(agent, out var endpoint) && endpoint.IsServing;
+
     /// <summary>Closes every open endpoint at once: all leave their queue groups, then all drain.</summary>
     public Task CloseAllAsync(TimeSpan leaveTimeout, TimeSpan drainTimeout) =>
         Task.WhenAll(_endpoints.Values.Select(e => e.CloseAsync(leaveTimeout, drainTimeout)));

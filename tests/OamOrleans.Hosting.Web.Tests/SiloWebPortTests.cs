@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text.Json;
+using NATS.Client.Core;
+
+namespace OamOrleans.Hosting.Web.Tests;
+
+/// <summary>One real <c>oam-silo</c> with its web port, the dashboard and OTLP export to an in-test collector.</summary>
+public sealed class SiloWebPortFixture : IAsyncLifetime
+{
+    public NatsServer Nats { get; private set; } = null!;
+
+    public OtlpCollector Collector { get; } = new();
+
+    public ChildProcess Silo { get; private set; } = null!;
+
+    public int HttpPort { get; } = NatsServer.FreePort();
+
+    public async Task InitializeAsync()
+    {
+        Nats = await NatsServer.StartAsync();
+        Silo = await OamSiloProcess.StartAsync(Nats, ["demo.echo"], new Dictionary<string, string>
+        {
+            ["OAM_HTTP_PORT"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OAM_DASHBOARD"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Collector.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            // Export at once instead of every 60 s (metrics) and 5 s (spans): the SDK reads these standard variables itself.
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        await Collector.DisposeAsync();
+        await Nats.DisposeAsync();
+    }
+}
+
+public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture<SiloWebPortFixture>
+{
+    private int Port => fixture.HttpPort;
+
+    [Fact]
+    public async Task Ready_answers_200_with_every_check_passing_and_the_summary_names_the_web_port()
+    {
+        var ready = await WebPort.WaitForAsync(Port, MeshHealthPaths.Ready, a => a.Status == HttpStatusCode.OK, "ready 200", fixture.Silo);
+        Assert.Equal("Healthy", ready.Report.GetProperty("status").GetString());
+        Assert.Equal("", ready.Report.GetProperty("reason").GetString());
+        Assert.All(MeshReadinessCheck.Names, name => Assert.Equal("Healthy", ready.Check(name)));
+        Assert.Contains("12 agent(s) registered", ready.Report.GetProperty("checks").GetProperty("agents").GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        var live = await WebPort.GetAsync(Port, MeshHealthPaths.Live);
+        Assert.Equal(HttpStatusCode.OK, live!.Status);
+
+        var summary = await OamSiloProcess.WaitUntilServingAsync(fixture.Silo, TimeSpan.FromSeconds(30));
+        Assert.Contains($"web:        http://*:{Port} (/health/live, /health/ready, /metrics, /dashboard/)", fixture.Silo.RecentOutput, StringComparison.Ordinal);
+        Assert.Contains($"telemetry:  OTLP to {fixture.Collector.Endpoint}", fixture.Silo.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("nats req", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_scrape_is_Prometheus_text_with_Orleans_instruments()
+    {
+        var metrics = await WebPort.WaitForAsync(Port, "/metrics", a => a.Body.Contains("orleans_", StringComparison.Ordinal), "Orleans metrics on /metrics", fixture.Silo);
+        Assert.Equal(HttpStatusCode.OK, metrics.Status);
+        Assert.Contains("# TYPE orleans_", metrics.Body, StringComparison.Ordinal);
+        Assert.Contains("otel_scope_name=\"Microsoft.Orleans\"", metrics.Body, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"oam-silo\"", metrics.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_is_mounted_under_dashboard_on_the_same_port()
+    {
+        var page = await WebPort.WaitForAsync(Port, "/dashboard/", a => a.Status == HttpStatusCode.OK, "the dashboard page", fixture.Silo);
+        Assert.Contains("<html", page.Body, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Orleans", page.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Otlp_endpoint_variable_alone_exports_traces_and_metrics_over_http_protobuf()
+    {
+        await using var caller = fixture.Nats.Connect("otlp-caller");
+        for (var i = 0; i < 3; i++)
+        {
+            var reply = await caller.RequestAsync<string, string>("mesh.agent.demo.echo", """{"message":"traced"}""", replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(10) });
+            Assert.Contains("traced", reply.Data, StringComparison.Ordinal);
+        }
+
+        await Poll.UntilAsync(() => Task.FromResult(
+                fixture.Collector.Exports.Any(e => e.Path == "/v1/traces" && e.Bytes > 0) && fixture.Collector.Exports.Any(e => e.Path == "/v1/metrics" && e.Bytes > 0)),
+            $"the collector receives /v1/traces and /v1/metrics (got: {string.Join(", ", fixture.Collector.Exports.Select(e => e.Path).Distinct())})",
+            TimeSpan.FromSeconds(30), fixture.Silo);
+        Assert.All(fixture.Collector.Exports, e => Assert.Equal("application/x-protobuf", e.ContentType));
+    }
+
+    [Fact]
+    public async Task Oam_mesh_health_prints_the_checks_and_exits_0_for_a_ready_silo()
+    {
+        await WebPort.WaitForAsync(Port, MeshHealthPaths.Ready, a => a.Status == HttpStatusCode.OK, "ready 200", fixture.Silo);
+        var (exit, stdout, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--url", $"http://127.0.0.1:{Port}"]);
+        Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
+        Assert.Contains("nats    Healthy", stdout, StringComparison.Ordinal);
+        Assert.Contains($"ready (http://127.0.0.1:{Port}/health/ready)", stdout, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--url", $"http://127.0.0.1:{Port}/health/ready", "--json"]);
+        Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
+        Assert.Equal("Healthy", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Oam_mesh_health_exits_1_with_an_error_when_nothing_answers_and_2_for_a_bad_url()
+    {
+        var closed = NatsServer.FreePort();
+        var (exit, _, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--url", $"http://127.0.0.1:{closed}"]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"Error: no answer from http://127.0.0.1:{closed}/health/ready", stderr, StringComparison.Ordinal);
+
+        (exit, _, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--url", "nats://127.0.0.1:4222"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--url must be an http:// or https:// URL", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Silo_health_check_mode_exits_0_for_its_ready_port_and_1_for_a_closed_one()
+    {
+        await WebPort.WaitForAsync(Port, MeshHealthPaths.Ready, a => a.Status == HttpStatusCode.OK, "ready 200", fixture.Silo);
+        var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, stdout, stderr) = await WebPort.RunAsync(OamSiloProcess.Dll(), ["--health-check"], new Dictionary<string, string> { ["OAM_HTTP_PORT"] = port });
+        Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
+        Assert.StartsWith("200 ", stdout, StringComparison.Ordinal);
+
+        var closed = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (exit, _, stderr) = await WebPort.RunAsync(OamSiloProcess.Dll(), ["--health-check"], new Dictionary<string, string> { ["OAM_HTTP_PORT"] = closed });
+        Assert.Equal(1, exit);
+        Assert.Contains("did not answer", stderr, StringComparison.Ordinal);
+    }
+}
