@@ -61,7 +61,6 @@ try
             o.ConnectTimeout = settings.ConnectTimeout;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
-        SiloTelemetry.ConfigureSilo(silo, settings);
         web?.ConfigureSilo(silo);
     });
     SiloTelemetry.AddServices(builder.Services, settings);

@@ -17,15 +17,6 @@ internal static class SiloTelemetry
 {
     public static bool Exporting(SiloSettings settings) => settings.OtlpEndpoint is not null;
 
-    public static void ConfigureSilo(ISiloBuilder silo, SiloSettings settings)
-    {
-        if (Exporting(settings))
-        {
-            // Orleans' grain-call spans, and the trace context carried with each grain call to other silos.
-            silo.AddActivityPropagation();
-        }
-    }
-
     /// <summary>The SDK, when something collects: OTLP export, or the web port's <c>/metrics</c> (its mount adds the Prometheus exporter).</summary>
     public static void AddServices(IServiceCollection services, SiloSettings settings)
     {
