@@ -20,11 +20,16 @@ internal static class SiloTelemetry
     /// <summary>The SDK, when something collects: OTLP export, or the web port's <c>/metrics</c> (its mount adds the Prometheus exporter).</summary>
     public static void AddServices(IServiceCollection services, SiloSettings settings)
     {
-        if (!Exporting(settings) && settings.HttpPort is null)
+        if (Exporting(settings) || settings.HttpPort is not null)
         {
-            return;
+            AddSdk(services, settings);
         }
+    }
 
+    // Its own method: the OpenTelemetry assemblies load when it is compiled, so only a silo that collects pays for them.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddSdk(IServiceCollection services, SiloSettings settings)
+    {
         var otel = services.AddOpenTelemetry().ConfigureResource(DescribeService);
         if (Exporting(settings))
         {

@@ -136,4 +136,15 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
         Assert.Equal(1, exit);
         Assert.Contains("did not answer", stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("OAM_DASHBOARD", "true", "OAM_DASHBOARD=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too")]
+    [InlineData("OAM_HTTP_PORT", "http", "Setting Oam:HttpPort / OAM_HTTP_PORT must be a port number (1-65535), was 'http'.")]
+    [InlineData("OAM_DASHBOARD", "yes", "Setting Oam:Dashboard / OAM_DASHBOARD must be true or false, was 'yes'.")]
+    public async Task Bad_web_settings_stop_the_silo_at_once_with_exit_2_naming_the_setting(string variable, string value, string message)
+    {
+        var (exit, _, stderr) = await WebPort.RunAsync(OamSiloProcess.Dll(), [], new Dictionary<string, string> { [variable] = value });
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
 }
