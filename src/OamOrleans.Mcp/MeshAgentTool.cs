@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OamOrleans.Client;
+using OamOrleans.McpShared;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Mcp;

@@ -35,11 +35,11 @@ public sealed class McpMeshFixture : SiloMeshFixture
         agents: silo => silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly));
 
     /// <summary>Starts <c>oam mcp serve</c> (plus <paramref name="args"/>) as a process and connects a real MCP client over its stdio.</summary>
-    public Task<McpClient> ServeStdioAsync(params string[] args) => ServeStdioAsync(null, args);
+    public Task<McpClient> ServeStdioAsync(params string[] args) => ServeStdioWithProtocolAsync(null, args);
 
     /// <param name="protocolVersion">The MCP revision the client asks for; null: the SDK's latest.</param>
     /// <param name="args">More options for <c>oam mcp serve</c>.</param>
-    public Task<McpClient> ServeStdioAsync(string? protocolVersion, params string[] args)
+    public Task<McpClient> ServeStdioWithProtocolAsync(string? protocolVersion, params string[] args)
     {
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {

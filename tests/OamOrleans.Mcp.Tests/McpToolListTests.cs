@@ -15,7 +15,7 @@ public sealed class McpToolListTests(McpMeshFixture mesh)
     {
         // 2025-11-25: a session-wide list_changed broadcast, as today's desktop clients get it. Clients on 2026-07-28
         // receive it on the subscriptions/listen stream they open (the SDK's server does both).
-        await using var client = await mesh.ServeStdioAsync("2025-11-25");
+        await using var client = await mesh.ServeStdioWithProtocolAsync("2025-11-25");
         Assert.DoesNotContain("mcptest_late", (await client.ListToolsAsync()).Select(t => t.Name));
         var changes = 0;
         await using var handler = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>

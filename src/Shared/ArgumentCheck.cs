@@ -2,9 +2,12 @@ using System.Text.Json.Nodes;
 using NJsonSchema;
 using NJsonSchema.Validation;
 
-namespace OamOrleans.Mcp;
+namespace OamOrleans.McpShared;
 
-/// <summary>Checks a tool call's arguments against the tool's input schema before the agent is called (as the reference).</summary>
+/// <summary>
+/// Checks a tool call's arguments against an input schema before anything is called, with one readable line per problem
+/// (<c>'text' is required</c>). Linked into both MCP bridges: mesh agents as MCP tools, and MCP tools as mesh agents.
+/// </summary>
 internal sealed class ArgumentCheck
 {
     private readonly JsonSchema _schema;
