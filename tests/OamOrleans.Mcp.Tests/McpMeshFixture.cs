@@ -16,7 +16,24 @@ public sealed class McpMeshFixture : SiloMeshFixture
     {
     }
 
+    private readonly SemaphoreSlim _sharedLock = new(1, 1);
+    private McpClient? _shared;
+
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("oam-mcp-").FullName;
+
+    /// <summary>One <c>oam mcp serve</c> (default options) for the tests that only list and call: a process start each is slow.</summary>
+    public async Task<McpClient> SharedClientAsync()
+    {
+        await _sharedLock.WaitAsync();
+        try
+        {
+            return _shared ??= await ServeStdioAsync();
+        }
+        finally
+        {
+            _sharedLock.Release();
+        }
+    }
 
     public override async Task InitializeAsync()
     {
@@ -54,6 +71,12 @@ public sealed class McpMeshFixture : SiloMeshFixture
 
     public override async Task DisposeAsync()
     {
+        if (_shared is not null)
+        {
+            await _shared.DisposeAsync();
+        }
+
+        _sharedLock.Dispose();
         await base.DisposeAsync();
         try
         {

@@ -14,7 +14,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task Lists_invocable_non_streaming_agents_with_their_description_and_schema()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var tools = (await client.ListToolsAsync()).ToDictionary(t => t.Name);
 
         var echo = tools["demo_echo"].ProtocolTool;
@@ -33,7 +33,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task A_scalar_input_agent_is_listed_with_its_input_wrapped_as_the_required_property_input()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var greet = (await client.ListToolsAsync()).Single(t => t.Name == "demo_greet").ProtocolTool;
         var schema = JsonNode.Parse(greet.InputSchema.GetRawText())!;
         Assert.Equal("object", schema["type"]!.GetValue<string>());
@@ -48,7 +48,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task A_call_returns_the_agent_reply_as_json_text()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var result = await client.CallToolAsync("demo_echo", new Dictionary<string, object?> { ["message"] = "hi" });
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("Echo: hi", JsonNode.Parse(Text(result))!["reply"]!.GetValue<string>());
@@ -57,7 +57,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task A_mesh_error_becomes_isError_with_its_code_first()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var result = await client.CallToolAsync("demo_fail", new Dictionary<string, object?> { ["message"] = "x" });
         Assert.True(result.IsError);
         Assert.StartsWith("handler_error: ", Text(result), StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task Arguments_that_break_the_input_schema_are_refused_before_the_agent_is_called()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var missing = await client.CallToolAsync("demo_echo", new Dictionary<string, object?>());
         Assert.True(missing.IsError);
         Assert.StartsWith("invalid_input: ", Text(missing), StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class McpServeTests(McpMeshFixture mesh)
     [Fact]
     public async Task An_unknown_tool_is_an_error()
     {
-        await using var client = await mesh.ServeStdioAsync();
+        var client = await mesh.SharedClientAsync();
         var result = await client.CallToolAsync("no_such_tool", new Dictionary<string, object?>());
         Assert.True(result.IsError);
         Assert.Equal("Unknown tool 'no_such_tool'", Text(result));

@@ -19,16 +19,16 @@ public sealed class McpServerAgentsTests(McpServerAgentsFixture mesh)
     {
         await Poll.UntilAsync(async () => Agents.All((await CatalogAsync()).Contains), "the Node client sees mcp.files.* in the catalog", TimeSpan.FromSeconds(60), interval: TimeSpan.FromMilliseconds(250));
 
-        var echo = await CallAsync("mcp.files.echo", """{"text":"hi"}""");
+        var replies = await CallsAsync(
+            ("mcp.files.echo", """{"text":"hi"}"""),
+            ("mcp.files.add", """{"a":2,"b":3}"""),
+            ("mcp.files.read_file", """{"path":"/etc/motd"}"""));
+        var echo = replies[0];
         Assert.Equal("ok", (string?)echo["status"]);
         Assert.Equal("mcp.files.echo", (string?)echo["headers"]!["X-Mesh-Source"]);
         Assert.Equal("echo: hi", echo["body"]!.GetValue<string>());
-
-        var add = await CallAsync("mcp.files.add", """{"a":2,"b":3}""");
-        Assert.Equal(5, add["body"]!["value"]!.GetValue<int>());
-
-        var renamed = await CallAsync("mcp.files.read_file", """{"path":"/etc/motd"}""");
-        Assert.Equal("contents of /etc/motd", renamed["body"]!.GetValue<string>());
+        Assert.Equal(5, replies[1]["body"]!["value"]!.GetValue<int>());
+        Assert.Equal("contents of /etc/motd", replies[2]["body"]!.GetValue<string>());
     }
 
     [Fact]
@@ -50,16 +50,18 @@ public sealed class McpServerAgentsTests(McpServerAgentsFixture mesh)
     {
         await Poll.UntilAsync(async () => Agents.All((await CatalogAsync()).Contains), "mcp.files.* in the catalog", TimeSpan.FromSeconds(60), interval: TimeSpan.FromMilliseconds(250));
 
-        var failed = await CallAsync("mcp.files.fail", """{"reason":"no"}""");
+        var replies = await CallsAsync(
+            ("mcp.files.fail", """{"reason":"no"}"""),
+            ("mcp.files.echo", "[1]"),
+            ("mcp.files.echo", "{}"));
+        var (failed, notAnObject, missing) = (replies[0], replies[1], replies[2]);
         Assert.Equal("error", (string?)failed["status"]);
         Assert.Equal("handler_error", (string?)failed["body"]!["code"]);
         Assert.Contains("refused: no", (string?)failed["body"]!["message"], StringComparison.Ordinal);
 
-        var notAnObject = await CallAsync("mcp.files.echo", "[1]");
         Assert.Equal("invalid_input", (string?)notAnObject["body"]!["code"]);
         Assert.Contains("must be a JSON object", (string?)notAnObject["body"]!["message"], StringComparison.Ordinal);
 
-        var missing = await CallAsync("mcp.files.echo", "{}");
         Assert.Equal("invalid_input", (string?)missing["body"]!["code"]);
         Assert.Contains("'text' is required", (string?)missing["body"]!["message"], StringComparison.Ordinal);
     }
@@ -89,6 +91,12 @@ public sealed class McpServerAgentsTests(McpServerAgentsFixture mesh)
         JsonNode.Parse(await NodeAsync("catalog"))!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
 
     private async Task<JsonNode> CallAsync(string agent, string payload) => JsonNode.Parse(await NodeAsync("call", agent, payload))!;
+
+    private async Task<JsonNode[]> CallsAsync(params (string Agent, string Payload)[] calls)
+    {
+        var list = new JsonArray(calls.Select(c => (JsonNode)new JsonArray(c.Agent, c.Payload)).ToArray());
+        return JsonNode.Parse(await NodeAsync("calls", list.ToJsonString()))!.AsArray().Select(n => n!).ToArray();
+    }
 
     private async Task<string> NodeAsync(params string[] args)
     {
