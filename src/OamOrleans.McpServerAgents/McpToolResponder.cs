@@ -46,6 +46,10 @@ internal sealed class McpToolResponder(string server, string tool, AgentContract
                 {
                     await AnswerAsync(connection, msg).ConfigureAwait(false);
                 }
+                catch (Exception e) when (e is NatsException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The silo is stopping and the connection closed under this answer: the caller times out.
+                }
                 finally
                 {
                     session.Slots.Release();

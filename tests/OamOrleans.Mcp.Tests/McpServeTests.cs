@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OamOrleans.Cli.Tests;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
 
@@ -125,6 +126,18 @@ public sealed class McpServeTests(McpMeshFixture mesh)
             await registry.DeregisterAsync("mcptest.optin");
             await registry.DeregisterAsync("mcptest.optout");
         }
+    }
+
+    [Theory]
+    [InlineData("--http", "0")]
+    [InlineData("--http", "70000")]
+    [InlineData("--default-export", "--no-default-export")]
+    public async Task Bad_options_exit_2_with_a_clear_message(string first, string second)
+    {
+        var r = await OamTool.RunAsync(["mcp", "serve", first, second], mesh.Url, cwd: mesh.WorkDir);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(first == "--http" ? "--http must be a TCP port" : "not both", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", r.Stdout);
     }
 
     internal static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
