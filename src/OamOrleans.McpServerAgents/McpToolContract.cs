@@ -34,6 +34,8 @@ internal static class McpToolContract
         InputSchema = Schema(tool.InputSchema),
         OutputSchema = tool.OutputSchema is { } output ? Schema(output) : null,
         RegisteredAt = registeredAt,
+        // Already an MCP tool: `oam mcp serve` must not export it again (a server bridged both ways would loop).
+        Mcp = false,
     };
 
     /// <summary>True when both contracts describe the same agent (a restart need not rewrite the registry).</summary>

@@ -87,6 +87,20 @@ public sealed class McpServerAgentsTests(McpServerAgentsFixture mesh)
         Assert.NotEqual(pid, mesh.ServerPid());
     }
 
+    [Fact]
+    public async Task An_http_mcp_server_is_bridged_too_here_our_own_oam_mcp_serve_of_the_mesh()
+    {
+        await Poll.UntilAsync(async () => (await CatalogAsync()).Contains("mcp.mesh.demo_echo"), "mcp.mesh.demo_echo in the catalog", TimeSpan.FromSeconds(60), interval: TimeSpan.FromMilliseconds(250));
+        var catalog = await CatalogAsync();
+        Assert.DoesNotContain(catalog, n => n.StartsWith("mcp.mesh.mcp_", StringComparison.Ordinal)); // MCP-made agents are not exported back
+
+        var replies = await CallsAsync(("mcp.mesh.demo_echo", """{"message":"round trip"}"""), ("mcp.mesh.demo_fail", """{"message":"x"}"""));
+        Assert.Equal("ok", (string?)replies[0]["status"]);
+        Assert.Equal("Echo: round trip", (string?)replies[0]["body"]!["reply"]);
+        Assert.Equal("handler_error", (string?)replies[1]["body"]!["code"]);
+        Assert.StartsWith("handler_error: ", (string?)replies[1]["body"]!["message"], StringComparison.Ordinal); // the exported tool's isError text
+    }
+
     private async Task<string[]> CatalogAsync() =>
         JsonNode.Parse(await NodeAsync("catalog"))!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
 
