@@ -45,6 +45,7 @@ internal sealed class MeshAIFunction : AIFunction
         Name = (string)tool["name"]!;
         Description = (string)tool["description"]!;
         var input = tool["input_schema"]!;
+        tool.Remove("input_schema"); // detached: it becomes part of another document
         (_shape, input) = contract.InputSchema is null or JsonObject { Count: 0 }
             ? (InputShape.None, input)
             : IsObjectSchema(input)
