@@ -23,6 +23,9 @@ internal sealed class MeshAIFunction : AIFunction
     /// <summary>The parameter that carries a non-object input.</summary>
     public const string WrappedInput = "input";
 
+    // AIJsonUtilities' options write indented JSON: bodies and results go out compact.
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     private readonly AgentCall _call;
     private readonly InputShape _shape;
     private readonly Dictionary<string, object?> _properties;
@@ -51,8 +54,8 @@ internal sealed class MeshAIFunction : AIFunction
             : IsObjectSchema(input)
                 ? (InputShape.Object, input)
                 : (InputShape.Wrapped, Wrap(input));
-        JsonSchema = JsonSerializer.SerializeToElement(input, AIJsonUtilities.DefaultOptions);
-        ReturnJsonSchema = contract.OutputSchema is { } output ? JsonSerializer.SerializeToElement(output, AIJsonUtilities.DefaultOptions) : null;
+        JsonSchema = JsonSerializer.SerializeToElement(input, Compact);
+        ReturnJsonSchema = contract.OutputSchema is { } output ? JsonSerializer.SerializeToElement(output, Compact) : null;
         _properties = new Dictionary<string, object?> { [AgentProperty] = contract.Name };
         _call = call;
     }
@@ -99,7 +102,7 @@ internal sealed class MeshAIFunction : AIFunction
             body["details"] = JsonNode.Parse(error.Details.GetRawText());
         }
 
-        return JsonSerializer.SerializeToElement(new JsonObject { ["error"] = body }, AIJsonUtilities.DefaultOptions);
+        return JsonSerializer.SerializeToElement(new JsonObject { ["error"] = body }, Compact);
     }
 
     private byte[] Body(AIFunctionArguments arguments)
@@ -118,16 +121,16 @@ internal sealed class MeshAIFunction : AIFunction
                     body[key] = argument is null ? null : JsonNode.Parse(Serialize(argument));
                 }
 
-                return JsonSerializer.SerializeToUtf8Bytes(body, AIJsonUtilities.DefaultOptions);
+                return JsonSerializer.SerializeToUtf8Bytes(body, Compact);
         }
     }
 
     private static byte[] Serialize(object? value) => value switch
     {
         null => "null"u8.ToArray(),
-        JsonElement e => JsonSerializer.SerializeToUtf8Bytes(e, AIJsonUtilities.DefaultOptions),
-        JsonNode n => JsonSerializer.SerializeToUtf8Bytes(n, AIJsonUtilities.DefaultOptions),
-        _ => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), AIJsonUtilities.DefaultOptions),
+        JsonElement e => JsonSerializer.SerializeToUtf8Bytes(e, Compact),
+        JsonNode n => JsonSerializer.SerializeToUtf8Bytes(n, Compact),
+        _ => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Compact),
     };
 
     /// <summary>The reply as JSON; a body that is not JSON (a foreign agent) goes back as a string.</summary>
