@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
@@ -44,7 +45,6 @@ internal sealed class MeshAIFunction : AIFunction
     public MeshAIFunction(AgentContract contract, AgentCall call)
     {
         var tool = contract.ToToolSchema();
-        AgentName = contract.Name;
         Name = (string)tool["name"]!;
         Description = (string)tool["description"]!;
         var input = tool["input_schema"]!;
@@ -59,9 +59,6 @@ internal sealed class MeshAIFunction : AIFunction
         _properties = new Dictionary<string, object?> { [AgentProperty] = contract.Name };
         _call = call;
     }
-
-    /// <summary>The agent's mesh name (the tool name has <c>_</c> for its dots).</summary>
-    public string AgentName { get; }
 
     public override string Name { get; }
 
@@ -107,31 +104,60 @@ internal sealed class MeshAIFunction : AIFunction
 
     private byte[] Body(AIFunctionArguments arguments)
     {
-        switch (_shape)
+        if (_shape == InputShape.None)
         {
-            case InputShape.None:
-                return [];
-            case InputShape.Wrapped:
-                // No "input" at all: an empty body, which the agent refuses with invalid_input naming what is missing.
-                return arguments.TryGetValue(WrappedInput, out var value) ? Serialize(value) : [];
-            default:
-                var body = new JsonObject();
+            return [];
+        }
+
+        // A wrapped input without "input" at all sends an empty body, which the agent refuses with invalid_input.
+        object? wrapped = null;
+        if (_shape == InputShape.Wrapped && !arguments.TryGetValue(WrappedInput, out wrapped))
+        {
+            return [];
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, MeshJsonText.WriterOptions))
+        {
+            if (_shape == InputShape.Wrapped)
+            {
+                WriteValue(writer, wrapped);
+            }
+            else
+            {
+                writer.WriteStartObject();
                 foreach (var (key, argument) in arguments)
                 {
-                    body[key] = argument is null ? null : JsonNode.Parse(Serialize(argument));
+                    writer.WritePropertyName(key);
+                    WriteValue(writer, argument);
                 }
 
-                return JsonSerializer.SerializeToUtf8Bytes(body, Compact);
+                writer.WriteEndObject();
+            }
         }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
-    private static byte[] Serialize(object? value) => value switch
+    /// <summary>An argument as JSON: models' arguments arrive as JSON elements; code may pass any serializable value.</summary>
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
     {
-        null => "null"u8.ToArray(),
-        JsonElement e => JsonSerializer.SerializeToUtf8Bytes(e, Compact),
-        JsonNode n => JsonSerializer.SerializeToUtf8Bytes(n, Compact),
-        _ => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Compact),
-    };
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            case JsonNode node:
+                node.WriteTo(writer);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, value.GetType(), Compact);
+                break;
+        }
+    }
 
     /// <summary>The reply as JSON; a body that is not JSON (a foreign agent) goes back as a string.</summary>
     private static object? Result(ReadOnlySpan<byte> reply)
@@ -143,8 +169,7 @@ internal sealed class MeshAIFunction : AIFunction
 
         try
         {
-            using var doc = JsonDocument.Parse(reply.ToArray());
-            return doc.RootElement.Clone();
+            return JsonSerializer.Deserialize<JsonElement>(reply);
         }
         catch (JsonException)
         {
