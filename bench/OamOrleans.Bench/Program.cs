@@ -121,6 +121,8 @@ string? kvNote = null;
             async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello")),
         new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunAsync(n, options.Warmup, options.Duration, _ => mcp!.CallEchoAsync())),
     };
+    await using var aiRows = await AIFunctionRows.StartAsync(nats.Url, options);
+    rows.AddRange(aiRows.Rows);
     if (StreamingSupported)
     {
         // Throughput of this row is chunks/s; its latencies are time to first chunk.
@@ -226,7 +228,7 @@ namespace OamOrleans.Bench
     {
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,counter,counter-kv,kv-write,insilo,client,stream,mcp] [--out results.json]
+                      [--no-kv] [--only echo,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp] [--out results.json]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;

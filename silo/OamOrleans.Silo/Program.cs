@@ -5,13 +5,16 @@ using Microsoft.Extensions.Logging;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
+using OamOrleans.Samples.Assistant;
 using OamOrleans.Silo;
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 SiloSettings settings;
+AssistantModel assistant;
 try
 {
     settings = SiloSettings.Read(builder.Configuration);
+    assistant = AssistantModel.Read(builder.Configuration);
 }
 catch (ArgumentException e)
 {
@@ -47,6 +50,10 @@ try
             o.ConnectTimeout = settings.ConnectTimeout;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+        if (assistant.IsConfigured)
+        {
+            silo.AddAssistantAgent(assistant);
+        }
     });
 
     using var host = builder.Build();
@@ -57,7 +64,7 @@ try
     var endpoint = MeshEndpoint.Resolve(settings.Url, settings.Creds) with { Tls = MeshTls.Resolve(null, null, null) };
     await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
     await host.StartAsync();
-    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null);
+    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, assistant.Describe());
     await host.WaitForShutdownAsync();
     return 0;
 }

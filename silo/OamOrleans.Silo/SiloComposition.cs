@@ -74,7 +74,8 @@ internal static partial class SiloComposition
     private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
         MeshTls.Resolve() is { } tls ? opts with { TlsOpts = MeshConnections.TlsOptions(tls) } : opts;
 
-    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded)
+    /// <param name="assistant">The assistant line: its model, or why demo.assistant is not registered.</param>
+    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string assistant)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -97,7 +98,8 @@ internal static partial class SiloComposition
             settings.SiloPort,
             settings.GatewayPort,
             storage,
-            settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo");
+            settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo",
+            assistant);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = """
@@ -108,7 +110,8 @@ internal static partial class SiloComposition
           clustering: {Clustering} (silo port {SiloPort}, gateway port {GatewayPort})
           state:      {Storage}
           monitor:    {Monitor}
+          assistant:  {Assistant}
           try:        nats req mesh.agent.demo.echo '{{"message":"hi"}}'   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor, string assistant);
 }

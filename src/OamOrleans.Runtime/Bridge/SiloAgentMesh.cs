@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Orleans.Metadata;
 using Orleans.Runtime;
 using OamOrleans.Client;
@@ -72,6 +73,16 @@ internal sealed class SiloAgentMesh(
         }
 
         return outcome.Error is { } error ? throw error.ToException(agent, requestId) : outcome.Body;
+    }
+
+    public async Task<IReadOnlyList<AIFunction>> GetAIFunctionsAsync(MeshToolOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var client = await ClientAsync(cancellationToken);
+        var contracts = await MeshToolSelection.SelectAsync(client, options, cancellationToken);
+        var callOptions = new AgentCallOptions { Timeout = options?.CallTimeout };
+        return contracts
+            .Select(c => (AIFunction)new MeshAIFunction(c, (body, ct) => CallJsonAsync(c.Name, body, callOptions, ct)))
+            .ToArray();
     }
 
     /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
