@@ -103,6 +103,7 @@ string? kvNote = null;
     Console.Error.WriteLine("starting silo (silo-local memory storage) + external Orleans client ...");
     await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.Memory);
     await using var client = await BenchClient.StartAsync(silo.GatewayPort);
+    await using var mcp = Wanted("mcp") ? await McpExport.StartAsync(nats.Url) : null;
     var viaClient = client.Client.GetAgent<EchoAgent>();
     var relay = silo.Grains.GetAgent<RelayAgent>();
     var echoIn = new EchoIn("hello");
@@ -123,7 +124,10 @@ string? kvNote = null;
         }),
         new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunAsync(n, options.Warmup, options.Duration,
             async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello")),
+        new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunAsync(n, options.Warmup, options.Duration, _ => mcp!.CallEchoAsync())),
     };
+    await using var aiRows = await AIFunctionRows.StartAsync(nats.Url, options);
+    rows.AddRange(aiRows.Rows);
     if (StreamingSupported)
     {
         // Throughput of this row is chunks/s; its latencies are time to first chunk.
@@ -229,7 +233,7 @@ namespace OamOrleans.Bench
     {
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,stream] [--out results.json]
+                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp] [--out results.json]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
+using OamOrleans.Samples.Assistant;
 using OamOrleans.Silo;
 
 if (args is [SiloHealthProbe.Flag, ..])
@@ -14,9 +15,11 @@ if (args is [SiloHealthProbe.Flag, ..])
 
 var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 SiloSettings settings;
+AssistantModel assistant;
 try
 {
     settings = SiloSettings.Read(plain.Configuration);
+    assistant = AssistantModel.Read(plain.Configuration);
 }
 catch (ArgumentException e)
 {
@@ -61,6 +64,10 @@ try
             o.ConnectTimeout = settings.ConnectTimeout;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
+        if (assistant.IsConfigured)
+        {
+            silo.AddAssistantAgent(assistant);
+        }
         web?.ConfigureSilo(silo);
     });
     SiloTelemetry.AddServices(builder.Services, settings);
@@ -73,7 +80,7 @@ try
     var endpoint = MeshEndpoint.Resolve(settings.Url, settings.Creds) with { Tls = MeshTls.Resolve(null, null, null) };
     await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
     await host.StartAsync();
-    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, web?.Description);
+    SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, web?.Description, assistant.Describe());
     await host.WaitForShutdownAsync();
     return 0;
 }

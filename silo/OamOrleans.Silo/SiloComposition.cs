@@ -74,7 +74,7 @@ internal static partial class SiloComposition
     private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
         MeshTls.Resolve() is { } tls ? opts with { TlsOpts = MeshConnections.TlsOptions(tls) } : opts;
 
-    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string? web)
+    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string? web, string assistant)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -102,6 +102,7 @@ internal static partial class SiloComposition
             storage,
             settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo",
             webLine,
+            assistant,
             telemetry,
             tryLine);
     }
@@ -119,8 +120,9 @@ internal static partial class SiloComposition
           state:      {Storage}
           monitor:    {Monitor}
           web:        {Web}
+          assistant:  {Assistant}
           telemetry:  {Telemetry}
           try:        {Try}   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor, string web, string telemetry, string @try);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor, string web, string assistant, string telemetry, string @try);
 }

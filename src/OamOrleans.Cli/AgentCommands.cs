@@ -16,6 +16,7 @@ internal static partial class AgentCommands
             Contract(),
         };
         AddStreamingCommands(agent);
+        AddToolCommands(agent);
         return agent;
     }
 

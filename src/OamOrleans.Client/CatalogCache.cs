@@ -21,6 +21,9 @@ internal sealed class CatalogCache : IAsyncDisposable
 
     public IReadOnlyList<CatalogEntry> Entries => Volatile.Read(ref _current).Entries;
 
+    /// <summary>Raised after every applied update (on the watch's thread); handlers must not block.</summary>
+    public event Action? Changed;
+
     public bool Contains(string name)
     {
         foreach (var e in Entries)
@@ -90,6 +93,8 @@ internal sealed class CatalogCache : IAsyncDisposable
 
             Volatile.Write(ref _current, new Snapshot(entries, revision));
         }
+
+        Changed?.Invoke();
     }
 
     public async ValueTask DisposeAsync()

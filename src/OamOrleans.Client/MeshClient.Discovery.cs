@@ -5,6 +5,13 @@ namespace OamOrleans.Client;
 
 public sealed partial class MeshClient
 {
+    /// <summary>Raised whenever the catalog cache takes a new catalog (hosts like <c>oam mcp serve</c> follow it live).</summary>
+    internal event Action? CatalogChanged
+    {
+        add => _catalog.Changed += value;
+        remove => _catalog.Changed -= value;
+    }
+
     /// <summary>
     /// The catalog from the local cache (kept current by a KV watch), filtered by channel, tags (all required),
     /// streaming and invocable flags, in catalog order.

@@ -7,7 +7,7 @@ namespace OamOrleans.Protocol;
 /// The contract document stored in <c>mesh-registry</c> under the agent name (§4.1): A2A-style with OAM extras under
 /// <c>x-agentmesh</c>. Written in the reference's key order; read leniently (reader defaults of §4.1).
 /// </summary>
-public sealed record AgentContract
+public sealed partial record AgentContract
 {
     public const string Bucket = "mesh-registry";
 

@@ -33,6 +33,20 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGr
 
     public string[] Tags { get; init; } = [];
 
+    /// <summary>
+    /// Whether <c>oam mcp serve</c> exports this agent as an MCP tool: written to the contract as <c>x-agentmesh.mcp</c>
+    /// only when set (an attribute property cannot be nullable, so "not set" is kept apart from <c>false</c>).
+    /// Unset, the exporter's default decides.
+    /// </summary>
+    public bool Mcp
+    {
+        get => McpFlag ?? false;
+        init => McpFlag = value;
+    }
+
+    /// <summary><see cref="Mcp"/> as written to the contract: null when the declaration does not set it.</summary>
+    internal bool? McpFlag { get; private init; }
+
     /// <summary>The Orleans grain type of an agent: <c>oam.{name}</c>.</summary>
     public static GrainType GrainTypeOf(string agentName) => GrainType.Create("oam." + agentName);
 

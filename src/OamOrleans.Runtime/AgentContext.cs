@@ -5,6 +5,8 @@ namespace OamOrleans;
 /// <summary>What an agent knows about the request it is handling, and how it reports usage.</summary>
 public sealed class AgentContext
 {
+    private static readonly AsyncLocal<AgentContext?> CurrentContext = new();
+
     // No lock object per request: usage is rare, so reports are merged with a compare-and-swap.
     private MeshUsage? _usage;
 
@@ -15,6 +17,12 @@ public sealed class AgentContext
         ConversationId = conversationId;
         Mesh = mesh;
     }
+
+    /// <summary>
+    /// The context of the agent call this code runs in: set for the handler and everything it awaits (an
+    /// <c>IChatClient</c> registered with <c>AddAgentChatClient</c> reports its token usage here); null outside a call.
+    /// </summary>
+    public static AgentContext? Current => CurrentContext.Value;
 
     /// <summary>The dotted name of the agent handling the request.</summary>
     public string AgentName { get; }
@@ -43,6 +51,12 @@ public sealed class AgentContext
         }
         while (Interlocked.CompareExchange(ref _usage, seen is null ? usage : seen.Merge(usage), seen) != seen);
     }
+
+    /// <summary>
+    /// Makes <paramref name="context"/> <see cref="Current"/> for the rest of the calling async method and what it awaits;
+    /// the runtime restores the caller's value when that method returns.
+    /// </summary>
+    internal static AgentContext Enter(AgentContext context) => CurrentContext.Value = context;
 
     /// <summary>The merged usage as the header's compact JSON, or null when nothing was reported.</summary>
     internal string? UsageJson => Volatile.Read(ref _usage)?.ToJson();

@@ -63,6 +63,7 @@ internal sealed partial class AgentDescriptor
             OutputSchema = streaming ? null : outputSchema,
             ChunkSchema = streaming ? outputSchema : null,
             RegisteredAt = MeshIds.Timestamp(registeredAt),
+            Mcp = attribute.McpFlag,
         };
     }
 

@@ -96,8 +96,12 @@ public abstract class AgentGrain : Grain, IAgentGrain
         return agent.Prepare(request.Body, stream, request.RequestId, request.ConversationId, limits, out _);
     }
 
+    /// <summary>
+    /// The context of one call, made <see cref="AgentContext.Current"/> for the async method that asks for it (every
+    /// caller is one, so the value ends with that call).
+    /// </summary>
     private protected AgentContext CreateContext(string requestId, string conversationId) =>
-        new(AgentName, requestId, conversationId, _mesh ??= ServiceProvider.GetRequiredService<IAgentMesh>());
+        AgentContext.Enter(new(AgentName, requestId, conversationId, _mesh ??= ServiceProvider.GetRequiredService<IAgentMesh>()));
 
     /// <summary>Runs the handler of a responder or trigger and returns the output JSON.</summary>
     private protected virtual Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>

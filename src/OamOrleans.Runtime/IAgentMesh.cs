@@ -1,3 +1,6 @@
+using Microsoft.Extensions.AI;
+using OamOrleans.Client;
+
 namespace OamOrleans;
 
 /// <summary>
@@ -12,6 +15,12 @@ public interface IAgentMesh
 
     /// <summary>Calls <paramref name="agent"/> with a raw JSON body and returns the raw JSON reply.</summary>
     Task<ReadOnlyMemory<byte>> CallJsonAsync(string agent, ReadOnlyMemory<byte> body, AgentCallOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The catalog agents as <see cref="AIFunction"/>s, as <see cref="MeshClient.GetAIFunctionsAsync"/> gives them, except
+    /// that invoking one calls the agent through <see cref="CallJsonAsync"/>: in-cluster agents without a NATS hop.
+    /// </summary>
+    Task<IReadOnlyList<AIFunction>> GetAIFunctionsAsync(MeshToolOptions? options = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Per-call options for <see cref="IAgentMesh"/>.</summary>

@@ -14,6 +14,14 @@ public class SiloFixture : IAsyncLifetime
     public static readonly IReadOnlyList<string> SampleAgents =
         ["demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.shout"];
 
+    /// <summary>No model for demo.assistant, whatever the test environment holds (empty counts as unset).</summary>
+    public static readonly IReadOnlyDictionary<string, string> WithoutModel = new Dictionary<string, string>
+    {
+        ["OAM_LLM_ENDPOINT"] = "",
+        ["OAM_LLM_MODEL"] = "",
+        ["OAM_LLM_API_KEY"] = "",
+    };
+
     private NatsServer? _nats;
     private ChildProcess? _silo;
 
@@ -43,7 +51,7 @@ public class SiloFixture : IAsyncLifetime
                 await ReferenceMeshBuckets.CreateAsync(_nats.Url);
             }
 
-            _silo = await OamSiloProcess.StartAsync(_nats, SampleAgents, readyTimeout: TimeSpan.FromSeconds(120));
+            _silo = await OamSiloProcess.StartAsync(_nats, SampleAgents, WithoutModel, readyTimeout: TimeSpan.FromSeconds(120));
             await packages;
         }
         catch

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Orleans.Metadata;
 using Orleans.Runtime;
 using OamOrleans.Client;
@@ -104,6 +105,16 @@ internal sealed class SiloAgentMesh(
         }
 
         return activity;
+    }
+
+    public async Task<IReadOnlyList<AIFunction>> GetAIFunctionsAsync(MeshToolOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var client = await ClientAsync(cancellationToken);
+        var contracts = await MeshToolSelection.SelectAsync(client, options, cancellationToken);
+        var callOptions = new AgentCallOptions { Timeout = options?.CallTimeout };
+        return contracts
+            .Select(c => (AIFunction)new MeshAIFunction(c, (body, ct) => CallJsonAsync(c.Name, body, callOptions, ct)))
+            .ToArray();
     }
 
     /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
