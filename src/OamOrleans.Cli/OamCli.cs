@@ -45,6 +45,8 @@ internal static class OamCli
             ObserveCommands.Build(),
             KvCommands.Build(),
             WorkspaceCommands.Build(),
+            UiCommands.Build(),
+            DemoCommand.Build(),
         };
         return root;
     }
