@@ -60,6 +60,8 @@ public sealed class UiMesh : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
+        // Waits on conditions, never sleeps: a loaded CI machine gets 30 s per expectation (Playwright's default is 5 s).
+        Assertions.SetDefaultExpectTimeout(30_000);
         return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = chromium,

@@ -49,7 +49,7 @@ internal sealed class UiPage : IAsyncDisposable
             BaseURL = mesh.UiUrl,
             ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
         });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(30_000);
         var ui = new UiPage(context, await context.NewPageAsync());
         await ui.GoAsync(path);
         return ui;
