@@ -41,9 +41,21 @@ internal sealed partial class LiveAgents(ILogger<LiveAgents> logger)
             try
             {
                 var store = await kv.GetStoreAsync(MeshBuckets.Instances, cancellationToken);
-                var opts = new NatsKVWatchOpts { OnNoData = _ => { MarkReady(); return ValueTask.FromResult(false); } };
+                // A (re)started watch replays every record: what it does not replay was deleted meanwhile.
+                HashSet<string>? replayed = new(StringComparer.Ordinal);
+                var opts = new NatsKVWatchOpts
+                {
+                    OnNoData = _ =>
+                    {
+                        ForgetAllBut(replayed);
+                        replayed = null;
+                        MarkReady();
+                        return ValueTask.FromResult(false);
+                    },
+                };
                 await foreach (var entry in store.WatchAsync(">", Raw, opts, cancellationToken))
                 {
+                    replayed?.Add(entry.Key);
                     if (entry.Operation == NatsKVOperation.Put && entry.Value is { } value)
                     {
                         _instances[entry.Key] = InstanceRecord.Parse(value).Agents.ToHashSet(StringComparer.Ordinal);
@@ -53,8 +65,10 @@ internal sealed partial class LiveAgents(ILogger<LiveAgents> logger)
                         _instances.TryRemove(entry.Key, out _);
                     }
 
-                    if (entry.Delta == 0)
+                    if (entry.Delta == 0 && replayed is not null)
                     {
+                        ForgetAllBut(replayed);
+                        replayed = null;
                         Ready = true;
                     }
 
@@ -109,6 +123,19 @@ internal sealed partial class LiveAgents(ILogger<LiveAgents> logger)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private void ForgetAllBut(HashSet<string>? replayed)
+    {
+        if (replayed is null)
+        {
+            return;
+        }
+
+        foreach (var stale in _instances.Keys.Where(k => !replayed.Contains(k)).ToList())
+        {
+            _instances.TryRemove(stale, out _);
         }
     }
 

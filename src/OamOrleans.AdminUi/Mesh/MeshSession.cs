@@ -25,6 +25,7 @@ internal sealed partial class MeshSession : IAsyncDisposable
     private readonly ILogger<MeshSession> _logger;
     private readonly MeshEndpoint _endpoint;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly Lock _gate = new();
     private Task? _connecting;
 
     public MeshSession(IOptions<AdminUiOptions> options, ILoggerFactory loggerFactory)
@@ -46,7 +47,13 @@ internal sealed partial class MeshSession : IAsyncDisposable
         : LastError is null ? ConnectionStatus.Connecting : ConnectionStatus.Error;
 
     /// <summary>Starts connecting (once); later calls do nothing.</summary>
-    public void Start() => _connecting ??= Task.Run(ConnectLoopAsync);
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _connecting ??= Task.Run(ConnectLoopAsync);
+        }
+    }
 
     /// <summary>The connected client; waits for the first successful connection.</summary>
     public Task<MeshClient> ClientAsync(CancellationToken cancellationToken)

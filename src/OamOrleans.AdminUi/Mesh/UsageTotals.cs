@@ -24,18 +24,27 @@ internal sealed class UsageTotals
 
     public async Task RunAsync(MeshClient client, CancellationToken cancellationToken)
     {
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            await foreach (var log in client.Observe.LogsAsync(cancellationToken: cancellationToken))
+            try
             {
-                if (log.Event == "usage_reported" && MeshUsage.Parse(log.Data.ValueKind == System.Text.Json.JsonValueKind.Object ? log.Data.GetRawText() : null) is { } usage)
+                await foreach (var log in client.Observe.LogsAsync(cancellationToken: cancellationToken))
                 {
-                    Add(log.Agent, usage);
+                    if (log.Event == "usage_reported" && MeshUsage.Parse(log.Data.ValueKind == System.Text.Json.JsonValueKind.Object ? log.Data.GetRawText() : null) is { } usage)
+                    {
+                        Add(log.Agent, usage);
+                    }
                 }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (NATS.Client.Core.NatsException)
+            {
+                // The tail broke (e.g. the connection was closed): take it up again shortly.
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
