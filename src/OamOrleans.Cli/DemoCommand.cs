@@ -26,7 +26,7 @@ internal static class DemoCommand
         var silo = DemoSilo.Find() ?? throw new CliFailure(
             "oam demo runs the sample silo (oam-silo) and cannot find it. Build it in the OamOrleans repository with "
             + "'dotnet build silo/OamOrleans.Silo -c Release', or set OAM_SILO to its oam-silo.dll.");
-        var natsPort = AdminUiServer.ChoosePort("127.0.0.1", 4222);
+        var natsPort = NatsPort();
 
         Console.Out.WriteLine("OamOrleans demo: a local agent mesh in one command");
         Console.Out.WriteLine();
@@ -86,6 +86,20 @@ internal static class DemoCommand
 
         Console.Out.WriteLine("Stopping the demo…");
         return OamCli.Ok;
+    }
+
+    /// <summary><c>OAM_NATS_PORT</c> as the silo reads it; else 4222, or a free port when 4222 is taken.</summary>
+    private static int NatsPort()
+    {
+        var configured = Environment.GetEnvironmentVariable("OAM_NATS_PORT");
+        if (string.IsNullOrEmpty(configured))
+        {
+            return AdminUiServer.ChoosePort("127.0.0.1", 4222);
+        }
+
+        return int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+            ? port
+            : throw new UsageException($"OAM_NATS_PORT must be a port number, got '{configured}'");
     }
 
     /// <summary>The silo writes its embedded server's URL to <c>.oam-url</c> in its folder once the server is up.</summary>

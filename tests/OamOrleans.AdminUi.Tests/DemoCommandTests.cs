@@ -9,9 +9,14 @@ public sealed partial class DemoCommandTests
     [Fact]
     public async Task Demo_on_a_pipe_starts_a_mesh_prints_the_call_and_the_ui_then_stops_its_mesh()
     {
+        var natsPort = NatsServer.FreePort();
         var (exit, output) = await OamProcess.RunAsync(
             ["demo"],
-            env: new Dictionary<string, string> { ["OAM_SILO"] = OamSiloProcess.Dll() },
+            env: new Dictionary<string, string>
+            {
+                ["OAM_SILO"] = OamSiloProcess.Dll(),
+                ["OAM_NATS_PORT"] = natsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             timeout: TimeSpan.FromSeconds(150));
 
         Assert.True(exit == 0, output);
@@ -20,10 +25,10 @@ public sealed partial class DemoCommandTests
         Assert.Contains("oam agent call demo.echo", output, StringComparison.Ordinal);
         Assert.Contains("Output is not a terminal: stopping the demo.", output, StringComparison.Ordinal);
 
-        // Its mesh is gone with it: nothing listens on the NATS port it printed.
-        var port = int.Parse(MeshUrl().Match(output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // Its mesh ran on the port it was given and is gone with it: nothing listens there any more.
+        Assert.Equal(natsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), MeshUrl().Match(output).Groups[1].Value);
         using var probe = new TcpClient();
-        await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync("127.0.0.1", port));
+        await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync("127.0.0.1", natsPort));
     }
 
     [GeneratedRegex(@"Mesh up at nats://127\.0\.0\.1:(\d+)")]
