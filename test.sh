@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# THE test command: installs what is missing (nats-server, npm packages), runs every test project of
+# THE test command: installs what is missing (nats-server, chromium, npm packages), runs every test project of
 # OamOrleans.sln in Release, and ends with one line "N passed, N failed" computed from the TRX results.
 # Exit status: non-zero if any test failed or if dotnet test itself failed (e.g. a build error).
 set -uo pipefail
@@ -15,6 +15,17 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   echo "test.sh: nats-server is missing; installing it (apt-get install nats-server)"
   as_root apt-get update -qq && as_root apt-get install -y -qq nats-server || {
     echo "test.sh: could not install nats-server; install it and rerun" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  }
+fi
+
+# The admin UI's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: chromium is missing; installing it (apt-get install chromium)"
+  as_root apt-get update -qq && as_root apt-get install -y -qq chromium || {
+    echo "test.sh: could not install chromium; install it and rerun" >&2
     echo "0 passed, 1 failed"
     exit 1
   }

@@ -46,6 +46,8 @@ internal static class OamCli
             KvCommands.Build(),
             WorkspaceCommands.Build(),
             McpCommands.Build(),
+            UiCommands.Build(),
+            DemoCommand.Build(),
         };
         return root;
     }

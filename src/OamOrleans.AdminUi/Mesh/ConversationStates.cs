@@ -1,0 +1,128 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+
+namespace OamOrleans.AdminUi.Mesh;
+
+/// <summary>One stored conversation of an agent: its id and the KV key that holds its state.</summary>
+internal sealed record StoredConversation(string ConversationId, string Key);
+
+/// <summary>
+/// Reads conversation state where <c>AddNatsGrainStorage</c> keeps it (read-only). A conversational agent's state is
+/// grain <c>oam.{agent}/{conversation}</c>, state name <c>conversation</c>, under key
+/// <c>{serviceId}.{grain type}.{conversation}.conversation</c> with each segment escaped as
+/// src/OamOrleans.Persistence.Nats/NatsGrainStorageKeys.cs does (bytes outside <c>[-/_a-zA-Z0-9]</c> become <c>=XX</c>).
+/// State kept in silo memory (<c>OAM_STORAGE=memory</c>) is not visible from outside the silo.
+/// </summary>
+internal sealed class ConversationStates(IOptions<AdminUiOptions> options)
+{
+    private const string StateName = "conversation";
+    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+
+    public string Bucket => options.Value.StateBucket;
+
+    /// <summary>The stored conversations of <paramref name="agent"/>; null when the state bucket does not exist.</summary>
+    public async Task<IReadOnlyList<StoredConversation>?> ListAsync(INatsConnection connection, string agent, CancellationToken cancellationToken)
+    {
+        if (await StoreAsync(connection, cancellationToken) is not { } store)
+        {
+            return null;
+        }
+
+        var prefix = Prefix(agent);
+        var suffix = "." + StateName;
+        var found = new List<StoredConversation>();
+        await foreach (var key in store.GetKeysAsync([prefix + "*" + suffix], cancellationToken: cancellationToken))
+        {
+            var segment = key[prefix.Length..^suffix.Length];
+            found.Add(new StoredConversation(Decode(segment) ?? segment, key));
+        }
+
+        return [.. found.OrderBy(c => c.ConversationId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The state document of one conversation as text; null when it is gone.</summary>
+    public async Task<string?> ReadAsync(INatsConnection connection, string key, CancellationToken cancellationToken)
+    {
+        if (await StoreAsync(connection, cancellationToken) is not { } store)
+        {
+            return null;
+        }
+
+        var entry = await store.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken);
+        return entry.Success && entry.Value.Value is { } value ? Encoding.UTF8.GetString(value) : null;
+    }
+
+    private async Task<INatsKVStore?> StoreAsync(INatsConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connection.CreateKeyValueStoreContext().GetStoreAsync(Bucket, cancellationToken);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            return null;
+        }
+    }
+
+    private string Prefix(string agent) =>
+        Encode(options.Value.ServiceId) + "." + Encode("oam." + agent) + ".";
+
+    internal static string Encode(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (bytes.Length == 0)
+        {
+            return "=";
+        }
+
+        var builder = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
+        {
+            if (IsLiteral(b))
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('=').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    internal static string? Decode(string segment)
+    {
+        if (segment == "=")
+        {
+            return "";
+        }
+
+        var bytes = new List<byte>(segment.Length);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            if (segment[i] != '=')
+            {
+                bytes.Add((byte)segment[i]);
+            }
+            else if (i + 2 < segment.Length && byte.TryParse(segment.AsSpan(i + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var b))
+            {
+                bytes.Add(b);
+                i += 2;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    private static bool IsLiteral(byte b) =>
+        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'/';
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using OamOrleans.Client;
+
+namespace OamOrleans.Cli;
+
+/// <summary><c>oam ui</c>: serves the admin web UI for the mesh until Ctrl-C.</summary>
+internal static class UiCommands
+{
+    public static Command Build()
+    {
+        var port = new Option<int>("--port", "-p") { Description = $"Port to serve on (default {AdminUiServer.DefaultPort}; a free port when it is taken).", DefaultValueFactory = _ => AdminUiServer.DefaultPort };
+        var host = new Option<string?>("--host") { Description = $"Address to bind (default {AdminUiServer.DefaultHost}, or {AdminUiServer.HostVariable}). Anything but loopback exposes the mesh to the network." };
+        var url = OamCli.UrlOption();
+        var check = new Option<bool>("--check") { Description = "Print what it would serve, then exit." };
+        var command = new Command("ui", "Serve the admin web UI: registry, agent sandbox, event tap, logs, shared context, usage, Orleans silos.") { port, host, url, check };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            var requested = parse.GetValue(port);
+            if (requested is < 1 or > 65535)
+            {
+                throw new UsageException($"--port must be between 1 and 65535, got {requested}");
+            }
+
+            var bindHost = AdminUiServer.ResolveHost(parse.GetValue(host));
+            var chosen = AdminUiServer.ChoosePort(bindHost, requested);
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            if (parse.GetValue(check))
+            {
+                Console.Out.WriteLine($"Admin UI would serve {AdminUiServer.Url(bindHost, chosen)}{(chosen == requested ? "" : $" (port {requested} is taken)")}");
+                Console.Out.WriteLine($"  mesh: {Redacted(endpoint.Url)}{(endpoint.CredsFile is null ? "" : $" with creds {endpoint.CredsFile}")} (used by the server only; the browser never gets credentials)");
+                Console.Out.WriteLine("  pages: / (registry), /agents/{name}, /events, /logs, /kv, /usage, /orleans");
+                Console.Out.WriteLine(AdminUiServer.IsLoopback(bindHost) ? "  bound to loopback only" : $"  WARNING: bound to {bindHost}, beyond loopback");
+                return OamCli.Ok;
+            }
+
+            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(url), ct);
+            Console.Out.WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return OamCli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The URL without its password or token.</summary>
+    public static string Redacted(string url) => MeshConnectWait.Redact(url);
+}

@@ -1,0 +1,104 @@
+using Microsoft.Playwright;
+using OamOrleans.Client;
+
+namespace OamOrleans.AdminUi.Tests;
+
+/// <summary>
+/// What the browser tests share: a real nats-server, the real sample silo (<c>oam-silo</c>, NATS clustering and NATS
+/// state, so the Orleans view and conversation state have data), the real <c>oam ui</c> serving the admin UI for that
+/// mesh, and one headless Chromium (Debian's, never a downloaded one).
+/// </summary>
+public sealed class UiMesh : IAsyncLifetime
+{
+    /// <summary>Every agent the sample silo hosts.</summary>
+    public static readonly string[] SampleAgents =
+    [
+        "demo.audit", "demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet",
+        "demo.settings", "demo.shout", "demo.sleep", "demo.ticker", "demo.upper", "demo.words",
+    ];
+
+    private IPlaywright? _playwright;
+
+    public NatsServer Nats { get; private set; } = null!;
+
+    public ChildProcess Silo { get; private set; } = null!;
+
+    public ChildProcess Ui { get; private set; } = null!;
+
+    /// <summary>Where <c>oam ui</c> serves, e.g. <c>http://127.0.0.1:4224</c>.</summary>
+    public string UiUrl { get; private set; } = "";
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public MeshClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Nats = await NatsServer.StartAsync();
+        var silo = OamSiloProcess.StartAsync(Nats, SampleAgents, new Dictionary<string, string>
+        {
+            ["OAM_CLUSTERING"] = "nats",
+            ["OAM_STORAGE"] = "nats",
+        });
+        var browser = LaunchBrowserAsync();
+        Ui = ChildProcess.Start(OamProcess.Options("oam ui", ["ui", "--url", Nats.Url, "--port", NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        var line = await Ui.WaitForLineAsync(l => l.StartsWith("Admin UI running at ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "its address");
+        UiUrl = line["Admin UI running at ".Length..].Split(' ')[0];
+        Silo = await silo;
+        Browser = await browser;
+        Client = await MeshClient.ConnectAsync(Nats.Url);
+    }
+
+    private async Task<IBrowser> LaunchBrowserAsync()
+    {
+        // Debian's Chromium only: `apt-get install chromium` (test.sh does it); Playwright must not download a browser.
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            throw new InvalidOperationException($"{chromium} is missing: install it with 'apt-get install -y chromium' (./test.sh does this).");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        // Waits on conditions, never sleeps: a loaded CI machine gets 30 s per expectation (Playwright's default is 5 s).
+        Assertions.SetDefaultExpectTimeout(30_000);
+        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Client is not null)
+        {
+            await Client.DisposeAsync();
+        }
+
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Ui is not null)
+        {
+            await Ui.DisposeAsync();
+        }
+
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+
+        await Nats.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class UiMeshCollection : ICollectionFixture<UiMesh>
+{
+    public const string Name = "admin ui on a real mesh";
+}
