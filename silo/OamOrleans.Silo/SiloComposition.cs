@@ -105,7 +105,14 @@ internal static partial class SiloComposition
             assistant,
             telemetry,
             tryLine);
+        if (settings.Ui)
+        {
+            LogUiExposed(logger, settings.HttpPort ?? 0);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "EXPOSED: the admin UI on web port {Port} listens on every interface: anyone who can reach this port can call every agent with this silo's mesh credentials. Keep the port private (firewall, Kubernetes NetworkPolicy) or turn OAM_UI off.")]
+    private static partial void LogUiExposed(ILogger logger, int port);
 
     /// <summary>A first call with the repository's CLI (the embedded mesh's .oam-url in the working folder tells it where).</summary>
     private static string TryCommand(bool embedded, string url) =>

@@ -61,6 +61,12 @@ internal sealed record SiloSettings
     /// <summary>Mount the Orleans Dashboard at <c>/dashboard/</c> on the web port.</summary>
     public bool Dashboard { get; init; }
 
+    /// <summary>Serve the mesh's agents as MCP tools (streamable HTTP) at <c>/mcp</c> on the web port.</summary>
+    public bool Mcp { get; init; }
+
+    /// <summary>Mount the admin web UI at <c>/</c> on the web port.</summary>
+    public bool Ui { get; init; }
+
     /// <summary>The standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: when set, traces and metrics are exported over OTLP (<see cref="SiloTelemetry"/>).</summary>
     public string? OtlpEndpoint { get; init; }
 
@@ -141,11 +147,16 @@ internal sealed record SiloSettings
             ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
             HttpPort = Get("HttpPort", "OAM_HTTP_PORT") is null ? null : Int("HttpPort", "OAM_HTTP_PORT", 0),
             Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
+            Mcp = Flag("Mcp", "OAM_MCP"),
+            Ui = Flag("Ui", "OAM_UI"),
             OtlpEndpoint = NonEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]),
         };
-        if (settings.Dashboard && settings.HttpPort is null)
+        foreach (var (on, name) in new[] { (settings.Dashboard, "Oam:Dashboard / OAM_DASHBOARD"), (settings.Mcp, "Oam:Mcp / OAM_MCP"), (settings.Ui, "Oam:Ui / OAM_UI") })
         {
-            throw new ArgumentException("Setting Oam:Dashboard / OAM_DASHBOARD=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too (e.g. 8080).");
+            if (on && settings.HttpPort is null)
+            {
+                throw new ArgumentException($"Setting {name}=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too (e.g. 8080).");
+            }
         }
 
         if (settings.Clustering is not ("localhost" or "nats"))

@@ -48,6 +48,20 @@ internal sealed class SiloWeb
                 Map: app => app.MapOrleansDashboard(routePrefix: "/dashboard")));
         }
 
+        if (settings.Mcp)
+        {
+            mounts.Add(new("/mcp (MCP tools)",
+                AddServices: services => SiloWebMesh.AddMcp(services),
+                Map: app => app.MapMeshMcp()));
+        }
+
+        if (settings.Ui)
+        {
+            mounts.Add(new("/ (admin UI)",
+                AddServices: services => SiloWebMesh.AddAdminUi(services, settings.ServiceId),
+                Map: app => app.MapOamAdminUi()));
+        }
+
         return mounts;
     }
 

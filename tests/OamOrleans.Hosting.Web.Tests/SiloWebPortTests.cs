@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using NATS.Client.Core;
 
 namespace OamOrleans.Hosting.Web.Tests;
 
-/// <summary>One real <c>oam-silo</c> with its web port, the dashboard and OTLP export to an in-test collector.</summary>
+/// <summary>One real <c>oam-silo</c> with its web port (dashboard, MCP tools, admin UI) and OTLP export to an in-test collector.</summary>
 public sealed class SiloWebPortFixture : IAsyncLifetime
 {
     public NatsServer Nats { get; private set; } = null!;
@@ -22,6 +24,8 @@ public sealed class SiloWebPortFixture : IAsyncLifetime
         {
             ["OAM_HTTP_PORT"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OAM_DASHBOARD"] = "true",
+            ["OAM_MCP"] = "true",
+            ["OAM_UI"] = "true",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Collector.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             // Export at once instead of every 60 s (metrics) and 5 s (spans): the SDK reads these standard variables itself.
@@ -55,7 +59,7 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, live!.Status);
 
         var summary = await OamSiloProcess.WaitUntilServingAsync(fixture.Silo, TimeSpan.FromSeconds(30));
-        Assert.Contains($"web:        http://*:{Port} (/health/live, /health/ready, /metrics, /dashboard/)", fixture.Silo.RecentOutput, StringComparison.Ordinal);
+        Assert.Contains($"web:        http://*:{Port} (/health/live, /health/ready, /metrics, /dashboard/, /mcp (MCP tools), / (admin UI))", fixture.Silo.RecentOutput, StringComparison.Ordinal);
         Assert.Contains($"telemetry:  OTLP to {fixture.Collector.Endpoint}", fixture.Silo.RecentOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("nats req", summary, StringComparison.Ordinal);
     }
@@ -76,6 +80,34 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
         var page = await WebPort.WaitForAsync(Port, "/dashboard/", a => a.Status == HttpStatusCode.OK, "the dashboard page", fixture.Silo);
         Assert.Contains("<html", page.Body, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Orleans", page.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mcp_tools_of_the_mesh_are_served_on_the_web_port_and_call_the_agents()
+    {
+        await WebPort.WaitForAsync(Port, MeshHealthPaths.Ready, a => a.Status == HttpStatusCode.OK, "ready 200", fixture.Silo);
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"http://127.0.0.1:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+        }));
+        await Poll.UntilAsync(async () => (await client.ListToolsAsync()).Any(t => t.Name == "demo_echo"), "the silo's /mcp lists demo_echo", TimeSpan.FromSeconds(30), fixture.Silo);
+
+        var result = await client.CallToolAsync("demo_echo", new Dictionary<string, object?> { ["message"] = "over mcp" });
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("Echo: over mcp", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Admin_ui_is_mounted_at_the_root_and_the_silo_warns_that_it_is_exposed()
+    {
+        var page = await WebPort.WaitForAsync(Port, "/", a => a.Status == HttpStatusCode.OK, "the admin UI's registry page", fixture.Silo);
+        // The shell of the Blazor app (pages render over its circuit, tested in a browser by the admin UI suite) and its assets.
+        Assert.Contains("<script src=\"_framework/blazor.web.js\"></script>", page.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await WebPort.GetAsync(Port, "/_framework/blazor.web.js"))!.Status);
+        Assert.Equal(HttpStatusCode.OK, (await WebPort.GetAsync(Port, "/_oam/admin.css"))!.Status);
+        await OamSiloProcess.WaitUntilServingAsync(fixture.Silo, TimeSpan.FromSeconds(30));
+        Assert.Contains("EXPOSED: the admin UI on web port", fixture.Silo.RecentOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,6 +172,8 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
     [Theory]
     [InlineData("OAM_DASHBOARD", "true", "OAM_DASHBOARD=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too")]
     [InlineData("OAM_HTTP_PORT", "http", "Setting Oam:HttpPort / OAM_HTTP_PORT must be a port number (1-65535), was 'http'.")]
+    [InlineData("OAM_UI", "true", "OAM_UI=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too")]
+    [InlineData("OAM_MCP", "true", "OAM_MCP=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too")]
     [InlineData("OAM_DASHBOARD", "yes", "Setting Oam:Dashboard / OAM_DASHBOARD must be true or false, was 'yes'.")]
     public async Task Bad_web_settings_stop_the_silo_at_once_with_exit_2_naming_the_setting(string variable, string value, string message)
     {

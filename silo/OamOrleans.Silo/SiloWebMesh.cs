@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using OamOrleans.AdminUi;
+using OamOrleans.Client;
+using OamOrleans.Hosting;
+
+namespace OamOrleans.Silo;
+
+/// <summary>
+/// The web features that talk to the mesh as a client (MCP tools, admin UI). They connect with the bridge's own settings
+/// (<see cref="MeshHostOptions"/>: URL, creds, TLS), read when first used, so an embedded server's URL is known by then.
+/// </summary>
+internal static class SiloWebMesh
+{
+    public static void AddMcp(IServiceCollection services)
+    {
+        services.AddMeshClient();
+        services.AddOptions<MeshClientOptions>().Configure<IOptions<MeshHostOptions>>((client, host) =>
+        {
+            client.Url = host.Value.Url;
+            client.CredsFile = host.Value.CredsFile;
+            client.Tls = Tls(host.Value);
+        });
+        // Stateful sessions: tools/list_changed reaches clients that initialized a session.
+        services.AddMeshMcpServer().WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
+    }
+
+    public static void AddAdminUi(IServiceCollection services, string serviceId)
+    {
+        services.AddOamAdminUi();
+        services.AddOptions<AdminUiOptions>().Configure<IOptions<MeshHostOptions>>((ui, host) =>
+        {
+            ui.Url = host.Value.Url;
+            ui.CredsFile = host.Value.CredsFile;
+            ui.Tls = Tls(host.Value);
+            ui.ServiceId = serviceId;
+        });
+    }
+
+    private static MeshTls? Tls(MeshHostOptions host) => MeshTls.Resolve(host.TlsCertFile, host.TlsKeyFile, host.TlsCaFile);
+}
