@@ -65,9 +65,15 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Metrics_scrape_is_Prometheus_text_with_Orleans_instruments()
+    public async Task Metrics_scrape_is_Prometheus_text_with_Orleans_and_OamOrleans_instruments()
     {
-        var metrics = await WebPort.WaitForAsync(Port, "/metrics", a => a.Body.Contains("orleans_", StringComparison.Ordinal), "Orleans metrics on /metrics", fixture.Silo);
+        await WebPort.WaitForAsync(Port, MeshHealthPaths.Ready, a => a.Status == HttpStatusCode.OK, "ready 200", fixture.Silo);
+        await using var caller = fixture.Nats.Connect("metrics-caller");
+        await caller.RequestAsync<string, string>("mesh.agent.demo.echo", """{"message":"counted"}""", replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(10) });
+        var metrics = await WebPort.WaitForAsync(Port, "/metrics", a => a.Body.Contains("orleans_", StringComparison.Ordinal) && a.Body.Contains("oam_agent_requests", StringComparison.Ordinal),
+            "Orleans and OamOrleans metrics on /metrics", fixture.Silo);
+        Assert.Matches("oam_agent_requests_total\\{[^}]*oam_agent=\"demo.echo\"", metrics.Body);
+        Assert.Contains("otel_scope_name=\"OamOrleans\"", metrics.Body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, metrics.Status);
         Assert.Contains("# TYPE orleans_", metrics.Body, StringComparison.Ordinal);
         Assert.Contains("otel_scope_name=\"Microsoft.Orleans\"", metrics.Body, StringComparison.Ordinal);
