@@ -28,8 +28,11 @@ internal static class MeshCommands
     {
         var port = new Option<int>("--port", "-p") { Description = "Port to bind NATS (the websocket listener takes port+1).", DefaultValueFactory = _ => 4222 };
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
-        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground };
-        OamCli.SetAction(command, (parse, ct) => LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), ct));
+        var auth = new Option<bool>("--auth") { Description = "Secure it: operator mode with the accounts and users of `oam auth init` (see --auth-dir)." };
+        var authDir = new Option<string>("--auth-dir") { Description = "The `oam auth init` folder used by --auth.", DefaultValueFactory = _ => Auth.AuthDirectory.DefaultDir };
+        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir };
+        OamCli.SetAction(command, (parse, ct) =>
+            LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct));
         return command;
     }
 
@@ -49,11 +52,17 @@ internal static class MeshCommands
         {
             var target = Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName);
             var credsFile = parse.GetValue(creds);
+            if (credsFile is not null && !File.Exists(credsFile))
+            {
+                throw new CliFailure($"Error: creds file not found: {Path.GetFullPath(credsFile)}");
+            }
+
+            // TOML, as the reference writes it: the creds path is stored absolute (a relative one is read relative to the file).
             var text = credsFile is null
                 ? parse.GetValue(url) + "\n"
-                : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
+                : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{Path.GetFullPath(credsFile)}\"\n";
             await File.WriteAllTextAsync(target, text, ct);
-            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}");
+            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {Path.GetFullPath(credsFile)}")}");
             return OamCli.Ok;
         });
         return command;
@@ -109,7 +118,7 @@ internal static class MeshCommands
         };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            string? fileUrl = null, fileSysUrl = null;
+            string? fileUrl = null, fileSysUrl = null, fileCreds = null, fileSysCreds = null;
             if (parse.GetValue(config) is { } path)
             {
                 try
@@ -117,6 +126,8 @@ internal static class MeshCommands
                     var doc = JsonNode.Parse(await File.ReadAllTextAsync(path, ct)) as JsonObject ?? [];
                     fileUrl = doc["url"]?.GetValue<string>();
                     fileSysUrl = doc["sys_url"]?.GetValue<string>();
+                    fileCreds = doc["creds"]?.GetValue<string>();
+                    fileSysCreds = doc["sys_creds"]?.GetValue<string>();
                 }
                 catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
                 {
@@ -124,8 +135,8 @@ internal static class MeshCommands
                 }
             }
 
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds));
-            var sysCredsFile = parse.GetValue(sysCreds);
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds) ?? fileCreds);
+            var sysCredsFile = parse.GetValue(sysCreds) ?? fileSysCreds;
             var sys = parse.GetValue(sysUrl) ?? fileSysUrl ?? (sysCredsFile is null ? null : endpoint.Url);
             if (sys is null)
             {

@@ -45,6 +45,7 @@ internal static class OamCli
             ObserveCommands.Build(),
             KvCommands.Build(),
             WorkspaceCommands.Build(),
+            AuthCommands.Build(),
         };
         return root;
     }
