@@ -151,7 +151,7 @@ internal static class MeshCommands
                 SysCredsFile = sysCredsFile,
             };
             await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(), ct);
-            Console.Error.WriteLine($"Health monitor watching {endpoint.Url} (Ctrl-C to stop)");
+            Console.Error.WriteLine($"Health monitor watching {MeshConnectWait.Redact(endpoint.Url)} (Ctrl-C to stop)");
             await Task.Delay(Timeout.Infinite, ct);
             return OamCli.Ok;
         });
@@ -166,15 +166,20 @@ internal static class MeshCommands
         var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, url, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url)) with { Tls = MeshTls.Resolve() };
             await using var nats = MeshConnections.Create(endpoint, MeshIds.New());
             try
             {
                 await nats.ConnectAsync();
             }
+            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+            {
+                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
+            }
             catch (NatsException e)
             {
-                throw new ConnectionFailedException($"Cannot connect to the mesh at {endpoint.Url}: {e.Message}", innerException: e);
+                throw new ConnectionFailedException(
+                    $"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
             }
 
             var asJson = parse.GetValue(json);

@@ -29,12 +29,33 @@ internal static class MeshConnections
     };
 
     /// <summary>NATS.Net auth options for the given credentials (each optional).</summary>
-    public static NatsAuthOpts Auth(string? credsFile, string? nkeySeedFile, string? token) => NatsAuthOpts.Default with
+    public static NatsAuthOpts Auth(string? credsFile, string? nkeySeedFile, string? token)
     {
-        CredsFile = credsFile,
-        NKeyFile = nkeySeedFile,
-        Token = token,
-    };
+        var auth = NatsAuthOpts.Default with { CredsFile = credsFile, Token = token };
+        if (nkeySeedFile is null)
+        {
+            return auth;
+        }
+
+        // A plain seed file (as `nk -gen user` writes it) holds the seed only; NATS.Net's NKeyFile also wants the public
+        // key in it, so the public key is derived here from the seed.
+        var seed = ReadSeed(nkeySeedFile);
+        using var pair = NATS.NKeys.KeyPair.FromSeed(seed);
+        return auth with { NKey = pair.GetPublicKey(), Seed = seed };
+    }
+
+    /// <summary>The first <c>SU…</c> line of a seed file (a bare seed file, or a .creds-like one).</summary>
+    /// <exception cref="ArgumentException">The file is missing or holds no user seed (the message names the file, never its content).</exception>
+    private static string ReadSeed(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"NKey seed file not found: {path} (OAM_NKEY_SEED_FILE)");
+        }
+
+        return File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("SU", StringComparison.Ordinal))
+            ?? throw new ArgumentException($"NKey seed file {path} holds no user seed (a line starting with SU)");
+    }
 
     /// <summary>NATS.Net TLS options for <paramref name="tls"/>: TLS required when any file is given, else as the URL says.</summary>
     public static NatsTlsOpts TlsOptions(MeshTls? tls) => tls is null
