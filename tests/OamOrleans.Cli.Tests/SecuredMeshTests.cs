@@ -86,6 +86,41 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
     }
 
     [Fact]
+    public async Task An_observers_stream_send_with_callback_and_refused_subscription_end_at_once_with_connection_denied()
+    {
+        await using var observer = await mesh.ConnectAsync("observer");
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<ConnectionDeniedException>(async () =>
+        {
+            await foreach (var unused in observer.StreamAsync<Delta>("demo.words", new EchoIn("a b"), new StreamOptions { Timeout = TimeSpan.FromSeconds(30) }))
+            {
+            }
+        });
+
+        var error = new TaskCompletionSource<MeshException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await observer.SendAsync("demo.echo", new EchoIn("no"), new SendOptions
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+            OnReply = _ => ValueTask.CompletedTask,
+            OnError = e =>
+            {
+                error.TrySetResult(e);
+                return ValueTask.CompletedTask;
+            },
+        });
+        Assert.IsType<ConnectionDeniedException>(await error.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+
+        // The observer may not subscribe to send results of others (mesh.results.>): the subscription is refused at once.
+        await Assert.ThrowsAsync<ConnectionDeniedException>(async () =>
+        {
+            await foreach (var unused in observer.SubscribeRawAsync(subject: "mesh.results.x", timeout: TimeSpan.FromSeconds(30)))
+            {
+            }
+        });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the denials took {clock.Elapsed}, like timeouts");
+    }
+
+    [Fact]
     public async Task An_observers_call_from_the_cli_prints_connection_denied_and_exits_1()
     {
         var result = await OamTool.RunAsync(
