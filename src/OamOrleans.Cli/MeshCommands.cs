@@ -54,15 +54,15 @@ internal static class MeshCommands
             var credsFile = parse.GetValue(creds);
             if (credsFile is not null && !File.Exists(credsFile))
             {
-                throw new CliFailure($"Error: creds file not found: {Path.GetFullPath(credsFile)}");
+                Console.Error.WriteLine($"Warning: creds file not found (yet): {Path.GetFullPath(credsFile)}");
             }
 
-            // TOML, as the reference writes it: the creds path is stored absolute (a relative one is read relative to the file).
+            // TOML, as the reference writes it; a relative creds path is read relative to the .oam-url file.
             var text = credsFile is null
                 ? parse.GetValue(url) + "\n"
-                : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{Path.GetFullPath(credsFile)}\"\n";
+                : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
             await File.WriteAllTextAsync(target, text, ct);
-            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {Path.GetFullPath(credsFile)}")}");
+            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
             return OamCli.Ok;
         });
         return command;
