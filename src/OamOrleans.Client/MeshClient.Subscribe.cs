@@ -134,14 +134,23 @@ public sealed partial class MeshClient
     private static async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextEventOrDenialAsync(
         INatsSub<byte[]> sub, TimeSpan? timeout, string agent, string target, PermissionWatch.Registration denial, CancellationToken ct)
     {
+        (NatsMsg<byte[]> Msg, MeshException? Error) next;
         try
         {
-            return await NextEventAsync(sub, timeout, agent, target, denial.Token).ConfigureAwait(false);
+            next = await NextEventAsync(sub, timeout, agent, target, denial.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (denial.IsDenied && !ct.IsCancellationRequested)
         {
             return (default, denial.Denied(agent, ""));
         }
+
+        // The caller's cancellation also closes the subscription: that is a cancellation, not a closed connection.
+        if (next.Error is not null)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+
+        return next;
     }
 
     private static async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextEventAsync(INatsSub<byte[]> sub, TimeSpan? timeout, string agent, string target, CancellationToken ct)
