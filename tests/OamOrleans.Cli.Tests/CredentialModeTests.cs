@@ -58,6 +58,28 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
         }
     }
 
+    [Fact]
+    public async Task A_wrong_password_or_token_is_refused_naming_the_credential_kind_and_never_its_content()
+    {
+        var userpass = await servers.GetAsync("userpass");
+        var wrong = "wrong-" + Guid.NewGuid().ToString("N");
+        var denied = await Assert.ThrowsAsync<ConnectionDeniedException>(async () =>
+            await MeshClient.ConnectAsync($"nats://mesh:{wrong}@127.0.0.1:{userpass.Server.Port}", new MeshClientOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }));
+        Assert.Contains("user 'mesh' with the password in the URL", denied.Message);
+        Assert.DoesNotContain(wrong, denied.ToString());
+
+        var token = await servers.GetAsync("token");
+        var options = new MeshClientOptions { Token = wrong, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        denied = await Assert.ThrowsAsync<ConnectionDeniedException>(async () => await MeshClient.ConnectAsync(token.Server.Url, options));
+        Assert.Contains("a token", denied.Message);
+        Assert.DoesNotContain(wrong, denied.ToString());
+
+        // The options and the endpoint print no secret either (they end up in logs and debuggers).
+        Assert.DoesNotContain(wrong, options.ToString());
+        Assert.DoesNotContain(wrong, (new MeshEndpoint($"nats://mesh:{wrong}@h:4222", null) { Token = wrong }).ToString());
+        Assert.DoesNotContain(wrong, (options with { Url = $"nats://u:{wrong}@h:4222" }).ToString());
+    }
+
     [Theory]
     [InlineData("creds")]
     public Task A_silo_process_with_nats_storage_and_clustering_serves_with_creds_and_an_orleans_client_finds_it(string mode) =>
