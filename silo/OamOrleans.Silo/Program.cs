@@ -58,7 +58,10 @@ try
         {
             o.Url = settings.Url;
             o.CredsFile = settings.Creds;
+            o.NKeySeedFile = settings.NKeySeedFile;
+            o.Token = settings.Token;
             o.HealthMonitorSysUrl = settings.MonitorSysUrl;
+            o.HealthMonitorSysCredsFile = settings.MonitorSysCreds;
             o.MaxConcurrentRequests = settings.MaxConcurrentRequests ?? o.MaxConcurrentRequests;
             o.MaxQueuedRequests = settings.MaxQueuedRequests ?? o.MaxQueuedRequests;
             o.ConnectTimeout = settings.ConnectTimeout;
@@ -77,7 +80,7 @@ try
 
     // NATS may start after the silo (containers): wait for it before Orleans starts, so the storage and clustering
     // providers find it too and a NATS that never comes is one clear error, not a failed silo lifecycle.
-    var endpoint = MeshEndpoint.Resolve(settings.Url, settings.Creds) with { Tls = MeshTls.Resolve(null, null, null) };
+    var endpoint = SiloComposition.Endpoint(settings);
     await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
     await host.StartAsync();
     SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, web?.Description, assistant.Describe());

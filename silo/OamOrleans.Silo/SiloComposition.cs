@@ -20,7 +20,7 @@ internal static partial class SiloComposition
         silo.UseNatsClustering(o =>
         {
             o.Url = settings.Url!;
-            o.ConfigureConnection = WithTls;
+            o.ConfigureConnection = opts => WithCredentials(opts, settings);
         });
         // The bridge retries calls until a killed silo is declared dead, so the time to detect it is the outage of its
         // conversations: probes are shorter and fewer than Orleans' defaults (see SiloSettings).
@@ -47,7 +47,7 @@ internal static partial class SiloComposition
             silo.AddNatsGrainStorage(name, o =>
             {
                 o.Url = settings.Url!;
-                o.ConfigureConnection = WithTls;
+                o.ConfigureConnection = opts => WithCredentials(opts, settings);
             });
         }
         else if (settings.Clustering == "localhost")
@@ -70,9 +70,20 @@ internal static partial class SiloComposition
         _ => "memory (storage grains)",
     };
 
-    /// <summary>The providers' own connections use the mesh's TLS files too (OAM_TLS_CERT, OAM_TLS_KEY, OAM_TLS_CA).</summary>
-    private static NATS.Client.Core.NatsOpts WithTls(NATS.Client.Core.NatsOpts opts) =>
-        MeshTls.Resolve() is { } tls ? opts with { TlsOpts = MeshConnections.TlsOptions(tls) } : opts;
+    /// <summary>The mesh URL and every credential of the silo: creds, NKey seed, token, TLS (user/password ride in the URL).</summary>
+    public static MeshEndpoint Endpoint(SiloSettings settings)
+    {
+        var resolved = MeshEndpoint.Resolve(settings.Url, settings.Creds);
+        return resolved with
+        {
+            Tls = MeshTls.Resolve(),
+            NKeySeedFile = settings.NKeySeedFile ?? resolved.NKeySeedFile,
+            Token = settings.Token ?? resolved.Token,
+        };
+    }
+
+    /// <summary>The providers' own connections (storage, membership, gateway list) present the mesh's credentials and TLS files too.</summary>
+    private static NATS.Client.Core.NatsOpts WithCredentials(NATS.Client.Core.NatsOpts opts, SiloSettings settings) => Endpoint(settings).ApplyTo(opts);
 
     public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string? web, string assistant)
     {

@@ -13,6 +13,20 @@ internal sealed record SiloSettings
     /// <summary>System-account URL for the in-silo health monitor; the embedded server's when it runs one. Empty: no monitor.</summary>
     public string? MonitorSysUrl { get; init; }
 
+    /// <summary>Creds file of the health monitor's system-account user (secured meshes).</summary>
+    public string? MonitorSysCreds { get; init; }
+
+    /// <summary>File holding a user NKey seed (<c>OAM_NKEY_SEED_FILE</c>).</summary>
+    public string? NKeySeedFile { get; init; }
+
+    /// <summary>NATS auth token (<c>OAM_TOKEN</c>). Never logged: <see cref="ToString"/> shows <c>***</c>.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The settings without secrets (a URL's password or token and <see cref="Token"/> redacted).</summary>
+    public override string ToString() =>
+        $"SiloSettings {{ Url = {(Url is null ? "null" : Client.MeshConnectWait.Redact(Url))}, Creds = {Creds ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
+        + $"Token = {(Token is null ? "null" : "***")}, MonitorSysUrl = {(MonitorSysUrl is null ? "null" : Client.MeshConnectWait.Redact(MonitorSysUrl))}, Clustering = {Clustering}, Storage = {Storage} }}";
+
     /// <summary><c>localhost</c> (single machine, development) or <c>nats</c> (membership in JetStream KV).</summary>
     public string Clustering { get; init; } = "localhost";
 
@@ -132,7 +146,10 @@ internal sealed record SiloSettings
             MissedProbesLimit = (int)Positive("MissedProbesLimit", "OAM_MISSED_PROBES", 2, "probes"),
             Url = Get("Url", "OAM_URL"),
             Creds = Get("Creds", "OAM_CREDS"),
+            NKeySeedFile = Get("NKeySeedFile", "OAM_NKEY_SEED_FILE"),
+            Token = Get("Token", "OAM_TOKEN"),
             MonitorSysUrl = Get("MonitorSysUrl", "OAM_MONITOR_SYS_URL"),
+            MonitorSysCreds = Get("MonitorSysCreds", "OAM_MONITOR_SYS_CREDS"),
             Clustering = (Get("Clustering", "OAM_CLUSTERING") ?? "localhost").ToLowerInvariant(),
             Storage = (Get("Storage", "OAM_STORAGE") ?? "memory").ToLowerInvariant(),
             ClusterId = Get("ClusterId", "OAM_CLUSTER_ID") ?? "oam",

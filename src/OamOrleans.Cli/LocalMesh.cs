@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using NATS.Client.Core;
 using NATS.Net;
+using OamOrleans.Cli.Auth;
 using OamOrleans.Client;
 using OamOrleans.Nats;
 
@@ -21,6 +22,9 @@ internal static class LocalMesh
     public const string MonitorPidFileName = "oam-monitor.pid";
     public const string MonitorConfigFileName = "monitor.json";
     public const string MonitorLogFileName = "oam-monitor.log";
+    public const string AuthDirFileName = "oam-mesh.auth";
+    public const string AdminCredsFileName = "mesh-up.creds";
+    public const string SysCredsFileName = "monitor-sys.creds";
 
     /// <summary><c>$OAM_HOME</c>, else <c>~/.agentmesh</c>.</summary>
     public static string Home =>
@@ -34,7 +38,10 @@ internal static class LocalMesh
 
     public static string MonitorPidFile => Path.Combine(RunDir, MonitorPidFileName);
 
-    public static async Task<int> UpAsync(int port, bool foreground, CancellationToken ct)
+    public static async Task<int> UpAsync(int port, bool foreground, CancellationToken ct) => await UpAsync(port, foreground, null, ct);
+
+    /// <param name="authDir">An <c>oam auth init</c> folder: run in operator mode with its accounts (<c>--auth</c>); null: open mesh.</param>
+    public static async Task<int> UpAsync(int port, bool foreground, string? authDir, CancellationToken ct)
     {
         if (port is < 1 or > 65534)
         {
@@ -66,6 +73,7 @@ internal static class LocalMesh
         }
 
         var log = Path.Combine(RunDir, LogFileName);
+        var auth = authDir is null ? null : SecuredMesh.Prepare(authDir, RunDir);
         NatsServerProcess server;
         try
         {
@@ -77,11 +85,15 @@ internal static class LocalMesh
                 SearchDirs = [binDir],
                 LogFile = log,
                 StoreDir = Path.Combine(RunDir, "data"),
-                Header = "Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,\nSYS is the system account (for the health monitor's $SYS advisories).",
+                Header = auth is null
+                    ? "Written by `oam mesh up`. Local development mesh: APP is the open (no-auth) account with JetStream,\nSYS is the system account (for the health monitor's $SYS advisories)."
+                    : $"Written by `oam mesh up --auth`: operator mode, accounts and users of {auth.Dir}.",
                 LoopbackOnly = false,
                 ServerName = $"oam-local-{port}",
                 PingInterval = TimeSpan.FromSeconds(10),
-                Accounts = true,
+                Accounts = auth is null,
+                IncludeConfig = auth?.ServerConfig,
+                ClientOpts = o => auth is null ? o : o with { AuthOpts = NatsAuthOpts.Default with { CredsFile = auth.AdminCreds } },
                 WebSocketPort = port + 1,
                 ExtraConfig = $"log_file: \"{log}\"",
                 OwnSession = !foreground,
@@ -97,7 +109,7 @@ internal static class LocalMesh
         var url = server.Url;
         try
         {
-            await PrimeAsync(url, ct);
+            await PrimeAsync(url, auth?.AdminCreds, ct);
         }
         catch
         {
@@ -107,7 +119,8 @@ internal static class LocalMesh
 
         await File.WriteAllTextAsync(PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName), url + "\n", ct);
-        var monitor = await StartMonitorAsync(url, server.SysUrl!, detach: !foreground, ct);
+        SecuredMesh.Record(RunDir, auth);
+        var monitor = await StartMonitorAsync(url, server.SysUrl ?? url, auth, detach: !foreground, ct);
 
         Console.Out.WriteLine("OpenAgentMesh local mesh is up");
         Console.Out.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
@@ -118,6 +131,12 @@ internal static class LocalMesh
             ? "  Health monitor not started (see the warning above)"
             : $"  Health monitor running (pid {monitor.Id})");
         Console.Out.WriteLine($"  Logs: {log}");
+        if (auth is not null)
+        {
+            Console.Out.WriteLine($"  Secured: operator mode with the accounts of {auth.Dir}; anonymous connections are refused");
+            Console.Out.WriteLine($"  Connect with a user: oam auth user add NAME --role invoker --dir {auth.Dir}; oam mesh connect {url} --creds NAME.creds");
+        }
+
         if (!foreground)
         {
             Console.Out.WriteLine("  Stop it with: oam mesh down");
@@ -144,7 +163,21 @@ internal static class LocalMesh
         {
             TryDelete(PidFile);
             TryDelete(MonitorPidFile);
+            TryDelete(Path.Combine(RunDir, AuthDirFileName));
         }
+    }
+
+    /// <summary>Sends the local mesh a reload (SIGHUP) when it runs with the auth set-up in <paramref name="authDir"/>; its pid, else null.</summary>
+    public static int? ReloadIfServing(string authDir)
+    {
+        if (SecuredMesh.RecordedDir(RunDir) is not { } served || served != Path.GetFullPath(authDir)
+            || ReadPid(PidFile) is not { } pid || !IsMeshProcess(pid, "nats-server"))
+        {
+            return null;
+        }
+
+        NatsServerProcess.Reload(pid);
+        return pid;
     }
 
     public static int Down()
@@ -175,6 +208,7 @@ internal static class LocalMesh
 
         Stop(pid);
         TryDelete(PidFile);
+        TryDelete(Path.Combine(RunDir, AuthDirFileName));
         Console.Out.WriteLine($"Stopped mesh (pid {pid}).");
         return OamCli.Ok;
     }
@@ -188,10 +222,17 @@ internal static class LocalMesh
     /// Starts <c>oam mesh monitor --config monitor.json</c> next to the server (the reference's companion process); the
     /// config holds the APP and SYS URLs (mode 0600). A monitor that cannot start is a warning, not a failure.
     /// </summary>
-    private static async Task<Process?> StartMonitorAsync(string url, string sysUrl, bool detach, CancellationToken ct)
+    private static async Task<Process?> StartMonitorAsync(string url, string sysUrl, SecuredMesh? auth, bool detach, CancellationToken ct)
     {
         var config = Path.Combine(RunDir, MonitorConfigFileName);
-        await File.WriteAllTextAsync(config, new System.Text.Json.Nodes.JsonObject { ["url"] = url, ["sys_url"] = sysUrl }.ToJsonString(), ct);
+        var json = new System.Text.Json.Nodes.JsonObject { ["url"] = url, ["sys_url"] = sysUrl };
+        if (auth is not null)
+        {
+            json["creds"] = auth.AdminCreds;
+            json["sys_creds"] = auth.SysCreds;
+        }
+
+        await File.WriteAllTextAsync(config, json.ToJsonString(), ct);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -216,9 +257,14 @@ internal static class LocalMesh
     }
 
     /// <summary>Creates the mesh buckets (the server is ready: JetStream answers).</summary>
-    private static async Task PrimeAsync(string url, CancellationToken ct)
+    private static async Task PrimeAsync(string url, string? creds, CancellationToken ct)
     {
-        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "oam-mesh-up" });
+        await using var nats = new NatsConnection(NatsOpts.Default with
+        {
+            Url = url,
+            Name = "oam-mesh-up",
+            AuthOpts = creds is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = creds },
+        });
         await nats.ConnectAsync();
         await MeshStores.EnsureAllAsync(nats, ct);
     }

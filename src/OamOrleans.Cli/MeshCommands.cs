@@ -29,8 +29,11 @@ internal static class MeshCommands
     {
         var port = new Option<int>("--port", "-p") { Description = "Port to bind NATS (the websocket listener takes port+1).", DefaultValueFactory = _ => 4222 };
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
-        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground };
-        OamCli.SetAction(command, (parse, ct) => LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), ct));
+        var auth = new Option<bool>("--auth") { Description = "Secure it: operator mode with the accounts and users of `oam auth init` (see --auth-dir)." };
+        var authDir = new Option<string>("--auth-dir") { Description = "The `oam auth init` folder used by --auth.", DefaultValueFactory = _ => Auth.AuthDirectory.DefaultDir };
+        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir };
+        OamCli.SetAction(command, (parse, ct) =>
+            LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct));
         return command;
     }
 
@@ -50,11 +53,17 @@ internal static class MeshCommands
         {
             var target = Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName);
             var credsFile = parse.GetValue(creds);
+            if (credsFile is not null && !File.Exists(credsFile))
+            {
+                Console.Error.WriteLine($"Warning: creds file not found (yet): {Path.GetFullPath(credsFile)}");
+            }
+
+            // TOML, as the reference writes it; a relative creds path is read relative to the .oam-url file.
             var text = credsFile is null
                 ? parse.GetValue(url) + "\n"
                 : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
             await File.WriteAllTextAsync(target, text, ct);
-            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}");
+            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
             return OamCli.Ok;
         });
         return command;
@@ -110,7 +119,7 @@ internal static class MeshCommands
         };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            string? fileUrl = null, fileSysUrl = null;
+            string? fileUrl = null, fileSysUrl = null, fileCreds = null, fileSysCreds = null;
             if (parse.GetValue(config) is { } path)
             {
                 try
@@ -118,6 +127,8 @@ internal static class MeshCommands
                     var doc = JsonNode.Parse(await File.ReadAllTextAsync(path, ct)) as JsonObject ?? [];
                     fileUrl = doc["url"]?.GetValue<string>();
                     fileSysUrl = doc["sys_url"]?.GetValue<string>();
+                    fileCreds = doc["creds"]?.GetValue<string>();
+                    fileSysCreds = doc["sys_creds"]?.GetValue<string>();
                 }
                 catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
                 {
@@ -125,8 +136,8 @@ internal static class MeshCommands
                 }
             }
 
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds));
-            var sysCredsFile = parse.GetValue(sysCreds);
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds) ?? fileCreds);
+            var sysCredsFile = parse.GetValue(sysCreds) ?? fileSysCreds;
             var sys = parse.GetValue(sysUrl) ?? fileSysUrl ?? (sysCredsFile is null ? null : endpoint.Url);
             if (sys is null)
             {
@@ -141,7 +152,7 @@ internal static class MeshCommands
                 SysCredsFile = sysCredsFile,
             };
             await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(), ct);
-            Console.Error.WriteLine($"Health monitor watching {endpoint.Url} (Ctrl-C to stop)");
+            Console.Error.WriteLine($"Health monitor watching {MeshConnectWait.Redact(endpoint.Url)} (Ctrl-C to stop)");
             await Task.Delay(Timeout.Infinite, ct);
             return OamCli.Ok;
         });
@@ -156,15 +167,20 @@ internal static class MeshCommands
         var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, url, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url)) with { Tls = MeshTls.Resolve() };
             await using var nats = MeshConnections.Create(endpoint, MeshIds.New());
             try
             {
                 await nats.ConnectAsync();
             }
+            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+            {
+                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
+            }
             catch (NatsException e)
             {
-                throw new ConnectionFailedException($"Cannot connect to the mesh at {endpoint.Url}: {e.Message}", innerException: e);
+                throw new ConnectionFailedException(
+                    $"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
             }
 
             var asJson = parse.GetValue(json);

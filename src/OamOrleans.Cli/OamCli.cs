@@ -48,6 +48,7 @@ internal static class OamCli
             McpCommands.Build(),
             UiCommands.Build(),
             DemoCommand.Build(),
+            AuthCommands.Build(),
         };
         return root;
     }

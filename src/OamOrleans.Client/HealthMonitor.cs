@@ -87,13 +87,14 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         {
             if (connection is null)
             {
-                var endpoint = MeshEndpoint.Resolve(options.Url, options.CredsFile);
-                connection = await OpenAsync(endpoint.Url, endpoint.CredsFile, tls, options.ConnectionName, "mesh", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                // OAM_NKEY_SEED_FILE and OAM_TOKEN apply to the mesh side too, as for every mesh connection.
+                var endpoint = MeshEndpoint.Resolve(options.Url, options.CredsFile) with { Tls = tls };
+                connection = await OpenAsync(endpoint, options.ConnectionName, "mesh", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
 
             if (sysConnection is null)
             {
-                sysConnection = await OpenAsync(options.SysUrl!, options.SysCredsFile, tls, options.ConnectionName + "-sys", "system account", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                sysConnection = await OpenAsync(new MeshEndpoint(options.SysUrl!, options.SysCredsFile) { Tls = tls }, options.ConnectionName + "-sys", "system account", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
 
             await EnsureSystemAccountAsync(sysConnection, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -186,10 +187,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         LogStopped(_logger);
     }
 
-    private static async Task<INatsConnection> OpenAsync(string url, string? credsFile, MeshTls? tls, string name, string what, TimeSpan timeout, CancellationToken ct)
+    private static async Task<INatsConnection> OpenAsync(MeshEndpoint endpoint, string name, string what, TimeSpan timeout, CancellationToken ct)
     {
         // The same URL, credentials and TLS settings as every other mesh connection (a TLS-only server refuses plain ones).
-        var connection = new NatsConnection(MeshConnections.Base(url, credsFile, tls) with { Name = name, ConnectTimeout = timeout });
+        var connection = new NatsConnection(MeshConnections.Base(endpoint) with { Name = name, ConnectTimeout = timeout });
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(timeout, ct).ConfigureAwait(false);
@@ -198,7 +199,8 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         catch (Exception e) when (e is NatsException or TimeoutException or IOException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"Health monitor cannot connect to the {what} at {Redact(url)}: {e.Message}", e);
+            throw new InvalidOperationException(
+                $"Health monitor cannot connect to the {what} at {Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {Redact(e.Message)}", e);
         }
         catch
         {

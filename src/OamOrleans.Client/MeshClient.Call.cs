@@ -60,6 +60,7 @@ public sealed partial class MeshClient
 
         NatsMsg<byte[]> msg;
         INatsSub<byte[]>? death = null;
+        using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
         try
         {
             if (_options.DeathFastFail)
@@ -67,7 +68,12 @@ public sealed partial class MeshClient
                 death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, death, cancellationToken).ConfigureAwait(false);
+            msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, death, denial.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (denial.IsDenied && !cancellationToken.IsCancellationRequested)
+        {
+            // The server refused the publish (-ERR Permissions Violation): say so now rather than time out.
+            throw denial.Denied(agent, requestId);
         }
         catch (NatsNoRespondersException)
         {

@@ -61,7 +61,7 @@ public sealed partial class MeshClient
         if (Connection.ConnectionState == NatsConnectionState.Reconnecting)
         {
             // The reference never reconnects: a request now would only wait out its deadline.
-            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {Connection.Opts.Url})", agent, requestId);
+            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {MeshConnectWait.Redact(Connection.Opts.Url)})", agent, requestId);
         }
     }
 

@@ -75,6 +75,9 @@ public sealed partial class MeshClient
         }
 
         var results = MeshSubjects.Results(requestId);
+        // A denied publish or results subscription reaches OnError as connection_denied at once, not at the inactivity timeout.
+        var publishDenial = _permissions.Watch(subject, subscription: false, _lifetime.Token);
+        var subscribeDenial = _permissions.Watch(results, subscription: true, _lifetime.Token);
         var sub = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(results, serializer: ReplySerializer, cancellationToken: _lifetime.Token), cancellationToken)
             .ConfigureAwait(false);
         try
@@ -85,10 +88,21 @@ public sealed partial class MeshClient
         catch
         {
             await sub.DisposeAsync().ConfigureAwait(false);
+            publishDenial.Dispose();
+            subscribeDenial.Dispose();
             throw;
         }
 
-        var task = Task.Run(() => AwaitResultsAsync(sub, agent, requestId, options!, options!.Timeout ?? _options.SendTimeout), CancellationToken.None);
+        var task = Task.Run(
+            async () =>
+            {
+                using (publishDenial)
+                using (subscribeDenial)
+                {
+                    await AwaitResultsAsync(sub, agent, requestId, options!, options!.Timeout ?? _options.SendTimeout, publishDenial, subscribeDenial).ConfigureAwait(false);
+                }
+            },
+            CancellationToken.None);
         lock (_pendingSends)
         {
             _pendingSends.Add(task);
@@ -106,19 +120,25 @@ public sealed partial class MeshClient
         return requestId;
     }
 
-    private async Task AwaitResultsAsync(INatsSub<byte[]> sub, string agent, string requestId, SendOptions options, TimeSpan timeout)
+    private async Task AwaitResultsAsync(
+        INatsSub<byte[]> sub, string agent, string requestId, SendOptions options, TimeSpan timeout, PermissionWatch.Registration publishDenial, PermissionWatch.Registration subscribeDenial)
     {
         try
         {
             while (true)
             {
                 NatsMsg<byte[]> msg;
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token))
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(publishDenial.Token, subscribeDenial.Token))
                 {
                     idle.CancelAfter(timeout);
                     try
                     {
                         msg = await sub.Msgs.ReadAsync(idle.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested && (publishDenial.IsDenied || subscribeDenial.IsDenied))
+                    {
+                        await InvokeAsync(options.OnError, (publishDenial.IsDenied ? publishDenial : subscribeDenial).Denied(agent, requestId), agent, requestId).ConfigureAwait(false);
+                        return;
                     }
                     catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
                     {

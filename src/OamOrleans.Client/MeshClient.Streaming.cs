@@ -61,7 +61,10 @@ public sealed partial class MeshClient
         // Subscribe to the stream subject (and the death subject) before publishing: frames can follow the request at once.
         var frames = await Guard(agent, requestId, () => Connection.SubscribeCoreAsync(MeshSubjects.Stream(requestId), serializer: ReplySerializer, cancellationToken: ct), ct).ConfigureAwait(false);
         INatsSub<byte[]>? death = null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // A denied request publish or frames subscription ends the stream at once (connection_denied), not at its deadline.
+        using var publishDenial = _permissions.Watch(MeshSubjects.Agent(agent), subscription: false, ct);
+        using var subscribeDenial = _permissions.Watch(MeshSubjects.Stream(requestId), subscription: true, ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(publishDenial.Token, subscribeDenial.Token);
         Task<NatsMsg<byte[]>>? deathTask = null;
         try
         {
@@ -79,7 +82,9 @@ public sealed partial class MeshClient
                 var (msg, error) = await NextFrameAsync(frames, deathTask, agent, requestId, timeout, deadline.Token, ct).ConfigureAwait(false);
                 if (error is not null)
                 {
-                    throw error;
+                    throw (publishDenial.IsDenied ? publishDenial : subscribeDenial).IsDenied && error is MeshTimeoutException
+                        ? (publishDenial.IsDenied ? publishDenial : subscribeDenial).Denied(agent, requestId)
+                        : error;
                 }
 
                 var frame = MeshFrame.From(msg);

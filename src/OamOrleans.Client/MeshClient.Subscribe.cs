@@ -95,12 +95,14 @@ public sealed partial class MeshClient
             await ResolveEventSourceAsync(agent, ct).ConfigureAwait(false);
         }
 
+        // A subscription the server refuses (-ERR Permissions Violation for Subscription) ends at once with connection_denied.
+        using var denial = _permissions.Watch(target, subscription: true, ct);
         var sub = await Guard(agent ?? "", "", () => Connection.SubscribeCoreAsync(target, serializer: ReplySerializer, cancellationToken: ct), ct).ConfigureAwait(false);
         try
         {
             while (true)
             {
-                var (msg, error) = await NextEventAsync(sub, timeout, agent ?? "", target, ct).ConfigureAwait(false);
+                var (msg, error) = await NextEventOrDenialAsync(sub, timeout, agent ?? "", target, denial, ct).ConfigureAwait(false);
                 if (error is not null)
                 {
                     throw error;
@@ -127,6 +129,28 @@ public sealed partial class MeshClient
         {
             await sub.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextEventOrDenialAsync(
+        INatsSub<byte[]> sub, TimeSpan? timeout, string agent, string target, PermissionWatch.Registration denial, CancellationToken ct)
+    {
+        (NatsMsg<byte[]> Msg, MeshException? Error) next;
+        try
+        {
+            next = await NextEventAsync(sub, timeout, agent, target, denial.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (denial.IsDenied && !ct.IsCancellationRequested)
+        {
+            return (default, denial.Denied(agent, ""));
+        }
+
+        // The caller's cancellation also closes the subscription: that is a cancellation, not a closed connection.
+        if (next.Error is not null)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+
+        return next;
     }
 
     private static async ValueTask<(NatsMsg<byte[]> Msg, MeshException? Error)> NextEventAsync(INatsSub<byte[]> sub, TimeSpan? timeout, string agent, string target, CancellationToken ct)

@@ -27,6 +27,7 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly CatalogCache _catalog;
     private readonly INatsKVStore _registry;
     private readonly ILogger _logger;
+    private readonly PermissionWatch _permissions;
     private int _disposed;
 
     private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, INatsKVStore registry)
@@ -40,6 +41,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MeshClient>();
         Kv = new MeshKeyValue(this);
         Workspace = new MeshWorkspace(this);
+        _permissions = new PermissionWatch(connection);
     }
 
     /// <summary>This client's instance id: uuid hex, stamped as <c>X-Mesh-Instance-Id</c> on every request.</summary>
@@ -69,7 +71,13 @@ public sealed partial class MeshClient : IAsyncDisposable
         // A copy: the options are settable (for DI binding), the client keeps what it was given.
         options = (options ?? MeshClientOptions.Default) with { };
         MeshClientOptionsValidator.ThrowIfInvalid(options);
-        var endpoint = MeshEndpoint.Resolve(url ?? options.Url, options.CredsFile) with { Tls = options.Tls ?? MeshTls.Resolve() };
+        var resolved = MeshEndpoint.Resolve(url ?? options.Url, options.CredsFile);
+        var endpoint = resolved with
+        {
+            Tls = options.Tls ?? MeshTls.Resolve(),
+            NKeySeedFile = options.NKeySeedFile ?? resolved.NKeySeedFile,
+            Token = options.Token ?? resolved.Token,
+        };
         var instanceId = options.InstanceId ?? MeshIds.New();
         var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };
         if (options.LoggerFactory is { } loggerFactory)
@@ -83,10 +91,16 @@ public sealed partial class MeshClient : IAsyncDisposable
             await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
             return await StartAsync(connection, ownsConnection: true, instanceId, options, cancellationToken).ConfigureAwait(false);
         }
+        catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
+        }
         catch (Exception e) when (e is NatsException or TimeoutException or IOException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionFailedException($"Cannot connect to the mesh at {endpoint.Url}: {e.Message}", innerException: e);
+            throw new ConnectionFailedException(
+                $"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
         }
         catch
         {
@@ -150,6 +164,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         }
 
         await _catalog.DisposeAsync().ConfigureAwait(false);
+        _permissions.Dispose();
         _lifetime.Dispose();
         if (_ownsConnection)
         {

@@ -27,6 +27,12 @@ public sealed record MeshClientOptions
     /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
     public string? CredsFile { get; set; }
 
+    /// <summary>A file holding a user NKey seed (<c>SU…</c>); when null, <c>OAM_NKEY_SEED_FILE</c>.</summary>
+    public string? NKeySeedFile { get; set; }
+
+    /// <summary>A NATS auth token; when null, <c>OAM_TOKEN</c>. Never logged; the options' text shows <c>***</c>.</summary>
+    public string? Token { get; set; }
+
     /// <summary>
     /// The NATS connection name; <c>oam-host-{InstanceId}</c> when null, as every OpenAgentMesh process names it. A host
     /// that opens a second, caller-only connection names it differently, so that a health monitor seeing that connection
@@ -60,6 +66,11 @@ public sealed record MeshClientOptions
     /// when the target dies (the reference's caller fast-fail). Default true.
     /// </summary>
     public bool DeathFastFail { get; set; } = true;
+
+    /// <summary>The options without secrets: a password or token in <see cref="Url"/> and <see cref="Token"/> show as <c>***</c>.</summary>
+    public override string ToString() =>
+        $"MeshClientOptions {{ Url = {(Url is null ? "null" : MeshConnectWait.Redact(Url))}, CredsFile = {CredsFile ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
+        + $"Token = {(Token is null ? "null" : "***")}, Tls = {Tls?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"} }}";
 }
 
 /// <summary>Per-call options of <see cref="MeshClient.CallAsync{TOut}"/> and <see cref="MeshClient.CallRawAsync"/>.</summary>

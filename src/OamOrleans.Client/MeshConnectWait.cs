@@ -33,6 +33,12 @@ internal static partial class MeshConnectWait
 
                 return connection;
             }
+            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+            {
+                // Waiting does not fix refused credentials: fail now, naming the credential (never its content).
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw new MeshUnavailableException(MeshConnections.DeniedMessage(endpoint, e), e);
+            }
             catch (NatsException e)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace OamOrleans.Client;
 internal static class MeshConnections
 {
     /// <summary>A host's connection: <see cref="Base"/> named <c>oam-host-{instance_id}</c>.</summary>
-    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
+    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => Base(endpoint) with
     {
         Name = MeshSubjects.ConnectionName(instanceId),
         // A mesh request with headers and a JSON body should not queue behind a slow consumer forever.
@@ -22,10 +22,74 @@ internal static class MeshConnections
         TlsOpts = TlsOptions(tls),
     };
 
+    /// <summary>Every credential of <paramref name="endpoint"/>: creds file, NKey seed file, token (user/password ride in the URL), TLS.</summary>
+    public static NatsOpts Base(MeshEndpoint endpoint) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
+    {
+        AuthOpts = Auth(endpoint.CredsFile, endpoint.NKeySeedFile, endpoint.Token),
+    };
+
+    /// <summary>NATS.Net auth options for the given credentials (each optional).</summary>
+    public static NatsAuthOpts Auth(string? credsFile, string? nkeySeedFile, string? token)
+    {
+        var auth = NatsAuthOpts.Default with { CredsFile = credsFile, Token = token };
+        if (nkeySeedFile is null)
+        {
+            return auth;
+        }
+
+        // A plain seed file (as `nk -gen user` writes it) holds the seed only; NATS.Net's NKeyFile also wants the public
+        // key in it, so the public key is derived here from the seed.
+        var seed = ReadSeed(nkeySeedFile);
+        using var pair = NATS.NKeys.KeyPair.FromSeed(seed);
+        return auth with { NKey = pair.GetPublicKey(), Seed = seed };
+    }
+
+    /// <summary>The first <c>SU…</c> line of a seed file (a bare seed file, or a .creds-like one).</summary>
+    /// <exception cref="ArgumentException">The file is missing or holds no user seed (the message names the file, never its content).</exception>
+    private static string ReadSeed(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"NKey seed file not found: {path} (OAM_NKEY_SEED_FILE)");
+        }
+
+        return File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("SU", StringComparison.Ordinal))
+            ?? throw new ArgumentException($"NKey seed file {path} holds no user seed (a line starting with SU)");
+    }
+
     /// <summary>NATS.Net TLS options for <paramref name="tls"/>: TLS required when any file is given, else as the URL says.</summary>
     public static NatsTlsOpts TlsOptions(MeshTls? tls) => tls is null
         ? NatsTlsOpts.Default
         : NatsTlsOpts.Default with { CertFile = tls.CertFile, KeyFile = tls.KeyFile, CaFile = tls.CaFile, Mode = TlsMode.Require };
+
+    /// <summary>Whether a connect failure is the server refusing the credentials (authorization violation, revoked or expired user).</summary>
+    public static bool IsAuthFailure(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x.Message.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase)
+                || x.Message.Contains("Authentication", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The message of a refused connection: the redacted URL, which credential was used (never its content), the server's words.</summary>
+    public static string DeniedMessage(MeshEndpoint endpoint, Exception e) =>
+        $"The mesh at {MeshConnectWait.Redact(endpoint.Url)} refused the connection (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(Innermost(e).Message)}";
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
 
     public static NatsConnection Create(MeshEndpoint endpoint, string instanceId) => new(Options(endpoint, instanceId));
 }

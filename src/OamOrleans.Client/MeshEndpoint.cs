@@ -10,6 +10,75 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
     /// <summary>Client certificate, key and CA for TLS or mutual TLS; null connects as the URL says (<c>tls://</c> or plain).</summary>
     public MeshTls? Tls { get; init; }
 
+    /// <summary>A file holding a user NKey seed (<c>SU…</c>), for servers with <c>nkey</c> users; <c>OAM_NKEY_SEED_FILE</c> by default.</summary>
+    public string? NKeySeedFile { get; init; }
+
+    /// <summary>A token for servers with <c>authorization { token }</c>; <c>OAM_TOKEN</c> by default. Never logged or printed.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Which credential a connection presents, for errors and logs: paths and user names, never a secret.</summary>
+    public string CredentialDescription()
+    {
+        var parts = new List<string>();
+        if (CredsFile is not null)
+        {
+            parts.Add($"creds file {CredsFile}");
+        }
+
+        if (NKeySeedFile is not null)
+        {
+            parts.Add($"NKey seed file {NKeySeedFile}");
+        }
+
+        if (Token is not null)
+        {
+            parts.Add("a token (OAM_TOKEN)");
+        }
+
+        if (UrlUser(Url) is { } user)
+        {
+            parts.Add(user.Contains(':', StringComparison.Ordinal) ? $"user '{user[..user.IndexOf(':', StringComparison.Ordinal)]}' with the password in the URL" : "the token in the URL");
+        }
+
+        if (Tls?.CertFile is { } cert)
+        {
+            parts.Add($"TLS client certificate {cert}");
+        }
+
+        return parts.Count == 0 ? "no credentials" : string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// <paramref name="opts"/> presenting this endpoint's credentials (creds file, NKey seed file, token) and TLS files:
+    /// what another NATS connection of the same process needs, e.g. <c>o.ConfigureConnection = endpoint.ApplyTo</c> for
+    /// the NATS storage and clustering providers. A user and password in the URL need nothing more.
+    /// </summary>
+    public NATS.Client.Core.NatsOpts ApplyTo(NATS.Client.Core.NatsOpts opts)
+    {
+        ArgumentNullException.ThrowIfNull(opts);
+        return opts with
+        {
+            AuthOpts = MeshConnections.Auth(CredsFile, NKeySeedFile, Token),
+            TlsOpts = MeshConnections.TlsOptions(Tls),
+        };
+    }
+
+    /// <summary>The URL with any password or token replaced by <c>***</c>, and the credentials described, never shown.</summary>
+    public override string ToString() => $"{MeshConnectWait.Redact(Url)} ({CredentialDescription()})";
+
+    private static string? UrlUser(string url)
+    {
+        foreach (var one in url.Split(','))
+        {
+            if (Uri.TryCreate(one.Trim(), UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+            {
+                return Uri.UnescapeDataString(uri.UserInfo);
+            }
+        }
+
+        return null;
+    }
+
     public const string DefaultUrl = "nats://localhost:4222";
     public const string UrlFileName = ".oam-url";
 
@@ -19,7 +88,11 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
         var fromFile = file is null ? null : ReadUrlFile(file);
         var resolvedUrl = NonEmpty(url) ?? NonEmpty(Environment.GetEnvironmentVariable("OAM_URL")) ?? fromFile?.Url ?? DefaultUrl;
         var resolvedCreds = NonEmpty(creds) ?? NonEmpty(Environment.GetEnvironmentVariable("OAM_CREDS")) ?? fromFile?.CredsFile;
-        return new MeshEndpoint(resolvedUrl, resolvedCreds);
+        return new MeshEndpoint(resolvedUrl, resolvedCreds)
+        {
+            NKeySeedFile = NonEmpty(Environment.GetEnvironmentVariable("OAM_NKEY_SEED_FILE")),
+            Token = NonEmpty(Environment.GetEnvironmentVariable("OAM_TOKEN")),
+        };
     }
 
     /// <summary>Reads a <c>.oam-url</c> file: a bare URL line, or TOML with <c>url = "…"</c> and <c>creds = "…"</c> (relative to the file).</summary>

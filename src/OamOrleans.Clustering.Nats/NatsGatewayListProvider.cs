@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using OamOrleans.Nats;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Messaging;
@@ -35,7 +36,7 @@ internal sealed partial class NatsGatewayListProvider : IGatewayListProvider, IA
         var exists = await _store.InitializeAsync(create: false, CancellationToken.None);
         if (!exists)
         {
-            LogNoBucket(_logger, _store.Bucket, _store.Url);
+            LogNoBucket(_logger, _store.Bucket, NatsUrlRedaction.Redact(_store.Url));
         }
     }
 

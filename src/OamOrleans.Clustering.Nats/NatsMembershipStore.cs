@@ -149,5 +149,5 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     }
 
     private INatsKVStore GetStore() =>
-        _store ?? throw new InvalidOperationException($"The NATS membership store (bucket '{options.BucketName}' on {options.Url}) is not initialized.");
+        _store ?? throw new InvalidOperationException($"The NATS membership store (bucket '{options.BucketName}' on {NatsUrlRedaction.Redact(options.Url)}) is not initialized.");
 }

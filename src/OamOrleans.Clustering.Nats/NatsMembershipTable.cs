@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OamOrleans.Nats;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
@@ -42,12 +43,12 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
                 }
             }
 
-            LogInitialized(_logger, _clusterId, _store.Bucket, _store.Url, _store.ServerVersion ?? "?");
+            LogInitialized(_logger, _clusterId, _store.Bucket, NatsUrlRedaction.Redact(_store.Url), _store.ServerVersion ?? "?");
         }
         catch (Exception ex) when (ex is not OrleansException)
         {
             throw new OrleansException(
-                $"NATS membership table for cluster '{_clusterId}' could not open KV bucket '{_store.Bucket}' on {_store.Url}: {ex.Message} "
+                $"NATS membership table for cluster '{_clusterId}' could not open KV bucket '{_store.Bucket}' on {NatsUrlRedaction.Redact(_store.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
                 + "(the server must run with JetStream enabled: nats-server -js).",
                 ex);
         }

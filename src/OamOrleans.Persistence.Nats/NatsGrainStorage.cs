@@ -74,13 +74,13 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
                 var kv = connection.CreateKeyValueStoreContext();
                 _store = await GetOrCreateBucketAsync(kv, cancellationToken);
                 _connection = connection;
-                LogInitialized(_logger, _name, _options.BucketName, _options.Url, connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
+                LogInitialized(_logger, _name, _options.BucketName, NatsUrlRedaction.Redact(_options.Url), connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
             }
             catch (Exception ex)
             {
                 await connection.DisposeAsync();
                 throw new NatsGrainStorageException(
-                    $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {_options.Url}: {ex.Message} "
+                    $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_options.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
                     + "(the server must run with JetStream enabled: nats-server -js).",
                     ex);
             }

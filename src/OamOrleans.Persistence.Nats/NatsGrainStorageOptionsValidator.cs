@@ -18,7 +18,7 @@ internal sealed class NatsGrainStorageOptionsValidator(NatsGrainStorageOptions o
         {
             if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls" or "ws" or "wss"))
             {
-                throw new OrleansConfigurationException(prefix + $"Url '{url}' is not a nats://, tls://, ws:// or wss:// URL.");
+                throw new OrleansConfigurationException(prefix + $"Url '{OamOrleans.Nats.NatsUrlRedaction.Redact(url)}' is not a nats://, tls://, ws:// or wss:// URL.");
             }
         }
 

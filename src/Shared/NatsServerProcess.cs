@@ -169,6 +169,9 @@ internal sealed class NatsServerProcess
         }
     }
 
+    /// <summary>SIGHUP: the server reloads its config (e.g. account JWTs with new revocations).</summary>
+    public static void Reload(int pid) => Signal(pid, NativeMethods.SigHup);
+
     private static void Signal(int pid, int signal) => _ = NativeMethods.Kill(pid, signal);
 
     private static string NewPassword() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -201,7 +204,18 @@ internal sealed class NatsServerProcess
             lines.Add($"max_payload: {maxPayload}");
         }
 
-        lines.Add($"jetstream {{ store_dir: \"{Path.GetFullPath(_spec.StoreDir ?? Path.Combine(_spec.Directory, "jetstream"))}\" }}");
+        if (_spec.IncludeConfig is { } include)
+        {
+            // An operator-mode config (`oam auth init`): accounts, resolver and the JetStream store come from it. Included
+            // by a path relative to this config (nats-server joins include paths to the including file's folder), so an
+            // `oam auth user revoke` that rewrites it reaches this server on reload.
+            lines.Add($"include \"{Path.GetRelativePath(_spec.Directory, include)}\"");
+        }
+        else
+        {
+            lines.Add($"jetstream {{ store_dir: \"{Path.GetFullPath(_spec.StoreDir ?? Path.Combine(_spec.Directory, "jetstream"))}\" }}");
+        }
+
         if (appPassword is not null && sysPassword is not null)
         {
             // APP: JetStream, and the no-auth user; SYS: the system account, whose user a health monitor needs for
@@ -304,6 +318,7 @@ internal sealed class NatsServerProcess
 
     private static class NativeMethods
     {
+        public const int SigHup = 1;
         public const int SigTerm = 15;
         public const int SigKill = 9;
         public const int EPerm = 1;
@@ -350,6 +365,9 @@ internal sealed record NatsServerSpec
     public bool Accounts { get; init; }
 
     public int? WebSocketPort { get; init; }
+
+    /// <summary>A config file to include (operator mode, with its own JetStream block) instead of the JetStream line and accounts.</summary>
+    public string? IncludeConfig { get; init; }
 
     /// <summary>Extra config lines (tls, limits).</summary>
     public string? ExtraConfig { get; init; }

@@ -122,7 +122,7 @@ public sealed class LocalMeshTests : IDisposable
         Assert.Equal("url = \"nats://mesh.example:4222\"\ncreds = \"me.creds\"\n", await File.ReadAllTextAsync(Path.Combine(_work, ".oam-url")));
     }
 
-    private static int FreePortPair()
+    internal static int FreePortPair()
     {
         for (var i = 0; i < 50; i++)
         {

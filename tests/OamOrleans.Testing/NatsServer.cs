@@ -44,7 +44,9 @@ public sealed class NatsServer : IAsyncDisposable
     /// <param name="clientOpts">How test clients must connect (e.g. TLS files); used by the readiness probe and <see cref="Connect"/>.</param>
     /// <param name="port">The port to listen on (e.g. one a process under test already dials); null: a free one.</param>
     /// <param name="accounts">The accounts of <c>oam mesh up</c>: APP (JetStream, no-auth user) and SYS (system account).</param>
-    public static async Task<NatsServer> StartAsync(int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null, int? port = null, bool accounts = false)
+    /// <param name="includeConfig">A config to include instead of the JetStream line (e.g. the operator-mode <c>server.conf</c> of <c>oam auth init</c>).</param>
+    public static async Task<NatsServer> StartAsync(
+        int? maxPayload = null, string? extraConfig = null, Func<NatsOpts, NatsOpts>? clientOpts = null, int? port = null, bool accounts = false, string? includeConfig = null)
     {
         if (NatsServerProcess.FindBinary() is null) // before the folder exists: a missing server leaves nothing behind
         {
@@ -62,6 +64,7 @@ public sealed class NatsServer : IAsyncDisposable
                 MaxPayload = maxPayload,
                 ExtraConfig = extraConfig,
                 Accounts = accounts,
+                IncludeConfig = includeConfig,
                 ClientOpts = clientOpts,
             });
             return new NatsServer(server, dataDir, maxPayload, clientOpts);
@@ -81,6 +84,9 @@ public sealed class NatsServer : IAsyncDisposable
     /// waits until it accepts connections and JetStream answers.
     /// </summary>
     public Task RestartAsync() => _server.RestartAsync();
+
+    /// <summary>SIGHUP: the server reloads its config (and the files it includes).</summary>
+    public void Reload() => NatsServerProcess.Reload(_server.Process.Id);
 
     /// <summary>Opens a plain NATS connection (a "foreign" client: no code of ours).</summary>
     public NatsConnection Connect(string? name = null) =>

@@ -164,6 +164,8 @@ internal sealed class SiloAgentMesh(
                     InstanceId = mesh.InstanceId,
                     ConnectionName = "oam-caller-" + mesh.InstanceId,
                     CredsFile = mesh.Endpoint.CredsFile,
+                    NKeySeedFile = mesh.Endpoint.NKeySeedFile,
+                    Token = mesh.Endpoint.Token,
                     Tls = mesh.Endpoint.Tls,
                     EnsureBuckets = false,
                 },

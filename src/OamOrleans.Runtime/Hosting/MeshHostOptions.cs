@@ -12,6 +12,12 @@ public sealed class MeshHostOptions
     /// <summary>NATS <c>.creds</c> file. Default null: <c>OAM_CREDS</c>, then <c>.oam-url</c>, else none.</summary>
     public string? CredsFile { get; set; }
 
+    /// <summary>File holding a user NKey seed (<c>SU…</c>). Default null: <c>OAM_NKEY_SEED_FILE</c>, else none.</summary>
+    public string? NKeySeedFile { get; set; }
+
+    /// <summary>NATS auth token. Default null: <c>OAM_TOKEN</c>, else none. Never logged.</summary>
+    public string? Token { get; set; }
+
     /// <summary>PEM client certificate for mutual TLS. Default null: <c>OAM_TLS_CERT</c>, else none.</summary>
     public string? TlsCertFile { get; set; }
 

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using OamOrleans.Cli.Auth;
+using OamOrleans.Client;
+
+namespace OamOrleans.Cli;
+
+/// <summary>
+/// <c>oam auth</c>: operator, accounts and users of a secured mesh (NATS JWT v2, made here with NATS.NKeys; no <c>nsc</c>).
+/// </summary>
+internal static class AuthCommands
+{
+    public static Command Build() => new("auth", "Secure a mesh: operator, accounts, users with roles (NATS JWT credentials).")
+    {
+        Init(),
+        new Command("user", "Add or revoke users of the mesh account.") { AddUser(), RevokeUser() },
+        WhoAmI(),
+    };
+
+    private static Option<string> DirOption() => new("--dir")
+    {
+        Description = "Folder of the auth set-up (auth.toml, keys, users, server.conf).",
+        DefaultValueFactory = _ => AuthDirectory.DefaultDir,
+    };
+
+    private static Command Init()
+    {
+        var name = new Option<string>("--name") { Description = "Mesh (account) name.", DefaultValueFactory = _ => "mesh" };
+        var dir = DirOption();
+        var command = new Command("init", "Create an operator, the system account SYS and a mesh account with JetStream; write server.conf and auth.toml.") { name, dir };
+        OamCli.SetAction(command, (parse, _) =>
+        {
+            var auth = AuthDirectory.Init(parse.GetValue(dir)!, parse.GetValue(name)!);
+            Console.Out.WriteLine($"Initialised mesh '{auth.Name}' in {auth.Dir}");
+            Console.Out.WriteLine($"  Operator:       {auth.Operator.GetPublicKey()}");
+            Console.Out.WriteLine($"  System account: {AuthDirectory.SystemAccountName} {auth.SystemAccount.GetPublicKey()}");
+            Console.Out.WriteLine($"  Mesh account:   {auth.Name} {auth.Account.GetPublicKey()} (JetStream)");
+            Console.Out.WriteLine($"  Server config:  {auth.ServerConfigPath}");
+            Console.Out.WriteLine($"Next: oam auth user add NAME --role worker|invoker|observer|admin --dir {parse.GetValue(dir)}");
+            return Task.FromResult(OamCli.Ok);
+        });
+        return command;
+    }
+
+    private static Command AddUser()
+    {
+        var name = new Argument<string>("NAME") { Description = "User name." };
+        var role = new Option<string>("--role")
+        {
+            Description = "worker (hosts agents), invoker (calls, streams, sends, events), observer (reads, taps logs), admin (everything).",
+            Required = true,
+        };
+        role.AcceptOnlyFromAmong([.. MeshRoles.Names]);
+        var dir = DirOption();
+        var output = new Option<string?>("--out") { Description = "Where to write the .creds file (default ./NAME.creds)." };
+        var command = new Command("add", "Mint a user of the mesh account with a role and write its .creds file (mode 600).") { name, role, dir, output };
+        OamCli.SetAction(command, (parse, _) =>
+        {
+            var userName = parse.GetValue(name)!;
+            if (!Protocol.AgentName.IsValid(userName) || userName.Contains('.', StringComparison.Ordinal))
+            {
+                throw new UsageException($"Error: a user name is letters, digits, '_' or '-', got '{userName}'");
+            }
+
+            var auth = AuthDirectory.Open(parse.GetValue(dir)!);
+            var creds = Path.GetFullPath(parse.GetValue(output) ?? $"{userName}.creds");
+            var user = auth.AddUser(userName, parse.GetValue(role)!, creds);
+            Console.Out.WriteLine($"Added user '{user.Name}' ({user.Role}) {user.PublicKey}");
+            Console.Out.WriteLine($"  Creds: {creds} (mode 600)");
+            Console.Out.WriteLine($"  Use it: OAM_CREDS={creds}, or oam mesh connect URL --creds {creds}");
+            return Task.FromResult(OamCli.Ok);
+        });
+        return command;
+    }
+
+    private static Command RevokeUser()
+    {
+        var name = new Argument<string>("NAME") { Description = "User name." };
+        var dir = DirOption();
+        var command = new Command("revoke", "Revoke a user in the account JWT and regenerate server.conf (a running server applies it on reload).") { name, dir };
+        OamCli.SetAction(command, (parse, _) =>
+        {
+            var auth = AuthDirectory.Open(parse.GetValue(dir)!);
+            foreach (var user in auth.Revoke(parse.GetValue(name)!))
+            {
+                Console.Out.WriteLine($"Revoked user '{user.Name}' {user.PublicKey}");
+            }
+
+            Console.Out.WriteLine($"  Regenerated {auth.ServerConfigPath}");
+            Console.Out.WriteLine(LocalMesh.ReloadIfServing(auth.Dir) is { } pid
+                ? $"  Reloaded the local mesh (pid {pid})"
+                : "  Reload a running server to apply it: nats-server --signal reload=<pid> (or kill -HUP <pid>)");
+            return Task.FromResult(OamCli.Ok);
+        });
+        return command;
+    }
+
+    private static Command WhoAmI()
+    {
+        var creds = new Option<string?>("--creds") { Description = "Credentials file (default: OAM_CREDS, else the creds of .oam-url)." };
+        var command = new Command("whoami", "Show the user, public key and account of the credentials in use (never the seed).") { creds };
+        OamCli.SetAction(command, async (parse, ct) =>
+        {
+            var path = MeshEndpoint.Resolve(creds: parse.GetValue(creds)).CredsFile;
+            if (path is null)
+            {
+                Console.Out.WriteLine("No credentials: connections are open (unauthenticated).");
+                return OamCli.Ok;
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new CliFailure($"Error: creds file not found: {path}");
+            }
+
+            System.Text.Json.Nodes.JsonObject claims;
+            try
+            {
+                claims = NatsJwt.Decode(NatsCreds.ReadJwt(await File.ReadAllTextAsync(path, ct)));
+            }
+            catch (FormatException e)
+            {
+                throw new CliFailure($"Error: {path} is not a NATS creds file: {e.Message}");
+            }
+
+            var nats = claims["nats"] as System.Text.Json.Nodes.JsonObject;
+            var role = (nats?["tags"] as System.Text.Json.Nodes.JsonArray)?.Select(t => t?.GetValue<string>())
+                .FirstOrDefault(t => t?.StartsWith(NatsClaims.RoleTagPrefix, StringComparison.Ordinal) == true)?[NatsClaims.RoleTagPrefix.Length..];
+            Console.Out.WriteLine($"User:       {claims["name"]?.GetValue<string>()}");
+            Console.Out.WriteLine($"Public key: {claims["sub"]?.GetValue<string>()}");
+            Console.Out.WriteLine($"Account:    {nats?["issuer_account"]?.GetValue<string>() ?? claims["iss"]?.GetValue<string>()}");
+            Console.Out.WriteLine($"Role:       {role ?? "(none)"}");
+            Console.Out.WriteLine($"Creds:      {Path.GetFullPath(path)}");
+            return OamCli.Ok;
+        });
+        return command;
+    }
+}
