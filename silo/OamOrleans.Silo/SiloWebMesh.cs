@@ -9,7 +9,7 @@ namespace OamOrleans.Silo;
 
 /// <summary>
 /// The web features that talk to the mesh as a client (MCP tools, admin UI). They connect with the bridge's own settings
-/// (<see cref="MeshHostOptions"/>: URL, creds, TLS), read when first used, so an embedded server's URL is known by then.
+/// (<see cref="MeshHostOptions"/>: URL, creds, NKey seed, token, TLS), read when first used, so an embedded server's URL is known by then.
 /// </summary>
 internal static class SiloWebMesh
 {
@@ -20,6 +20,8 @@ internal static class SiloWebMesh
         {
             client.Url = host.Value.Url;
             client.CredsFile = host.Value.CredsFile;
+            client.NKeySeedFile = host.Value.NKeySeedFile;
+            client.Token = host.Value.Token;
             client.Tls = Tls(host.Value);
         });
         // Stateful sessions: tools/list_changed reaches clients that initialized a session.
@@ -33,6 +35,8 @@ internal static class SiloWebMesh
         {
             ui.Url = host.Value.Url;
             ui.CredsFile = host.Value.CredsFile;
+            ui.NKeySeedFile = host.Value.NKeySeedFile;
+            ui.Token = host.Value.Token;
             ui.Tls = Tls(host.Value);
             ui.ServiceId = serviceId;
         });

@@ -20,6 +20,12 @@ public sealed class AdminUiOptions
     /// <summary>NATS <c>.creds</c> file; null resolves it like the CLI (<c>OAM_CREDS</c>, <c>.oam-url</c>).</summary>
     public string? CredsFile { get; set; }
 
+    /// <summary>A file holding a user NKey seed; null reads <c>OAM_NKEY_SEED_FILE</c>.</summary>
+    public string? NKeySeedFile { get; set; }
+
+    /// <summary>A server token; null reads <c>OAM_TOKEN</c>. Never shown in the UI or its logs.</summary>
+    public string? Token { get; set; }
+
     /// <summary>TLS files for the mesh connection; null reads <c>OAM_TLS_CERT</c> / <c>OAM_TLS_KEY</c> / <c>OAM_TLS_CA</c>.</summary>
     public MeshTls? Tls { get; set; }
 

@@ -31,7 +31,13 @@ internal sealed partial class MeshSession : IAsyncDisposable
     public MeshSession(IOptions<AdminUiOptions> options, ILoggerFactory loggerFactory)
     {
         var o = options.Value;
-        _endpoint = MeshEndpoint.Resolve(o.Url, o.CredsFile) with { Tls = o.Tls ?? MeshTls.Resolve(null, null, null) };
+        var resolved = MeshEndpoint.Resolve(o.Url, o.CredsFile);
+        _endpoint = resolved with
+        {
+            Tls = o.Tls ?? MeshTls.Resolve(null, null, null),
+            NKeySeedFile = o.NKeySeedFile ?? resolved.NKeySeedFile,
+            Token = o.Token ?? resolved.Token,
+        };
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<MeshSession>();
     }
@@ -71,6 +77,8 @@ internal sealed partial class MeshSession : IAsyncDisposable
                 var client = await MeshClient.ConnectAsync(_endpoint.Url, new MeshClientOptions
                 {
                     CredsFile = _endpoint.CredsFile,
+                    NKeySeedFile = _endpoint.NKeySeedFile,
+                    Token = _endpoint.Token,
                     Tls = _endpoint.Tls,
                     ConnectionName = "oam-admin-ui",
                     LoggerFactory = _loggerFactory,
