@@ -107,7 +107,9 @@ public sealed class OverloadTests(ITestOutputHelper output)
 
         Assert.Equal(1, fast["demo.echo"].Replies);
         Assert.Equal(2_000, sleeps.Replies + sleeps.Errors);
-        Assert.InRange(sleeps.Replies, 128, 1_000);
+        // At least the 64 queued are served; up to 64 more run at once if the receive loop hands them on before the queue
+        // fills (on a loaded machine it may have handed on only some: one run saw 32 running + 64 queued).
+        Assert.InRange(sleeps.Replies, 64, 1_000);
         Assert.Equal([MeshErrorCodes.NotAvailable], sleeps.ErrorCodes.Keys);
         silo.ThrowIfExited("after the flood");
     }
