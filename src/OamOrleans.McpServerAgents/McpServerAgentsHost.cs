@@ -4,9 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using NATS.Client.Core;
 using Orleans.Runtime;
-using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.McpShared;
 using OamOrleans.Protocol;
@@ -14,25 +12,24 @@ using OamOrleans.Protocol;
 namespace OamOrleans.McpServerAgents;
 
 /// <summary>
-/// Serves one MCP server's tools as mesh agents. Once the silo is Active it connects to NATS as a host of its own
-/// (<c>oam-host-{id}</c>, its own instance record, so the health monitor cleans up after a crash) and supervises the MCP
-/// server: start it, list its tools, open and register one <see cref="McpToolResponder"/> per tool, and when the server
-/// dies keep the agents registered (they answer <c>not_available</c>) while it is restarted with doubling backoff.
+/// Serves one MCP server's tools as mesh agents of the silo: it supervises the MCP server (start it, list its tools, add
+/// one <see cref="McpToolAgent"/> per tool as a dynamic agent, so requests pass the silo's pipeline like any other) and
+/// when the server dies keeps the agents (they answer <c>not_available</c>) while it is restarted with doubling backoff.
+/// It starts just before the mesh bridge (its agents are added once the bridge has registered the silo's) and stops
+/// just after it, so the bridge's stop drains and deregisters the tool agents while the MCP server still answers.
 /// </summary>
-internal sealed partial class McpServerAgentsHost(string server, McpServerAgentsOptions options, MeshHostOptions mesh, ILoggerFactory loggers)
+internal sealed partial class McpServerAgentsHost(string server, McpServerAgentsOptions options, IDynamicAgents dynamic, ILoggerFactory loggers)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<McpServerAgentsHost>();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _reconcile = new(1, 1);
-    private readonly Dictionary<string, McpToolResponder> _agents = new(StringComparer.Ordinal);
-    private readonly McpToolSession _session = new(MeshIds.New(), options.CallTimeout, options.MaxConcurrentCalls);
-    private NatsConnection? _connection;
-    private MeshRegistry? _registry;
+    private readonly Dictionary<string, McpToolAgent> _agents = new(StringComparer.Ordinal);
+    private readonly McpToolSession _session = new(options.CallTimeout, options.MaxConcurrentCalls);
     private Task _run = Task.CompletedTask;
 
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe($"{nameof(McpServerAgentsHost)}.{server}", ServiceLifecycleStage.Active, StartAsync, StopAsync);
+        lifecycle.Subscribe($"{nameof(McpServerAgentsHost)}.{server}", ServiceLifecycleStage.Active - 1, StartAsync, StopAsync);
 
     private Task StartAsync(CancellationToken ct)
     {
@@ -45,10 +42,6 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
     {
         try
         {
-            var endpoint = MeshEndpoint.Resolve(mesh.Url, mesh.CredsFile) with { Tls = MeshTls.Resolve(mesh.TlsCertFile, mesh.TlsKeyFile, mesh.TlsCaFile) };
-            _connection = await MeshConnectWait.ConnectAsync(endpoint, _session.InstanceId, mesh.ConnectTimeout, _logger, ct).ConfigureAwait(false);
-            _registry = await MeshRegistry.OpenAsync(_connection, ct).ConfigureAwait(false);
-            _connection.ConnectionOpened += ReregisterAsync;
             await SuperviseAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -149,7 +142,6 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
         await _reconcile.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var registry = _registry!;
             var now = MeshIds.Now();
             var wanted = new Dictionary<string, (string Tool, AgentContract Contract)>(StringComparer.Ordinal);
             foreach (var tool in tools.Select(t => t.ProtocolTool))
@@ -167,7 +159,7 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
             var gone = _agents.Keys.Where(a => !wanted.ContainsKey(a)).ToArray();
             foreach (var agent in gone)
             {
-                await _agents[agent].DisposeAsync().ConfigureAwait(false);
+                await dynamic.RemoveAsync(agent, ct).ConfigureAwait(false); // drained, then deregistered with the survivor rule
                 _agents.Remove(agent);
             }
 
@@ -184,16 +176,12 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
                 }
                 else
                 {
-                    served = new McpToolResponder(server, tool, contract, await CheckForAsync(contract).ConfigureAwait(false), _session);
-                    await served.OpenAsync(_connection!, ct).ConfigureAwait(false); // online first, then announced (§4.3)
-                    _agents.Add(agent, served);
+                    served = new McpToolAgent(server, tool, contract, await CheckForAsync(contract).ConfigureAwait(false), _session);
                 }
 
-                await registry.RegisterAsync(contract, ct).ConfigureAwait(false);
+                await dynamic.AddAsync(contract, served.HandleAsync, ct).ConfigureAwait(false); // adds, or replaces the contract
+                _agents[agent] = served;
             }
-
-            await registry.PutInstanceAsync(_session.InstanceId, _agents.Keys, ct).ConfigureAwait(false);
-            await DeregisterUnservedAsync(gone, death: false, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -220,78 +208,11 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
         }
     }
 
-    /// <summary>The survivor rule (§4.3): an agent leaves the catalog only when no live instance still lists it.</summary>
-    private async Task DeregisterUnservedAsync(string[] agents, bool death, CancellationToken ct)
-    {
-        if (agents.Length == 0 || _registry is not { } registry)
-        {
-            return;
-        }
-
-        var survivors = await registry.ServedAgentsAsync(ct).ConfigureAwait(false);
-        foreach (var agent in agents.Where(a => !survivors.Contains(a)))
-        {
-            await registry.DeregisterAsync(agent, ct).ConfigureAwait(false);
-            if (death)
-            {
-                await registry.PublishDeathAsync(new DeathNotice(agent, DeathNotice.GracefulShutdown, MeshIds.Now(), _session.InstanceId), ct).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Back after a NATS outage: a health monitor may have deregistered us meanwhile, so write the records again.</summary>
-    private async ValueTask ReregisterAsync(object? sender, NatsEventArgs args)
-    {
-        await _reconcile.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            foreach (var agent in _agents.Values)
-            {
-                await _registry!.RegisterAsync(agent.Contract).ConfigureAwait(false);
-            }
-
-            await _registry!.PutInstanceAsync(_session.InstanceId, _agents.Keys).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            LogReconcileFailed(_logger, e, server);
-        }
-        finally
-        {
-            _reconcile.Release();
-        }
-    }
-
+    /// <summary>The tool agents themselves were drained and deregistered by the bridge's stop just before: end the MCP session.</summary>
     private async Task StopAsync(CancellationToken ct)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(false);
-        if (_connection is not { } connection)
-        {
-            return;
-        }
-
-        connection.ConnectionOpened -= ReregisterAsync;
-        var names = _agents.Keys.ToArray();
-        foreach (var agent in _agents.Values)
-        {
-            await agent.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _agents.Clear();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(mesh.DeregisterTimeout);
-        try
-        {
-            await _registry!.DeleteInstanceAsync(_session.InstanceId, deadline.Token).ConfigureAwait(false);
-            await DeregisterUnservedAsync(names, death: true, deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or NatsException)
-        {
-            LogDeregisterFailed(_logger, e, server);
-        }
-
-        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -340,7 +261,4 @@ internal sealed partial class McpServerAgentsHost(string server, McpServerAgents
 
     [LoggerMessage(Level = LogLevel.Error, Message = "MCP server '{Server}': the agents host failed and serves nothing")]
     private static partial void LogHostFailed(ILogger logger, Exception exception, string server);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server '{Server}': could not deregister its agents; a health monitor will clean up")]
-    private static partial void LogDeregisterFailed(ILogger logger, Exception exception, string server);
 }

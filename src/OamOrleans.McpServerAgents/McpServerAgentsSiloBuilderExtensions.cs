@@ -38,7 +38,7 @@ public static partial class McpServerAgentsSiloBuilderExtensions
                 throw new OptionsValidationException(server, typeof(McpServerAgentsOptions), [$"MCP server '{server}': {problem}"]);
             }
 
-            return new McpServerAgentsHost(server, options, sp.GetRequiredService<IOptions<MeshHostOptions>>().Value, sp.GetRequiredService<ILoggerFactory>());
+            return new McpServerAgentsHost(server, options, sp.GetRequiredService<IDynamicAgents>(), sp.GetRequiredService<ILoggerFactory>());
         });
         return builder;
     }

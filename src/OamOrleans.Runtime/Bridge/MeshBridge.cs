@@ -29,10 +29,17 @@ internal sealed partial class MeshBridge(
 {
     private readonly MeshHostOptions _options = options.Value;
     private MeshRegistry? _registry;
+    private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile MeshRegistration _registration = MeshRegistration.Starting;
 
     /// <summary>Where the silo's registration stands (readiness: <see cref="MeshHostReadiness"/>).</summary>
     public MeshRegistration Registration => _registration;
+
+    /// <summary>The registry once the silo is registered and until it stops; null otherwise (dynamic agents need it).</summary>
+    /// <summary>Completes once the silo's agents are registered (start-up done).</summary>
+    public Task Registered => _registered.Task;
+
+    public MeshRegistry? Registry => _registration is MeshRegistration.Registered or MeshRegistration.Reregistering ? _registry : null;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MeshBridge), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -83,6 +90,7 @@ internal sealed partial class MeshBridge(
         connection.ConnectionOpened += ReregisterAsync;
         connection.ConnectionDisconnected += RegistrationInDoubtAsync;
         _registration = MeshRegistration.Registered;
+        _registered.TrySetResult();
         if (logger.IsEnabled(LogLevel.Information))
         {
             var agents = string.Join(", ", mesh.Agents);

@@ -23,7 +23,7 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
 
     public string Url => Endpoint.Url;
 
-    public IReadOnlyList<string> Agents { get; } = agents.All.Select(a => a.Name).ToArray();
+    public IReadOnlyList<string> Agents => agents.Names;
 
     public NatsConnection Connection => _connection ?? throw new InvalidOperationException("The silo's mesh connection is not open yet.");
 

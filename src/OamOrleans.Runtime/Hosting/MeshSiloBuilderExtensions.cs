@@ -47,6 +47,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<RequestShedder>();
         services.TryAddSingleton<AgentGates>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
+        services.TryAddSingleton<IDynamicAgents, DynamicAgents>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());

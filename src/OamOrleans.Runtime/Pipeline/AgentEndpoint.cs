@@ -22,7 +22,8 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
     private TaskCompletionSource? _drained;
     private volatile bool _closing;
 
-    public AgentDescriptor Agent { get; } = agent;
+    /// <summary>The agent served; a dynamic agent's is replaced when its contract changes.</summary>
+    public AgentDescriptor Agent { get; set; } = agent;
 
     public bool IsOpen => _subscription is not null;
 
@@ -85,7 +86,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
         // then the loop takes the next one: concurrency is bounded by the slots, and the drain counts every request.
         // A stateless agent's requests that are already waiting go to its grain in one call, up to MaxBatch, while its
         // calls are fast (BatchGauge); each still takes a slot of its own and is answered on its own.
-        var batchable = Agent.Kind is AgentKind.Responder or AgentKind.Trigger && !Agent.Conversational;
+        var batchable = Agent.Kind is AgentKind.Responder or AgentKind.Trigger && !Agent.Conversational && Agent.Handler is null;
         var gauge = batchable ? new BatchGauge() : null;
         var reader = sub.Requests;
         while (await reader.WaitToReadAsync())

@@ -12,6 +12,10 @@ internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots
     public AgentEndpoint For(AgentDescriptor agent) =>
         _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, shedder, pipeline, logger));
 
+    /// <summary>Closes and forgets a dynamic agent's endpoint (leave the queue group, drain); false when some requests were still running.</summary>
+    public async Task<bool> RemoveAsync(string agent, TimeSpan leaveTimeout, TimeSpan drainTimeout) =>
+        !_endpoints.TryRemove(agent, out var endpoint) || await endpoint.CloseAsync(leaveTimeout, drainTimeout);
+
     /// <summary>True while the agent's subscription is open and its receive loop runs (readiness).</summary>
     public bool IsServing(string agent) => _endpoints.TryGetValue(agent, out var endpoint) && endpoint.IsServing;
 

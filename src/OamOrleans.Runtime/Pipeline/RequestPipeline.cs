@@ -177,9 +177,23 @@ internal sealed partial class RequestPipeline(
         }
     }
 
-    private Task<AgentOutcome> InvokeAsync(AgentCall call) => call.Stream
-        ? invoker.StreamAsync(call.Agent, call.ToGrainRequest(), _streamTimeout)
+    private Task<AgentOutcome> InvokeAsync(AgentCall call) =>
+        call.Agent.Handler is { } handler ? InvokeDynamicAsync(call, handler)
+        : call.Stream ? invoker.StreamAsync(call.Agent, call.ToGrainRequest(), _streamTimeout)
         : invoker.InvokeAsync(call.Agent, call.ToGrainRequest());
+
+    /// <summary>A dynamic agent (<see cref="IDynamicAgents"/>) is invoked by its handler here, not by a grain.</summary>
+    private static async Task<AgentOutcome> InvokeDynamicAsync(AgentCall call, DynamicAgentHandler handler)
+    {
+        try
+        {
+            return await handler(new DynamicAgentRequest(call.Body, call.RequestId, call.Conversation));
+        }
+        catch (Exception e)
+        {
+            return AgentOutcome.Failure(MeshErrorCodes.HandlerError, $"Agent '{call.Agent.Name}' failed: {e.Message}");
+        }
+    }
 
     /// <summary>Deliver and record; a failure in either still answers the caller.</summary>
     private async Task<AgentOutcome> CompleteAsync(AgentCall call, AgentOutcome outcome)
