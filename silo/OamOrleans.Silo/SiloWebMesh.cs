@@ -31,6 +31,8 @@ internal static class SiloWebMesh
     public static void AddAdminUi(IServiceCollection services, string serviceId)
     {
         services.AddOamAdminUi();
+        // Inside the cluster the Orleans view can show activations per agent (oam ui outside it cannot).
+        services.AddSingleton<IAgentActivationSource, SiloAgentActivations>();
         services.AddOptions<AdminUiOptions>().Configure<IOptions<MeshHostOptions>>((ui, host) =>
         {
             ui.Url = host.Value.Url;

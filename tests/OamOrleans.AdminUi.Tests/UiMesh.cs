@@ -5,8 +5,8 @@ namespace OamOrleans.AdminUi.Tests;
 
 /// <summary>
 /// What the browser tests share: a real nats-server, the real sample silo (<c>oam-silo</c>, NATS clustering and NATS
-/// state, so the Orleans view and conversation state have data), the real <c>oam ui</c> serving the admin UI for that
-/// mesh, and one headless Chromium (Debian's, never a downloaded one).
+/// state, so the Orleans view and conversation state have data; it also mounts the admin UI on its web port), the real
+/// <c>oam ui</c> serving the admin UI for that mesh, and one headless Chromium (Debian's, never a downloaded one).
 /// </summary>
 public sealed class UiMesh : IAsyncLifetime
 {
@@ -28,6 +28,9 @@ public sealed class UiMesh : IAsyncLifetime
     /// <summary>Where <c>oam ui</c> serves, e.g. <c>http://127.0.0.1:4224</c>.</summary>
     public string UiUrl { get; private set; } = "";
 
+    /// <summary>Where the silo itself serves the admin UI (<c>OAM_HTTP_PORT</c> with <c>OAM_UI=true</c>).</summary>
+    public string SiloUiUrl { get; private set; } = "";
+
     public IBrowser Browser { get; private set; } = null!;
 
     public MeshClient Client { get; private set; } = null!;
@@ -35,10 +38,14 @@ public sealed class UiMesh : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Nats = await NatsServer.StartAsync();
+        var siloHttpPort = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        SiloUiUrl = "http://127.0.0.1:" + siloHttpPort;
         var silo = OamSiloProcess.StartAsync(Nats, SampleAgents, new Dictionary<string, string>
         {
             ["OAM_CLUSTERING"] = "nats",
             ["OAM_STORAGE"] = "nats",
+            ["OAM_HTTP_PORT"] = siloHttpPort,
+            ["OAM_UI"] = "true",
         });
         var browser = LaunchBrowserAsync();
         Ui = ChildProcess.Start(OamProcess.Options("oam ui", ["ui", "--url", Nats.Url, "--port", NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));

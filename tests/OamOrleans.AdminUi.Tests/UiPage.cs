@@ -42,13 +42,20 @@ internal sealed class UiPage : IAsyncDisposable
     public static string ScreenshotDir { get; } =
         Environment.GetEnvironmentVariable("OAM_UI_SCREENSHOTS") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    public static async Task<UiPage> OpenAsync(UiMesh mesh, string path)
+    /// <param name="baseUrl">Which UI: <c>oam ui</c>'s (<see cref="UiMesh.UiUrl"/>) unless given, e.g. the silo's.</param>
+    /// <param name="permissions">Browser permissions granted to the UI's origin, e.g. <c>clipboard-read</c>.</param>
+    public static async Task<UiPage> OpenAsync(UiMesh mesh, string path, string? baseUrl = null, IEnumerable<string>? permissions = null)
     {
         var context = await mesh.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = mesh.UiUrl,
+            BaseURL = baseUrl ?? mesh.UiUrl,
             ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
         });
+        if (permissions is not null)
+        {
+            await context.GrantPermissionsAsync(permissions, new BrowserContextGrantPermissionsOptions { Origin = baseUrl ?? mesh.UiUrl });
+        }
+
         context.SetDefaultTimeout(30_000);
         var ui = new UiPage(context, await context.NewPageAsync());
         await ui.GoAsync(path);

@@ -39,6 +39,17 @@ internal static class Text
         }
     }
 
+    /// <summary>Indented JSON with every object's keys in ordinal order: the text <c>oam agent tool</c> and <c>oam agent card</c> print.</summary>
+    public static string SortedIndented(System.Text.Json.Nodes.JsonNode? node) => Sorted(node)?.ToJsonString(Indented) ?? "null";
+
+    private static System.Text.Json.Nodes.JsonNode? Sorted(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject obj => new System.Text.Json.Nodes.JsonObject(
+            obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        System.Text.Json.Nodes.JsonArray array => new System.Text.Json.Nodes.JsonArray([.. array.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
+
     public static readonly System.Text.Json.JsonSerializerOptions Indented = new()
     {
         WriteIndented = true,
