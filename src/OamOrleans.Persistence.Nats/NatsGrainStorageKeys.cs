@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using OamOrleans.Nats;
 using Orleans.Runtime;
 
 namespace OamOrleans.Persistence.Nats;
@@ -41,86 +42,9 @@ internal static class NatsGrainStorageKeys
         return hashed;
     }
 
-    public static string EncodeSegment(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-        {
-            return "=";
-        }
-
-        var builder = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            if (IsLiteral(b))
-            {
-                builder.Append((char)b);
-            }
-            else
-            {
-                builder.Append('=').Append(HexDigit(b >> 4)).Append(HexDigit(b & 0xF));
-            }
-        }
-
-        return builder.ToString();
-    }
+    public static string EncodeSegment(ReadOnlySpan<byte> bytes) => KvKeySegment.Encode(bytes);
 
     /// <summary>Reverses <see cref="EncodeSegment"/>; <see langword="null"/> for a hashed or malformed segment.</summary>
-    public static byte[]? DecodeSegment(string segment)
-    {
-        if (segment == "=")
-        {
-            return [];
-        }
-
-        if (segment.Length == 0 || segment.StartsWith(HashMarker, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var bytes = new List<byte>(segment.Length);
-        for (var i = 0; i < segment.Length; i++)
-        {
-            var c = segment[i];
-            if (c == '=')
-            {
-                if (i + 2 >= segment.Length)
-                {
-                    return null;
-                }
-
-                var hi = HexValue(segment[i + 1]);
-                var lo = HexValue(segment[i + 2]);
-                if (hi < 0 || lo < 0)
-                {
-                    return null;
-                }
-
-                bytes.Add((byte)((hi << 4) | lo));
-                i += 2;
-            }
-            else if (c < 128 && IsLiteral((byte)c))
-            {
-                bytes.Add((byte)c);
-            }
-            else
-            {
-                return null;
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    private static bool IsLiteral(byte b) =>
-        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
-            or (byte)'-' or (byte)'_' or (byte)'/';
-
-    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'A' + value - 10);
-
-    private static int HexValue(char c) => c switch
-    {
-        >= '0' and <= '9' => c - '0',
-        >= 'A' and <= 'F' => c - 'A' + 10,
-        _ => -1,
-    };
+    public static byte[]? DecodeSegment(string segment) =>
+        segment.StartsWith(HashMarker, StringComparison.Ordinal) ? null : KvKeySegment.Decode(segment);
 }

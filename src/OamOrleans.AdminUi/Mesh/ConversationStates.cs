@@ -4,6 +4,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
+using OamOrleans.Nats;
 
 namespace OamOrleans.AdminUi.Mesh;
 
@@ -71,58 +72,7 @@ internal sealed class ConversationStates(IOptions<AdminUiOptions> options)
     private string Prefix(string agent) =>
         Encode(options.Value.ServiceId) + "." + Encode("oam." + agent) + ".";
 
-    internal static string Encode(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        if (bytes.Length == 0)
-        {
-            return "=";
-        }
+    internal static string Encode(string text) => KvKeySegment.Encode(Encoding.UTF8.GetBytes(text));
 
-        var builder = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            if (IsLiteral(b))
-            {
-                builder.Append((char)b);
-            }
-            else
-            {
-                builder.Append('=').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    internal static string? Decode(string segment)
-    {
-        if (segment == "=")
-        {
-            return "";
-        }
-
-        var bytes = new List<byte>(segment.Length);
-        for (var i = 0; i < segment.Length; i++)
-        {
-            if (segment[i] != '=')
-            {
-                bytes.Add((byte)segment[i]);
-            }
-            else if (i + 2 < segment.Length && byte.TryParse(segment.AsSpan(i + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var b))
-            {
-                bytes.Add(b);
-                i += 2;
-            }
-            else
-            {
-                return null;
-            }
-        }
-
-        return Encoding.UTF8.GetString([.. bytes]);
-    }
-
-    private static bool IsLiteral(byte b) =>
-        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'/';
+    internal static string? Decode(string segment) => KvKeySegment.Decode(segment) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 }
