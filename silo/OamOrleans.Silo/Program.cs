@@ -71,6 +71,7 @@ try
         {
             silo.AddAssistantAgent(assistant);
         }
+        SiloTelemetry.ConfigureSilo(silo, settings);
         web?.ConfigureSilo(silo);
     });
     SiloTelemetry.AddServices(builder.Services, settings);

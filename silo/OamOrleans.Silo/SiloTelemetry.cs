@@ -17,6 +17,18 @@ internal static class SiloTelemetry
 {
     public static bool Exporting(SiloSettings settings) => settings.OtlpEndpoint is not null;
 
+    /// <summary>
+    /// Orleans' grain-call spans and the trace context carried across grain calls, only while traces are exported: its
+    /// grain-call filters cost on every grain call even with nothing listening (see README, Tracing).
+    /// </summary>
+    public static void ConfigureSilo(ISiloBuilder silo, SiloSettings settings)
+    {
+        if (Exporting(settings))
+        {
+            silo.AddActivityPropagation();
+        }
+    }
+
     /// <summary>The SDK, when something collects: OTLP export, or the web port's <c>/metrics</c> (its mount adds the Prometheus exporter).</summary>
     public static void AddServices(IServiceCollection services, SiloSettings settings)
     {

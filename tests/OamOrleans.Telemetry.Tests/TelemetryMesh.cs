@@ -13,6 +13,7 @@ internal static class TelemetryMesh
 {
     public static void SampleAndRelayAgents(ISiloBuilder silo)
     {
+        silo.AddActivityPropagation(); // Orleans' grain-call spans: a host that traces turns them on
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
         silo.AddAgent<RelayAgent>();
     }

@@ -28,7 +28,6 @@ public static class MeshSiloBuilderExtensions
             return builder;
         }
 
-        AddActivityPropagationOnce(builder);
         services.AddOptions<MeshHostOptions>();
         services.AddSingleton<IConfigurationValidator, MeshHostOptionsValidator>();
         services.TryAddSingleton<AgentCatalog>();
@@ -53,19 +52,6 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
         services.TryAddSingleton<IMeshHostReadiness, MeshHostReadiness>();
         return builder;
-    }
-
-    /// <summary>
-    /// Orleans' grain-call activities, so the grain calls of a request nest under its span (and <c>context.Mesh</c> calls
-    /// under the grain's). Orleans' own <c>AddActivityPropagation()</c> adds its filters again on every call, so a host
-    /// that also calls it gets them once only if it calls it before <c>AddOpenAgentMesh</c>.
-    /// </summary>
-    private static void AddActivityPropagationOnce(ISiloBuilder builder)
-    {
-        if (!builder.Services.Any(d => d.ServiceType == typeof(IIncomingGrainCallFilter) && d.ImplementationType?.Name == "ActivityPropagationIncomingGrainCallFilter"))
-        {
-            builder.AddActivityPropagation();
-        }
     }
 
     /// <summary>Hosts the agent class <typeparamref name="TAgent"/> (it must carry <see cref="AgentAttribute"/>).</summary>
