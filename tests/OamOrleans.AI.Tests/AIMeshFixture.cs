@@ -28,11 +28,7 @@ public sealed class AIMeshFixture : SiloMeshFixture
         await Raw.ConnectAsync();
         Client = await MeshClient.ConnectAsync(Url);
         string[] expected = ["demo.echo", "demo.ticker", "demo.words", "test.mcp.on", AssistantAgent.Name];
-        await Poll.UntilAsync(async () =>
-        {
-            var entries = await Client.CatalogAsync();
-            return expected.All(n => entries.Any(e => e.Name == n));
-        }, $"the catalog lists {string.Join(", ", expected)}", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(100));
+        await WaitForCatalogAsync(Client, expected);
     }
 
     protected override Task<TestSilo> StartSiloAsync(string natsUrl) => TestSilo.StartAsync(

@@ -33,11 +33,7 @@ public class MeshFixture : SiloMeshFixture
 
         // Registration runs once the silo is active: wait until the catalog lists the agents the tests use.
         await using var client = await OamOrleans.Client.MeshClient.ConnectAsync(Url);
-        await Poll.UntilAsync(async () =>
-        {
-            var entries = await client.CatalogAsync();
-            return UsedAgents.All(n => entries.Any(e => e.Name == n));
-        }, $"the catalog lists {string.Join(", ", UsedAgents)}", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(100));
+        await WaitForCatalogAsync(client, UsedAgents);
     }
 
     protected override Task<TestSilo> StartSiloAsync(string natsUrl) => TestSilo.StartAsync(

@@ -39,11 +39,7 @@ public sealed class McpMeshFixture : SiloMeshFixture
     {
         await base.InitializeAsync();
         await using var client = await MeshClient.ConnectAsync(Url);
-        await Poll.UntilAsync(async () =>
-        {
-            var entries = await client.CatalogAsync();
-            return UsedAgents.All(n => entries.Any(e => e.Name == n));
-        }, $"the catalog lists {string.Join(", ", UsedAgents)}", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(100));
+        await WaitForCatalogAsync(client, UsedAgents);
     }
 
     protected override Task<TestSilo> StartSiloAsync(string natsUrl) => TestSilo.StartAsync(

@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 
 namespace OamOrleans.Testing;
@@ -35,6 +36,13 @@ public abstract class SiloMeshFixture : IAsyncLifetime
 
         Silo = await StartSiloAsync(Nats.Url).WaitAsync(TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>Waits until the catalog lists <paramref name="agents"/>: registration runs once the silo is active.</summary>
+    protected static Task WaitForCatalogAsync(MeshClient client, IReadOnlyCollection<string> agents) => Poll.UntilAsync(async () =>
+    {
+        var entries = await client.CatalogAsync();
+        return agents.All(n => entries.Any(e => e.Name == n));
+    }, $"the catalog lists {string.Join(", ", agents)}", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(100));
 
     /// <summary>Starts this fixture's silo on the test server.</summary>
     protected abstract Task<TestSilo> StartSiloAsync(string natsUrl);
