@@ -65,6 +65,9 @@ try
             o.MaxConcurrentRequests = settings.MaxConcurrentRequests ?? o.MaxConcurrentRequests;
             o.MaxQueuedRequests = settings.MaxQueuedRequests ?? o.MaxQueuedRequests;
             o.ConnectTimeout = settings.ConnectTimeout;
+            o.Replicas = settings.Replicas;
+            o.ReconcileBuckets = settings.ReconcileBuckets;
+            o.TurnLogSize = settings.TurnLogSize ?? o.TurnLogSize;
         });
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
         if (assistant.IsConfigured)

@@ -21,6 +21,8 @@ internal static partial class SiloComposition
         {
             o.Url = settings.Url!;
             o.ConfigureConnection = opts => WithCredentials(opts, settings);
+            o.Replicas = settings.Replicas;
+            o.ReconcileReplicas = settings.ReconcileBuckets;
         });
         // The bridge retries calls until a killed silo is declared dead, so the time to detect it is the outage of its
         // conversations: probes are shorter and fewer than Orleans' defaults (see SiloSettings).
@@ -48,6 +50,8 @@ internal static partial class SiloComposition
             {
                 o.Url = settings.Url!;
                 o.ConfigureConnection = opts => WithCredentials(opts, settings);
+                o.Replicas = settings.Replicas;
+                o.ReconcileReplicas = settings.ReconcileBuckets;
             });
         }
         else if (settings.Clustering == "localhost")
@@ -111,6 +115,7 @@ internal static partial class SiloComposition
             settings.SiloPort,
             settings.GatewayPort,
             storage,
+            settings.Replicas,
             settings.MonitorSysUrl is null ? "off (set OAM_MONITOR_SYS_URL to a system-account URL)" : "in this silo",
             webLine,
             assistant,
@@ -136,11 +141,12 @@ internal static partial class SiloComposition
           instance:   {InstanceId} (connection oam-host-{InstanceId})
           clustering: {Clustering} (silo port {SiloPort}, gateway port {GatewayPort})
           state:      {Storage}
+          replicas:   {Replicas} per bucket
           monitor:    {Monitor}
           web:        {Web}
           assistant:  {Assistant}
           telemetry:  {Telemetry}
           try:        {Try}   (Ctrl+C stops the silo)
         """)]
-    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, string monitor, string web, string assistant, string telemetry, string @try);
+    private static partial void LogStarted(ILogger logger, int count, string agents, string url, string natsMode, string instanceId, string clustering, int siloPort, int gatewayPort, string storage, int replicas, string monitor, string web, string assistant, string telemetry, string @try);
 }

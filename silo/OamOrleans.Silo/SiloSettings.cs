@@ -25,7 +25,7 @@ internal sealed record SiloSettings
     /// <summary>The settings without secrets (a URL's password or token and <see cref="Token"/> redacted).</summary>
     public override string ToString() =>
         $"SiloSettings {{ Url = {(Url is null ? "null" : Client.MeshConnectWait.Redact(Url))}, Creds = {Creds ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
-        + $"Token = {(Token is null ? "null" : "***")}, MonitorSysUrl = {(MonitorSysUrl is null ? "null" : Client.MeshConnectWait.Redact(MonitorSysUrl))}, Clustering = {Clustering}, Storage = {Storage} }}";
+        + $"Token = {(Token is null ? "null" : "***")}, MonitorSysUrl = {(MonitorSysUrl is null ? "null" : Client.MeshConnectWait.Redact(MonitorSysUrl))}, Clustering = {Clustering}, Storage = {Storage}, Replicas = {Replicas} }}";
 
     /// <summary><c>localhost</c> (single machine, development) or <c>nats</c> (membership in JetStream KV).</summary>
     public string Clustering { get; init; } = "localhost";
@@ -80,6 +80,18 @@ internal sealed record SiloSettings
 
     /// <summary>Mount the admin web UI at <c>/</c> on the web port.</summary>
     public bool Ui { get; init; }
+
+    /// <summary>
+    /// Replicas of every bucket the silo creates: the mesh buckets, the object store, grain state and membership (1-5).
+    /// 3 on a 3-node JetStream cluster survives the loss of any one node. Default 1.
+    /// </summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>Raise the replicas of existing buckets that have fewer than <see cref="Replicas"/> at start (otherwise only a warning).</summary>
+    public bool ReconcileBuckets { get; init; }
+
+    /// <summary>Turns (request id and reply) each conversation keeps to answer a repeated request id from its record; null keeps the host default (16).</summary>
+    public int? TurnLogSize { get; init; }
 
     /// <summary>The standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: when set, traces and metrics are exported over OTLP (<see cref="SiloTelemetry"/>).</summary>
     public string? OtlpEndpoint { get; init; }
@@ -166,6 +178,13 @@ internal sealed record SiloSettings
             Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
             Mcp = Flag("Mcp", "OAM_MCP"),
             Ui = Flag("Ui", "OAM_UI"),
+            Replicas = Get("Replicas", "OAM_REPLICAS") is { } replicas
+                ? int.TryParse(replicas, out var r) && r is >= 1 and <= 5 ? r : throw new ArgumentException($"Setting Oam:Replicas / OAM_REPLICAS must be a whole number from 1 to 5 (JetStream's limit), was '{replicas}'.")
+                : 1,
+            ReconcileBuckets = Flag("ReconcileBuckets", "OAM_RECONCILE_BUCKETS"),
+            TurnLogSize = Get("TurnLogSize", "OAM_TURN_LOG_SIZE") is { } turns
+                ? int.TryParse(turns, out var t) && t is >= 0 and <= 10_000 ? t : throw new ArgumentException($"Setting Oam:TurnLogSize / OAM_TURN_LOG_SIZE must be a whole number from 0 to 10000, was '{turns}'.")
+                : null,
             OtlpEndpoint = NonEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]),
         };
         foreach (var (on, name) in new[] { (settings.Dashboard, "Oam:Dashboard / OAM_DASHBOARD"), (settings.Mcp, "Oam:Mcp / OAM_MCP"), (settings.Ui, "Oam:Ui / OAM_UI") })

@@ -266,7 +266,7 @@ internal static class LocalMesh
             AuthOpts = creds is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = creds },
         });
         await nats.ConnectAsync();
-        await MeshStores.EnsureAllAsync(nats, ct);
+        await MeshStores.EnsureAllAsync(nats, ct: ct);
     }
 
     private static int? ReadPid(string file)

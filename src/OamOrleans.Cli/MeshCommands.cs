@@ -21,6 +21,7 @@ internal static class MeshCommands
             Listen(),
             Monitor(),
             MeshHealthCommand.Build(),
+            MeshBucketsCommand.Build(),
         };
         return mesh;
     }
@@ -31,9 +32,19 @@ internal static class MeshCommands
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
         var auth = new Option<bool>("--auth") { Description = "Secure it: operator mode with the accounts and users of `oam auth init` (see --auth-dir)." };
         var authDir = new Option<string>("--auth-dir") { Description = "The `oam auth init` folder used by --auth.", DefaultValueFactory = _ => Auth.AuthDirectory.DefaultDir };
-        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir };
+        var replicas = MeshBucketsCommand.ReplicasOption("Replicas of the mesh buckets: 1. A local mesh is one nats-server, which holds 1; for a NATS cluster use `oam mesh buckets --replicas N --url ...`.");
+        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir, replicas };
         OamCli.SetAction(command, (parse, ct) =>
-            LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct));
+        {
+            if (parse.GetValue(replicas) is { } asked && OamCli.Replicas(asked) > 1)
+            {
+                throw new UsageException(
+                    $"--replicas {asked}: `oam mesh up` starts one local nats-server, which holds one replica of each bucket. "
+                    + $"To create the mesh buckets with {asked} replicas on a JetStream cluster, run `oam mesh buckets --replicas {asked} --url nats://node1:4222,nats://node2:4222,...`.");
+            }
+
+            return LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct);
+        });
         return command;
     }
 

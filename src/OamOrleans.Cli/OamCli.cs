@@ -68,9 +68,32 @@ internal static class OamCli
     public static void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
         command.SetAction((parse, ct) => GuardAsync(() => action(parse, ct), ct));
 
-    /// <summary>Connects a mesh client with the CLI's resolution rules (the URL option, then OAM_URL, .oam-url, default).</summary>
+    /// <summary>
+    /// Connects a mesh client with the CLI's resolution rules (the URL option, then OAM_URL, .oam-url, default); buckets it
+    /// creates get <c>OAM_REPLICAS</c> replicas.
+    /// </summary>
     public static async Task<MeshClient> ConnectAsync(string? url, CancellationToken ct) =>
-        await MeshClient.ConnectAsync(url, MeshClientOptions.Default, ct);
+        await MeshClient.ConnectAsync(url, MeshClientOptions.Default with { Replicas = Replicas(null) }, ct);
+
+    /// <summary>The replicas of buckets the CLI creates: <paramref name="option"/>, else <c>OAM_REPLICAS</c>, else 1.</summary>
+    /// <exception cref="UsageException">Not a whole number from 1 to 5 (exit 2).</exception>
+    public static int Replicas(int? option)
+    {
+        if (option is { } given)
+        {
+            return given is >= 1 and <= 5 ? given : throw new UsageException($"--replicas must be from 1 to 5 (JetStream's limit), got {given}");
+        }
+
+        var raw = Environment.GetEnvironmentVariable("OAM_REPLICAS");
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return 1;
+        }
+
+        return int.TryParse(raw, out var fromEnvironment) && fromEnvironment is >= 1 and <= 5
+            ? fromEnvironment
+            : throw new UsageException($"OAM_REPLICAS must be a whole number from 1 to 5 (JetStream's limit), was '{raw}'");
+    }
 
     /// <summary>Reads the JSON payload from the argument, else from redirected stdin; null when there is none (empty body).</summary>
     /// <exception cref="UsageException">The payload is not JSON (exit 2).</exception>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using NATS.Client.Core;
 using OamOrleans.Protocol;
+using Polly;
 
 namespace OamOrleans.Client;
 
@@ -55,9 +56,13 @@ public sealed partial class MeshClient
     private async ValueTask<MeshReply> CallCoreAsync(string agent, string subject, string requestId, ReadOnlyMemory<byte> body, CallOptions? options, CancellationToken cancellationToken)
     {
         var timeout = options?.Timeout ?? _options.CallTimeout;
-        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
-        ThrowIfReconnecting(agent, requestId);
+        var retry = options?.Retry ?? _options.Retry;
+        if (options?.Retry is not null)
+        {
+            MeshClientOptionsValidator.ThrowIfInvalidRetry(retry);
+        }
 
+        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
         NatsMsg<byte[]> msg;
         INatsSub<byte[]>? death = null;
         using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
@@ -68,22 +73,12 @@ public sealed partial class MeshClient
                 death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, death, denial.Token).ConfigureAwait(false);
+            msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, retry, death, denial.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (denial.IsDenied && !cancellationToken.IsCancellationRequested)
         {
             // The server refused the publish (-ERR Permissions Violation): say so now rather than time out.
             throw denial.Denied(agent, requestId);
-        }
-        catch (NatsNoRespondersException)
-        {
-            throw _catalog.Contains(agent)
-                ? new NotAvailableException($"Agent '{agent}' is in the catalog but nobody serves it right now", agent, requestId)
-                : new NotFoundException($"Agent '{agent}' not found", agent, requestId);
-        }
-        catch (NatsNoReplyException)
-        {
-            throw new MeshTimeoutException(subject, timeout, agent, requestId);
         }
         catch (Exception e) when (e is NatsConnectionFailedException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
         {
@@ -140,34 +135,71 @@ public sealed partial class MeshClient
     }
 
     private async ValueTask<NatsMsg<byte[]>> RequestAsync(
-        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, INatsSub<byte[]>? death, CancellationToken ct)
+        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, MeshRetryOptions retry, INatsSub<byte[]>? death, CancellationToken ct)
     {
-        var replyOpts = new NatsSubOpts { Timeout = timeout, ThrowIfNoResponders = true };
-        if (death is null)
-        {
-            return await Connection.RequestAsync(subject, body, headers, RequestSerializer, ReplySerializer, replyOpts: replyOpts, cancellationToken: ct).ConfigureAwait(false);
-        }
-
-        using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var request = Connection.RequestAsync(subject, body, headers, RequestSerializer, ReplySerializer, replyOpts: replyOpts, cancellationToken: race.Token).AsTask();
-        var notice = death.Msgs.ReadAsync(race.Token).AsTask();
-        var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
-        if (first == notice && notice.IsCompletedSuccessfully)
-        {
-            await race.CancelAsync().ConfigureAwait(false);
-            ObserveFault(request);
-            throw Died(agent, requestId, notice.Result.Data, "the call");
-        }
-
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        using var call = await _replies.StartAsync(deadline.Token).ConfigureAwait(false);
+        var attempts = new CallAttempts(this, agent, subject, requestId, body, headers, call, timeout);
+        var request = RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token).AsTask();
         try
         {
-            // The reply came first (or the death subscription closed): the request decides.
-            return await request.ConfigureAwait(false);
+            if (death is null)
+            {
+                return await request.ConfigureAwait(false);
+            }
+
+            var notice = death.Msgs.ReadAsync(deadline.Token).AsTask();
+            var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
+            if (first == notice && notice.IsCompletedSuccessfully)
+            {
+                await deadline.CancelAsync().ConfigureAwait(false);
+                ObserveFault(request);
+                throw Died(agent, requestId, notice.Result.Data, "the call");
+            }
+
+            try
+            {
+                // The reply came first (or the death subscription closed): the request decides.
+                return await request.ConfigureAwait(false);
+            }
+            finally
+            {
+                await deadline.CancelAsync().ConfigureAwait(false);
+                ObserveFault(notice);
+            }
         }
-        finally
+        catch (RetryableCallException e)
         {
-            await race.CancelAsync().ConfigureAwait(false);
-            ObserveFault(notice);
+            throw e.Failure; // retries off or used up: the last attempt's failure
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw attempts.DeadlineFailure();
         }
     }
+
+    /// <summary>The Polly pipeline of <paramref name="retry"/>: built once for the client's options, cached per per-call options.</summary>
+    private ResiliencePipeline RetryPipeline(MeshRetryOptions retry) =>
+        ReferenceEquals(retry, _options.Retry) ? _retryPipeline : CallRetryPipelines.GetValue(retry, CallAttempts.Pipeline);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MeshRetryOptions, ResiliencePipeline> CallRetryPipelines = [];
+
+    /// <summary>Whether the catalog lists <paramref name="agent"/> (a missing responder is then a passing absence).</summary>
+    internal bool KnowsAgent(string agent) => _catalog.Contains(agent);
+
+    /// <summary>Counts and logs a retry of a call: the <c>oam.client.call.retries</c> metric and an Information log line.</summary>
+    internal void RecordRetry(string agent, string requestId, int attempt, MeshException? reason)
+    {
+        var code = reason?.Code ?? MeshErrorCodes.Timeout;
+        if (MeshMetrics.CallRetries.Enabled)
+        {
+            MeshMetrics.CallRetries.Add(1, new KeyValuePair<string, object?>(MeshTags.Agent, agent), new KeyValuePair<string, object?>("error.type", code));
+        }
+
+        LogCallRetry(_logger, agent, requestId, attempt, code, reason?.Message ?? "no reply");
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Call {RequestId} to {Agent}: attempt {Attempt}, same request id, after {Code}: {Reason}")]
+    private static partial void LogCallRetry(Microsoft.Extensions.Logging.ILogger logger, string agent, string requestId, int attempt, string code, string reason);
 }

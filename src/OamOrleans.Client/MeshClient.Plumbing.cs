@@ -51,7 +51,7 @@ public sealed partial class MeshClient
     }
 
     /// <summary>A reply or frame with <c>X-Mesh-Status: error</c> carries an error envelope.</summary>
-    private static bool IsErrorStatus(NatsHeaders headers) =>
+    internal static bool IsErrorStatus(NatsHeaders headers) =>
         headers.TryGetValue(MeshHeaders.Status, out var status) && status.ToString() == MeshHeaders.StatusError;
 
     private JsonSerializerOptions JsonOptionsFor(JsonSerializerOptions? perCall) => perCall ?? _options.JsonOptions ?? MeshJson.Options;

@@ -28,6 +28,8 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly INatsKVStore _registry;
     private readonly ILogger _logger;
     private readonly PermissionWatch _permissions;
+    private readonly CallReplies _replies;
+    private readonly Polly.ResiliencePipeline _retryPipeline;
     private int _disposed;
 
     private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, INatsKVStore registry)
@@ -42,6 +44,8 @@ public sealed partial class MeshClient : IAsyncDisposable
         Kv = new MeshKeyValue(this);
         Workspace = new MeshWorkspace(this);
         _permissions = new PermissionWatch(connection);
+        _replies = new CallReplies(connection);
+        _retryPipeline = CallAttempts.Pipeline(options.Retry);
     }
 
     /// <summary>This client's instance id: uuid hex, stamped as <c>X-Mesh-Instance-Id</c> on every request.</summary>
@@ -128,7 +132,7 @@ public sealed partial class MeshClient : IAsyncDisposable
     {
         if (options.EnsureBuckets)
         {
-            await MeshStores.EnsureAllAsync(connection, ct).ConfigureAwait(false);
+            await MeshStores.EnsureAllAsync(connection, options.Replicas, ct).ConfigureAwait(false);
         }
 
         var kv = connection.CreateKeyValueStoreContext();
@@ -164,6 +168,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         }
 
         await _catalog.DisposeAsync().ConfigureAwait(false);
+        await _replies.DisposeAsync().ConfigureAwait(false);
         _permissions.Dispose();
         _lifetime.Dispose();
         if (_ownsConnection)

@@ -67,6 +67,18 @@ public sealed record MeshClientOptions
     /// </summary>
     public bool DeathFastFail { get; set; } = true;
 
+    /// <summary>
+    /// How calls are retried when their answer does not come (same request id, within the call's deadline). Default
+    /// <see cref="MeshRetryOptions.Default"/>; <see cref="MeshRetryOptions.None"/> turns retries off for every call.
+    /// </summary>
+    public MeshRetryOptions Retry { get; set; } = MeshRetryOptions.Default;
+
+    /// <summary>
+    /// Replicas of the mesh buckets this client creates when they are missing (<see cref="EnsureBuckets"/>), 1 to 5. More
+    /// than 1 needs a JetStream cluster. Buckets that exist are used as they are. Default 1 (the reference's).
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
     /// <summary>The options without secrets: a password or token in <see cref="Url"/> and <see cref="Token"/> show as <c>***</c>.</summary>
     public override string ToString() =>
         $"MeshClientOptions {{ Url = {(Url is null ? "null" : MeshConnectWait.Redact(Url))}, CredsFile = {CredsFile ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
@@ -90,6 +102,9 @@ public sealed record CallOptions
 
     /// <summary>JSON settings for this call; the client's when null.</summary>
     public JsonSerializerOptions? JsonOptions { get; init; }
+
+    /// <summary>How this call is retried; <see cref="MeshClientOptions.Retry"/> when null, <see cref="MeshRetryOptions.None"/> for one attempt only.</summary>
+    public MeshRetryOptions? Retry { get; init; }
 }
 
 /// <summary>Filters of <see cref="MeshClient.CatalogAsync"/>; every filter left null matches everything.</summary>

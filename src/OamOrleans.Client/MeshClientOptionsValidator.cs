@@ -16,6 +16,36 @@ internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOp
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
+    /// <summary>What is wrong with <paramref name="retry"/> (client-wide or per call), each naming the setting.</summary>
+    internal static IEnumerable<string> RetryProblems(MeshRetryOptions? retry)
+    {
+        if (retry is null)
+        {
+            yield return "Retry must not be null (MeshRetryOptions.None turns retries off).";
+            yield break;
+        }
+
+        if (retry.AttemptTimeout <= TimeSpan.Zero || retry.Delay < TimeSpan.Zero || retry.MaxDelay < retry.Delay)
+        {
+            yield return $"Retry: AttemptTimeout must be positive and 0 <= Delay <= MaxDelay (got {retry.AttemptTimeout}, {retry.Delay}, {retry.MaxDelay}).";
+        }
+
+        if (retry.MaxRetries < 1)
+        {
+            yield return $"Retry.MaxRetries must be at least 1 (got {retry.MaxRetries}); MeshRetryOptions.None turns retries off.";
+        }
+    }
+
+    /// <exception cref="ArgumentException">A per-call <see cref="CallOptions.Retry"/> is invalid (the message names the setting).</exception>
+    public static void ThrowIfInvalidRetry(MeshRetryOptions retry)
+    {
+        var problems = RetryProblems(retry).ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid CallOptions.Retry: " + string.Join(" ", problems), nameof(retry));
+        }
+    }
+
     /// <exception cref="ArgumentException">Every problem, one per line.</exception>
     public static void ThrowIfInvalid(MeshClientOptions options)
     {
@@ -31,6 +61,16 @@ internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOp
         if (o.Url is { } url && !IsNatsUrl(url))
         {
             yield return $"Url '{MeshConnectWait.Redact(url)}' is not a NATS URL (nats://host:port, tls://host:port, ws:// or wss://; several comma-separated).";
+        }
+
+        if (o.Replicas is < 1 or > 5)
+        {
+            yield return $"Replicas must be between 1 and 5 (JetStream's limit), was {o.Replicas}.";
+        }
+
+        foreach (var problem in RetryProblems(o.Retry))
+        {
+            yield return problem;
         }
 
         foreach (var (setting, value) in new[] { ("CallTimeout", o.CallTimeout), ("StreamTimeout", o.StreamTimeout), ("SendTimeout", o.SendTimeout), ("ConnectTimeout", o.ConnectTimeout) })

@@ -55,6 +55,10 @@ internal static class MeshMetrics
     public static readonly Counter<long> Deregistrations = MeshDiagnostics.Meter.CreateCounter<long>(
         "oam.agent.deregistrations", "{registration}", "Agents removed from the catalog");
 
+    /// <summary>Calls a <see cref="MeshClient"/> sent again with the same request id, with <c>error.type</c> (why the attempt before failed).</summary>
+    public static readonly Counter<long> CallRetries = MeshDiagnostics.Meter.CreateCounter<long>(
+        "oam.client.call.retries", "{retry}", "Calls sent again with the same request id after an attempt got no answer");
+
     /// <summary>Death notices published on <c>mesh.death.{name}</c>.</summary>
     public static readonly Counter<long> DeathNotices = MeshDiagnostics.Meter.CreateCounter<long>(
         "oam.agent.death_notices", "{notice}", "Death notices published");

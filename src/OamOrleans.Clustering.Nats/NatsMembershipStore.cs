@@ -20,6 +20,9 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
 
     public string? ServerVersion => _connection?.ServerInfo?.Version;
 
+    /// <summary>What <see cref="InitializeAsync"/> found when the bucket existed with fewer replicas than configured; null otherwise.</summary>
+    public ReplicaShortfall? Shortfall { get; private set; }
+
     /// <summary>Connects and opens the bucket; <paramref name="create"/> creates it if missing. False if missing and not created.</summary>
     public async Task<bool> InitializeAsync(bool create, CancellationToken cancellationToken)
     {
@@ -51,7 +54,12 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
 
             var kv = _connection.CreateKeyValueStoreContext();
             _store = await kv.TryGetStoreAsync(options.BucketName, cancellationToken);
-            if (_store is null && create)
+            if (_store is not null && create)
+            {
+                // A silo (the one that would create it) checks the bucket it found against its replicas setting.
+                Shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, options.BucketName, StreamReplicas.KeyValueStream(options.BucketName), options.Replicas, options.ReconcileReplicas, cancellationToken);
+            }
+            else if (_store is null && create)
             {
                 _store = await kv.CreateOrOpenStoreAsync(
                     new NatsKVConfig(options.BucketName)

@@ -44,6 +44,10 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
             }
 
             LogInitialized(_logger, _clusterId, _store.Bucket, NatsUrlRedaction.Redact(_store.Url), _store.ServerVersion ?? "?");
+            if (_store.Shortfall is { } shortfall)
+            {
+                LogReplicas(_logger, shortfall.Bucket, shortfall.Has, shortfall.Wants, shortfall.Updated ? "raised to the configured count (ReconcileReplicas)" : "left as it is; set ReconcileReplicas (OAM_RECONCILE_BUCKETS=true) to raise them");
+            }
         }
         catch (Exception ex) when (ex is not OrleansException)
         {
@@ -176,6 +180,9 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
 
     [LoggerMessage(1, LogLevel.Information, "NATS membership table for cluster {ClusterId} ready: bucket {Bucket} on {Url} (server {ServerVersion})")]
     private static partial void LogInitialized(ILogger logger, string clusterId, string bucket, string url, string serverVersion);
+
+    [LoggerMessage(3, LogLevel.Warning, "NATS membership: bucket {Bucket} has {Has} replica(s), {Wants} configured: {Action}")]
+    private static partial void LogReplicas(ILogger logger, string bucket, int has, int wants, string action);
 
     [LoggerMessage(2, LogLevel.Debug, "NATS membership {Operation} for silo {Silo} lost the compare-and-set (attempt {Attempt}); retrying")]
     private static partial void LogCasRetry(ILogger logger, string operation, string silo, int attempt);

@@ -91,8 +91,21 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         }
     }
 
-    private ValueTask<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken) =>
-        kv.GetOrCreateStoreAsync(
+    private async ValueTask<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken)
+    {
+        if (await kv.TryGetStoreAsync(_options.BucketName, cancellationToken) is { } existing)
+        {
+            var bucket = _options.BucketName;
+            var shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, bucket, StreamReplicas.KeyValueStream(bucket), _options.Replicas, _options.ReconcileReplicas, cancellationToken);
+            if (shortfall is not null)
+            {
+                LogReplicas(_logger, _name, bucket, shortfall.Has, shortfall.Wants, shortfall.Updated ? "raised to the configured count (ReconcileReplicas)" : "left as it is; set ReconcileReplicas (OAM_RECONCILE_BUCKETS=true) to raise them");
+            }
+
+            return existing;
+        }
+
+        return await kv.CreateOrOpenStoreAsync(
             new NatsKVConfig(_options.BucketName)
             {
                 Description = "Orleans grain state (OamOrleans.Persistence.Nats)",
@@ -101,6 +114,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
                 Storage = _options.StorageType,
             },
             cancellationToken);
+    }
 
     private async Task CloseAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
@@ -280,6 +294,9 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
 
     [LoggerMessage(1, LogLevel.Information, "NATS grain storage {Name} ready: bucket {Bucket} on {Url} (server {ServerVersion}, max_payload {MaxPayload} bytes)")]
     private static partial void LogInitialized(ILogger logger, string name, string bucket, string url, string serverVersion, long maxPayload);
+
+    [LoggerMessage(3, LogLevel.Warning, "NATS grain storage {Name}: bucket {Bucket} has {Has} replica(s), {Wants} configured: {Action}")]
+    private static partial void LogReplicas(ILogger logger, string name, string bucket, int has, int wants, string action);
 
     [LoggerMessage(2, LogLevel.Warning, "NATS grain storage version conflict on {Operation} of state {StateName} of grain {GrainId} with ETag {ETag}")]
     private static partial void LogConflict(ILogger logger, string operation, string stateName, GrainId grainId, string etag);

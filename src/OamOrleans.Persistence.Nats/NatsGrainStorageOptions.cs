@@ -40,6 +40,12 @@ public sealed class NatsGrainStorageOptions
     /// <summary>Number of replicas of the bucket when it is created (1 to 5; more than 1 needs a clustered JetStream). Default 1.</summary>
     public int Replicas { get; set; } = 1;
 
+    /// <summary>
+    /// When the bucket already exists with fewer than <see cref="Replicas"/> replicas, raise its stream's replica count at
+    /// start instead of only logging a warning. Default false: a bucket is never changed without being asked.
+    /// </summary>
+    public bool ReconcileReplicas { get; set; }
+
     /// <summary>Storage of the bucket when it is created. Default <see cref="NatsKVStorageType.File"/> (durable across server restarts).</summary>
     public NatsKVStorageType StorageType { get; set; } = NatsKVStorageType.File;
 

@@ -49,13 +49,15 @@ internal sealed partial class MeshBridge(
         var connection = mesh.Connection;
         // Get-or-create every bucket, as every reference SDK instance does on connect (§4.4).
         var kv = connection.CreateKeyValueStoreContext();
+        var replicas = _options.Replicas;
         foreach (var bucket in MeshBuckets.KeyValue)
         {
-            await RetryAsync(bucket, "(get-or-create)", async c => await MeshStores.GetOrCreateKeyValueAsync(kv, bucket, c), ct);
+            await RetryAsync(bucket, "(get-or-create)", async c => await CreatingBucketAsync(MeshStores.GetOrCreateKeyValueAsync(kv, bucket, replicas, c)), ct);
         }
 
         var obj = connection.CreateJetStreamContext().CreateObjectStoreContext();
-        await RetryAsync(MeshBuckets.Artifacts, "(get-or-create)", async c => await MeshStores.GetOrCreateObjectStoreAsync(obj, MeshBuckets.Artifacts, c), ct);
+        await RetryAsync(MeshBuckets.Artifacts, "(get-or-create)", async c => await CreatingBucketAsync(MeshStores.GetOrCreateObjectStoreAsync(obj, MeshBuckets.Artifacts, replicas, c)), ct);
+        await RetryAsync(MeshBuckets.Catalog, "(replicas)", async c => ReportReplicas(await CreatingBucketAsync(MeshStores.CheckReplicasAsync(connection, replicas, _options.ReconcileBuckets, c))), ct);
         await logs.StartAsync(mesh, ct);
         _registry = await MeshStartRetry.RunAsync(logger, _options.StartRetryMaxDelay, MeshBuckets.Catalog, "(open registry stores)", c => MeshRegistry.OpenAsync(connection, c), ct);
         foreach (var agent in agents.All)
@@ -96,6 +98,43 @@ internal sealed partial class MeshBridge(
             var agents = string.Join(", ", mesh.Agents);
             var url = MeshConnectWait.Redact(mesh.Endpoint.Url);
             LogStarted(logger, mesh.Agents.Count, agents, url, mesh.InstanceId);
+        }
+    }
+
+    /// <summary>
+    /// A bucket operation, with the one JetStream error no retry can cure made a configuration error that stops the start:
+    /// more than one replica asked of a server that is not part of a JetStream cluster.
+    /// </summary>
+    private async ValueTask<T> CreatingBucketAsync<T>(ValueTask<T> operation)
+    {
+        try
+        {
+            return await operation;
+        }
+        catch (NATS.Client.JetStream.NatsJSApiException e) when (e.Error.ErrCode == ReplicasNeedACluster)
+        {
+            throw new OrleansConfigurationException(
+                $"{nameof(MeshHostOptions)}.{nameof(MeshHostOptions.Replicas)} (OAM_REPLICAS) is {_options.Replicas}, but the NATS server at "
+                + $"{MeshConnectWait.Redact(mesh.Endpoint.Url)} is not part of a JetStream cluster ({e.Error.Description}). Set it to 1, or connect to a cluster of at least {_options.Replicas} servers.",
+                e);
+        }
+    }
+
+    /// <summary>JetStream's <c>JSStreamReplicasNotSupportedErr</c>: "replicas &gt; 1 not supported in non-clustered mode".</summary>
+    private const int ReplicasNeedACluster = 10074;
+
+    private void ReportReplicas(IReadOnlyList<Nats.ReplicaShortfall> shortfalls)
+    {
+        foreach (var (bucket, has, wants, updated) in shortfalls)
+        {
+            if (updated)
+            {
+                LogReplicasRaised(logger, bucket, has, wants);
+            }
+            else
+            {
+                LogTooFewReplicas(logger, bucket, has, wants);
+            }
         }
     }
 
@@ -198,6 +237,12 @@ internal sealed partial class MeshBridge(
 
         await mesh.Connection.PingAsync(ct);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bucket {Bucket} has {Has} replica(s) but this silo is configured for {Wants} (OAM_REPLICAS): it does not survive the loss of the NATS server holding it. It was left as it is; set OAM_RECONCILE_BUCKETS=true to raise its replicas at start, or change it with the nats CLI")]
+    private static partial void LogTooFewReplicas(ILogger logger, string bucket, int has, int wants);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bucket {Bucket} had {Has} replica(s): raised to {Wants} as configured (OAM_REPLICAS, OAM_RECONCILE_BUCKETS=true)")]
+    private static partial void LogReplicasRaised(ILogger logger, string bucket, int has, int wants);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh host started: {Count} agent(s) [{Agents}] on {Url}, instance {InstanceId}")]
     private static partial void LogStarted(ILogger logger, int count, string agents, string url, string instanceId);

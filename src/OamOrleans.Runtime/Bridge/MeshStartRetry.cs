@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OamOrleans.Hosting;
+using Orleans.Runtime;
 
 namespace OamOrleans.Bridge;
 
@@ -7,7 +8,8 @@ namespace OamOrleans.Bridge;
 /// Runs the KV operations of a silo's start (bucket get-or-create, registration) until they succeed: the mesh's state
 /// (a bucket another implementation made, a key that cannot be written for a while) must never crash the silo. Each
 /// failure is logged with its bucket, key and error; the pause doubles from 100 ms up to
-/// <see cref="MeshHostOptions.StartRetryMaxDelay"/>. Only cancellation of the start ends it early.
+/// <see cref="MeshHostOptions.StartRetryMaxDelay"/>. Only cancellation of the start, or a configuration error no retry can
+/// cure (<see cref="OrleansConfigurationException"/>, e.g. replicas a lone server cannot hold), ends it early.
 /// </summary>
 internal static partial class MeshStartRetry
 {
@@ -28,7 +30,7 @@ internal static partial class MeshStartRetry
 
                 return result;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not OrleansConfigurationException)
             {
                 LogFailed(logger, bucket, key, attempt, delay, e.Message, e);
             }

@@ -91,6 +91,22 @@ public sealed class MeshHostOptions
     /// </summary>
     public TimeSpan StartRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Replicas of every mesh bucket this silo creates (<c>mesh-catalog</c>, <c>mesh-registry</c>, <c>mesh-instances</c>,
+    /// <c>mesh-context</c>, <c>mesh-observability</c>, the <c>mesh-artifacts</c> object store), 1 to 5. More than 1 needs a
+    /// JetStream cluster of at least that many servers; 3 survives the loss of any one of them. A bucket that already
+    /// exists with fewer replicas is reported at start (see <see cref="ReconcileBuckets"/>). The silo's <c>OAM_REPLICAS</c>
+    /// sets this and the grain-state and membership providers' <c>Replicas</c> alike. Default 1 (the reference's).
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>
+    /// When a mesh bucket exists with fewer than <see cref="Replicas"/> replicas, raise its stream's replica count at start
+    /// instead of only warning. Off by default: another implementation may have made the bucket, and it is never changed
+    /// without the operator asking (<c>OAM_RECONCILE_BUCKETS=true</c>). Buckets with more replicas are left as they are.
+    /// </summary>
+    public bool ReconcileBuckets { get; set; }
+
     /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
     public int? MaxRequestBytes { get; set; }
 }

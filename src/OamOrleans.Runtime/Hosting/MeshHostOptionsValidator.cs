@@ -50,6 +50,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.FailoverRetryTimeout)} and {nameof(o.TurnLogSize)} must not be negative.");
         }
 
+        if (o.Replicas is < 1 or > 5)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.Replicas)} must be between 1 and 5 (JetStream's limit), was {o.Replicas}.");
+        }
+
         if (o.MaxConversationIdLength < 1 || o.MaxRequestBytes is < 1)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)} limits must be positive.");
