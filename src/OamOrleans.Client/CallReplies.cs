@@ -14,43 +14,46 @@ internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private static readonly UnboundedChannelOptions OneReader = new() { SingleReader = true };
 
-    private readonly string _prefix = connection.NewInbox();
+    // Not NewInbox(): NATS.Net takes every message under its own inbox prefix for its request-reply muxer, so ours is a
+    // sibling of it (same configured prefix, which permissions grant, another random token).
+    private readonly string _prefix = $"{connection.Opts.InboxPrefix}.{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, ChannelWriter<NatsMsg<byte[]>>> _pending = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private Task? _subscribed;
     private INatsSub<byte[]>? _subscription;
     private Task? _dispatch;
     private long _next;
 
     /// <summary>A reply subject of its own for one call, until the returned call is disposed.</summary>
+    /// <remarks>The first call opens the subscription; while the client reconnects that waits, at most until <paramref name="ct"/>.</remarks>
     public async ValueTask<PendingCall> StartAsync(CancellationToken ct)
     {
-        if (_subscription is null)
-        {
-            await SubscribeAsync(ct).ConfigureAwait(false);
-        }
-
+        await Subscription().WaitAsync(ct).ConfigureAwait(false);
         var token = Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var channel = Channel.CreateUnbounded<NatsMsg<byte[]>>(OneReader);
         _pending[token] = channel.Writer;
         return new PendingCall(this, token, $"{_prefix}.{token}", channel.Reader);
     }
 
-    private async ValueTask SubscribeAsync(CancellationToken ct)
+    /// <summary>The one subscription, opened once (again after a failed attempt to open it).</summary>
+    private Task Subscription()
     {
-        await _subscribing.WaitAsync(ct).ConfigureAwait(false);
-        try
+        lock (_pending)
         {
-            if (_subscription is null)
+            if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
             {
-                var subscription = await connection.SubscribeCoreAsync(_prefix + ".*", serializer: Raw, cancellationToken: ct).ConfigureAwait(false);
-                _dispatch = Task.Run(() => DispatchAsync(subscription), CancellationToken.None);
-                _subscription = subscription;
+                _subscribed = SubscribeAsync();
             }
+
+            return _subscribed;
         }
-        finally
-        {
-            _subscribing.Release();
-        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        // Not a call's token: NATS.Net ends a subscription when the token it was opened with is cancelled.
+        var subscription = await connection.SubscribeCoreAsync(_prefix + ".*", serializer: Raw, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        _subscription = subscription;
+        _dispatch = Task.Run(() => DispatchAsync(subscription), CancellationToken.None);
     }
 
     private async Task DispatchAsync(INatsSub<byte[]> subscription)
@@ -80,7 +83,6 @@ internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
             await dispatch.ConfigureAwait(false);
         }
 
-        _subscribing.Dispose();
     }
 
     /// <summary>One call's reply subject and the answers that arrive on it (NATS no-responders notices included).</summary>

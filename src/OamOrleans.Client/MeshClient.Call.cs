@@ -62,13 +62,19 @@ public sealed partial class MeshClient
             MeshClientOptionsValidator.ThrowIfInvalidRetry(retry);
         }
 
+        if (!retry.Enabled)
+        {
+            ThrowIfReconnecting(agent, requestId); // one attempt, as the reference makes: it would only wait out its deadline
+        }
+
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
         NatsMsg<byte[]> msg;
         INatsSub<byte[]>? death = null;
         using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
         try
         {
-            if (_options.DeathFastFail)
+            // Best effort: a subscription opened while reconnecting would wait for the connection, past any deadline.
+            if (_options.DeathFastFail && Connection.ConnectionState == NatsConnectionState.Open)
             {
                 death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
@@ -139,7 +145,17 @@ public sealed partial class MeshClient
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        using var call = await _replies.StartAsync(deadline.Token).ConfigureAwait(false);
+        CallReplies.PendingCall call;
+        try
+        {
+            call = await _replies.StartAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ConnectionFailedException($"Not connected to the mesh (reconnecting to {MeshConnectWait.Redact(Connection.Opts.Url)}) within the call's {timeout.TotalSeconds:0.###} s", agent, requestId);
+        }
+
+        using var pending = call;
         var attempts = new CallAttempts(this, agent, subject, requestId, body, headers, call, timeout);
         var request = RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token).AsTask();
         try

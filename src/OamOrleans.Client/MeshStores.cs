@@ -14,6 +14,9 @@ namespace OamOrleans.Client;
 /// </summary>
 internal static class MeshStores
 {
+    /// <summary>JetStream's "stream name already in use": another process created the bucket between our get and create.</summary>
+    private const int StreamNameInUse = 10058;
+
     public static ValueTask<INatsKVStore> GetOrCreateKeyValueAsync(INatsKVContext kv, string bucket, CancellationToken ct = default) =>
         GetOrCreateKeyValueAsync(kv, bucket, replicas: 1, ct);
 
@@ -34,7 +37,7 @@ internal static class MeshStores
         {
             return await kv.CreateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File, NumberOfReplicas = replicas }, ct).ConfigureAwait(false);
         }
-        catch (NatsJSApiException)
+        catch (NatsJSApiException e) when (e.Error.ErrCode == StreamNameInUse)
         {
             // Another process created it between our get and create.
             return await kv.GetStoreAsync(bucket, ct).ConfigureAwait(false);
@@ -58,7 +61,7 @@ internal static class MeshStores
         {
             return await obj.CreateObjectStoreAsync(new NatsObjConfig(bucket) { Storage = NatsObjStorageType.File, NumberOfReplicas = replicas }, ct).ConfigureAwait(false);
         }
-        catch (NatsJSApiException)
+        catch (NatsJSApiException e) when (e.Error.ErrCode == StreamNameInUse)
         {
             return await obj.GetObjectStoreAsync(bucket, ct).ConfigureAwait(false);
         }

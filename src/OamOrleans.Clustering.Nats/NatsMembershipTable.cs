@@ -35,12 +35,15 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
             await _store.InitializeAsync(create: true, CancellationToken.None);
             if (tryInitTableVersion)
             {
-                var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None);
-                if (document is null)
+                await WhileElectingAsync(async () =>
                 {
-                    // Losing this race to another silo is fine: the table exists either way.
-                    await _store.TryWriteAsync(_clusterId, MembershipDocument.Empty(), 0, CancellationToken.None);
-                }
+                    var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None);
+                    if (document is null)
+                    {
+                        // Losing this race to another silo is fine: the table exists either way.
+                        await _store.TryWriteAsync(_clusterId, MembershipDocument.Empty(), 0, CancellationToken.None);
+                    }
+                });
             }
 
             LogInitialized(_logger, _clusterId, _store.Bucket, NatsUrlRedaction.Redact(_store.Url), _store.ServerVersion ?? "?");
@@ -57,6 +60,31 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
                 ex);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> again while NATS does not answer it, for up to <see cref="ElectionGrace"/>: a
+    /// replicated bucket just created (or whose leader was lost) answers only once its replicas have elected a leader.
+    /// </summary>
+    private async Task WhileElectingAsync(Func<Task> operation)
+    {
+        var deadline = DateTime.UtcNow + ElectionGrace;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await operation();
+                return;
+            }
+            catch (NATS.Client.Core.NatsException e) when (DateTime.UtcNow < deadline)
+            {
+                LogWaitingForLeader(_logger, _store.Bucket, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)));
+            }
+        }
+    }
+
+    /// <summary>How long a start waits for a replicated bucket's leader election (JetStream takes a few seconds).</summary>
+    private static readonly TimeSpan ElectionGrace = TimeSpan.FromSeconds(30);
 
     public Task DeleteMembershipTableEntries(string clusterId) => _store.DeleteAsync(clusterId, CancellationToken.None);
 
@@ -180,6 +208,9 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
 
     [LoggerMessage(1, LogLevel.Information, "NATS membership table for cluster {ClusterId} ready: bucket {Bucket} on {Url} (server {ServerVersion})")]
     private static partial void LogInitialized(ILogger logger, string clusterId, string bucket, string url, string serverVersion);
+
+    [LoggerMessage(4, LogLevel.Information, "NATS membership: bucket {Bucket} did not answer yet (attempt {Attempt}: {Error}); a replicated bucket answers once its leader is elected")]
+    private static partial void LogWaitingForLeader(ILogger logger, string bucket, int attempt, string error);
 
     [LoggerMessage(3, LogLevel.Warning, "NATS membership: bucket {Bucket} has {Has} replica(s), {Wants} configured: {Action}")]
     private static partial void LogReplicas(ILogger logger, string bucket, int has, int wants, string action);

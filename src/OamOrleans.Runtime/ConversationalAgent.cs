@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OamOrleans.Hosting;
+using OamOrleans.Client;
 using OamOrleans.Internal;
+using OamOrleans.Protocol;
 
 namespace OamOrleans;
 
@@ -63,7 +65,18 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
             Snapshot.Record(new TurnRecord(request.RequestId, output), _turnLogSize);
         }
 
-        await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
+        try
+        {
+            await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
+        }
+        catch (Exception e)
+        {
+            // Not the handler's failure: the state store could not take the write (a NATS node lost, a stream leader being
+            // elected, another activation's newer write). The turn is not acknowledged; the activation reloads the stored
+            // state, so a retry with the same request id either finds the turn in the log or runs it once.
+            throw new MeshException(MeshErrorCodes.NotAvailable, $"Agent '{AgentName}' could not save conversation '{request.ConversationId}' ({e.GetType().Name}: {e.Message}); the turn was not applied, try again", innerException: e);
+        }
+
         return output;
     }
 

@@ -58,7 +58,7 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await Sim.ServeEchoAsync(name);
 
-        await Client.CallAsync<JsonElement>(name, new EchoIn("x"));
+        await Client.CallAsync<JsonElement>(name, new { message = "x" });
 
         var request = await agent.NextRequestAsync();
         Assert.Equal(Client.InstanceId, request.Header(MeshHeaders.InstanceId));
@@ -74,7 +74,7 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await Sim.ServeEchoAsync(name);
 
-        await Client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions { ConversationId = "conv-42" });
+        await Client.CallAsync<JsonElement>(name, new { message = "x" }, new CallOptions { ConversationId = "conv-42" });
 
         Assert.Equal("conv-42", (await agent.NextRequestAsync()).Header(MeshHeaders.ConversationId));
     }
@@ -85,7 +85,7 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await Sim.ServeEchoAsync(name);
 
-        await Client.CallAsync<JsonElement>(name, new EchoIn("x"), new CallOptions
+        await Client.CallAsync<JsonElement>(name, new { message = "x" }, new CallOptions
         {
             Headers = new Dictionary<string, string> { ["X-Custom"] = "1", [MeshHeaders.InstanceId] = "mine", [MeshHeaders.RequestId] = "forged" },
         });
@@ -168,7 +168,7 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         await Sim.ServeAsync(name, r => ValueTask.FromResult(Sim.Error(name, r.RequestId, code, "went wrong", """{"k": [1, 2]}""")));
 
-        var e = await Assert.ThrowsAnyAsync<MeshException>(() => Client.CallAsync<JsonElement>(name, new EchoIn("x")).AsTask());
+        var e = await Assert.ThrowsAnyAsync<MeshException>(() => Client.CallAsync<JsonElement>(name, new { message = "x" }).AsTask());
 
         Assert.IsType(expected, e);
         Assert.Equal(code, e.Code);
@@ -322,10 +322,102 @@ public sealed class NotAvailableTests : IAsyncLifetime
         await sim.PutCatalogAsync("""[{"name": "gated.agent", "description": "Gate closed.", "version": "0.1.0", "tags": [], "invocable": true, "streaming": false}]""");
         await using var client = await MeshClient.ConnectAsync(_server.Url);
 
-        var e = await Assert.ThrowsAsync<NotAvailableException>(() => client.CallAsync<JsonElement>("gated.agent", null).AsTask());
+        // One attempt, as the reference's callers make: nobody serving a cataloged agent is not_available at once.
+        var once = new CallOptions { Retry = MeshRetryOptions.None };
+        var e = await Assert.ThrowsAsync<NotAvailableException>(() => client.CallAsync<JsonElement>("gated.agent", null, once).AsTask());
+        // With retries too, an agent the catalog does not know is not_found at once: it is not coming back.
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var missing = await Assert.ThrowsAsync<NotFoundException>(() => client.CallAsync<JsonElement>("gated.other", null).AsTask());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"not_found took {started.Elapsed}");
 
         Assert.Equal(MeshErrorCodes.NotAvailable, e.Code);
         Assert.Equal(MeshErrorCodes.NotFound, missing.Code);
+    }
+}
+
+/// <summary>
+/// The client's retries (<see cref="MeshRetryOptions"/>): the same request id again, on the same reply subject, within the
+/// call's deadline, when the answer did not come or said <c>not_available</c>; never for the agent's own errors.
+/// </summary>
+public sealed class RetryTests(NatsFixture fx) : SimulatorTests(fx)
+{
+    [Fact]
+    public async Task A_not_available_answer_is_retried_with_the_same_request_id_and_the_call_succeeds()
+    {
+        var name = Wait.Name();
+        var answered = 0;
+        var agent = await Sim.ServeAsync(name, r => ValueTask.FromResult(Interlocked.Increment(ref answered) < 3
+            ? Sim.Error(name, r.RequestId, MeshErrorCodes.NotAvailable, "silo lost")
+            : Sim.Ok(name, r.RequestId, """{"reply":"third time"}""")));
+
+        var reply = await Client.CallAsync<JsonElement>(name, new { message = "x" });
+
+        Assert.Equal("third time", reply.GetProperty("reply").GetString());
+        var ids = new[] { (await agent.NextRequestAsync()).RequestId, (await agent.NextRequestAsync()).RequestId, (await agent.NextRequestAsync()).RequestId };
+        Assert.Single(ids.Distinct());
+    }
+
+    [Fact]
+    public async Task A_request_without_an_answer_is_sent_again_and_a_late_answer_to_the_first_attempt_still_counts()
+    {
+        var name = Wait.Name();
+        var seen = 0;
+        var agent = await Sim.ServeAsync(name, async r =>
+        {
+            if (Interlocked.Increment(ref seen) == 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1500)); // the first attempt's answer comes after the retry went out
+                return Sim.Ok(name, r.RequestId, """{"attempt":1}""");
+            }
+
+            return SimReply.None; // later attempts are never answered
+        });
+        var retry = new MeshRetryOptions { AttemptTimeout = TimeSpan.FromMilliseconds(500) };
+
+        var reply = await Client.CallAsync<JsonElement>(name, new { message = "x" }, new CallOptions { Retry = retry, Timeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal(1, reply.GetProperty("attempt").GetInt32());
+        Assert.Equal((await agent.NextRequestAsync()).RequestId, (await agent.NextRequestAsync()).RequestId);
+    }
+
+    [Fact]
+    public async Task The_agents_own_error_is_never_retried()
+    {
+        var name = Wait.Name();
+        var calls = 0;
+        await Sim.ServeAsync(name, r =>
+        {
+            Interlocked.Increment(ref calls);
+            return ValueTask.FromResult(Sim.Error(name, r.RequestId, MeshErrorCodes.HandlerError, "boom"));
+        });
+
+        await Assert.ThrowsAsync<HandlerErrorException>(() => Client.CallAsync<JsonElement>(name, new { message = "x" }).AsTask());
+
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task Without_retries_a_call_waits_its_whole_deadline_on_one_attempt()
+    {
+        var name = Wait.Name();
+        var calls = 0;
+        await Sim.ServeAsync(name, _ =>
+        {
+            Interlocked.Increment(ref calls);
+            return ValueTask.FromResult(SimReply.None);
+        });
+
+        await Assert.ThrowsAsync<MeshTimeoutException>(() => Client.CallAsync<JsonElement>(name, new { message = "x" },
+            new CallOptions { Timeout = TimeSpan.FromSeconds(1.5), Retry = MeshRetryOptions.None with { AttemptTimeout = TimeSpan.FromMilliseconds(100) } }).AsTask());
+
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task An_invalid_per_call_retry_policy_is_refused_naming_the_setting()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Client.CallAsync<JsonElement>(Wait.Name(), null,
+            new CallOptions { Retry = new MeshRetryOptions { AttemptTimeout = TimeSpan.Zero } }).AsTask());
+        Assert.Contains("AttemptTimeout must be positive", e.Message, StringComparison.Ordinal);
     }
 }

@@ -92,8 +92,27 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
             GrainCallLoss.Timeout => new AgentError(
                 MeshErrorCodes.Timeout,
                 $"Agent '{agent}' did not answer in time; {holder} may have been lost{retried}: {cause.Message}"),
+            // An activation that could not read its state from NATS (a node lost, a stream leader being elected) is
+            // the infrastructure's failure, not the handler's: a retry with the same request id is safe and may succeed.
+            _ when FromNats(cause) => new AgentError(
+                MeshErrorCodes.NotAvailable,
+                $"Agent '{agent}' is not available: its state store did not answer ({cause.GetType().Name}: {cause.Message}); try again"),
             _ => new AgentError(MeshErrorCodes.HandlerError, $"Agent '{agent}' could not be reached in the cluster: {cause.GetType().Name}: {cause.Message}"),
         });
+    }
+
+    /// <summary>Whether NATS raised <paramref name="exception"/> or what it wraps (the NATS storage wraps its client's errors).</summary>
+    private static bool FromNats(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is NATS.Client.Core.NatsException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent '{Agent}': grain call attempt {Attempt} failed on a lost silo ({Exception}: {Reason}); retrying")]
