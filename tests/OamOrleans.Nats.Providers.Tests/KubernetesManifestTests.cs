@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OamOrleans.Hosting.Web;
+using OamOrleans.Hosting;
 using Xunit;
 using YamlDotNet.RepresentationModel;
 
@@ -68,7 +68,7 @@ public sealed partial class KubernetesManifestTests
     {
         var spec = PodSpec();
         var grace = int.Parse(Scalar(spec, "terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture);
-        var host = new Hosting.MeshHostOptions();
+        var host = new MeshHostOptions();
         Assert.True(grace > host.DrainTimeout.TotalSeconds + host.DeregisterTimeout.TotalSeconds, $"grace {grace} s < drain {host.DrainTimeout} + deregistration {host.DeregisterTimeout}");
         Assert.NotNull(Map(Map(SiloContainer(), "lifecycle"), "preStop"));
 

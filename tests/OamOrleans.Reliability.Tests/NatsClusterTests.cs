@@ -119,17 +119,26 @@ public sealed class NatsClusterTests(ITestOutputHelper output)
         await using (var maker = cluster.Nodes[0].Connect("older-mesh"))
         {
             await MeshStores.EnsureAllAsync(maker, replicas: 1);
+            var kv = maker.CreateKeyValueStoreContext();
+            await kv.CreateStoreAsync(new NATS.Client.KeyValueStore.NatsKVConfig("orleans-grain-state") { History = 1 });
+            await kv.CreateStoreAsync(new NATS.Client.KeyValueStore.NatsKVConfig("orleans-membership") { History = 1 });
         }
 
-        var env = new Dictionary<string, string> { ["OAM_REPLICAS"] = "3" };
+        var env = ReplicatedSilo("older-mesh");
         await using (var warned = OamSiloProcess.Start(cluster.Urls, env, "the silo that warns"))
         {
             await OamSiloProcess.WaitUntilServingAsync(warned, TimeSpan.FromSeconds(90));
-            Assert.Contains("Bucket mesh-catalog has 1 replica(s) but this silo is configured for 3", warned.RecentOutput, StringComparison.Ordinal);
-            Assert.Contains("Bucket mesh-artifacts has 1 replica(s)", warned.RecentOutput, StringComparison.Ordinal);
+            var log = warned.RecentOutput;
+            Assert.Contains("Bucket mesh-catalog has 1 replica(s) but this silo is configured for 3", log, StringComparison.Ordinal);
+            Assert.Contains("Bucket mesh-artifacts has 1 replica(s)", log, StringComparison.Ordinal);
+            Assert.Contains("bucket orleans-grain-state has 1 replica(s), 3 configured: left as it is", log, StringComparison.Ordinal);
+            Assert.Contains("bucket orleans-membership has 1 replica(s), 3 configured: left as it is", log, StringComparison.Ordinal);
         }
 
-        Assert.Equal(1, await ReplicasAsync(cluster, "KV_mesh-catalog")); // never changed without being asked
+        foreach (var stream in Streams)
+        {
+            Assert.Equal(1, await ReplicasAsync(cluster, stream)); // never changed without being asked
+        }
 
         env["OAM_RECONCILE_BUCKETS"] = "true";
         await using (var reconciling = OamSiloProcess.Start(cluster.Urls, env, "the silo that reconciles"))
@@ -138,7 +147,7 @@ public sealed class NatsClusterTests(ITestOutputHelper output)
             Assert.Contains("Bucket mesh-catalog had 1 replica(s): raised to 3", reconciling.RecentOutput, StringComparison.Ordinal);
         }
 
-        foreach (var stream in Streams.Where(s => s.Contains("mesh", StringComparison.Ordinal)))
+        foreach (var stream in Streams)
         {
             Assert.Equal(3, await ReplicasAsync(cluster, stream));
         }

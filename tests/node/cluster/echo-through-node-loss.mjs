@@ -22,19 +22,21 @@ while (Date.now() - started < duration) {
   h.set('X-Mesh-Request-Id', crypto.randomUUID().replaceAll('-', ''));
   try {
     const reply = await nc.request('mesh.agent.demo.echo', jc.encode({ message: `m${calls.length}` }), { timeout: 2000, headers: h });
-    const ok = reply.headers?.get('X-Mesh-Status') === 'ok' && jc.decode(reply.data).message === `m${calls.length}`;
-    calls.push({ at, ok, error: ok ? null : reply.headers?.get('X-Mesh-Status') ?? 'bad reply' });
+    const ok = reply.headers?.get("X-Mesh-Status") === "ok" && jc.decode(reply.data).reply === `Echo: m${calls.length}`;
+    calls.push({ at, ok, error: ok ? null : 'unexpected reply: ' + new TextDecoder().decode(reply.data) });
   } catch (e) {
     calls.push({ at, ok: false, error: e.code ?? e.message });
   }
   await new Promise(r => setTimeout(r, 100));
 }
 
-const lastError = calls.filter(c => !c.ok).at(-1) ?? null;
+const failures = calls.filter(c => !c.ok);
+const lastError = failures.at(-1) ?? null;
 console.log(JSON.stringify({
   calls: calls.length,
   ok: calls.filter(c => c.ok).length,
   failed: calls.filter(c => !c.ok).length,
+  firstErrorAtMs: failures[0]?.at ?? null,
   lastErrorAtMs: lastError?.at ?? null,
   lastError: lastError?.error ?? null,
   lastCallAtMs: calls.at(-1)?.at ?? null,
