@@ -350,9 +350,11 @@ public sealed class RetryTests(NatsFixture fx) : SimulatorTests(fx)
             ? Sim.Error(name, r.RequestId, MeshErrorCodes.NotAvailable, "silo lost")
             : Sim.Ok(name, r.RequestId, """{"reply":"third time"}""")));
 
+        using var retries = new RetryCounter();
         var reply = await Client.CallAsync<JsonElement>(name, new { message = "x" });
 
         Assert.Equal("third time", reply.GetProperty("reply").GetString());
+        Assert.True(retries.Count >= 2, $"oam.client.call.retries counted {retries.Count}"); // other tests' retries may add to it
         var ids = new[] { (await agent.NextRequestAsync()).RequestId, (await agent.NextRequestAsync()).RequestId, (await agent.NextRequestAsync()).RequestId };
         Assert.Single(ids.Distinct());
     }
@@ -420,4 +422,28 @@ public sealed class RetryTests(NatsFixture fx) : SimulatorTests(fx)
             new CallOptions { Retry = new MeshRetryOptions { AttemptTimeout = TimeSpan.Zero } }).AsTask());
         Assert.Contains("AttemptTimeout must be positive", e.Message, StringComparison.Ordinal);
     }
+}
+
+/// <summary>Counts <c>oam.client.call.retries</c> (meter <c>OamOrleans</c>) while it lives.</summary>
+internal sealed class RetryCounter : IDisposable
+{
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private long _count;
+
+    public RetryCounter()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == MeshTelemetry.MeterName && instrument.Name == "oam.client.call.retries")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+        _listener.Start();
+    }
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Dispose() => _listener.Dispose();
 }

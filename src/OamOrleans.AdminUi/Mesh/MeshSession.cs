@@ -84,6 +84,9 @@ internal sealed partial class MeshSession : IAsyncDisposable
                     LoggerFactory = _loggerFactory,
                     // Read-mostly: an observer's creds may not create buckets; a missing bucket shows as empty.
                     EnsureBuckets = false,
+                    // The sandbox shows what the mesh answers now (a closed gate's not_available with its hint), not
+                    // what it answers after retrying until the deadline.
+                    Retry = MeshRetryOptions.None,
                 }, _stopping.Token);
                 LastError = null;
                 _client.TrySetResult(client);
