@@ -9,6 +9,12 @@ using OamOrleans;
 using OamOrleans.Bench;
 using OamOrleans.Samples.Agents;
 
+if (args is ["--role", var role, "--url", var roleUrl])
+{
+    // Child processes of a run: the load generator and the bare NATS.Net responder (see LoadProcess, BareResponder).
+    return role == "load" ? await LoadProcess.ServeAsync(roleUrl) : await BareResponder.ServeAsync(roleUrl);
+}
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -45,25 +51,15 @@ var rawLoop = Task.Run(async () =>
     }
 });
 
-// The caller: one client connection, as an OpenAgentMesh client would have.
+// The .NET floor: a bare NATS.Net responder in a process of its own (its CPU is read from outside).
+using var bare = await LoadProcess.ChildAsync("bare", nats.Url);
+
+// The load generator: NATS requests from a process of its own, so this process's CPU time is the host's alone.
+await using var load = await LoadProcess.StartAsync(nats.Url);
+
+// The KV write row's caller (that row's host is the nats-server; its CPU column is the caller's).
 await using var caller = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "bench-caller", RequestTimeout = TimeSpan.FromSeconds(60) });
 await caller.ConnectAsync();
-
-Func<int, Task<bool>> NatsOp(string subject, byte[] body, Func<int, string?>? conversation, bool mesh) => async w =>
-{
-    var headers = new NatsHeaders
-    {
-        ["X-Mesh-Request-Id"] = Guid.NewGuid().ToString("N"),
-        ["X-Mesh-Instance-Id"] = instanceId,
-    };
-    if (conversation?.Invoke(w) is { } c)
-    {
-        headers["X-Mesh-Conversation-Id"] = c;
-    }
-
-    var reply = await caller.RequestAsync<byte[], byte[]>(subject, body, headers);
-    return !mesh || (reply.Headers is { } h && h.TryGetValue("X-Mesh-Status", out var s) && s == "ok");
-};
 
 var results = new List<RowResult>();
 async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
@@ -87,15 +83,24 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
         results.Add(new RowResult(
             cell.Row.Id, cell.Row.Label, phase, cell.InFlight,
             Load.Median(s.Select(x => x.P50Us)), Load.Median(s.Select(x => x.P99Us)), Load.Median(s.Select(x => x.Throughput)),
-            s.Sum(x => x.Errors), s));
+            s.Sum(x => x.Errors), s)
+        {
+            HostCpuUs = s.All(x => x.HostCpuUs is not null) ? Load.Median(s.Select(x => x.HostCpuUs!.Value)) : null,
+            CallerInHost = cell.Row.CallerInHost,
+        });
     }
 }
 
-Row NatsRow(string id, string label, string subject, byte[] body, Func<int, int, string?>? conversation = null, bool mesh = true) =>
-    new(id, label, n => Load.RunAsync(n, options.Warmup, options.Duration,
-        NatsOp(subject, body, conversation is null ? null : w => conversation(n, w), mesh)));
+LoadCommand Command(string subject, byte[] body, int n, string? conversationPrefix = null, bool mesh = true) =>
+    new("request", subject, body, conversationPrefix, mesh, n, options.Warmup.TotalSeconds, options.Duration.TotalSeconds);
 
-bool Wanted(string id) => options.Only is null || id == "raw" || options.Only.Contains(id);
+Row NatsRow(string id, string label, string subject, byte[] body, Func<int, string>? conversationPrefix = null, bool mesh = true) =>
+    new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix?.Invoke(n), mesh), HostCpu.Self));
+
+Row BareRow(string label) =>
+    new("bare", label, n => load.RunAsync(Command(BareResponder.Subject, echoBody, n), () => HostCpu.Of(bare)));
+
+bool Wanted(string id) => options.Only is null || id is "raw" or "bare" || options.Only.Contains(id);
 
 // Phase A: silo-local memory grain storage; every path.
 string? kvNote = null;
@@ -110,21 +115,23 @@ string? kvNote = null;
     var rows = new List<Row>
     {
         NatsRow("raw", "raw NATS request/reply echo (floor)", "bench.raw.echo", echoBody, mesh: false),
+        BareRow("bare NATS.Net responder, own process (CPU floor)"),
         NatsRow("echo", "NATS → bridge → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
         new("echo-traced", "… the same with a tracer provider and a meter listener attached", async n =>
         {
             using var telemetry = Telemetry.Attach();
-            return await Load.RunAsync(n, options.Warmup, options.Duration, NatsOp("mesh.agent.demo.echo", echoBody, null, true));
+            return await load.RunAsync(Command("mesh.agent.demo.echo", echoBody, n), HostCpu.Self);
         }),
-        NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-{n}-{w}"),
+        NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-{n}-"),
         new("insilo", "in-silo agent → agent by name (bench.relay → demo.echo)", async n =>
         {
             var r = await relay.CallAsync<RelayOut>(new RelayIn(n, (int)options.Warmup.TotalMilliseconds, (int)options.Duration.TotalMilliseconds));
-            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us);
-        }),
-        new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunAsync(n, options.Warmup, options.Duration,
-            async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello")),
-        new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunAsync(n, options.Warmup, options.Duration, _ => mcp!.CallEchoAsync())),
+            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us) { HostCpuUs = r.HostCpuUs };
+        }, CallerInHost: true),
+        new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+            async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello"), CallerInHost: true),
+        new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+            _ => mcp!.CallEchoAsync()), CallerInHost: true),
     };
     await using var aiRows = await AIFunctionRows.StartAsync(nats.Url, options);
     rows.AddRange(aiRows.Rows);
@@ -132,8 +139,8 @@ string? kvNote = null;
     {
         // Throughput of this row is chunks/s; its latencies are time to first chunk.
         var words = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { message = string.Join(' ', Enumerable.Range(0, StreamChunks).Select(i => $"w{i}")) }));
-        rows.Add(new("stream", $"streaming demo.words ({StreamChunks} chunks/stream): chunks/s, time to 1st chunk", n =>
-            Streaming.RunAsync(caller, instanceId, "demo.words", words, StreamChunks, n, options.Warmup, options.Duration)));
+        rows.Add(new("stream", $"streaming demo.words ({StreamChunks} chunks/stream): chunks/s, time to 1st chunk, CPU per chunk", n =>
+            load.RunAsync(Command("demo.words", words, n) with { Kind = "stream", ExpectedChunks = StreamChunks }, HostCpu.Self)));
     }
 
     await MeasureAsync("memory", rows.Where(r => Wanted(r.Id)).ToList());
@@ -150,8 +157,10 @@ if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write")))
         await MeasureAsync("nats-kv", new List<Row>
         {
             NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
-            NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-kv-{n}-{w}"),
-            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration)),
+            BareRow("bare NATS.Net responder (re-measured, KV phase)"),
+            NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-kv-{n}-"),
+            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
+                CallerInHost: true),
         }.Where(r => Wanted(r.Id)).ToList());
     }
     catch (Exception e)
@@ -218,7 +227,8 @@ static string? GitCommit()
 
 namespace OamOrleans.Bench
 {
-    internal sealed record Row(string Id, string Label, Func<int, Task<Sample>> Run);
+    /// <param name="CallerInHost">The caller runs in the bench process too, so its CPU column includes the caller's share.</param>
+    internal sealed record Row(string Id, string Label, Func<int, Task<Sample>> Run, bool CallerInHost = false);
 
     internal sealed record RowResult(
         string Id, string Label, string Phase, int InFlight, double P50Us, double P99Us, double Throughput, long Errors, List<Sample> Reps)
@@ -226,6 +236,14 @@ namespace OamOrleans.Bench
         public double? ThroughputVsRaw { get; init; }
 
         public double? P50VsRaw { get; init; }
+
+        /// <summary>Median host CPU µs per request (per chunk for the stream row).</summary>
+        public double? HostCpuUs { get; init; }
+
+        /// <summary>Host CPU per request ÷ the bare NATS.Net responder's, same phase and in-flight level.</summary>
+        public double? CpuVsBare { get; init; }
+
+        public bool CallerInHost { get; init; }
     }
 
     internal sealed record BenchOptions(
@@ -294,10 +312,13 @@ namespace OamOrleans.Bench
     {
         public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-        /// <summary>Ratios to the raw NATS row of the same phase and in-flight level.</summary>
+        /// <summary>Ratios to the raw NATS row (speed) and the bare responder row (CPU) of the same phase and in-flight level.</summary>
         public static List<RowResult> WithRatios(List<RowResult> rows) =>
             rows.Select(r => rows.FirstOrDefault(x => x.Id == "raw" && x.Phase == r.Phase && x.InFlight == r.InFlight) is { } raw
                 ? r with { ThroughputVsRaw = r.Throughput / raw.Throughput, P50VsRaw = r.P50Us / raw.P50Us }
+                : r)
+            .Select(r => rows.FirstOrDefault(x => x.Id == "bare" && x.Phase == r.Phase && x.InFlight == r.InFlight) is { HostCpuUs: { } floor } && r.HostCpuUs is { } cpu
+                ? r with { CpuVsBare = cpu / floor }
                 : r).ToList();
 
         public string ToMarkdown()
@@ -306,13 +327,17 @@ namespace OamOrleans.Bench
             sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Commit {Commit ?? "?"}, {Timestamp}.");
             sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}` — medians of {Reps} repetitions x {DurationSeconds:0.##} s; ratios to the raw NATS row of the same phase.");
             sb.AppendLine();
-            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in Rows)
             {
+                var cpu = r.HostCpuUs is { } c ? c.ToString("N1", CultureInfo.InvariantCulture) + (r.CallerInHost ? " †" : "") : "–";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
+                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
             }
+
+            sb.AppendLine();
+            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
 
             if (KvNote is not null)
             {
