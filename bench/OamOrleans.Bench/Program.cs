@@ -146,6 +146,26 @@ string? kvNote = null;
     await MeasureAsync("memory", rows.Where(r => Wanted(r.Id)).ToList());
 }
 
+// Phase S: the real silo process (oam-silo.dll, default settings), its CPU read from outside; start-up and idle too.
+SiloProcessResult? siloProcess = null;
+if (Wanted("silo-echo") || Wanted("silo-counter"))
+{
+    Console.Error.WriteLine("starting the oam-silo process ...");
+    await using var silo = await SiloProcess.StartAsync(nats.Url, caller, options.SiloEnv);
+    Console.Error.WriteLine($"  first reply {silo.FirstReplySeconds:N2} s after process start");
+    Row SiloRow(string id, string label, string subject, byte[] body, string? conversationPrefix = null) =>
+        new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix is null ? null : conversationPrefix + n + "-"), () => HostCpu.Of(silo.Process)));
+    await MeasureAsync("silo-process", new List<Row>
+    {
+        NatsRow("raw", "raw NATS request/reply echo (re-measured, silo-process phase)", "bench.raw.echo", echoBody, mesh: false),
+        BareRow("bare NATS.Net responder (re-measured, silo-process phase)"),
+        SiloRow("silo-echo", "NATS → oam-silo process → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
+        SiloRow("silo-counter", "NATS → oam-silo process → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, "silo-"),
+    }.Where(r => Wanted(r.Id)).ToList());
+    siloProcess = await silo.MeasureIdleAsync(TimeSpan.FromSeconds(5));
+    Console.Error.WriteLine($"  idle: {siloProcess.IdleCpuMsPerSecond:N1} ms CPU/s, RSS {siloProcess.IdleRssMiB:N0} MiB");
+}
+
 // Phase B: the same conversational agent on NATS JetStream KV grain storage (a fresh silo: storage "oam-state").
 if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write")))
 {
@@ -195,6 +215,7 @@ var report = new Report(
     kvNote,
     streaming,
     scale,
+    siloProcess,
     total.Elapsed.TotalSeconds);
 
 Console.WriteLine();
@@ -249,9 +270,13 @@ namespace OamOrleans.Bench
     internal sealed record BenchOptions(
         bool Quick, int Reps, TimeSpan Duration, TimeSpan Warmup, int[] InFlight, int ScaleN, StateStorage ScaleStorage, bool NoKv, string? Out, HashSet<string>? Only)
     {
+        /// <summary>Environment variables for the oam-silo process only (<c>--silo-env K=V</c>, repeatable): runtime knobs to A/B.</summary>
+        public Dictionary<string, string> SiloEnv { get; init; } = [];
+
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp] [--out results.json]
+                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
+                      [--silo-env NAME=VALUE]... [--out results.json]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
@@ -276,6 +301,10 @@ namespace OamOrleans.Bench
                     case "--no-kv": o = o with { NoKv = true }; break;
                     case "--out": o = o with { Out = Next() }; break;
                     case "--only": o = o with { Only = Next().Split(',').ToHashSet() }; break;
+                    case "--silo-env":
+                        var kv = Next().Split('=', 2);
+                        o = o with { SiloEnv = new(o.SiloEnv) { [kv[0]] = kv.Length > 1 ? kv[1] : "" } };
+                        break;
                     default: return null;
                 }
             }
@@ -308,7 +337,7 @@ namespace OamOrleans.Bench
 
     internal sealed record Report(
         string Timestamp, string Command, string? Commit, MachineInfo Machine, string Mode, int Reps, double DurationSeconds, double WarmupSeconds,
-        List<RowResult> Rows, string? KvNote, string? Streaming, ScaleResult? Scale, double TotalSeconds)
+        List<RowResult> Rows, string? KvNote, string? Streaming, ScaleResult? Scale, SiloProcessResult? SiloProcess, double TotalSeconds)
     {
         public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -347,6 +376,12 @@ namespace OamOrleans.Bench
             if (Streaming is not null)
             {
                 sb.AppendLine(CultureInfo.InvariantCulture, $"| streaming: chunks/s, time to first chunk | – | {Streaming} | | | | |");
+            }
+
+            if (SiloProcess is { } p)
+            {
+                sb.AppendLine();
+                sb.AppendLine(CultureInfo.InvariantCulture, $"oam-silo process (default settings): first reply {p.FirstReplySeconds:N2} s after process start; idle {p.IdleCpuMsPerSecond:N1} ms CPU per second, RSS {p.IdleRssMiB:N0} MiB (5 s after the rows).");
             }
 
             if (Scale is { } s)
