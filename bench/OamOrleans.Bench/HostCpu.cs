@@ -23,4 +23,6 @@ internal static class HostCpu
     }
 
     public static double? PerRequestUs(TimeSpan cpu, long requests) => requests > 0 ? cpu.TotalMicroseconds / requests : null;
+
+    public static double? PerRequest(long total, long requests) => requests > 0 ? (double)total / requests : null;
 }

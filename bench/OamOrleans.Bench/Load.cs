@@ -9,6 +9,9 @@ internal sealed record Sample(long Completed, long Errors, double Seconds, doubl
 
     /// <summary>The host process's CPU time over the window ÷ requests completed (null where not measured).</summary>
     public double? HostCpuUs { get; init; }
+
+    /// <summary>Bytes the host process allocated over the window ÷ requests (null where the host is another process).</summary>
+    public double? HostAllocBytes { get; init; }
 }
 
 /// <summary>
@@ -40,8 +43,13 @@ internal static class Load
     public static async Task<Sample> RunWithSelfCpuAsync(int inFlight, TimeSpan warmup, TimeSpan duration, Func<int, Task<bool>> op, bool spawn = true)
     {
         var cpu0 = TimeSpan.Zero;
-        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => cpu0 = HostCpu.Self());
-        return sample with { HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed) };
+        long alloc0 = 0;
+        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => (cpu0, alloc0) = (HostCpu.Self(), GC.GetTotalAllocatedBytes()));
+        return sample with
+        {
+            HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed),
+            HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes() - alloc0, sample.Completed),
+        };
     }
 
     private static async Task<Sample> RunWindowAsync(int inFlight, TimeSpan duration, Func<int, Task<bool>> op, bool spawn, bool record)

@@ -39,8 +39,11 @@ internal sealed class LoadProcess : IAsyncDisposable
         return line == "ready" ? process : throw new InvalidOperationException($"the {role} process said '{line}' instead of ready");
     }
 
-    /// <summary>Runs one command; the sample carries the host's CPU µs per request read with <paramref name="hostCpu"/>.</summary>
-    public async Task<Sample> RunAsync(LoadCommand command, Func<TimeSpan> hostCpu)
+    /// <summary>
+    /// Runs one command; the sample carries the host's CPU µs per request read with <paramref name="hostCpu"/>, and,
+    /// when the host is this process (<paramref name="selfHosted"/>), the bytes it allocated per request.
+    /// </summary>
+    public async Task<Sample> RunAsync(LoadCommand command, Func<TimeSpan> hostCpu, bool selfHosted = false)
     {
         await _one.WaitAsync();
         try
@@ -48,17 +51,24 @@ internal sealed class LoadProcess : IAsyncDisposable
             await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(command, Json));
             await _process.StandardInput.FlushAsync();
             TimeSpan? cpu0 = null;
+            long alloc0 = 0;
             while (await _process.StandardOutput.ReadLineAsync() is { } line)
             {
                 if (line == "start")
                 {
                     cpu0 = hostCpu();
+                    alloc0 = GC.GetTotalAllocatedBytes();
                 }
                 else if (line.StartsWith("done ", StringComparison.Ordinal))
                 {
                     var cpu = hostCpu() - (cpu0 ?? throw new InvalidOperationException("done before start"));
+                    var allocated = GC.GetTotalAllocatedBytes() - alloc0;
                     var sample = JsonSerializer.Deserialize<Sample>(line.AsSpan(5), Json)!;
-                    return sample with { HostCpuUs = HostCpu.PerRequestUs(cpu, sample.Completed) };
+                    return sample with
+                    {
+                        HostCpuUs = HostCpu.PerRequestUs(cpu, sample.Completed),
+                        HostAllocBytes = selfHosted ? HostCpu.PerRequest(allocated, sample.Completed) : null,
+                    };
                 }
             }
 

@@ -86,6 +86,7 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
             s.Sum(x => x.Errors), s)
         {
             HostCpuUs = s.All(x => x.HostCpuUs is not null) ? Load.Median(s.Select(x => x.HostCpuUs!.Value)) : null,
+            HostAllocBytes = s.All(x => x.HostAllocBytes is not null) ? Load.Median(s.Select(x => x.HostAllocBytes!.Value)) : null,
             CallerInHost = cell.Row.CallerInHost,
         });
     }
@@ -95,7 +96,7 @@ LoadCommand Command(string subject, byte[] body, int n, string? conversationPref
     new("request", subject, body, conversationPrefix, mesh, n, options.Warmup.TotalSeconds, options.Duration.TotalSeconds);
 
 Row NatsRow(string id, string label, string subject, byte[] body, Func<int, string>? conversationPrefix = null, bool mesh = true) =>
-    new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix?.Invoke(n), mesh), HostCpu.Self));
+    new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix?.Invoke(n), mesh), HostCpu.Self, selfHosted: true));
 
 Row BareRow(string label) =>
     new("bare", label, n => load.RunAsync(Command(BareResponder.Subject, echoBody, n), () => HostCpu.Of(bare)));
@@ -120,13 +121,13 @@ string? kvNote = null;
         new("echo-traced", "… the same with a tracer provider and a meter listener attached", async n =>
         {
             using var telemetry = Telemetry.Attach();
-            return await load.RunAsync(Command("mesh.agent.demo.echo", echoBody, n), HostCpu.Self);
+            return await load.RunAsync(Command("mesh.agent.demo.echo", echoBody, n), HostCpu.Self, selfHosted: true);
         }),
         NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-{n}-"),
         new("insilo", "in-silo agent → agent by name (bench.relay → demo.echo)", async n =>
         {
             var r = await relay.CallAsync<RelayOut>(new RelayIn(n, (int)options.Warmup.TotalMilliseconds, (int)options.Duration.TotalMilliseconds));
-            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us) { HostCpuUs = r.HostCpuUs };
+            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us) { HostCpuUs = r.HostCpuUs, HostAllocBytes = r.HostAllocBytes };
         }, CallerInHost: true),
         new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
             async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello"), CallerInHost: true),
@@ -140,7 +141,7 @@ string? kvNote = null;
         // Throughput of this row is chunks/s; its latencies are time to first chunk.
         var words = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { message = string.Join(' ', Enumerable.Range(0, StreamChunks).Select(i => $"w{i}")) }));
         rows.Add(new("stream", $"streaming demo.words ({StreamChunks} chunks/stream): chunks/s, time to 1st chunk, CPU per chunk", n =>
-            load.RunAsync(Command("demo.words", words, n) with { Kind = "stream", ExpectedChunks = StreamChunks }, HostCpu.Self)));
+            load.RunAsync(Command("demo.words", words, n) with { Kind = "stream", ExpectedChunks = StreamChunks }, HostCpu.Self, selfHosted: true)));
     }
 
     await MeasureAsync("memory", rows.Where(r => Wanted(r.Id)).ToList());
@@ -227,7 +228,32 @@ if (options.Out is { } outPath)
     Console.WriteLine($"JSON written to {outPath}");
 }
 
-return results.Any(r => r.Errors > 0) || scale is { Correct: false } ? 1 : 0;
+if (options.WriteBaseline is { } baselineOut)
+{
+    await Baseline.From(report).WriteAsync(baselineOut);
+    Console.WriteLine($"baseline written to {baselineOut}");
+}
+
+if (results.Any(r => r.Errors > 0) || scale is { Correct: false })
+{
+    return 1;
+}
+
+if (options.CheckBaseline is { } baselineIn)
+{
+    var failures = (await Baseline.ReadAsync(baselineIn)).Check(report, Console.Out);
+    if (failures.Count > 0)
+    {
+        Console.Error.WriteLine($"BENCHMARK REGRESSION: {failures.Count} cell(s) beyond the tolerance of {baselineIn}:");
+        failures.ForEach(f => Console.Error.WriteLine("  " + f));
+        Console.Error.WriteLine("Re-run once to rule out noise (the machine is shared); if it holds, find the cause before merging.");
+        return 3;
+    }
+
+    Console.WriteLine($"baseline check passed ({baselineIn})");
+}
+
+return 0;
 
 
 static string? GitCommit()
@@ -261,6 +287,9 @@ namespace OamOrleans.Bench
         /// <summary>Median host CPU µs per request (per chunk for the stream row).</summary>
         public double? HostCpuUs { get; init; }
 
+        /// <summary>Median bytes the host process allocated per request (rows hosted in the bench process only).</summary>
+        public double? HostAllocBytes { get; init; }
+
         /// <summary>Host CPU per request ÷ the bare NATS.Net responder's, same phase and in-flight level.</summary>
         public double? CpuVsBare { get; init; }
 
@@ -273,10 +302,16 @@ namespace OamOrleans.Bench
         /// <summary>Environment variables for the oam-silo process only (<c>--silo-env K=V</c>, repeatable): runtime knobs to A/B.</summary>
         public Dictionary<string, string> SiloEnv { get; init; } = [];
 
+        /// <summary><c>--check-baseline file</c>: compare this run to a saved baseline, exit 3 on a regression.</summary>
+        public string? CheckBaseline { get; init; }
+
+        /// <summary><c>--write-baseline file</c>: save this run's guarded ratios and allocation budget.</summary>
+        public string? WriteBaseline { get; init; }
+
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
                       [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
-                      [--silo-env NAME=VALUE]... [--out results.json]
+                      [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
@@ -301,6 +336,8 @@ namespace OamOrleans.Bench
                     case "--no-kv": o = o with { NoKv = true }; break;
                     case "--out": o = o with { Out = Next() }; break;
                     case "--only": o = o with { Only = Next().Split(',').ToHashSet() }; break;
+                    case "--check-baseline": o = o with { CheckBaseline = Next() }; break;
+                    case "--write-baseline": o = o with { WriteBaseline = Next() }; break;
                     case "--silo-env":
                         var kv = Next().Split('=', 2);
                         o = o with { SiloEnv = new(o.SiloEnv) { [kv[0]] = kv.Length > 1 ? kv[1] : "" } };
@@ -356,17 +393,17 @@ namespace OamOrleans.Bench
             sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Commit {Commit ?? "?"}, {Timestamp}.");
             sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}` — medians of {Reps} repetitions x {DurationSeconds:0.##} s; ratios to the raw NATS row of the same phase.");
             sb.AppendLine();
-            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare | host B/req |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in Rows)
             {
                 var cpu = r.HostCpuUs is { } c ? c.ToString("N1", CultureInfo.InvariantCulture) + (r.CallerInHost ? " †" : "") : "–";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
+                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× | {(r.HostAllocBytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "–")} |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
             }
 
             sb.AppendLine();
-            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
+            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. Host B/req: bytes the bench process allocated over the window ÷ requests (rows it hosts). † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
 
             if (KvNote is not null)
             {
