@@ -71,7 +71,9 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
         // Interleaved: every cell once per repetition, so drift and noise hit all paths alike.
         foreach (var cell in cells)
         {
+            using var types = options.AllocTypes && cell.Row.Id != "raw" && cell.Row.Id != "bare" ? new AllocationTypes() : null;
             var sample = await cell.Row.Run(cell.InFlight);
+            types?.Print(Console.Error, $"{cell.Row.Label} x{cell.InFlight}");
             samples[cell].Add(sample);
             Console.Error.WriteLine($"  [{phase} rep {rep + 1}/{options.Reps}] {cell.Row.Label,-46} x{cell.InFlight,-3} {sample.Throughput,10:N0} req/s  p50 {sample.P50Us,8:N0} us  p99 {sample.P99Us,8:N0} us{(sample.Errors > 0 ? $"  ERRORS {sample.Errors}" : "")}");
         }
@@ -156,6 +158,12 @@ if (Wanted("silo-echo") || Wanted("silo-counter"))
     Console.Error.WriteLine($"  first reply {silo.FirstReplySeconds:N2} s after process start");
     Row SiloRow(string id, string label, string subject, byte[] body, string? conversationPrefix = null) =>
         new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix is null ? null : conversationPrefix + n + "-"), () => HostCpu.Of(silo.Process)));
+    // A fresh process: JIT tiering (and PGO) runs for seconds under load; its CPU is start-up, not steady state.
+    foreach (var (subject, body, prefix) in new[] { ("mesh.agent.demo.echo", echoBody, (string?)null), ("mesh.agent.demo.counter", counterBody, "silo-warm-") })
+    {
+        await load.RunAsync(new LoadCommand("request", subject, body, prefix, true, 64, 0, Math.Max(3, options.Warmup.TotalSeconds * 3)), () => TimeSpan.Zero);
+    }
+
     await MeasureAsync("silo-process", new List<Row>
     {
         NatsRow("raw", "raw NATS request/reply echo (re-measured, silo-process phase)", "bench.raw.echo", echoBody, mesh: false),
@@ -302,6 +310,9 @@ namespace OamOrleans.Bench
         /// <summary>Environment variables for the oam-silo process only (<c>--silo-env K=V</c>, repeatable): runtime knobs to A/B.</summary>
         public Dictionary<string, string> SiloEnv { get; init; } = [];
 
+        /// <summary><c>--alloc-types</c>: print the types the host allocates while each row runs (sampled).</summary>
+        public bool AllocTypes { get; init; }
+
         /// <summary><c>--check-baseline file</c>: compare this run to a saved baseline, exit 3 on a regression.</summary>
         public string? CheckBaseline { get; init; }
 
@@ -311,7 +322,7 @@ namespace OamOrleans.Bench
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
                       [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
-                      [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file]
+                      [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file] [--alloc-types]
               --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
@@ -336,6 +347,7 @@ namespace OamOrleans.Bench
                     case "--no-kv": o = o with { NoKv = true }; break;
                     case "--out": o = o with { Out = Next() }; break;
                     case "--only": o = o with { Only = Next().Split(',').ToHashSet() }; break;
+                    case "--alloc-types": o = o with { AllocTypes = true }; break;
                     case "--check-baseline": o = o with { CheckBaseline = Next() }; break;
                     case "--write-baseline": o = o with { WriteBaseline = Next() }; break;
                     case "--silo-env":
