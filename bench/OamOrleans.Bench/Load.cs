@@ -44,11 +44,11 @@ internal static class Load
     {
         var cpu0 = TimeSpan.Zero;
         long alloc0 = 0;
-        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => (cpu0, alloc0) = (HostCpu.Self(), GC.GetTotalAllocatedBytes()));
+        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => (cpu0, alloc0) = (HostCpu.Self(), GC.GetTotalAllocatedBytes(precise: true)));
         return sample with
         {
             HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed),
-            HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes() - alloc0, sample.Completed),
+            HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes(precise: true) - alloc0, sample.Completed),
         };
     }
 

@@ -57,12 +57,12 @@ internal sealed class LoadProcess : IAsyncDisposable
                 if (line == "start")
                 {
                     cpu0 = hostCpu();
-                    alloc0 = GC.GetTotalAllocatedBytes();
+                    alloc0 = GC.GetTotalAllocatedBytes(precise: true);
                 }
                 else if (line.StartsWith("done ", StringComparison.Ordinal))
                 {
                     var cpu = hostCpu() - (cpu0 ?? throw new InvalidOperationException("done before start"));
-                    var allocated = GC.GetTotalAllocatedBytes() - alloc0;
+                    var allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
                     var sample = JsonSerializer.Deserialize<Sample>(line.AsSpan(5), Json)!;
                     return sample with
                     {
