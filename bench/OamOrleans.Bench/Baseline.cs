@@ -7,10 +7,14 @@ namespace OamOrleans.Bench;
 internal sealed record BaselineRow(string Id, string Phase, int InFlight, double? CpuVsBare, double? ThroughputVsRaw, double? AllocBytesPerRequest);
 
 /// <summary>How far a run may fall behind a baseline before the check fails: relative, per measure.</summary>
-/// <param name="CpuVsBare">Host CPU ÷ bare responder may rise by this fraction (CPU ratios move ±25 % between runs here).</param>
+/// <param name="CpuVsBare">
+/// Host CPU ÷ bare responder may rise by this fraction: a doubling. Runs of one build on this shared 2-core machine spread
+/// 1.26–1.85× (stateless) and 2.3–4.2× (conversational), so the CPU check only catches gross regressions; the allocation
+/// budget is the tight one.
+/// </param>
 /// <param name="ThroughputVsRaw">req/s ÷ raw may fall by this fraction.</param>
 /// <param name="AllocBytes">Bytes allocated per request may rise by this fraction (allocation is nearly deterministic).</param>
-internal sealed record BaselineTolerance(double CpuVsBare = 0.4, double ThroughputVsRaw = 0.35, double AllocBytes = 0.15);
+internal sealed record BaselineTolerance(double CpuVsBare = 1.0, double ThroughputVsRaw = 0.35, double AllocBytes = 0.15);
 
 /// <summary>
 /// The regression guard (issue 20): <c>--write-baseline file</c> saves a run's ratios for the cells with many requests
@@ -29,7 +33,9 @@ internal sealed record Baseline(string Command, string? Commit, string Timestamp
         new BaselineTolerance(),
         report.Rows
             .Where(r => r.InFlight >= 16 && r.Id is not ("raw" or "bare"))
-            .Select(r => new BaselineRow(r.Id, r.Phase, r.InFlight, Round(r.CpuVsBare), Round(r.ThroughputVsRaw), r.HostAllocBytes is { } b ? Math.Round(b) : null))
+            // A row whose caller shares the host (†) has its CPU ratio swing with the caller's share: not guarded on CPU.
+            .Select(r => new BaselineRow(r.Id, r.Phase, r.InFlight, r.CallerInHost ? null : Round(r.CpuVsBare), Round(r.ThroughputVsRaw),
+                r.HostAllocBytes is { } b ? Math.Round(b) : null))
             .ToList());
 
     public static async Task<Baseline> ReadAsync(string path) =>
