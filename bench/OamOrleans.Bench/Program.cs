@@ -323,7 +323,7 @@ namespace OamOrleans.Bench
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
                       [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
                       [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file] [--alloc-types]
-              --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
+              --quick      smoke run, ~2 min: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
 
