@@ -32,10 +32,10 @@ internal sealed class AIFunctionRows : IAsyncDisposable
         var arguments = new AIFunctionArguments { ["message"] = message.RootElement.Clone() };
         Row[] rows =
         [
-            new("mesh-client", "MeshClient.CallAsync → demo.echo (direct call)", n => Load.RunAsync(n, options.Warmup, options.Duration,
-                async _ => (await client.CallAsync<EchoOut>("demo.echo", input)).Reply == "Echo: hello")),
-            new("aifunction", "AIFunction.InvokeAsync → demo.echo (a model's tool call)", n => Load.RunAsync(n, options.Warmup, options.Duration,
-                async _ => await echo.InvokeAsync(arguments) is JsonElement reply && reply.GetProperty("reply").GetString() == "Echo: hello")),
+            new("mesh-client", "MeshClient.CallAsync → demo.echo (direct call)", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+                async _ => (await client.CallAsync<EchoOut>("demo.echo", input)).Reply == "Echo: hello"), CallerInHost: true),
+            new("aifunction", "AIFunction.InvokeAsync → demo.echo (a model's tool call)", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+                async _ => await echo.InvokeAsync(arguments) is JsonElement reply && reply.GetProperty("reply").GetString() == "Echo: hello"), CallerInHost: true),
         ];
         return new AIFunctionRows(client, rows);
     }

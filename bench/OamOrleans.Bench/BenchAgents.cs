@@ -4,7 +4,7 @@ namespace OamOrleans.Bench;
 
 public sealed record RelayIn(int InFlight, int WarmupMs, int DurationMs);
 
-public sealed record RelayOut(long Completed, long Errors, double Seconds, double P50Us, double P99Us);
+public sealed record RelayOut(long Completed, long Errors, double Seconds, double P50Us, double P99Us, double? HostCpuUs, double? HostAllocBytes);
 
 /// <summary>
 /// <c>bench.relay</c>: the in-silo agent→agent row. One turn runs a closed loop of calls to <c>demo.echo</c> by name
@@ -18,12 +18,12 @@ public sealed class RelayAgent : Agent<RelayIn, RelayOut>
 
     protected override async Task<RelayOut> HandleAsync(RelayIn input, AgentContext context)
     {
-        var sample = await Load.RunAsync(
+        var sample = await Load.RunWithSelfCpuAsync(
             input.InFlight,
             TimeSpan.FromMilliseconds(input.WarmupMs),
             TimeSpan.FromMilliseconds(input.DurationMs),
             async _ => (await context.Mesh.CallAsync<EchoOut>("demo.echo", Input)).Reply == "Echo: hello",
             spawn: false);
-        return new RelayOut(sample.Completed, sample.Errors, sample.Seconds, sample.P50Us, sample.P99Us);
+        return new RelayOut(sample.Completed, sample.Errors, sample.Seconds, sample.P50Us, sample.P99Us, sample.HostCpuUs, sample.HostAllocBytes);
     }
 }

@@ -24,7 +24,7 @@ internal sealed class KvWrites(INatsKVStore store)
             revisions[w] = await store.PutAsync(Key(inFlight, w), State);
         }
 
-        return await Load.RunAsync(inFlight, warmup, duration, async w =>
+        return await Load.RunWithSelfCpuAsync(inFlight, warmup, duration, async w =>
         {
             revisions[w] = await store.UpdateAsync(Key(inFlight, w), State, revisions[w]);
             return true;

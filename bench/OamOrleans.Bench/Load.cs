@@ -6,6 +6,12 @@ namespace OamOrleans.Bench;
 internal sealed record Sample(long Completed, long Errors, double Seconds, double P50Us, double P99Us)
 {
     public double Throughput => Seconds > 0 ? Completed / Seconds : 0;
+
+    /// <summary>The host process's CPU time over the window ÷ requests completed (null where not measured).</summary>
+    public double? HostCpuUs { get; init; }
+
+    /// <summary>Bytes the host process allocated over the window ÷ requests (null where the host is another process).</summary>
+    public double? HostAllocBytes { get; init; }
 }
 
 /// <summary>
@@ -17,14 +23,33 @@ internal static class Load
 {
     /// <param name="op">One request by worker <c>w</c>; returns false for a wrong or error answer.</param>
     /// <param name="spawn">Start workers on the thread pool (false inside a grain: stay on its scheduler).</param>
-    public static async Task<Sample> RunAsync(int inFlight, TimeSpan warmup, TimeSpan duration, Func<int, Task<bool>> op, bool spawn = true)
+    /// <param name="windowStarting">Called when the measured window begins (after the warm-up).</param>
+    public static async Task<Sample> RunAsync(int inFlight, TimeSpan warmup, TimeSpan duration, Func<int, Task<bool>> op, bool spawn = true,
+        Action? windowStarting = null)
     {
         if (warmup > TimeSpan.Zero)
         {
             await RunWindowAsync(inFlight, warmup, op, spawn, record: false);
         }
 
+        windowStarting?.Invoke();
         return await RunWindowAsync(inFlight, duration, op, spawn, record: true);
+    }
+
+    /// <summary>
+    /// A run whose caller is in this process (Orleans client, mesh client, in-silo calls): the CPU per request is this
+    /// process's over the window, so it includes the caller's share.
+    /// </summary>
+    public static async Task<Sample> RunWithSelfCpuAsync(int inFlight, TimeSpan warmup, TimeSpan duration, Func<int, Task<bool>> op, bool spawn = true)
+    {
+        var cpu0 = TimeSpan.Zero;
+        long alloc0 = 0;
+        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => (cpu0, alloc0) = (HostCpu.Self(), GC.GetTotalAllocatedBytes(precise: true)));
+        return sample with
+        {
+            HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed),
+            HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes(precise: true) - alloc0, sample.Completed),
+        };
     }
 
     private static async Task<Sample> RunWindowAsync(int inFlight, TimeSpan duration, Func<int, Task<bool>> op, bool spawn, bool record)

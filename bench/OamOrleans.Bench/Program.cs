@@ -9,6 +9,12 @@ using OamOrleans;
 using OamOrleans.Bench;
 using OamOrleans.Samples.Agents;
 
+if (args is ["--role", var role, "--url", var roleUrl])
+{
+    // Child processes of a run: the load generator and the bare NATS.Net responder (see LoadProcess, BareResponder).
+    return role == "load" ? await LoadProcess.ServeAsync(roleUrl) : await BareResponder.ServeAsync(roleUrl);
+}
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -45,25 +51,15 @@ var rawLoop = Task.Run(async () =>
     }
 });
 
-// The caller: one client connection, as an OpenAgentMesh client would have.
+// The .NET floor: a bare NATS.Net responder in a process of its own (its CPU is read from outside).
+using var bare = await LoadProcess.ChildAsync("bare", nats.Url);
+
+// The load generator: NATS requests from a process of its own, so this process's CPU time is the host's alone.
+await using var load = await LoadProcess.StartAsync(nats.Url);
+
+// The KV write row's caller (that row's host is the nats-server; its CPU column is the caller's).
 await using var caller = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "bench-caller", RequestTimeout = TimeSpan.FromSeconds(60) });
 await caller.ConnectAsync();
-
-Func<int, Task<bool>> NatsOp(string subject, byte[] body, Func<int, string?>? conversation, bool mesh) => async w =>
-{
-    var headers = new NatsHeaders
-    {
-        ["X-Mesh-Request-Id"] = Guid.NewGuid().ToString("N"),
-        ["X-Mesh-Instance-Id"] = instanceId,
-    };
-    if (conversation?.Invoke(w) is { } c)
-    {
-        headers["X-Mesh-Conversation-Id"] = c;
-    }
-
-    var reply = await caller.RequestAsync<byte[], byte[]>(subject, body, headers);
-    return !mesh || (reply.Headers is { } h && h.TryGetValue("X-Mesh-Status", out var s) && s == "ok");
-};
 
 var results = new List<RowResult>();
 async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
@@ -75,7 +71,9 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
         // Interleaved: every cell once per repetition, so drift and noise hit all paths alike.
         foreach (var cell in cells)
         {
+            using var types = options.AllocTypes && cell.Row.Id != "raw" && cell.Row.Id != "bare" ? new AllocationTypes() : null;
             var sample = await cell.Row.Run(cell.InFlight);
+            types?.Print(Console.Error, $"{cell.Row.Label} x{cell.InFlight}");
             samples[cell].Add(sample);
             Console.Error.WriteLine($"  [{phase} rep {rep + 1}/{options.Reps}] {cell.Row.Label,-46} x{cell.InFlight,-3} {sample.Throughput,10:N0} req/s  p50 {sample.P50Us,8:N0} us  p99 {sample.P99Us,8:N0} us{(sample.Errors > 0 ? $"  ERRORS {sample.Errors}" : "")}");
         }
@@ -87,15 +85,25 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
         results.Add(new RowResult(
             cell.Row.Id, cell.Row.Label, phase, cell.InFlight,
             Load.Median(s.Select(x => x.P50Us)), Load.Median(s.Select(x => x.P99Us)), Load.Median(s.Select(x => x.Throughput)),
-            s.Sum(x => x.Errors), s));
+            s.Sum(x => x.Errors), s)
+        {
+            HostCpuUs = s.All(x => x.HostCpuUs is not null) ? Load.Median(s.Select(x => x.HostCpuUs!.Value)) : null,
+            HostAllocBytes = s.All(x => x.HostAllocBytes is not null) ? Load.Median(s.Select(x => x.HostAllocBytes!.Value)) : null,
+            CallerInHost = cell.Row.CallerInHost,
+        });
     }
 }
 
-Row NatsRow(string id, string label, string subject, byte[] body, Func<int, int, string?>? conversation = null, bool mesh = true) =>
-    new(id, label, n => Load.RunAsync(n, options.Warmup, options.Duration,
-        NatsOp(subject, body, conversation is null ? null : w => conversation(n, w), mesh)));
+LoadCommand Command(string subject, byte[] body, int n, string? conversationPrefix = null, bool mesh = true) =>
+    new("request", subject, body, conversationPrefix, mesh, n, options.Warmup.TotalSeconds, options.Duration.TotalSeconds);
 
-bool Wanted(string id) => options.Only is null || id == "raw" || options.Only.Contains(id);
+Row NatsRow(string id, string label, string subject, byte[] body, Func<int, string>? conversationPrefix = null, bool mesh = true) =>
+    new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix?.Invoke(n), mesh), HostCpu.Self, selfHosted: true));
+
+Row BareRow(string label) =>
+    new("bare", label, n => load.RunAsync(Command(BareResponder.Subject, echoBody, n), () => HostCpu.Of(bare)));
+
+bool Wanted(string id) => options.Only is null || id is "raw" or "bare" || options.Only.Contains(id);
 
 // Phase A: silo-local memory grain storage; every path.
 string? kvNote = null;
@@ -110,21 +118,23 @@ string? kvNote = null;
     var rows = new List<Row>
     {
         NatsRow("raw", "raw NATS request/reply echo (floor)", "bench.raw.echo", echoBody, mesh: false),
+        BareRow("bare NATS.Net responder, own process (CPU floor)"),
         NatsRow("echo", "NATS → bridge → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
         new("echo-traced", "… the same with a tracer provider and a meter listener attached", async n =>
         {
             using var telemetry = Telemetry.Attach();
-            return await Load.RunAsync(n, options.Warmup, options.Duration, NatsOp("mesh.agent.demo.echo", echoBody, null, true));
+            return await load.RunAsync(Command("mesh.agent.demo.echo", echoBody, n), HostCpu.Self, selfHosted: true);
         }),
-        NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-{n}-{w}"),
+        NatsRow("counter", "NATS → bridge → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-{n}-"),
         new("insilo", "in-silo agent → agent by name (bench.relay → demo.echo)", async n =>
         {
             var r = await relay.CallAsync<RelayOut>(new RelayIn(n, (int)options.Warmup.TotalMilliseconds, (int)options.Duration.TotalMilliseconds));
-            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us);
-        }),
-        new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunAsync(n, options.Warmup, options.Duration,
-            async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello")),
-        new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunAsync(n, options.Warmup, options.Duration, _ => mcp!.CallEchoAsync())),
+            return new Sample(r.Completed, r.Errors, r.Seconds, r.P50Us, r.P99Us) { HostCpuUs = r.HostCpuUs, HostAllocBytes = r.HostAllocBytes };
+        }, CallerInHost: true),
+        new("client", "external Orleans client → agent grain (demo.echo)", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+            async _ => (await viaClient.CallAsync<EchoOut>(echoIn)).Reply == "Echo: hello"), CallerInHost: true),
+        new("mcp", "MCP client → oam mcp serve (stdio) → bridge → demo.echo", n => Load.RunWithSelfCpuAsync(n, options.Warmup, options.Duration,
+            _ => mcp!.CallEchoAsync()), CallerInHost: true),
     };
     await using var aiRows = await AIFunctionRows.StartAsync(nats.Url, options);
     rows.AddRange(aiRows.Rows);
@@ -132,11 +142,37 @@ string? kvNote = null;
     {
         // Throughput of this row is chunks/s; its latencies are time to first chunk.
         var words = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { message = string.Join(' ', Enumerable.Range(0, StreamChunks).Select(i => $"w{i}")) }));
-        rows.Add(new("stream", $"streaming demo.words ({StreamChunks} chunks/stream): chunks/s, time to 1st chunk", n =>
-            Streaming.RunAsync(caller, instanceId, "demo.words", words, StreamChunks, n, options.Warmup, options.Duration)));
+        rows.Add(new("stream", $"streaming demo.words ({StreamChunks} chunks/stream): chunks/s, time to 1st chunk, CPU per chunk", n =>
+            load.RunAsync(Command("demo.words", words, n) with { Kind = "stream", ExpectedChunks = StreamChunks }, HostCpu.Self, selfHosted: true)));
     }
 
     await MeasureAsync("memory", rows.Where(r => Wanted(r.Id)).ToList());
+}
+
+// Phase S: the real silo process (oam-silo.dll, default settings), its CPU read from outside; start-up and idle too.
+SiloProcessResult? siloProcess = null;
+if (Wanted("silo-echo") || Wanted("silo-counter"))
+{
+    Console.Error.WriteLine("starting the oam-silo process ...");
+    await using var silo = await SiloProcess.StartAsync(nats.Url, caller, options.SiloEnv);
+    Console.Error.WriteLine($"  first reply {silo.FirstReplySeconds:N2} s after process start");
+    Row SiloRow(string id, string label, string subject, byte[] body, string? conversationPrefix = null) =>
+        new(id, label, n => load.RunAsync(Command(subject, body, n, conversationPrefix is null ? null : conversationPrefix + n + "-"), () => HostCpu.Of(silo.Process)));
+    // A fresh process: JIT tiering (and PGO) runs for seconds under load; its CPU is start-up, not steady state.
+    foreach (var (subject, body, prefix) in new[] { ("mesh.agent.demo.echo", echoBody, (string?)null), ("mesh.agent.demo.counter", counterBody, "silo-warm-") })
+    {
+        await load.RunAsync(new LoadCommand("request", subject, body, prefix, true, 64, 0, Math.Max(3, options.Warmup.TotalSeconds * 3)), () => TimeSpan.Zero);
+    }
+
+    await MeasureAsync("silo-process", new List<Row>
+    {
+        NatsRow("raw", "raw NATS request/reply echo (re-measured, silo-process phase)", "bench.raw.echo", echoBody, mesh: false),
+        BareRow("bare NATS.Net responder (re-measured, silo-process phase)"),
+        SiloRow("silo-echo", "NATS → oam-silo process → stateless agent (demo.echo)", "mesh.agent.demo.echo", echoBody),
+        SiloRow("silo-counter", "NATS → oam-silo process → conversational, memory state (demo.counter)", "mesh.agent.demo.counter", counterBody, "silo-"),
+    }.Where(r => Wanted(r.Id)).ToList());
+    siloProcess = await silo.MeasureIdleAsync(TimeSpan.FromSeconds(5));
+    Console.Error.WriteLine($"  idle: {siloProcess.IdleCpuMsPerSecond:N1} ms CPU/s, RSS {siloProcess.IdleRssMiB:N0} MiB");
 }
 
 // Phase B: the same conversational agent on NATS JetStream KV grain storage (a fresh silo: storage "oam-state").
@@ -150,8 +186,10 @@ if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write")))
         await MeasureAsync("nats-kv", new List<Row>
         {
             NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
-            NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, (n, w) => $"bench-kv-{n}-{w}"),
-            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration)),
+            BareRow("bare NATS.Net responder (re-measured, KV phase)"),
+            NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-kv-{n}-"),
+            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
+                CallerInHost: true),
         }.Where(r => Wanted(r.Id)).ToList());
     }
     catch (Exception e)
@@ -186,6 +224,7 @@ var report = new Report(
     kvNote,
     streaming,
     scale,
+    siloProcess,
     total.Elapsed.TotalSeconds);
 
 Console.WriteLine();
@@ -197,7 +236,32 @@ if (options.Out is { } outPath)
     Console.WriteLine($"JSON written to {outPath}");
 }
 
-return results.Any(r => r.Errors > 0) || scale is { Correct: false } ? 1 : 0;
+if (options.WriteBaseline is { } baselineOut)
+{
+    await Baseline.From(report).WriteAsync(baselineOut);
+    Console.WriteLine($"baseline written to {baselineOut}");
+}
+
+if (results.Any(r => r.Errors > 0) || scale is { Correct: false })
+{
+    return 1;
+}
+
+if (options.CheckBaseline is { } baselineIn)
+{
+    var failures = (await Baseline.ReadAsync(baselineIn)).Check(report, Console.Out);
+    if (failures.Count > 0)
+    {
+        Console.Error.WriteLine($"BENCHMARK REGRESSION: {failures.Count} cell(s) beyond the tolerance of {baselineIn}:");
+        failures.ForEach(f => Console.Error.WriteLine("  " + f));
+        Console.Error.WriteLine("Re-run once to rule out noise (the machine is shared); if it holds, find the cause before merging.");
+        return 3;
+    }
+
+    Console.WriteLine($"baseline check passed ({baselineIn})");
+}
+
+return 0;
 
 
 static string? GitCommit()
@@ -218,7 +282,8 @@ static string? GitCommit()
 
 namespace OamOrleans.Bench
 {
-    internal sealed record Row(string Id, string Label, Func<int, Task<Sample>> Run);
+    /// <param name="CallerInHost">The caller runs in the bench process too, so its CPU column includes the caller's share.</param>
+    internal sealed record Row(string Id, string Label, Func<int, Task<Sample>> Run, bool CallerInHost = false);
 
     internal sealed record RowResult(
         string Id, string Label, string Phase, int InFlight, double P50Us, double P99Us, double Throughput, long Errors, List<Sample> Reps)
@@ -226,15 +291,39 @@ namespace OamOrleans.Bench
         public double? ThroughputVsRaw { get; init; }
 
         public double? P50VsRaw { get; init; }
+
+        /// <summary>Median host CPU µs per request (per chunk for the stream row).</summary>
+        public double? HostCpuUs { get; init; }
+
+        /// <summary>Median bytes the host process allocated per request (rows hosted in the bench process only).</summary>
+        public double? HostAllocBytes { get; init; }
+
+        /// <summary>Host CPU per request ÷ the bare NATS.Net responder's, same phase and in-flight level.</summary>
+        public double? CpuVsBare { get; init; }
+
+        public bool CallerInHost { get; init; }
     }
 
     internal sealed record BenchOptions(
         bool Quick, int Reps, TimeSpan Duration, TimeSpan Warmup, int[] InFlight, int ScaleN, StateStorage ScaleStorage, bool NoKv, string? Out, HashSet<string>? Only)
     {
+        /// <summary>Environment variables for the oam-silo process only (<c>--silo-env K=V</c>, repeatable): runtime knobs to A/B.</summary>
+        public Dictionary<string, string> SiloEnv { get; init; } = [];
+
+        /// <summary><c>--alloc-types</c>: print the types the host allocates while each row runs (sampled).</summary>
+        public bool AllocTypes { get; init; }
+
+        /// <summary><c>--check-baseline file</c>: compare this run to a saved baseline, exit 3 on a regression.</summary>
+        public string? CheckBaseline { get; init; }
+
+        /// <summary><c>--write-baseline file</c>: save this run's guarded ratios and allocation budget.</summary>
+        public string? WriteBaseline { get; init; }
+
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp] [--out results.json]
-              --quick      smoke run under 60 s: 2 reps x 1 s, scale N=2000
+                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
+                      [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file] [--alloc-types]
+              --quick      smoke run, ~2 min: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)
             """;
 
@@ -258,6 +347,13 @@ namespace OamOrleans.Bench
                     case "--no-kv": o = o with { NoKv = true }; break;
                     case "--out": o = o with { Out = Next() }; break;
                     case "--only": o = o with { Only = Next().Split(',').ToHashSet() }; break;
+                    case "--alloc-types": o = o with { AllocTypes = true }; break;
+                    case "--check-baseline": o = o with { CheckBaseline = Next() }; break;
+                    case "--write-baseline": o = o with { WriteBaseline = Next() }; break;
+                    case "--silo-env":
+                        var kv = Next().Split('=', 2);
+                        o = o with { SiloEnv = new(o.SiloEnv) { [kv[0]] = kv.Length > 1 ? kv[1] : "" } };
+                        break;
                     default: return null;
                 }
             }
@@ -290,14 +386,17 @@ namespace OamOrleans.Bench
 
     internal sealed record Report(
         string Timestamp, string Command, string? Commit, MachineInfo Machine, string Mode, int Reps, double DurationSeconds, double WarmupSeconds,
-        List<RowResult> Rows, string? KvNote, string? Streaming, ScaleResult? Scale, double TotalSeconds)
+        List<RowResult> Rows, string? KvNote, string? Streaming, ScaleResult? Scale, SiloProcessResult? SiloProcess, double TotalSeconds)
     {
         public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-        /// <summary>Ratios to the raw NATS row of the same phase and in-flight level.</summary>
+        /// <summary>Ratios to the raw NATS row (speed) and the bare responder row (CPU) of the same phase and in-flight level.</summary>
         public static List<RowResult> WithRatios(List<RowResult> rows) =>
             rows.Select(r => rows.FirstOrDefault(x => x.Id == "raw" && x.Phase == r.Phase && x.InFlight == r.InFlight) is { } raw
                 ? r with { ThroughputVsRaw = r.Throughput / raw.Throughput, P50VsRaw = r.P50Us / raw.P50Us }
+                : r)
+            .Select(r => rows.FirstOrDefault(x => x.Id == "bare" && x.Phase == r.Phase && x.InFlight == r.InFlight) is { HostCpuUs: { } floor } && r.HostCpuUs is { } cpu
+                ? r with { CpuVsBare = cpu / floor }
                 : r).ToList();
 
         public string ToMarkdown()
@@ -306,13 +405,17 @@ namespace OamOrleans.Bench
             sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Commit {Commit ?? "?"}, {Timestamp}.");
             sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}` — medians of {Reps} repetitions x {DurationSeconds:0.##} s; ratios to the raw NATS row of the same phase.");
             sb.AppendLine();
-            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare | host B/req |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in Rows)
             {
+                var cpu = r.HostCpuUs is { } c ? c.ToString("N1", CultureInfo.InvariantCulture) + (r.CallerInHost ? " †" : "") : "–";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
+                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× | {(r.HostAllocBytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "–")} |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
             }
+
+            sb.AppendLine();
+            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. Host B/req: bytes the bench process allocated over the window ÷ requests (rows it hosts). † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
 
             if (KvNote is not null)
             {
@@ -322,6 +425,12 @@ namespace OamOrleans.Bench
             if (Streaming is not null)
             {
                 sb.AppendLine(CultureInfo.InvariantCulture, $"| streaming: chunks/s, time to first chunk | – | {Streaming} | | | | |");
+            }
+
+            if (SiloProcess is { } p)
+            {
+                sb.AppendLine();
+                sb.AppendLine(CultureInfo.InvariantCulture, $"oam-silo process (default settings): first reply {p.FirstReplySeconds:N2} s after process start; idle {p.IdleCpuMsPerSecond:N1} ms CPU per second, RSS {p.IdleRssMiB:N0} MiB (5 s after the rows).");
             }
 
             if (Scale is { } s)

@@ -11,13 +11,14 @@ namespace OamOrleans.Bench;
 internal static class Streaming
 {
     public static async Task<Sample> RunAsync(NatsConnection caller, string instanceId, string agent, byte[] body, int expectedChunks,
-        int inFlight, TimeSpan warmup, TimeSpan duration)
+        int inFlight, TimeSpan warmup, TimeSpan duration, Action? windowStarting = null)
     {
         if (warmup > TimeSpan.Zero)
         {
             await WindowAsync(caller, instanceId, agent, body, expectedChunks, inFlight, warmup, record: false);
         }
 
+        windowStarting?.Invoke();
         return await WindowAsync(caller, instanceId, agent, body, expectedChunks, inFlight, duration, record: true);
     }
 

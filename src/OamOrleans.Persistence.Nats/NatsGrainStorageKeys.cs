@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using OamOrleans.Nats;
@@ -21,11 +22,16 @@ internal static class NatsGrainStorageKeys
 
     private const string HashMarker = "=H";
 
+    // Every state write builds its key: the service + grain type prefix and the state suffix are encoded once (a few
+    // grain types and state names per silo), only the grain's own key segment per call.
+    private static readonly ConcurrentDictionary<(string ServiceId, GrainType Type), string> Prefixes = new();
+    private static readonly ConcurrentDictionary<string, string> Suffixes = new(StringComparer.Ordinal);
+
     public static string GetKey(string serviceId, GrainId grainId, string stateName)
     {
-        var prefix = EncodeSegment(Encoding.UTF8.GetBytes(serviceId)) + "." + EncodeSegment(grainId.Type.AsSpan());
-        var suffix = "." + EncodeSegment(Encoding.UTF8.GetBytes(stateName));
-        var key = prefix + "." + EncodeSegment(grainId.Key.AsSpan()) + suffix;
+        var prefix = Prefixes.GetOrAdd((serviceId, grainId.Type), static k => EncodeSegment(Encoding.UTF8.GetBytes(k.ServiceId)) + "." + EncodeSegment(k.Type.AsSpan()));
+        var suffix = Suffixes.GetOrAdd(stateName, static s => "." + EncodeSegment(Encoding.UTF8.GetBytes(s)));
+        var key = string.Concat(prefix, ".", EncodeSegment(grainId.Key.AsSpan()), suffix);
         if (key.Length <= MaxKeyLength)
         {
             return key;

@@ -51,7 +51,7 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
         await base.OnActivateAsync(cancellationToken);
     }
 
-    private protected override async Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context)
+    private protected override async ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context)
     {
         var logged = _turnLogSize > 0 && request.RequestId.Length > 0;
         if (logged && Snapshot.ReplyTo(request.RequestId) is { } stored)

@@ -31,7 +31,7 @@ public abstract class SourceAgent<TIn> : AgentGrain, ISourceAgentGrain
 {
     protected abstract Task HandleAsync(TIn input, AgentContext context);
 
-    private protected override Task<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
+    private protected override ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
         throw new MeshException(Protocol.MeshErrorCodes.InvocationMismatch, $"Agent '{AgentName}' is a background task and cannot be called");
 
     async Task ISourceAgentGrain.DeliverAsync(SourceDelivery delivery)

@@ -17,6 +17,11 @@ internal static class KvKeySegment
             return "=";
         }
 
+        if (AllLiteral(bytes))
+        {
+            return Encoding.ASCII.GetString(bytes); // the usual id: nothing to escape, no builder
+        }
+
         var builder = new StringBuilder(bytes.Length);
         foreach (var b in bytes)
         {
@@ -31,6 +36,19 @@ internal static class KvKeySegment
         }
 
         return builder.ToString();
+    }
+
+    private static bool AllLiteral(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (!IsLiteral(b))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Reverses <see cref="Encode"/>; <see langword="null"/> for a segment it cannot have made.</summary>

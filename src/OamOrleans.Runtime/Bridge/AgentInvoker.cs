@@ -35,7 +35,8 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
     {
         try
         {
-            var outcomes = await failover.CallAsync(agent.Name, () => AgentGrainOf(agent, ConversationIds.Default).InvokeBatchAsync(requests));
+            var outcomes = await failover.CallAsync(agent.Name, (Grain: AgentGrainOf(agent, ConversationIds.Default), Requests: requests),
+                static call => call.Grain.InvokeBatchAsync(call.Requests));
             if (outcomes.Length != requests.Length)
             {
                 throw new InvalidOperationException($"Agent grain answered {outcomes.Length} of {requests.Length} requests");
@@ -72,7 +73,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
         try
         {
             // The same request on every attempt: a conversation answers a turn it already ran from its turn log.
-            return await failover.CallAsync(agent, () => grain.InvokeAsync(request));
+            return await failover.CallAsync(agent, (Grain: grain, Request: request), static call => call.Grain.InvokeAsync(call.Request));
         }
         catch (Exception e)
         {

@@ -23,7 +23,13 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
     private readonly TimeSpan _budget = options.Value.FailoverRetryTimeout;
 
     /// <summary>Runs <paramref name="call"/>, again after a lost silo, until it succeeds or the retry budget is spent.</summary>
-    public async Task<T> CallAsync<T>(string agent, Func<Task<T>> call)
+    public Task<T> CallAsync<T>(string agent, Func<Task<T>> call) => CallAsync(agent, call, static call => call());
+
+    /// <summary>
+    /// <see cref="CallAsync{T}(string, Func{Task{T}})"/> with the call's state passed in, so a static lambda serves
+    /// (no closure and delegate per request on the hot path).
+    /// </summary>
+    public async Task<T> CallAsync<TState, T>(string agent, TState state, Func<TState, Task<T>> call)
     {
         var started = Stopwatch.GetTimestamp();
         var backoff = FirstBackoff;
@@ -31,7 +37,7 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
         {
             try
             {
-                var result = await call();
+                var result = await call(state);
                 if (attempt > 1 && logger.IsEnabled(LogLevel.Information))
                 {
                     var took = Stopwatch.GetElapsedTime(started);

@@ -43,12 +43,16 @@ internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger
         return publisher.LogAsync(new LogEvent(MeshIds.Now(), level, agent, @event, requestId, message, dataElement));
     }
 
+    /// <summary>
+    /// <see cref="ObserveLevels.Effective"/>'s rule (agent, then global, then the default) without its settings object:
+    /// this runs twice per request.
+    /// </summary>
     private int Threshold(string agent)
     {
-        var effective = ObserveLevels.Effective(
-            _levels.TryGetValue(agent, out var own) ? own : null,
-            _levels.TryGetValue(ObserveLevels.GlobalKey, out var global) ? global : null);
-        return LogEvent.LevelValue(effective.LogLevel) ?? ObserveLevels.DefaultLevelValue;
+        var level = _levels.TryGetValue(agent, out var own) ? own
+            : _levels.TryGetValue(ObserveLevels.GlobalKey, out var global) ? global
+            : ObserveLevels.DefaultLevel;
+        return LogEvent.LevelValue(level) ?? ObserveLevels.DefaultLevelValue;
     }
 
     private async Task WatchAsync(INatsKVStore store, TaskCompletionSource ready)

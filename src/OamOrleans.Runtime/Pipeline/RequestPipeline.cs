@@ -84,7 +84,7 @@ internal sealed partial class RequestPipeline(
 
                 if (await ReceiveAsync(call) is { } refused)
                 {
-                    completions.Add(CompleteAsync(call, refused));
+                    AddPending(completions, CompleteAsync(call, refused));
                 }
                 else
                 {
@@ -114,7 +114,7 @@ internal sealed partial class RequestPipeline(
                 gauge.Record(invoked, accepted.Count);
                 for (var i = 0; i < accepted.Count; i++)
                 {
-                    completions.Add(CompleteAsync(accepted[i], outcomes[i]));
+                    AddPending(completions, CompleteAsync(accepted[i], outcomes[i]));
                 }
 
                 accepted.Clear();
@@ -130,6 +130,15 @@ internal sealed partial class RequestPipeline(
         }
 
         await Task.WhenAll(completions);
+    }
+
+    /// <summary>A completion still running is awaited with the batch; one done at once (the usual reply) costs no task.</summary>
+    private static void AddPending(List<Task> completions, ValueTask<AgentOutcome> completion)
+    {
+        if (!completion.IsCompletedSuccessfully)
+        {
+            completions.Add(completion.AsTask());
+        }
     }
 
     /// <summary>Receive and prepare: the arrival log, then the checks; returns the refusal to answer, or null.</summary>
@@ -196,7 +205,7 @@ internal sealed partial class RequestPipeline(
     }
 
     /// <summary>Deliver and record; a failure in either still answers the caller.</summary>
-    private async Task<AgentOutcome> CompleteAsync(AgentCall call, AgentOutcome outcome)
+    private async ValueTask<AgentOutcome> CompleteAsync(AgentCall call, AgentOutcome outcome)
     {
         try
         {
