@@ -1,4 +1,5 @@
 using OamOrleans.Client;
+using OamOrleans.Protocol;
 
 namespace OamOrleans.Docs.Snippets;
 
@@ -47,5 +48,20 @@ internal static class Calling
         CounterOut turn = await counter.CallAsync<CounterOut>(new CounterIn());
         #endregion
         GC.KeepAlive(turn);
+    }
+}
+
+internal static class ProtocolSnippets
+{
+    public static byte[] Documents(ReadOnlySpan<byte> registryValue)
+    {
+        #region ProtocolDocuments
+        // using OamOrleans.Protocol;
+        var subject = MeshSubjects.Agent("demo.echo");                 // mesh.agent.demo.echo
+        var error = new ErrorEnvelope(MeshErrorCodes.NotFound, "No agent 'x'", "x", MeshIds.New());
+        byte[] body = error.ToJsonBytes();                             // {"code":"not_found","message":…,"details":{}}
+        var contract = AgentContract.Parse(registryValue);             // a mesh-registry value from any implementation
+        #endregion
+        return [.. body, .. System.Text.Encoding.UTF8.GetBytes(subject + contract.Name)];
     }
 }
