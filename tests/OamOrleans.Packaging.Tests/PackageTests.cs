@@ -65,8 +65,8 @@ public sealed class PackageTests(PackageFeed feed)
         if (id == "OamOrleans.Templates")
         {
             Assert.Contains(nuspec.Descendants(), e => e.Name.LocalName == "packageType" && e.Attribute("name")?.Value == "Template");
-            var json = new StreamReader(zip.GetEntry("content/oam-silo/.template.config/template.json")!.Open()).ReadToEnd();
-            Assert.Contains($"\"defaultValue\": \"{VersionOf(Path.GetFileNameWithoutExtension(path))}\"", json, StringComparison.Ordinal);
+            var templateJson = new StreamReader(zip.GetEntry("content/oam-silo/.template.config/template.json")!.Open()).ReadToEnd();
+            Assert.Contains($"\"defaultValue\": \"{VersionOf(Path.GetFileNameWithoutExtension(path))}\"", templateJson, StringComparison.Ordinal);
             Assert.DoesNotContain(zip.Entries, e => e.FullName.Contains("/bin/", StringComparison.Ordinal) || e.FullName.Contains("/obj/", StringComparison.Ordinal));
             return;
         }

@@ -33,7 +33,7 @@ public sealed class AgentTests(SiloFixture silo) : IClassFixture<SiloFixture>
     [Fact]
     public async Task Invalid_input_is_refused_before_the_agent_runs()
     {
-        var error = await Assert.ThrowsAsync<InvalidInputException>(() => silo.Mesh.CallAsync<EchoOut>("oamchannel.echo", new { wrong = 1 }));
+        var error = await Assert.ThrowsAsync<InvalidInputException>(async () => await silo.Mesh.CallAsync<EchoOut>("oamchannel.echo", new { wrong = 1 }));
 
         Assert.Equal("invalid_input", error.Code);
     }

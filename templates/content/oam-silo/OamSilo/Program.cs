@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 // An Orleans silo that serves its agents on an OpenAgentMesh: any OpenAgentMesh client (Python, TypeScript, .NET, the
