@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# THE test command: installs what is missing (nats-server, chromium, npm packages), runs every test project of
-# OamOrleans.sln in Release, and ends with one line "N passed, N failed" computed from the TRX results.
-# Exit status: non-zero if any test failed or if dotnet test itself failed (e.g. a build error).
+# THE test command: installs what is missing (nats-server, chromium, npm packages), packs OamOrleans.sln (the NuGet
+# packages land in .test-results/packages), runs every test project of OamOrleans.sln in Release, and ends with one
+# line "N passed, N failed" computed from the TRX results.
+# Exit status: non-zero if any test failed, or if dotnet pack or dotnet test itself failed (e.g. a build error).
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
@@ -44,6 +45,16 @@ done
 
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
+
+# Pack first: it builds the solution in Release (dotnet test then finds it built) and leaves the NuGet packages that
+# tests/OamOrleans.Packaging.Tests checks and installs (OAM_PACKAGES). A failed pack counts as one failure.
+export OAM_PACKAGES="$RESULTS/packages"
+dotnet pack OamOrleans.sln -c Release -o "$OAM_PACKAGES"
+pack_status=$?
+if [ "$pack_status" -ne 0 ]; then
+  echo "test.sh: dotnet pack OamOrleans.sln failed (exit status $pack_status)" >&2
+  unset OAM_PACKAGES
+fi
 
 dotnet test OamOrleans.sln -c Release --logger "trx;LogFilePrefix=r" --results-directory "$RESULTS"
 dotnet_status=$?
@@ -92,7 +103,11 @@ if [ "$dotnet_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
 fi
 
+if [ "$pack_status" -ne 0 ]; then
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
-if [ "$failed" -ne 0 ] || [ "$dotnet_status" -ne 0 ]; then
+if [ "$failed" -ne 0 ] || [ "$dotnet_status" -ne 0 ] || [ "$pack_status" -ne 0 ]; then
   exit 1
 fi

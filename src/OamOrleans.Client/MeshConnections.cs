@@ -6,7 +6,7 @@ namespace OamOrleans.Client;
 /// <summary>Options of NATS connections to the mesh: credentials and TLS for all, <c>oam-host-{instance_id}</c> names for hosts.</summary>
 internal static class MeshConnections
 {
-    /// <summary>A host's connection: <see cref="Base"/> named <c>oam-host-{instance_id}</c>.</summary>
+    /// <summary>A host's connection: <see cref="Base(MeshEndpoint)"/> named <c>oam-host-{instance_id}</c>.</summary>
     public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => Base(endpoint) with
     {
         Name = MeshSubjects.ConnectionName(instanceId),

@@ -79,9 +79,17 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
         return null;
     }
 
+    /// <summary>The URL used when nothing else names one: a local server on the default port.</summary>
     public const string DefaultUrl = "nats://localhost:4222";
+    /// <summary>The file <c>oam mesh up</c> writes next to the mesh it started, and that <see cref="Resolve"/> looks for.</summary>
     public const string UrlFileName = ".oam-url";
 
+    /// <summary>
+    /// The endpoint to connect to, first match wins: <paramref name="url"/>, then <c>OAM_URL</c>, then the nearest
+    /// <c>.oam-url</c> file in <paramref name="startDirectory"/> (default: the current directory) or a parent, then
+    /// <see cref="DefaultUrl"/>. Credentials come from <paramref name="creds"/>, <c>OAM_CREDS</c> or the file; an NKey seed
+    /// file and a token from <c>OAM_NKEY_SEED_FILE</c> and <c>OAM_TOKEN</c>.
+    /// </summary>
     public static MeshEndpoint Resolve(string? url = null, string? creds = null, string? startDirectory = null)
     {
         var file = FindUrlFile(startDirectory ?? Directory.GetCurrentDirectory());

@@ -15,8 +15,11 @@ public sealed record ObserveSettings(string LogLevel);
 /// <summary>Where an agent's effective log level comes from: its own entry, the global one, or the default <c>info</c>.</summary>
 public enum ObserveSource
 {
+    /// <summary>The agent has its own entry in <c>mesh-observability</c>.</summary>
     Agent,
+    /// <summary>No entry of its own: the <c>global</c> entry applies.</summary>
     Global,
+    /// <summary>Neither entry exists: the default level <c>info</c> applies.</summary>
     Default,
 }
 
@@ -204,6 +207,7 @@ public sealed class MeshLogTail : IAsyncEnumerable<LogEvent>, IAsyncDisposable
     /// <summary>The subject tailed: <c>mesh.logs.{agent}</c> or <c>mesh.logs.&gt;</c>.</summary>
     public string Subject { get; }
 
+    /// <summary>Yields the log events at or above the tail's minimum level as they arrive, until cancelled or disposed.</summary>
     public async IAsyncEnumerator<LogEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
         await foreach (var msg in _sub.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -216,5 +220,6 @@ public sealed class MeshLogTail : IAsyncEnumerable<LogEvent>, IAsyncDisposable
         }
     }
 
+    /// <summary>Unsubscribes; an enumeration in progress ends.</summary>
     public ValueTask DisposeAsync() => _sub.DisposeAsync();
 }

@@ -9,20 +9,27 @@ namespace OamOrleans.Protocol;
 /// </summary>
 public sealed partial record AgentContract
 {
+    /// <summary>The KV bucket contracts live in (<c>mesh-registry</c>), one key per agent name.</summary>
     public const string Bucket = "mesh-registry";
 
     private static readonly string[] KnownTop = ["name", "description", "version", "capabilities", "skills", "x-agentmesh"];
 
+    /// <summary>The agent's dotted name, e.g. <c>nlp.summarizer</c>; also the registry key.</summary>
     public required string Name { get; init; }
 
+    /// <summary>What the agent does, for people and for models choosing a tool.</summary>
     public required string Description { get; init; }
 
+    /// <summary>The agent's version string; <see cref="CatalogEntry.DefaultVersion"/> when the document has none.</summary>
     public string Version { get; init; } = CatalogEntry.DefaultVersion;
 
+    /// <summary>Free-form tags (<c>x-agentmesh.tags</c>) that discovery filters on.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>True when the agent answers stream requests with frames (<c>capabilities.streaming</c>).</summary>
     public bool Streaming { get; init; }
 
+    /// <summary>False for publishers and source-only agents, which take no requests (<c>capabilities.invocable</c>).</summary>
     public bool Invocable { get; init; } = true;
 
     /// <summary>JSON Schema of the input; null when the agent takes no input.</summary>
@@ -37,13 +44,16 @@ public sealed partial record AgentContract
     /// <summary>ISO-8601 registration time, as written.</summary>
     public string RegisteredAt { get; init; } = "";
 
+    /// <summary><c>x-agentmesh.mcp</c>: whether the agent is offered as an MCP tool; null when the document does not say.</summary>
     public bool? Mcp { get; init; }
 
+    /// <summary>The invocation subject, <c>mesh.agent.{name}</c>.</summary>
     public string Subject => MeshSubjects.Agent(Name);
 
     /// <summary>Unknown top-level fields, kept for round trips.</summary>
     public JsonObject? Extra { get; init; }
 
+    /// <summary>The catalog entry that lists this agent: name, description, version, tags and flags, without schemas.</summary>
     public CatalogEntry ToCatalogEntry() => new()
     {
         Name = Name,
@@ -54,8 +64,10 @@ public sealed partial record AgentContract
         Streaming = Streaming,
     };
 
+    /// <summary>The registry value: UTF-8 JSON in the reference's key order, unknown fields written back.</summary>
     public byte[] ToJsonBytes() => JsonRead.Write(WriteTo);
 
+    /// <summary>Writes the registry document to <paramref name="w"/> (as <see cref="ToJsonBytes"/> does).</summary>
     public void WriteTo(Utf8JsonWriter w)
     {
         w.WriteStartObject();

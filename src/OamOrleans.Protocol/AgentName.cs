@@ -6,6 +6,7 @@ namespace OamOrleans.Protocol;
 /// </summary>
 public static class AgentName
 {
+    /// <summary>True when <paramref name="name"/> follows the agent-name rule; null and empty are invalid.</summary>
     public static bool IsValid(string? name)
     {
         if (string.IsNullOrEmpty(name))

@@ -12,7 +12,9 @@ namespace OamOrleans.Protocol;
 /// </summary>
 public sealed class CatalogDocument
 {
+    /// <summary>The KV bucket of the catalog, <c>mesh-catalog</c>.</summary>
     public const string Bucket = "mesh-catalog";
+    /// <summary>The one key the whole catalog array is stored under, <c>catalog</c>.</summary>
     public const string Key = "catalog";
 
     /// <summary>Deep enough for any foreign item we only carry along; parsing the array is iterative, not recursive.</summary>
@@ -22,6 +24,7 @@ public sealed class CatalogDocument
 
     private CatalogDocument(List<Item> items) => _items = items;
 
+    /// <summary>A catalog with no entries: what a mesh starts from before any host registered.</summary>
     public static CatalogDocument Empty() => new([]);
 
     /// <summary>
@@ -57,6 +60,7 @@ public sealed class CatalogDocument
     /// <summary>The entries this version can read (objects; others are carried along but not listed).</summary>
     public IReadOnlyList<CatalogEntry> Entries => _items.Select(i => i.Entry()).OfType<CatalogEntry>().ToArray();
 
+    /// <summary>True when some entry (ours or a foreign host's) has the name <paramref name="name"/>.</summary>
     public bool Contains(string name) => _items.Exists(i => i.Name == name);
 
     /// <summary>Drops any entry with the same name and appends <paramref name="entry"/> (the reference's register step).</summary>
@@ -67,9 +71,11 @@ public sealed class CatalogDocument
         return new CatalogDocument(items);
     }
 
+    /// <summary>A copy without the entries named <paramref name="name"/> (the survivor rule's removal); other items are kept byte for byte.</summary>
     public CatalogDocument Without(string name) =>
         new(_items.Where(i => i.Name != name).ToList());
 
+    /// <summary>The catalog value to write back (by compare-and-swap): the JSON array, unread items exactly as they were read.</summary>
     public byte[] ToJsonBytes() => JsonRead.Write(w =>
     {
         w.WriteStartArray();

@@ -11,13 +11,16 @@ public sealed record ErrorEnvelope(string Code, string Message, string Agent, st
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
+    /// <summary>An envelope with empty <c>details</c> (<c>{}</c>).</summary>
     public ErrorEnvelope(string code, string message, string agent, string requestId)
         : this(code, message, agent, requestId, EmptyObject)
     {
     }
 
+    /// <summary>The empty object <c>{}</c>: <c>details</c> when an error has nothing more to say.</summary>
     public static JsonElement NoDetails => EmptyObject;
 
+    /// <summary>The envelope as UTF-8 JSON with all five keys, ready to publish with <c>X-Mesh-Status: error</c>.</summary>
     public byte[] ToJsonBytes() => JsonRead.Write(w =>
     {
         w.WriteStartObject();

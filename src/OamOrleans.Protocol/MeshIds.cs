@@ -12,5 +12,6 @@ public static class MeshIds
     public static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
 
+    /// <summary>The current UTC time in the wire format of <see cref="Timestamp"/>.</summary>
     public static string Now() => Timestamp(DateTimeOffset.UtcNow);
 }

@@ -10,8 +10,10 @@ namespace OamOrleans.Protocol;
 /// </summary>
 public static class MeshJsonText
 {
+    /// <summary>The relaxed encoder mesh JSON is written with (for <see cref="JsonSerializerOptions.Encoder"/>).</summary>
     public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
+    /// <summary>Writer options with <see cref="Encoder"/>, for hand-written JSON such as envelopes and contracts.</summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>

@@ -3,12 +3,19 @@ namespace OamOrleans.Protocol;
 /// <summary>Builds the OpenAgentMesh subjects (protocol §2). Names are not validated here; see <see cref="AgentName"/>.</summary>
 public static class MeshSubjects
 {
+    /// <summary>Prefix of invocation subjects: <c>mesh.agent.{name}</c>.</summary>
     public const string AgentPrefix = "mesh.agent.";
+    /// <summary>Prefix of death notices: <c>mesh.death.{name}</c>, published when an agent's last instance goes away.</summary>
     public const string DeathPrefix = "mesh.death.";
+    /// <summary>Prefix of the live error feed: <c>mesh.errors.{name}</c> carries every agent-side error envelope (not persisted).</summary>
     public const string ErrorsPrefix = "mesh.errors.";
+    /// <summary>Prefix of structured agent logs: <c>mesh.logs.{name}</c>.</summary>
     public const string LogsPrefix = "mesh.logs.";
+    /// <summary>Prefix of stream frame subjects: <c>mesh.stream.{request id}</c>.</summary>
     public const string StreamPrefix = "mesh.stream.";
+    /// <summary>Prefix of managed <c>send</c> results: <c>mesh.results.{request id}</c>.</summary>
     public const string ResultsPrefix = "mesh.results.";
+    /// <summary>The server's client-disconnect advisory, any account: the health monitor turns a host's disconnect into death notices.</summary>
     public const string SysDisconnect = "$SYS.ACCOUNT.*.DISCONNECT";
 
     /// <summary><c>mesh.agent.{name}</c>: invocation subject.</summary>
@@ -23,14 +30,19 @@ public static class MeshSubjects
     /// <summary><c>mesh.agent.{channel}.&gt;</c>: everything under a channel.</summary>
     public static string ChannelWildcard(string channel) => AgentPrefix + channel + ".>";
 
+    /// <summary><c>mesh.stream.{requestId}</c>: where a stream's chunks, end frame and error frame go.</summary>
     public static string Stream(string requestId) => StreamPrefix + requestId;
 
+    /// <summary><c>mesh.results.{requestId}</c>: where the reply to a managed <c>send</c> goes.</summary>
     public static string Results(string requestId) => ResultsPrefix + requestId;
 
+    /// <summary><c>mesh.errors.{name}</c>: the agent's live error feed.</summary>
     public static string Errors(string name) => ErrorsPrefix + name;
 
+    /// <summary><c>mesh.death.{name}</c>: the agent's death notices; callers in flight fail with <c>agent_died</c>.</summary>
     public static string Death(string name) => DeathPrefix + name;
 
+    /// <summary><c>mesh.logs.{name}</c>: the agent's structured log events.</summary>
     public static string Logs(string name) => LogsPrefix + name;
 
     /// <summary>The NATS connection name every OAM process uses, which the health monitor relies on.</summary>

@@ -20,17 +20,22 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGr
     /// <summary>Grain property: present when the agent has a lifecycle gate, so in-cluster callers go through NATS (which knows whether it is open).</summary>
     internal const string GatedProperty = "oam.gated";
 
+    /// <summary>Declares the agent <paramref name="name"/>; throws <see cref="ArgumentException"/> when it breaks the agent-name rule (<see cref="AgentName"/>).</summary>
     public AgentAttribute(string name)
     {
         Name = AgentName.Validate(name);
     }
 
+    /// <summary>The agent's dotted name: its subject is <c>mesh.agent.{Name}</c> and its queue group <c>q.{Name}</c>.</summary>
     public string Name { get; }
 
+    /// <summary>What the agent does: written to the catalog and contract, and the tool description models see.</summary>
     public string Description { get; init; } = "";
 
+    /// <summary>The version written to the catalog and contract; default <c>0.1.0</c>.</summary>
     public string Version { get; init; } = CatalogEntry.DefaultVersion;
 
+    /// <summary>Tags written to the catalog and contract, for discovery (<c>oam agent list --tag</c>, <c>DiscoverAsync</c>).</summary>
     public string[] Tags { get; init; } = [];
 
     /// <summary>

@@ -132,6 +132,10 @@ public abstract class AgentGrain : Grain, IAgentGrain
 [Reentrant]
 public abstract class Agent<TIn, TOut> : AgentGrain
 {
+    /// <summary>Handles one request. The input was already validated against the agent's schema; throw a <see cref="MeshException"/> to answer with its code, any other exception answers <c>handler_error</c>.</summary>
+    /// <param name="input">The request body, deserialized with <see cref="AgentJson.Options"/>.</param>
+    /// <param name="context">The request's id, conversation, mesh client, logger and usage reporting.</param>
+    /// <returns>The output, serialized as the reply.</returns>
     protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);
 
     private protected override async ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>
@@ -143,6 +147,9 @@ public abstract class Agent<TIn, TOut> : AgentGrain
 [Reentrant]
 public abstract class TriggerAgent<TOut> : AgentGrain
 {
+    /// <summary>Handles one trigger; the request body is ignored. Exceptions answer as in <see cref="Agent{TIn,TOut}"/>.</summary>
+    /// <param name="context">The request's id, conversation, mesh client, logger and usage reporting.</param>
+    /// <returns>The output, serialized as the reply.</returns>
     protected abstract Task<TOut> HandleAsync(AgentContext context);
 
     private protected override async ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>

@@ -10,6 +10,7 @@ namespace OamOrleans;
 /// </summary>
 public static class AgentJson
 {
+    /// <summary>The serializer options of every agent input and output, and of the schemas generated for them.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();

@@ -23,8 +23,10 @@ public sealed class AgentReference
         _grain = grains.GetGrain<IAgentGrain>(GrainId.Create(OamOrleans.AgentAttribute.GrainTypeOf(agentName), conversationId));
     }
 
+    /// <summary>The dotted name of the agent this handle calls.</summary>
     public string AgentName { get; }
 
+    /// <summary>The conversation (grain activation) this handle calls; <c>default</c> unless one was given.</summary>
     public string ConversationId { get; }
 
     /// <summary>Calls the agent with <paramref name="input"/> as JSON; errors raise <see cref="MeshException"/> subclasses.</summary>

@@ -33,8 +33,13 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
 
     private ConversationSnapshot<TState> Snapshot => _state.State!;
 
+    /// <summary>Handles one turn of the conversation; read and change <see cref="State"/> freely. Returning saves the state before the reply leaves; throwing discards this turn's changes and answers with the error.</summary>
+    /// <param name="input">The request body, validated and deserialized.</param>
+    /// <param name="context">The request's id, conversation, mesh client, logger and usage reporting.</param>
+    /// <returns>The output, serialized as the reply.</returns>
     protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);
 
+    /// <summary>Loads the conversation's state (and its turn log) from the grain storage named by <see cref="MeshHostOptions.StateStorageName"/>. Overrides must call the base method first.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var options = ServiceProvider.GetRequiredService<IOptions<MeshHostOptions>>().Value;

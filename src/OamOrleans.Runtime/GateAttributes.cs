@@ -11,6 +11,8 @@ namespace OamOrleans;
 /// </summary>
 public interface IGateCondition
 {
+    /// <summary>Whether the gate is open for the latest value.</summary>
+    /// <param name="value">The KV value or message payload; null when the KV key was deleted or never set.</param>
     bool IsOpen(ReadOnlyMemory<byte>? value);
 }
 
@@ -21,6 +23,7 @@ public interface IGateCondition
 /// </summary>
 public sealed class JsonTruthyCondition : IGateCondition
 {
+    /// <inheritdoc/>
     public bool IsOpen(ReadOnlyMemory<byte>? value)
     {
         if (value is not { Length: > 0 } bytes)
@@ -54,8 +57,10 @@ public sealed class JsonTruthyCondition : IGateCondition
 /// <summary>Open when the value, as UTF-8 text (or as a JSON string, unquoted), equals <see cref="Expected"/> (ordinal).</summary>
 public sealed class ValueEqualsCondition(string expected) : IGateCondition
 {
+    /// <summary>The text that opens the gate.</summary>
     public string Expected { get; } = expected;
 
+    /// <inheritdoc/>
     public bool IsOpen(ReadOnlyMemory<byte>? value)
     {
         if (value is not { } bytes)
@@ -140,6 +145,7 @@ public abstract class ActiveWhenAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class ActiveWhenKvAttribute : ActiveWhenAttribute
 {
+    /// <summary>Gates the agent on <paramref name="key"/> of <c>mesh-context</c> with the default condition (<see cref="JsonTruthyCondition"/>, or <see cref="ValueEqualsCondition"/> when <c>WhenEquals</c> is set).</summary>
     public ActiveWhenKvAttribute(string key)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
@@ -163,6 +169,7 @@ public sealed class ActiveWhenKvAttribute : ActiveWhenAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class ActiveWhenSubjectAttribute : ActiveWhenAttribute
 {
+    /// <summary>Gates the agent on messages of <paramref name="subject"/> with the default condition (<see cref="JsonTruthyCondition"/>, or <see cref="ValueEqualsCondition"/> when <c>WhenEquals</c> is set).</summary>
     public ActiveWhenSubjectAttribute(string subject)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);

@@ -6,7 +6,9 @@ public interface IMeshHost
     /// <summary>uuid hex; the NATS connection is named <c>oam-host-{InstanceId}</c>.</summary>
     string InstanceId { get; }
 
+    /// <summary>The NATS URL the silo's bridge is connected to (credentials redacted).</summary>
     string Url { get; }
 
+    /// <summary>The names of the agents this silo hosts (and registered in the catalog).</summary>
     IReadOnlyList<string> Agents { get; }
 }

@@ -27,8 +27,12 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
     private CancellationTokenSource? _stop;
     private Task? _loop;
 
+    /// <summary>The event generator: each yielded event is published at once with the next sequence number. Ending normally sends the end frame; throwing sends an error frame and a <c>mesh.errors</c> copy.</summary>
+    /// <param name="context">The agent's context (no request id: events carry none).</param>
+    /// <param name="cancellationToken">Cancelled when the silo stops or the lifecycle gate closes; stop yielding then.</param>
     protected abstract IAsyncEnumerable<TEvent> PublishAsync(AgentContext context, CancellationToken cancellationToken);
 
+    /// <summary>Releases the generator's stop signal.</summary>
     public void Dispose()
     {
         _stop?.Dispose();

@@ -29,6 +29,9 @@ namespace OamOrleans;
 [Reentrant]
 public abstract class SourceAgent<TIn> : AgentGrain, ISourceAgentGrain
 {
+    /// <summary>Handles one delivery from a source; there is no reply, and an exception is only logged.</summary>
+    /// <param name="input">The payload, value or envelope, in the shape <typeparamref name="TIn"/> asks for.</param>
+    /// <param name="context">The delivery's id, mesh client and logger.</param>
     protected abstract Task HandleAsync(TIn input, AgentContext context);
 
     private protected override ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context) =>

@@ -2,7 +2,7 @@ namespace OamOrleans;
 
 /// <summary>
 /// Binds an agent to a core NATS subject (the reference's <c>subject_source(subject, queue_group)</c>, §7.2): every
-/// message on <paramref name="subject"/> (wildcards allowed) is delivered to the agent's handler. Runtime wiring only:
+/// message on the subject (wildcards allowed) is delivered to the agent's handler. Runtime wiring only:
 /// sources never appear in the contract.
 /// </summary>
 /// <remarks>
@@ -19,6 +19,7 @@ namespace OamOrleans;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SubjectSourceAttribute : Attribute
 {
+    /// <summary>Binds the agent to <paramref name="subject"/> (wildcards <c>*</c> and <c>&gt;</c> allowed), without a queue group.</summary>
     public SubjectSourceAttribute(string subject)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
@@ -45,7 +46,7 @@ public enum KvSourceInit
 /// <summary>
 /// Binds an agent to keys of the shared context bucket <c>mesh-context</c> (the reference's
 /// <c>kv_source(pattern, on_init)</c>, §7.2): every put (and, for <see cref="OamOrleans.Client.KvEntry{T}"/> handlers,
-/// every delete) of a key matching <paramref name="pattern"/> is delivered to the agent's handler.
+/// every delete) of a key matching the pattern is delivered to the agent's handler.
 /// </summary>
 /// <remarks>
 /// Mapping onto Orleans: a KV watch cannot be shared like a queue group (the reference raises NotImplementedError for
@@ -59,6 +60,7 @@ public enum KvSourceInit
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class KvSourceAttribute : Attribute
 {
+    /// <summary>Binds the agent to the <c>mesh-context</c> keys matching <paramref name="pattern"/> (wildcards allowed).</summary>
     public KvSourceAttribute(string pattern)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);

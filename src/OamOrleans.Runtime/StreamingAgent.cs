@@ -17,6 +17,10 @@ namespace OamOrleans;
 [Reentrant]
 public abstract class StreamingAgent<TIn, TChunk> : AgentGrain, IStreamingAgentGrain
 {
+    /// <summary>Produces the stream: each yielded chunk is sent as one frame at once.</summary>
+    /// <param name="input">The request body, validated and deserialized.</param>
+    /// <param name="context">The request's id, mesh client, logger and usage reporting (usage goes on the end frame).</param>
+    /// <param name="cancellationToken">Cancelled when the stream's deadline passes or the silo stops.</param>
     protected abstract IAsyncEnumerable<TChunk> StreamAsync(TIn input, AgentContext context, CancellationToken cancellationToken);
 
     async Task<AgentOutcome> IStreamingAgentGrain.StreamAsync(AgentRequest request, TimeSpan deadline)

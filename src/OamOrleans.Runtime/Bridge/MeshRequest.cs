@@ -31,6 +31,10 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
     /// Only the headers the bridge uses become strings; a malformed header line is skipped, not thrown, so a bad
     /// publisher cannot end the agent's subscription that way.
     /// </summary>
+    /// <param name="replyTo">The message's reply subject, if any.</param>
+    /// <param name="headers">The raw header block, if the message has one.</param>
+    /// <param name="payload">The raw body.</param>
+    /// <param name="encoding">The encoding of the header block.</param>
     /// <param name="parts">What else to read: the trace context (for a listening tracer) and every header (for middleware).</param>
     public static MeshRequest Read(string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload, Encoding encoding, MeshRequestParts parts = MeshRequestParts.Mesh)
     {

@@ -81,7 +81,7 @@ public sealed class MeshHostOptions
 
     /// <summary>
     /// How long a starting silo waits for NATS to accept its connection, retrying with backoff (in a container deployment
-    /// NATS often starts after the silo). Past it the start fails with a <see cref="MeshUnavailableException"/>. Default 60 s.
+    /// NATS often starts after the silo). Past it the start fails with a <see cref="OamOrleans.Client.MeshUnavailableException"/>. Default 60 s.
     /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -26,6 +26,7 @@ public sealed record AgentError(
 {
     private static readonly byte[] NoDetails = "{}"u8.ToArray();
 
+    /// <summary>An error with empty details (<c>{}</c>).</summary>
     public AgentError(string code, string message)
         : this(code, message, NoDetails)
     {
@@ -56,13 +57,18 @@ public sealed record AgentOutcome(
     [property: Id(4)] long Count = 0,
     [property: Id(5)] bool Delivered = false)
 {
+    /// <summary>True when the request ended with <see cref="Error"/>.</summary>
     public bool IsError => Kind == AgentOutcomeKind.Error;
 
+    /// <summary>A reply with output <paramref name="body"/> (JSON) and the usage the handler reported, if any.</summary>
     public static AgentOutcome Reply(byte[] body, string? usage = null) => new(AgentOutcomeKind.Reply, body, Usage: usage);
 
+    /// <summary>An error outcome, with any usage reported before the failure.</summary>
     public static AgentOutcome Failure(AgentError error, string? usage = null) => new(AgentOutcomeKind.Error, [], error, usage);
 
+    /// <summary>An error outcome with <paramref name="code"/>, <paramref name="message"/> and no details.</summary>
     public static AgentOutcome Failure(string code, string message) => Failure(new AgentError(code, message));
 
+    /// <summary>A stream that ended after <paramref name="count"/> chunks; its end frame was already published by the grain.</summary>
     public static AgentOutcome StreamEnded(long count, string? usage) => new(AgentOutcomeKind.StreamEnd, [], Usage: usage, Count: count, Delivered: true);
 }

@@ -7,6 +7,7 @@ namespace OamOrleans.Internal;
 [Alias("oam.IAgentGrain")]
 public interface IAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Runs one request through the agent's pipeline (validate, conversation, middleware, handler) and returns how it ended.</summary>
     [Alias("invoke")]
     Task<AgentOutcome> InvokeAsync(AgentRequest request);
 
@@ -32,6 +33,7 @@ public interface IAgentGrain : IGrainWithStringKey
 [Alias("oam.IStreamingAgentGrain")]
 public interface IStreamingAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Runs a stream request, publishing its frames as they are produced; returns the outcome once the end or error frame is out, or when <paramref name="deadline"/> passes.</summary>
     [Alias("stream"), ResponseTimeout("01:00:00")]
     Task<AgentOutcome> StreamAsync(AgentRequest request, TimeSpan deadline);
 }
@@ -40,9 +42,11 @@ public interface IStreamingAgentGrain : IGrainWithStringKey
 [Alias("oam.IPublisherAgentGrain")]
 public interface IPublisherAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Starts the publisher's generator on this silo (the bridge calls it once the silo is active); a second call is a no-op.</summary>
     [Alias("start")]
     Task StartAsync();
 
+    /// <summary>Stops the generator, publishes its end frame and deactivates (the bridge calls it before the silo stops).</summary>
     [Alias("stop")]
     Task StopAsync();
 }
@@ -51,6 +55,7 @@ public interface IPublisherAgentGrain : IGrainWithStringKey
 [Alias("oam.ISourceAgentGrain")]
 public interface ISourceAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Hands one message or KV change to the agent's handler; a failure is logged, never returned.</summary>
     [Alias("deliver")]
     Task DeliverAsync(SourceDelivery delivery);
 }

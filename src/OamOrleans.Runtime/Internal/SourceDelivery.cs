@@ -20,5 +20,6 @@ public sealed record SourceDelivery(
     [property: Id(5)] bool IsKv = false,
     [property: Id(6)] bool IsDelete = false)
 {
+    /// <summary>For a KV change: <see cref="KvOperation.Delete"/> for a delete or purge, else <see cref="KvOperation.Put"/>.</summary>
     public KvOperation Operation => IsDelete ? KvOperation.Delete : KvOperation.Put;
 }

@@ -85,6 +85,8 @@ public sealed class AgentInvocation
 
     /// <summary>Publishes an event on <c>mesh.logs.{agent}</c> (when that level is enabled in <c>mesh-observability</c>).</summary>
     /// <param name="level"><c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c>.</param>
+    /// <param name="event">The event name, e.g. <c>cache_miss</c>.</param>
+    /// <param name="message">The human-readable message.</param>
     public ValueTask LogAsync(string level, string @event, string message) =>
         _logs?.PublishAsync(AgentName, level, @event, RequestId, message) ?? ValueTask.CompletedTask;
 
