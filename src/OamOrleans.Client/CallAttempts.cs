@@ -21,7 +21,6 @@ internal sealed class CallAttempts(
     CallReplies.PendingCall call,
     TimeSpan timeout)
 {
-    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RequestSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private int _attempt;
 
     /// <summary>Why the last attempt failed, as the caller would see it; null before any failure.</summary>
@@ -41,12 +40,12 @@ internal sealed class CallAttempts(
         var connection = client.Connection;
         if (connection.ConnectionState != NatsConnectionState.Open)
         {
-            throw Retryable(new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {MeshConnectWait.Redact(connection.Opts.Url)})", agent, requestId));
+            throw Retryable(client.Reconnecting(agent, requestId));
         }
 
         try
         {
-            await connection.PublishAsync(subject, body, headers, call.Subject, RequestSerializer, cancellationToken: ct).ConfigureAwait(false);
+            await connection.PublishAsync(subject, body, headers, call.Subject, MeshClient.RequestSerializer, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or ObjectDisposedException && !ct.IsCancellationRequested)
         {

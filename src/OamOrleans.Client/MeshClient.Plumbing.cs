@@ -61,9 +61,13 @@ public sealed partial class MeshClient
         if (Connection.ConnectionState == NatsConnectionState.Reconnecting)
         {
             // The reference never reconnects: a request now would only wait out its deadline.
-            throw new ConnectionFailedException($"Not connected to the mesh (connection lost, reconnecting to {MeshConnectWait.Redact(Connection.Opts.Url)})", agent, requestId);
+            throw Reconnecting(agent, requestId);
         }
     }
+
+    /// <summary>The error of a request made while the connection is lost and NATS.Net reconnects.</summary>
+    internal ConnectionFailedException Reconnecting(string agent, string requestId) =>
+        new($"Not connected to the mesh (connection lost, reconnecting to {MeshConnectWait.Redact(Connection.Opts.Url)})", agent, requestId);
 
     /// <summary>Runs a NATS operation, turning connection failures into <see cref="ConnectionFailedException"/>.</summary>
     private static async ValueTask<T> Guard<T>(string agent, string requestId, Func<ValueTask<T>> operation, CancellationToken ct)

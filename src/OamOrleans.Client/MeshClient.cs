@@ -18,7 +18,7 @@ namespace OamOrleans.Client;
 /// </remarks>
 public sealed partial class MeshClient : IAsyncDisposable
 {
-    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RequestSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+    internal static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RequestSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private static readonly NatsRawSerializer<byte[]> ReplySerializer = NatsRawSerializer<byte[]>.Default;
     private static readonly TimeSpan PendingSendsGrace = TimeSpan.FromSeconds(5);
 

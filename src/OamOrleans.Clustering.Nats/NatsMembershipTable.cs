@@ -49,7 +49,7 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
             LogInitialized(_logger, _clusterId, _store.Bucket, NatsUrlRedaction.Redact(_store.Url), _store.ServerVersion ?? "?");
             if (_store.Shortfall is { } shortfall)
             {
-                LogReplicas(_logger, shortfall.Bucket, shortfall.Has, shortfall.Wants, shortfall.Updated ? "raised to the configured count (ReconcileReplicas)" : "left as it is; set ReconcileReplicas (OAM_RECONCILE_BUCKETS=true) to raise them");
+                LogReplicas(_logger, shortfall.Bucket, shortfall.Has, shortfall.Wants, shortfall.Outcome);
             }
         }
         catch (Exception ex) when (ex is not OrleansException)

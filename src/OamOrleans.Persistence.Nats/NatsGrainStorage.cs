@@ -99,7 +99,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
             var shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, bucket, StreamReplicas.KeyValueStream(bucket), _options.Replicas, _options.ReconcileReplicas, cancellationToken);
             if (shortfall is not null)
             {
-                LogReplicas(_logger, _name, bucket, shortfall.Has, shortfall.Wants, shortfall.Updated ? "raised to the configured count (ReconcileReplicas)" : "left as it is; set ReconcileReplicas (OAM_RECONCILE_BUCKETS=true) to raise them");
+                LogReplicas(_logger, _name, bucket, shortfall.Has, shortfall.Wants, shortfall.Outcome);
             }
 
             return existing;

@@ -11,7 +11,13 @@ namespace OamOrleans.Nats;
 /// <param name="Has">The replicas the bucket had.</param>
 /// <param name="Wants">The replicas configured (<c>OAM_REPLICAS</c>, a provider's <c>Replicas</c>).</param>
 /// <param name="Updated">True when the stream was updated to <paramref name="Wants"/> replicas.</param>
-internal sealed record ReplicaShortfall(string Bucket, int Has, int Wants, bool Updated);
+internal sealed record ReplicaShortfall(string Bucket, int Has, int Wants, bool Updated)
+{
+    /// <summary>What was done about it, for a provider's log line.</summary>
+    public string Outcome => Updated
+        ? "raised to the configured count (ReconcileReplicas)"
+        : "left as it is; set ReconcileReplicas (OAM_RECONCILE_BUCKETS=true) to raise them";
+}
 
 /// <summary>
 /// Compares the replica count of a bucket that already existed with the configured one. Another implementation (or an
