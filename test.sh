@@ -3,7 +3,17 @@
 # packages land in .test-results/packages), runs every test project of OamOrleans.sln in Release, and ends with one
 # line "N passed, N failed" computed from the TRX results.
 # Exit status: non-zero if any test failed, or if dotnet pack or dotnet test itself failed (e.g. a build error).
+#
+#   ./test.sh          everything (the CI command)
+#   ./test.sh --fast   only the tests without the trait Category=Integration (those start no process, no nats-server,
+#                      no silo): no pack, no installs; for the edit-test loop
 set -uo pipefail
+FAST=0
+case "${1:-}" in
+  "") ;;
+  --fast) FAST=1 ;;
+  *) echo "usage: ./test.sh [--fast]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
 RESULTS="${OAM_TEST_RESULTS:-$ROOT/.test-results}"
@@ -12,7 +22,7 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+if [ "$FAST" -eq 0 ] && ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   echo "test.sh: nats-server is missing; installing it (apt-get install nats-server)"
   as_root apt-get update -qq && as_root apt-get install -y -qq nats-server || {
     echo "test.sh: could not install nats-server; install it and rerun" >&2
@@ -23,7 +33,7 @@ fi
 
 # The admin UI's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -x /usr/bin/chromium ]; then
+if [ "$FAST" -eq 0 ] && [ ! -x /usr/bin/chromium ]; then
   echo "test.sh: chromium is missing; installing it (apt-get install chromium)"
   as_root apt-get update -qq && as_root apt-get install -y -qq chromium || {
     echo "test.sh: could not install chromium; install it and rerun" >&2
@@ -33,7 +43,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 for dir in tests/node samples/node-client; do
-  if [ ! -d "$dir/node_modules" ]; then
+  if [ "$FAST" -eq 0 ] && [ ! -d "$dir/node_modules" ]; then
     echo "test.sh: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund) || {
       echo "test.sh: npm ci failed in $dir" >&2
@@ -48,15 +58,21 @@ mkdir -p "$RESULTS"
 
 # Pack first: it builds the solution in Release (dotnet test then finds it built) and leaves the NuGet packages that
 # tests/OamOrleans.Packaging.Tests checks and installs (OAM_PACKAGES). A failed pack counts as one failure.
-export OAM_PACKAGES="$RESULTS/packages"
-dotnet pack OamOrleans.sln -c Release -o "$OAM_PACKAGES"
-pack_status=$?
-if [ "$pack_status" -ne 0 ]; then
-  echo "test.sh: dotnet pack OamOrleans.sln failed (exit status $pack_status)" >&2
-  unset OAM_PACKAGES
+pack_status=0
+filter=()
+if [ "$FAST" -eq 1 ]; then
+  filter=(--filter "Category!=Integration")
+else
+  export OAM_PACKAGES="$RESULTS/packages"
+  dotnet pack OamOrleans.sln -c Release -o "$OAM_PACKAGES"
+  pack_status=$?
+  if [ "$pack_status" -ne 0 ]; then
+    echo "test.sh: dotnet pack OamOrleans.sln failed (exit status $pack_status)" >&2
+    unset OAM_PACKAGES
+  fi
 fi
 
-dotnet test OamOrleans.sln -c Release --logger "trx;LogFilePrefix=r" --results-directory "$RESULTS"
+dotnet test OamOrleans.sln -c Release "${filter[@]}" --logger "trx;LogFilePrefix=r" --results-directory "$RESULTS"
 dotnet_status=$?
 
 # Totals from every TRX file: ResultSummary/Counters. Errors, timeouts and aborts count as failures.

@@ -10,6 +10,7 @@ namespace OamOrleans.AI.Tests;
 /// own <see cref="FunctionInvokingChatClient"/> and a scripted model.
 /// </summary>
 [Collection(AIMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AIFunctionTests(AIMeshFixture mesh)
 {
     private static JsonNode Schema(AIFunction f) => JsonNode.Parse(f.JsonSchema.GetRawText())!;

@@ -12,6 +12,7 @@ namespace OamOrleans.AI.Tests;
 /// invocation calls them in-cluster through <c>context.Mesh</c>, and the model's usage leaves on the reply.
 /// </summary>
 [Collection(AIMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AssistantTests(AIMeshFixture mesh)
 {
     private async Task<NatsMsg<byte[]>> AskAsync(string task)

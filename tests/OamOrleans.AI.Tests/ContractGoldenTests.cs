@@ -11,6 +11,7 @@ namespace OamOrleans.AI.Tests;
 /// After an intended change: <c>OAM_UPDATE_GOLDENS=1 dotnet test tests/OamOrleans.AI.Tests --filter ContractGolden</c>, then review the diff.
 /// </summary>
 [Collection(AIMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ContractGoldenTests(AIMeshFixture mesh)
 {
     private static readonly string[] Agents =

@@ -7,6 +7,7 @@ namespace OamOrleans.AI.Tests;
 
 /// <summary><c>[Agent(..., Mcp = …)]</c> as a plain NATS client reads it from <c>mesh-registry</c>: <c>x-agentmesh.mcp</c> only when set.</summary>
 [Collection(AIMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class McpFlagTests(AIMeshFixture mesh)
 {
     private async Task<JsonObject> RegistryDocumentAsync(string agent)

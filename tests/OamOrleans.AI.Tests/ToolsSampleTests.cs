@@ -5,6 +5,7 @@ namespace OamOrleans.AI.Tests;
 
 /// <summary>The README's "tools for a model" sample (<c>samples/OamOrleans.Samples.Tools</c>) run as a process, without a model.</summary>
 [Collection(AIMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ToolsSampleTests(AIMeshFixture mesh)
 {
     private static readonly string Dll = typeof(ToolsSampleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ToolsSampleDll").Value!;

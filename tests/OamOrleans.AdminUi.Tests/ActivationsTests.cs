@@ -5,6 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace OamOrleans.AdminUi.Tests;
 
 [Collection(UiMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ActivationsTests(UiMesh mesh)
 {
     [Fact]

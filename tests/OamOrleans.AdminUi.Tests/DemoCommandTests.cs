@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace OamOrleans.AdminUi.Tests;
 
 /// <summary><c>oam demo</c> with its output not on a terminal: it starts the sample silo, calls, prints, and stops everything.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class DemoCommandTests
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace OamOrleans.AdminUi.Tests;
 
 /// <summary>The <c>oam ui</c> command's options and its guards, on the real tool.</summary>
 [Collection(UiMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class OamUiCommandTests(UiMesh mesh)
 {
     [Fact]

@@ -4,6 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace OamOrleans.AdminUi.Tests;
 
 [Collection(UiMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class TapTests(UiMesh mesh)
 {
     private const string TickerEvents = "mesh.agent.demo.ticker.events";

@@ -13,6 +13,7 @@ namespace OamOrleans.Aspire.Tests;
 /// The Aspire AppHost started by Aspire.Hosting.Testing (the real orchestrator): nats-server, two silos and the admin UI
 /// come up, and an agent answers a mesh call on the AppHost's NATS.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class AppHostTests
 {
     private sealed record EchoOut(string Reply);

@@ -4,6 +4,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam agent call|contract</c> and <c>oam mesh catalog</c>, run as a process against a real silo and nats-server.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AgentCommandTests(MeshFixture mesh)
 {
     [Fact]

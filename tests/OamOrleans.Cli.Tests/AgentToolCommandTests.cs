@@ -6,6 +6,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam agent tool</c> and <c>oam agent card</c>, run as a process against a real silo and nats-server.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AgentToolCommandTests(MeshFixture mesh)
 {
     private async Task<AgentContract> ContractAsync(string agent)

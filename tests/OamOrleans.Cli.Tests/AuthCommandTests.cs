@@ -2,6 +2,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam auth</c> and <c>oam mesh connect --creds</c> on their own: files, modes, output, refusals, and no secret printed.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Category", "Integration")]
 public sealed class AuthCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("oam-authcmd-").FullName;

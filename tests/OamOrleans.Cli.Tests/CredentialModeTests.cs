@@ -14,6 +14,7 @@ namespace OamOrleans.Cli.Tests;
 /// mode may appear in any output.
 /// </summary>
 [Collection(CredentialModeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class CredentialModeTests(CredentialModeServers servers)
 {
     [Theory]

@@ -5,6 +5,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam mesh up</c> / <c>down</c> on a free port, with <c>OAM_HOME</c> in a temp folder (never the user's ~/.agentmesh).</summary>
+[Trait("Category", "Integration")]
 public sealed class LocalMeshTests : IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("oam-home-").FullName;

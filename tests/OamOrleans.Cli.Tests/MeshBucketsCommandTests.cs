@@ -4,6 +4,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam mesh buckets</c> on a real 3-node JetStream cluster, and <c>oam mesh up --replicas</c>'s refusal.</summary>
+[Trait("Category", "Integration")]
 public sealed class MeshBucketsCommandTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using System.Globalization;
 namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam mesh up --auth</c>: the local mesh in operator mode with the accounts of <c>oam auth init</c>.</summary>
+[Trait("Category", "Integration")]
 public sealed class SecuredLocalMeshTests : IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("oam-home-").FullName;

@@ -8,6 +8,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary>Each role of <c>oam auth user add</c>, tried as a real client of a nats-server in operator mode.</summary>
 [Collection(SecuredMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
 {
     [Fact]

@@ -4,6 +4,7 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary><c>oam kv</c>, <c>oam workspace</c>, <c>oam observe config|set</c> and <c>oam mesh listen</c> against a real nats-server.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public class StoreCommandTests(MeshFixture mesh)
 {
     [Fact]
@@ -135,10 +136,12 @@ public class StoreCommandTests(MeshFixture mesh)
 
 /// <summary>The same commands when the reference SDK made the buckets (allow_direct false).</summary>
 [Collection(ReferenceBucketsMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class StoreCommandTestsOnReferenceBuckets(ReferenceBucketsMeshFixture mesh) : StoreCommandTests(mesh);
 
 /// <summary>The agent commands that read the registry and catalog, on a mesh whose buckets the reference SDK made.</summary>
 [Collection(ReferenceBucketsMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AgentCommandsOnReferenceBucketsTests(ReferenceBucketsMeshFixture mesh)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace OamOrleans.Cli.Tests;
 /// against the silo's responders.
 /// </summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class StreamingCommandTests(MeshFixture mesh)
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>call.test.ts</c> (and the call parts of <c>errors.test.ts</c>) against the simulator.</summary>
+[Trait("Category", "Integration")]
 public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
 {
     private sealed record EchoIn(string Message);
@@ -302,6 +303,7 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
 }
 
 /// <summary>NotAvailable needs the name in the catalog, so it owns a server whose catalog it may write.</summary>
+[Trait("Category", "Integration")]
 public sealed class NotAvailableTests : IAsyncLifetime
 {
     private Testing.NatsServer _server = null!;
@@ -339,6 +341,7 @@ public sealed class NotAvailableTests : IAsyncLifetime
 /// The client's retries (<see cref="MeshRetryOptions"/>): the same request id again, on the same reply subject, within the
 /// call's deadline, when the answer did not come or said <c>not_available</c>; never for the agent's own errors.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RetryTests(NatsFixture fx) : SimulatorTests(fx)
 {
     [Fact]

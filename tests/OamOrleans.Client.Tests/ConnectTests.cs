@@ -10,6 +10,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>connect.test.ts</c>, plus connection naming and bucket creation seen from the server.</summary>
+[Trait("Category", "Integration")]
 public sealed class ConnectTests : IAsyncLifetime
 {
     private readonly int _monitorPort = NatsServer.FreePort();

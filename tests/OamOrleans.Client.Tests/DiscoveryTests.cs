@@ -10,6 +10,7 @@ namespace OamOrleans.Client.Tests;
 /// Port of the reference TypeScript <c>discovery.test.ts</c>: seeded catalog, filters, live watch, contracts.
 /// Each test owns a server because the catalog is one key shared by the whole mesh.
 /// </summary>
+[Trait("Category", "Integration")]
 public class DiscoveryTests : IAsyncLifetime
 {
     // The catalog the reference host wrote in the capture, plus an entry from a newer SDK (unknown field)
@@ -262,6 +263,7 @@ public class DiscoveryTests : IAsyncLifetime
 }
 
 /// <summary>The same when the reference SDK made the buckets (allow_direct false).</summary>
+[Trait("Category", "Integration")]
 public sealed class DiscoveryTestsOnReferenceBuckets : DiscoveryTests
 {
     protected override bool ReferenceBuckets => true;

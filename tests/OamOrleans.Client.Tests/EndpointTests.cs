@@ -12,6 +12,7 @@ public sealed class EnvironmentCollection
 
 /// <summary>URL and credential resolution order of the reference (§8): argument, <c>OAM_URL</c>, <c>.oam-url</c>, default.</summary>
 [Collection(EnvironmentCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class EndpointTests : IDisposable
 {
     private readonly string? _savedUrl = Environment.GetEnvironmentVariable("OAM_URL");

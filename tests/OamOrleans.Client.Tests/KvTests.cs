@@ -8,6 +8,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>kv.test.ts</c> and the Python <c>test_kv_ergonomics.py</c> / <c>test_mesh.py</c> KV cases on <c>mesh-context</c>.</summary>
+[Trait("Category", "Integration")]
 public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
 {
     private MeshClient _client = null!;
@@ -341,4 +342,5 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
 }
 
 /// <summary>The same on a mesh-context bucket made by the reference SDK (allow_direct false: a missing key is JS API error 10037).</summary>
+[Trait("Category", "Integration")]
 public sealed class KvTestsOnReferenceBuckets(ReferenceBucketsNatsFixture fx) : KvTests(fx), IClassFixture<ReferenceBucketsNatsFixture>;

@@ -9,6 +9,7 @@ namespace OamOrleans.Client.Tests;
 /// Client-side pre-flight (protocol §7.4) for stream, send and subscribe(agent=) from the catalog cache: the reference's
 /// messages, code <c>invocation_mismatch</c>, and nothing on the wire. Owns a server whose catalog it writes.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PreflightTests : IAsyncLifetime
 {
     private const string Responder = "pf.responder";

@@ -7,6 +7,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>publish.test.ts</c> and the Python <c>test_publish.py</c> P tests: a plain NATS subscriber checks the wire.</summary>
+[Trait("Category", "Integration")]
 public sealed class PublishTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
 {
     private NatsConnection _raw = null!;

@@ -7,6 +7,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>send.test.ts</c> and the Python <c>test_async_callback.py</c> P tests, against the simulator.</summary>
+[Trait("Category", "Integration")]
 public sealed class SendTests(NatsFixture fx) : SimulatorTests(fx)
 {
     private static TaskCompletionSource<T> Signal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -8,6 +8,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary><c>AddMeshClient</c>: one shared client from the container, options bound and validated, against a real nats-server.</summary>
+[Trait("Category", "Integration")]
 public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsFixture>
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the reference TypeScript <c>stream.test.ts</c> plus the client side of the Python streaming P tests, against the simulator.</summary>
+[Trait("Category", "Integration")]
 public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
 {
     private sealed record Delta(string Text);

@@ -8,6 +8,7 @@ namespace OamOrleans.Client.Tests;
 /// Port of the reference TypeScript <c>subscribe.test.ts</c> and the Python <c>test_subscribe.py</c> / <c>test_publisher.py</c>
 /// client-side P tests: the simulator plays a publisher agent (events, end and error frames) over plain NATS.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SubscribeTests(NatsFixture fx) : SimulatorTests(fx)
 {
     private sealed record Tick(int N);

@@ -8,6 +8,7 @@ using Xunit;
 namespace OamOrleans.Client.Tests;
 
 /// <summary>Port of the Python <c>test_workspace.py</c> (P: cross-client sharing) on the <c>mesh-artifacts</c> object store.</summary>
+[Trait("Category", "Integration")]
 public sealed class WorkspaceTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetime
 {
     private MeshClient _client = null!;
@@ -192,6 +193,7 @@ public sealed class MemoryMeasurementCollection
 /// whole), and the bytes arrive intact. Runs alone so other tests' allocations do not blur the measurement.
 /// </summary>
 [Collection(MemoryMeasurementCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WorkspaceLargeObjectTests : IAsyncLifetime
 {
     private const long Size = 30L * 1024 * 1024;

@@ -12,6 +12,7 @@ namespace OamOrleans.Hosting.Web.Tests;
 /// The meter set-up of the silo's <c>/metrics</c> mount (<c>AddOpenAgentMeshInstrumentation</c> + the Prometheus exporter)
 /// in an in-process web host: instruments of both meters it names reach the scrape, instruments of others do not.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class MetricsMountTests
 {
     [Fact]

@@ -15,6 +15,7 @@ internal static class Readiness
     public static bool Ready(WebAnswer a) => a.Status == HttpStatusCode.OK;
 }
 
+[Trait("Category", "Integration")]
 public sealed class NatsOutageReadinessTests
 {
     [Fact]
@@ -43,6 +44,7 @@ public sealed class NatsOutageReadinessTests
 
 }
 
+[Trait("Category", "Integration")]
 public sealed class StartReadinessTests
 {
     [Fact]
@@ -68,6 +70,7 @@ public sealed class StartReadinessTests
 
 }
 
+[Trait("Category", "Integration")]
 public sealed class StopReadinessTests
 {
     [Fact]

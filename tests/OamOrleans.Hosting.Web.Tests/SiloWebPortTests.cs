@@ -42,6 +42,7 @@ public sealed class SiloWebPortFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Integration")]
 public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture<SiloWebPortFixture>
 {
     private int Port => fixture.HttpPort;

@@ -8,6 +8,7 @@ namespace OamOrleans.Interop.Tests;
 
 /// <summary>The real silo without a model: demo.assistant is not registered, and the start-up summary says why.</summary>
 [Collection(SiloCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AssistantSummaryTests(SiloFixture fixture)
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace OamOrleans.Interop.Tests;
 
 /// <summary>The C# client sample (<c>samples/OamOrleans.Samples.Client</c>) runs against the real silo and prints what the README says.</summary>
 [Collection(SiloCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ClientSampleTests(SiloFixture fixture, ITestOutputHelper output)
 {
     [Fact]

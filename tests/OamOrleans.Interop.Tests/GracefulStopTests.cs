@@ -8,6 +8,7 @@ namespace OamOrleans.Interop.Tests;
 /// Graceful stop of the real silo process, observed by the Node.js foreign client (<c>tests/node/shutdown/graceful-stop.mjs</c>),
 /// which sends the SIGTERM itself. Its own nats-server and silo: it stops them.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class GracefulStopTests(ITestOutputHelper output)
 {
     [Fact]

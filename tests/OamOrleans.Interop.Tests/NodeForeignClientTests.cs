@@ -8,6 +8,7 @@ namespace OamOrleans.Interop.Tests;
 /// the real silo: one test case per file, run with <c>node --test</c>.
 /// </summary>
 [Collection(SiloCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class NodeForeignClientTests(SiloFixture fixture, ITestOutputHelper output)
 {
     public static TheoryData<string> SuiteFiles()
@@ -48,6 +49,7 @@ public sealed class NodeForeignClientTests(SiloFixture fixture, ITestOutputHelpe
 
 /// <summary>The Node.js catalog and call files against a silo that joined a mesh whose buckets the reference SDK made.</summary>
 [Collection(ReferenceBucketsSiloCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class NodeForeignClientOnReferenceBucketsTests(ReferenceBucketsSiloFixture fixture, ITestOutputHelper output)
 {
     [Theory]

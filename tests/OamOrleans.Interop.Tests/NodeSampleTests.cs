@@ -5,6 +5,7 @@ namespace OamOrleans.Interop.Tests;
 
 /// <summary>The Node.js client sample (<c>samples/node-client</c>) runs against the real silo and prints what the README says.</summary>
 [Collection(SiloCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class NodeSampleTests(SiloFixture fixture, ITestOutputHelper output)
 {
     [Fact]

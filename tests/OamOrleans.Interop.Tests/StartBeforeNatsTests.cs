@@ -6,6 +6,7 @@ using Xunit;
 namespace OamOrleans.Interop.Tests;
 
 /// <summary>The real silo process started before NATS is there (a container deployment): it waits, or exits cleanly.</summary>
+[Trait("Category", "Integration")]
 public sealed class StartBeforeNatsTests
 {
     [Fact]

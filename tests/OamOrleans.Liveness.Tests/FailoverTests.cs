@@ -8,6 +8,7 @@ namespace OamOrleans.Liveness.Tests;
 /// (<c>OAM_CLUSTERING=nats</c>, <c>OAM_STORAGE=nats</c>), a foreign NATS client driving <c>demo.counter</c>
 /// conversations concurrently, and one silo SIGKILLed midway.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class FailoverTests(ITestOutputHelper output)
 {
     private const int Conversations = 20;

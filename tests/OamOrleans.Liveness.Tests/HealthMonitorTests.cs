@@ -12,6 +12,7 @@ namespace OamOrleans.Liveness.Tests;
 /// The health monitor (§4.6) against a real nats-server with APP/SYS accounts and real host processes killed with SIGKILL.
 /// Each test has its own server, so monitors of other tests never see its advisories.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HealthMonitorTests : IAsyncLifetime
 {
     private LivenessMesh _mesh = null!;

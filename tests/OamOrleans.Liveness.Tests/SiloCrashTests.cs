@@ -7,6 +7,7 @@ namespace OamOrleans.Liveness.Tests;
 /// Crash detection with the real silo executable (<c>oam-silo.dll</c>, built by this project's reference): SIGKILL the
 /// silo and see its sample agents deregistered with <c>disconnect</c> notices, except the one another host also serves.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SiloCrashTests : IAsyncLifetime
 {
     private LivenessMesh _mesh = null!;

@@ -13,6 +13,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Mcp.Tests;
 
 /// <summary>The MCP tool set mounted in an ASP.NET Core host (as a silo's web port mounts it), not in <c>oam</c>.</summary>
+[Trait("Category", "Integration")]
 public sealed class MapMeshMcpTests
 {
     [Fact]

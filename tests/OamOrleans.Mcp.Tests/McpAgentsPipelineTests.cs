@@ -118,6 +118,7 @@ public sealed class McpPipelineFixture : IAsyncLifetime
 }
 
 /// <summary>Requests to an MCP server's agents pass the silo's one request pipeline, as every agent's do.</summary>
+[Trait("Category", "Integration")]
 public sealed class McpAgentsPipelineTests(McpPipelineFixture mesh) : IClassFixture<McpPipelineFixture>
 {
     [Fact]

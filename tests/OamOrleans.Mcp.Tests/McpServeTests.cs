@@ -10,6 +10,7 @@ namespace OamOrleans.Mcp.Tests;
 
 /// <summary><c>oam mcp serve</c> over stdio, driven by the SDK's real MCP client against a real silo and nats-server.</summary>
 [Collection(McpMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class McpServeTests(McpMeshFixture mesh)
 {
     [Fact]

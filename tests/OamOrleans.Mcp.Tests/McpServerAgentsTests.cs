@@ -10,6 +10,7 @@ namespace OamOrleans.Mcp.Tests;
 /// npm <c>nats</c> only) finds in the catalog and calls; killing the server gives <c>not_available</c> until the restart.
 /// </summary>
 [Collection(McpServerAgentsCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class McpServerAgentsTests(McpServerAgentsFixture mesh)
 {
     private static readonly string[] Agents = ["mcp.files.add", "mcp.files.echo", "mcp.files.fail", "mcp.files.read_file"];

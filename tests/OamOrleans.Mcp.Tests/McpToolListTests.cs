@@ -8,6 +8,7 @@ namespace OamOrleans.Mcp.Tests;
 
 /// <summary>The exported tool list follows the catalog live, over stdio and over <c>--http</c>.</summary>
 [Collection(McpMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class McpToolListTests(McpMeshFixture mesh)
 {
     [Fact]

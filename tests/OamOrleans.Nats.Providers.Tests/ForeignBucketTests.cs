@@ -13,6 +13,7 @@ namespace OamOrleans.Nats.Providers.Tests;
 /// The providers on buckets someone else made the way nats-py does (allow_direct false): a missing key is then a
 /// JetStream API error (err_code 10037), not "key not found", and must still read as "no record".
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ForeignBucketTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>
 {
     private async Task<string> ForeignBucketAsync(string prefix)

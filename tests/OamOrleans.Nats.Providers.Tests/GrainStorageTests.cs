@@ -26,6 +26,7 @@ public sealed class ChatState
     public string? Title { get; set; }
 }
 
+[Trait("Category", "Integration")]
 public sealed class GrainStorageTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>
 {
     private const string Bucket = NatsGrainStorageOptions.DefaultBucketName;

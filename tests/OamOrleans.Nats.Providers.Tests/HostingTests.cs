@@ -15,6 +15,7 @@ using Xunit;
 namespace OamOrleans.Nats.Providers.Tests;
 
 /// <summary>The hosting extensions as a silo program calls them.</summary>
+[Trait("Category", "Integration")]
 public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>
 {
     private static IHost BuildSilo(Action<ISiloBuilder> configure)

@@ -16,6 +16,7 @@ namespace OamOrleans.Nats.Providers.Tests;
 /// The semantics Orleans' own MembershipTableTestsBase checks (dotnet/orleans test/TesterInternal/MembershipTests),
 /// run against a real nats-server, plus NATS-specific checks (readable document, concurrency, cleanup, deletion).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>, IAsyncLifetime
 {
     private static int s_generation;

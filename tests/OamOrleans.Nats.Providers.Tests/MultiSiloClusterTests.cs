@@ -12,6 +12,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Nats.Providers.Tests;
 
 /// <summary>Three in-process silos whose only shared infrastructure is one nats-server (membership + grain state).</summary>
+[Trait("Category", "Integration")]
 public sealed class MultiSiloClusterTests(NatsServerFixture nats, ITestOutputHelper output) : IClassFixture<NatsServerFixture>
 {
     private static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(60);

@@ -6,6 +6,7 @@ namespace OamOrleans.Packaging.Tests;
 /// A clone under a path that contains <c>/src/</c> (e.g. <c>~/src/OamOrleans</c>) builds with no warning: Directory.Build.props
 /// selects libraries by their path relative to the repository root, not by the absolute path.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed partial class CloneBuildTests : IDisposable
 {
     private readonly string _temp = Directory.CreateTempSubdirectory("oam-clone-").FullName;

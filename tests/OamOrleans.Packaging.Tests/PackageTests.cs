@@ -10,6 +10,7 @@ namespace OamOrleans.Packaging.Tests;
 /// the metadata, readme, XML docs and symbols a consumer of a NuGet package expects.
 /// </summary>
 [Collection(PackageFeedCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class PackageTests(PackageFeed feed)
 {
     /// <summary>Every project under src/ (src/Shared holds linked source files, not a project).</summary>

@@ -19,6 +19,7 @@ namespace OamOrleans.Packaging.Tests;
 /// private tool path: nothing is installed for the user.
 /// </remarks>
 [Collection(PackageFeedCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class TemplateConsumerTests(PackageFeed feed, ITestOutputHelper output) : IDisposable
 {
     private readonly string _temp = Directory.CreateTempSubdirectory("oam-consumer-").FullName;

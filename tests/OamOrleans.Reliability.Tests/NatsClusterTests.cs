@@ -13,6 +13,7 @@ namespace OamOrleans.Reliability.Tests;
 /// <c>OAM_STORAGE=nats</c>, <c>OAM_REPLICAS=3</c>) connected to one node, callers connected to the others, and the silos'
 /// node SIGKILLed under load.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NatsClusterTests(ITestOutputHelper output)
 {
     private const int Conversations = 12;

@@ -13,6 +13,7 @@ namespace OamOrleans.Reliability.Tests;
 /// nats-server SIGKILLed under load and restarted on the same port and JetStream store, with a real silo keeping
 /// <c>demo.counter</c>'s conversations in JetStream KV (<c>OAM_STORAGE=nats</c>).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NatsRestartTests(ITestOutputHelper output)
 {
     private static readonly string[] Served = ["demo.counter", "demo.echo"];

@@ -11,6 +11,7 @@ namespace OamOrleans.Reliability.Tests;
 /// stateless agent, a conversational one and a slow one at once. <c>OAM_OVERLOAD_COUNT</c> sets the burst size
 /// (default 20,000; the README's figures use 100,000).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class OverloadTests(ITestOutputHelper output)
 {
     private static readonly string[] Agents = ["demo.echo", "demo.counter", "demo.sleep"];

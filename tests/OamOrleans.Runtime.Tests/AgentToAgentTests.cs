@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Agents calling agents by name: through Orleans in-cluster, over NATS for agents of other implementations.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AgentToAgentTests(MeshFixture mesh)
 {
     [Fact]

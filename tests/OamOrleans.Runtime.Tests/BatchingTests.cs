@@ -9,6 +9,7 @@ namespace OamOrleans.Runtime.Tests;
 /// still be answered on its own: its own body, request id, usage and error, exactly as if it had come alone.
 /// </summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class BatchingTests(MeshFixture mesh)
 {
     [Fact]

@@ -9,12 +9,15 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Conversations on Orleans' memory storage (state in storage grains).</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ConversationsOnStorageGrainsTests(MeshFixture mesh) : ConversationTests(mesh);
 
 /// <summary>Conversations on the silo-local memory storage (no storage-grain call per turn).</summary>
+[Trait("Category", "Integration")]
 public sealed class ConversationsOnSiloMemoryTests(SiloMemoryMeshFixture mesh) : ConversationTests(mesh), IClassFixture<SiloMemoryMeshFixture>;
 
 /// <summary>Per-conversation state: one activation per (agent, conversation), kept across deactivation; run on each state store.</summary>
+[Trait("Category", "Integration")]
 public abstract class ConversationTests(MeshFixture mesh)
 {
     private async Task<(int Count, string Conversation)> TurnAsync(string? inputKey = null, string? header = null)

@@ -13,6 +13,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Agents added and removed at run time (<see cref="IDynamicAgents"/>): served, registered, drained and deregistered like agent classes.</summary>
+[Trait("Category", "Integration")]
 public sealed class DynamicAgentTests : OwnNatsServerTests
 {
     private static AgentContract Contract(string name, string description = "Upper-cases its input.") => new()

@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Lifecycle gates (§7.3): registered while closed, subscribed only while open, drained on close.</summary>
 [Collection(SourceGateCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class GateTests(SourceGateFixture mesh)
 {
     [Fact]

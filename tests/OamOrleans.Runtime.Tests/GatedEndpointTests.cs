@@ -5,6 +5,7 @@ using static OamOrleans.Runtime.Tests.RawNats;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>A gated agent is served by the same endpoint as any other: slots first, then the next request.</summary>
+[Trait("Category", "Integration")]
 public sealed class GatedEndpointTests : OwnNatsServerTests
 {
     [Fact]

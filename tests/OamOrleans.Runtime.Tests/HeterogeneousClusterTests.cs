@@ -7,6 +7,7 @@ using static OamOrleans.Runtime.Tests.RawNats;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Silos that host different agents: a call by name reaches an agent hosted by another silo through Orleans.</summary>
+[Trait("Category", "Integration")]
 public sealed class HeterogeneousClusterTests : OwnNatsServerTests
 {
     private TestSiloCluster _cluster = null!;

@@ -4,6 +4,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Bad hosting configuration stops the silo at start with a message that names the problem.</summary>
+[Trait("Category", "Integration")]
 public sealed class HostingTests
 {
     [Fact]

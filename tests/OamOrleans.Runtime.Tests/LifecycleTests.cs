@@ -8,6 +8,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Graceful stop, the survivor rule and death notices, with real silos on a real nats-server.</summary>
+[Trait("Category", "Integration")]
 public sealed class LifecycleTests : OwnNatsServerTests
 {
     private async Task<string[]> CatalogNamesAsync()

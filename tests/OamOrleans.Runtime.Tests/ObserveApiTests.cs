@@ -5,6 +5,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>The client's observe API (§9 item 31) against a real host: levels per agent and global, and the typed log tail.</summary>
 [Collection(SourceGateCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ObserveApiTests(SourceGateFixture mesh)
 {
     [Fact]

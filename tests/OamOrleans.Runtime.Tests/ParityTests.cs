@@ -12,6 +12,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Streaming, usage, logs and async send of C#-hosted agents, driven by a raw NATS client (protocol §5).</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ParityTests(MeshFixture mesh)
 {
     private async Task<List<NatsMsg<byte[]>>> StreamAsync(string agent, string body, string? rid = null)

@@ -7,6 +7,7 @@ using static OamOrleans.Runtime.Tests.WireConformanceTests;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Publishers end with an end frame on stop and with an error frame on failure; streams stop at their deadline.</summary>
+[Trait("Category", "Integration")]
 public sealed class PublisherLifecycleTests : OwnNatsServerTests
 {
     [Fact]

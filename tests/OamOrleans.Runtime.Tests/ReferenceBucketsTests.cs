@@ -14,6 +14,7 @@ namespace OamOrleans.Runtime.Tests;
 /// there is a JetStream API error (10037), which used to abort the silo at start.
 /// </summary>
 [Collection(ReferenceBucketsMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ReferenceBucketsTests(ReferenceBucketsMeshFixture mesh)
 {
     [Fact]
@@ -58,6 +59,7 @@ public sealed class ReferenceBucketsTests(ReferenceBucketsMeshFixture mesh)
 }
 
 /// <summary>A KV error at start is retried with backoff; the silo reports itself started only once it is registered.</summary>
+[Trait("Category", "Integration")]
 public sealed class StartRetryTests : OwnNatsServerTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Registry, catalog and instance documents written by a silo, field by field against the reference capture.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public class RegistryTests(MeshFixture mesh)
 {
     private async Task<JsonNode> ReadAsync(string bucket, string key)
@@ -112,4 +113,5 @@ public class RegistryTests(MeshFixture mesh)
 
 /// <summary>The same documents when the reference SDK made the buckets.</summary>
 [Collection(ReferenceBucketsMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class RegistryTestsOnReferenceBuckets(ReferenceBucketsMeshFixture mesh) : RegistryTests(mesh);

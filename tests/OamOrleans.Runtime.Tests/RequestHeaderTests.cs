@@ -10,6 +10,7 @@ namespace OamOrleans.Runtime.Tests;
 /// headers, padding, and lines that are not headers at all.
 /// </summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class RequestHeaderTests(MeshFixture mesh)
 {
     [Fact]

@@ -73,6 +73,7 @@ public sealed class Chat
 }
 
 /// <summary>The silo-local memory storage: the Orleans grain-storage contract, copies instead of shared objects, one silo only.</summary>
+[Trait("Category", "Integration")]
 public sealed class SiloMemoryGrainStorageTests(StorageSiloFixture fixture) : IClassFixture<StorageSiloFixture>
 {
     private IGrainStorage Storage => fixture.Silo.Storage;
@@ -305,6 +306,7 @@ public sealed class SiloMemoryGrainStorageTests(StorageSiloFixture fixture) : IC
 }
 
 /// <summary>The silo-local storage is for one silo: a second silo joining makes it warn, once, on each silo.</summary>
+[Trait("Category", "Integration")]
 public sealed class SiloMemoryGrainStorageClusterTests
 {
     private static bool IsClusterWarning(LogRecord r) =>

@@ -10,6 +10,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Subject and KV sources and source-only agents (§7.2), driven by raw NATS publishes and shared-context writes.</summary>
 [Collection(SourceGateCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SourceTests(SourceGateFixture mesh)
 {
     [Fact]

@@ -6,6 +6,7 @@ using OamOrleans.Testing;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>A mesh behind mutual TLS: silo and client connect with the reference's tls_cert / tls_key / tls_ca.</summary>
+[Trait("Category", "Integration")]
 public sealed class TlsTests
 {
     [Fact]

@@ -10,9 +10,11 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>The turn log on Orleans' memory storage (storage grains).</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class TurnLogOnStorageGrainsTests(MeshFixture mesh) : TurnLogTests(mesh);
 
 /// <summary>The turn log on the silo-local memory storage, and snapshots of the previous format there.</summary>
+[Trait("Category", "Integration")]
 public sealed class TurnLogOnSiloMemoryTests(SiloMemoryMeshFixture mesh) : TurnLogTests(mesh), IClassFixture<SiloMemoryMeshFixture>
 {
     [Fact]
@@ -20,6 +22,7 @@ public sealed class TurnLogOnSiloMemoryTests(SiloMemoryMeshFixture mesh) : TurnL
 }
 
 /// <summary>The turn log in JetStream KV, and snapshots of the previous format there.</summary>
+[Trait("Category", "Integration")]
 public sealed class TurnLogOnNatsKvTests(NatsKvMeshFixture mesh) : TurnLogTests(mesh), IClassFixture<NatsKvMeshFixture>
 {
     [Fact]
@@ -31,6 +34,7 @@ public sealed class TurnLogOnNatsKvTests(NatsKvMeshFixture mesh) : TurnLogTests(
 /// id it already answered (re-sent by a foreign client, or retried by the bridge after a lost silo) gets the same reply
 /// and does not run again.
 /// </summary>
+[Trait("Category", "Integration")]
 public abstract class TurnLogTests(MeshFixture mesh)
 {
     private async Task<(int Count, byte[] Body)> TurnAsync(string conversation, string requestId)

@@ -8,6 +8,7 @@ namespace OamOrleans.Runtime.Tests;
 
 /// <summary>A C#-hosted agent seen from a raw NATS client: bodies, headers and every error path, byte-level names.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WireConformanceTests(MeshFixture mesh)
 {
     [Fact]

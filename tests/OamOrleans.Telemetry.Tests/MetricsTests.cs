@@ -12,6 +12,7 @@ using Orleans.Runtime;
 namespace OamOrleans.Telemetry.Tests;
 
 /// <summary>The instruments of meter <c>OamOrleans</c>, read with a <see cref="MeterListener"/> after real calls.</summary>
+[Trait("Category", "Integration")]
 public sealed class MetricsTests : IAsyncLifetime
 {
     private readonly MeterListener _listener = new();

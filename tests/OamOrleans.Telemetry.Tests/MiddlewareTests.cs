@@ -92,6 +92,7 @@ public sealed class MiddlewareFixture : IAsyncLifetime
 }
 
 /// <summary>Agent middleware: order, what it sees, short-circuit, exceptions, streams, calls inside the cluster.</summary>
+[Trait("Category", "Integration")]
 public sealed class MiddlewareTests(MiddlewareFixture mesh) : IClassFixture<MiddlewareFixture>
 {
     private static Dictionary<string, string> Mode(string mode) => new() { ["X-Test-Middleware"] = mode, [MeshHeaders.ConversationId] = "conv-7" };

@@ -7,6 +7,7 @@ using OamOrleans.Samples.Agents.Middleware;
 namespace OamOrleans.Telemetry.Tests;
 
 /// <summary>The sample rate-limiting middleware, per conversation, as a .NET caller sees it.</summary>
+[Trait("Category", "Integration")]
 public sealed class RateLimitMiddlewareTests
 {
     [Fact]

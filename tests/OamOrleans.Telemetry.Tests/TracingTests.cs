@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace OamOrleans.Telemetry.Tests;
 
 /// <summary>One W3C trace from a plain NATS caller through the bridge, the grains and the agents they call.</summary>
+[Trait("Category", "Integration")]
 public sealed class TracingTests(TracingFixture mesh, ITestOutputHelper output) : IClassFixture<TracingFixture>
 {
     private const string OrleansSource = "Microsoft.Orleans.Application";

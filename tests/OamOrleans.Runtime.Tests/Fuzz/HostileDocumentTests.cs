@@ -15,6 +15,7 @@ namespace OamOrleans.Runtime.Tests.Fuzz;
 /// start, register and deregister around them, change only their own catalog entries, and keep following the
 /// observability and shared-context buckets.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HostileDocumentTests
 {
     /// <summary>The foreign catalog items, exactly as written: a readable Python entry with fields we do not know, and junk.</summary>

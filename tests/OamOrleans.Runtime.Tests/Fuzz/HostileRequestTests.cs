@@ -42,6 +42,7 @@ public sealed class FuzzCollection : ICollectionFixture<FuzzFixture>
 /// a bare TCP socket, with good calls interleaved, and checks every answer (<see cref="AnswerCheck"/>).
 /// </summary>
 [Collection(FuzzCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class HostileRequestTests(FuzzFixture fuzz, ITestOutputHelper output)
 {
     private const int Window = 256;
