@@ -67,7 +67,7 @@ public sealed partial class MeshClient
             ThrowIfReconnecting(agent, requestId); // one attempt, as the reference makes: it would only wait out its deadline
         }
 
-        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
+        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers, timeout);
         NatsMsg<byte[]> msg;
         INatsSub<byte[]>? death = null;
         using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
@@ -109,11 +109,12 @@ public sealed partial class MeshClient
     }
 
     /// <summary>
-    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, the current
-    /// span's <c>traceparent</c>/<c>tracestate</c>, then the
-    /// caller's extra headers (they win, except over the request id, which is always this request's own).
+    /// Request headers: <c>X-Mesh-Request-Id</c>, <c>X-Mesh-Instance-Id</c>, optional <c>X-Mesh-Conversation-Id</c>, the
+    /// caller's deadline as <c>X-Mesh-Timeout</c> (so an OamOrleans host cancels the handler when the caller gives up), the
+    /// current span's <c>traceparent</c>/<c>tracestate</c>, then the caller's extra headers (they win, except over the
+    /// request id, which is always this request's own).
     /// </summary>
-    private NatsHeaders BuildHeaders(string requestId, string? conversationId, IReadOnlyDictionary<string, string>? extra)
+    private NatsHeaders BuildHeaders(string requestId, string? conversationId, IReadOnlyDictionary<string, string>? extra, TimeSpan? timeout = null)
     {
         var headers = new NatsHeaders
         {
@@ -123,6 +124,11 @@ public sealed partial class MeshClient
         if (conversationId is { Length: > 0 } conversation)
         {
             headers[MeshHeaders.ConversationId] = conversation;
+        }
+
+        if (timeout is { } deadline && deadline > TimeSpan.Zero && deadline != Timeout.InfiniteTimeSpan)
+        {
+            headers[MeshHeaders.Timeout] = deadline.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         MeshDiagnostics.Inject(headers);

@@ -54,7 +54,7 @@ public sealed partial class MeshClient
         CallPreflight.Check(agent, MeshVerb.Stream, CachedEntry(agent));
         ThrowIfReconnecting(agent, requestId);
         var timeout = options?.Timeout ?? _options.StreamTimeout;
-        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers);
+        var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers, timeout);
         headers[MeshHeaders.RequestId] = requestId;
         headers[MeshHeaders.Stream] = MeshHeaders.True;
 

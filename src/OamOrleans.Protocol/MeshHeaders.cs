@@ -27,6 +27,13 @@ public static class MeshHeaders
     /// <summary>OamOrleans extension: selects the conversation (grain activation). Other SDKs ignore it.</summary>
     public const string ConversationId = "X-Mesh-Conversation-Id";
 
+    /// <summary>
+    /// OamOrleans extension: the caller's deadline for this request, in seconds from sending (a decimal such as
+    /// <c>30</c> or <c>2.5</c>). The handler's cancellation token fires then (hosts bound it by their own limit); a
+    /// value that is not a positive number is ignored. Other SDKs ignore the header.
+    /// </summary>
+    public const string Timeout = "X-Mesh-Timeout";
+
     /// <summary>The <see cref="Status"/> value of a successful reply.</summary>
     public const string StatusOk = "ok";
     /// <summary>The <see cref="Status"/> value of an error envelope (reply, stream error frame, <c>mesh.errors.*</c>).</summary>

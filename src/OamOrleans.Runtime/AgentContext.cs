@@ -2,20 +2,29 @@ using OamOrleans.Protocol;
 
 namespace OamOrleans;
 
-/// <summary>What an agent knows about the request it is handling, and how it reports usage.</summary>
+/// <summary>What an agent knows about the request it is handling, how it reports usage, and when to give up.</summary>
 public sealed class AgentContext
 {
     private static readonly AsyncLocal<AgentContext?> CurrentContext = new();
 
+    private readonly TimeSpan _timeout;
+    private readonly CancellationToken _caller;
+    private readonly CancellationToken _stopping;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
     // No lock object per request: usage is rare, so reports are merged with a compare-and-swap.
     private MeshUsage? _usage;
+    private CancellationTokenSource? _cancellation;
 
-    internal AgentContext(string agentName, string requestId, string conversationId, IAgentMesh mesh)
+    internal AgentContext(string agentName, string requestId, string conversationId, IAgentMesh mesh, TimeSpan timeout, CancellationToken caller, CancellationToken stopping)
     {
         AgentName = agentName;
         RequestId = requestId;
         ConversationId = conversationId;
         Mesh = mesh;
+        _timeout = timeout;
+        _caller = caller;
+        _stopping = stopping;
     }
 
     /// <summary>
@@ -35,6 +44,15 @@ public sealed class AgentContext
 
     /// <summary>Calls other agents by name: through Orleans when they are hosted in this cluster, else over NATS.</summary>
     public IAgentMesh Mesh { get; }
+
+    /// <summary>
+    /// Fires when the handler should give up: at the caller's deadline (the <c>X-Mesh-Timeout</c> header of a NATS
+    /// request, the timeout of an in-cluster call, bounded by <c>MeshHostOptions.RequestTimeout</c>, or
+    /// <c>StreamTimeout</c> for a stream), when an in-cluster caller cancels its call, and when the silo stops and its
+    /// drain period has ended. Pass it on to what the handler awaits; the caller is past caring once it fires. Made on
+    /// first use: a handler that never reads it costs no timer.
+    /// </summary>
+    public CancellationToken CancellationToken => (Volatile.Read(ref _cancellation) ?? CreateCancellation()).Token;
 
     /// <summary>
     /// Reports usage (tokens, model, cost) for this request; may be called several times — numbers are summed and the
@@ -60,4 +78,32 @@ public sealed class AgentContext
 
     /// <summary>The merged usage as the header's compact JSON, or null when nothing was reported.</summary>
     internal string? UsageJson => Volatile.Read(ref _usage)?.ToJson();
+
+    /// <summary>The turn is over: its deadline timer, if one was made, is released.</summary>
+    internal void End() => Volatile.Read(ref _cancellation)?.Dispose();
+
+    private CancellationTokenSource CreateCancellation()
+    {
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_caller, _stopping, Pipeline.InProcessCancellation.Of(RequestId));
+        if (_timeout > TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+        {
+            var left = _timeout - System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+            if (left > TimeSpan.Zero)
+            {
+                cancellation.CancelAfter(left);
+            }
+            else
+            {
+                cancellation.Cancel();
+            }
+        }
+
+        return Interlocked.CompareExchange(ref _cancellation, cancellation, null) is { } first ? Discard(cancellation, first) : cancellation;
+    }
+
+    private static CancellationTokenSource Discard(CancellationTokenSource spare, CancellationTokenSource first)
+    {
+        spare.Dispose();
+        return first;
+    }
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Client;
-using OamOrleans.Bridge;
 using OamOrleans.Internal;
-using OamOrleans.Middleware;
 using OamOrleans.Pipeline;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;
@@ -19,9 +17,8 @@ namespace OamOrleans;
 /// </summary>
 public abstract class AgentGrain : Grain, IAgentGrain
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, AgentDescriptor> OwnDescriptors = new();
     private string? _agentName;
-    private IAgentMesh? _mesh;
+    private AgentGrainServices? _services;
 
     private protected AgentGrain()
     {
@@ -32,27 +29,18 @@ public abstract class AgentGrain : Grain, IAgentGrain
         ? a.Name
         : throw new InvalidOperationException($"{GetType().Name} has no [Agent] attribute");
 
-    Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request)
+    /// <summary>The silo's collaborators, resolved once per activation.</summary>
+    private protected AgentGrainServices Services => _services ??= ServiceProvider.GetService<AgentGrainServices>()
+        ?? throw new InvalidOperationException($"Agent '{AgentName}' was activated on a silo without AddOpenAgentMesh(); every silo that loads agent classes must call it");
+
+    Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request, CancellationToken cancellationToken) => InvokeTurnAsync(request, cancellationToken);
+
+    Task<AgentOutcome> IAgentGrain.CallAsync(AgentRequest request, CancellationToken cancellationToken) =>
+        Services.Pipeline.RunHereAsync(Services.Describe(AgentName, GetType()), request, InvokeTurnAsync, cancellationToken);
+
+    private protected async Task<AgentOutcome> InvokeTurnAsync(AgentRequest request, CancellationToken cancellationToken)
     {
-        if (request.Prepared)
-        {
-            return InvokeTurnAsync(request);
-        }
-
-        if (Prepare(request, stream: false) is { } refused)
-        {
-            return Task.FromResult(AgentOutcome.Failure(refused));
-        }
-
-        // No pipeline of this silo ran the middleware step (a call from another silo, a typed grain reference): run it here.
-        return ServiceProvider.GetService<AgentMiddlewareChain>() is { Any: true } middleware
-            ? middleware.RunAsync(new AgentInvocation(AgentName, request.RequestId, request.ConversationId, request.Body, stream: false, headers: null, overNats: false, ServiceProvider.GetService<ObservabilityGate>()), () => InvokeTurnAsync(request))
-            : InvokeTurnAsync(request);
-    }
-
-    private async Task<AgentOutcome> InvokeTurnAsync(AgentRequest request)
-    {
-        var context = CreateContext(request.RequestId, request.ConversationId);
+        var context = CreateContext(request.RequestId, request.ConversationId, request.Timeout, cancellationToken);
         try
         {
             var output = await InvokeCoreAsync(request, context);
@@ -61,20 +49,24 @@ public abstract class AgentGrain : Grain, IAgentGrain
         catch (Exception e)
         {
             await OnFailedTurnAsync();
-            return AgentOutcome.Failure(ErrorFor(e), context.UsageJson);
+            return AgentOutcome.Failure(ErrorFor(e, context), context.UsageJson);
+        }
+        finally
+        {
+            context.End();
         }
     }
 
-    Task<AgentOutcome[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests) => InvokeBatchCoreAsync(requests);
+    Task<AgentOutcome[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken) => InvokeBatchCoreAsync(requests, cancellationToken);
 
     /// <summary>Runs a batch concurrently (stateless agents are reentrant); conversational agents run it turn by turn.</summary>
-    private protected virtual Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests)
+    private protected virtual Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests, CancellationToken cancellationToken)
     {
         var turns = new Task<AgentOutcome>[requests.Length];
         var allDone = true;
         for (var i = 0; i < requests.Length; i++)
         {
-            turns[i] = ((IAgentGrain)this).InvokeAsync(requests[i]);
+            turns[i] = InvokeTurnAsync(requests[i], cancellationToken);
             allDone &= turns[i].IsCompletedSuccessfully;
         }
 
@@ -83,25 +75,11 @@ public abstract class AgentGrain : Grain, IAgentGrain
     }
 
     /// <summary>
-    /// The pipeline's checks for a request no pipeline of this silo prepared (a call from another silo, a typed grain
-    /// reference). Orleans may activate the grain on any silo that has its class, not only on those that host the agent
-    /// on the mesh, so without a catalog entry the grain's own class describes the agent.
-    /// </summary>
-    private protected AgentError? Prepare(AgentRequest request, bool stream)
-    {
-        var agent = ServiceProvider.GetService<AgentCatalog>() is { } catalog && catalog.TryGet(AgentName, out var hosted)
-            ? hosted
-            : OwnDescriptors.GetOrAdd(GetType(), static type => AgentDescriptor.Create(type, DateTimeOffset.UtcNow));
-        var limits = ServiceProvider.GetService<RequestPipeline>()?.Limits ?? RequestLimits.Default;
-        return agent.Prepare(request.Body, stream, request.RequestId, request.ConversationId, limits, out _);
-    }
-
-    /// <summary>
     /// The context of one call, made <see cref="AgentContext.Current"/> for the async method that asks for it (every
     /// caller is one, so the value ends with that call).
     /// </summary>
-    private protected AgentContext CreateContext(string requestId, string conversationId) =>
-        AgentContext.Enter(new(AgentName, requestId, conversationId, _mesh ??= ServiceProvider.GetRequiredService<IAgentMesh>()));
+    private protected AgentContext CreateContext(string requestId, string conversationId, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+        AgentContext.Enter(new(AgentName, requestId, conversationId, Services.Mesh, timeout, cancellationToken, Services.Shutdown.Stopping));
 
     /// <summary>Runs the handler of a responder or trigger and returns the output JSON.</summary>
     /// <remarks>A <see cref="ValueTask{TResult}"/>: a handler that finishes at once costs no task object here.</remarks>
@@ -111,10 +89,12 @@ public abstract class AgentGrain : Grain, IAgentGrain
     /// <summary>Called after a turn failed; conversational agents drop their in-memory state here.</summary>
     private protected virtual Task OnFailedTurnAsync() => Task.CompletedTask;
 
-    /// <summary>The protocol error for an exception raised by a handler.</summary>
-    private protected AgentError ErrorFor(Exception exception) => exception switch
+    /// <summary>The protocol error for an exception raised by a handler; giving up on its own token is a <c>timeout</c>.</summary>
+    private protected AgentError ErrorFor(Exception exception, AgentContext? context = null) => exception switch
     {
         MeshException e => AgentError.From(e),
+        OperationCanceledException when context is not null && context.CancellationToken.IsCancellationRequested =>
+            new AgentError(MeshErrorCodes.Timeout, $"Agent '{AgentName}' gave up on request '{context.RequestId}': its deadline passed, its caller cancelled, or its silo is stopping"),
         // Validation ran before the grain; this catches what only the deserializer can see.
         JsonException e => new AgentError(
             MeshErrorCodes.InvalidInput,

@@ -1,5 +1,10 @@
 using System.Reflection;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OamOrleans.Bridge;
+using OamOrleans.Hosting;
+using OamOrleans.Pipeline;
 using Orleans.Runtime;
 using OamOrleans.Client;
 using OamOrleans.Internal;
@@ -9,11 +14,13 @@ namespace OamOrleans;
 
 /// <summary>
 /// A typed handle on one agent grain (agent + conversation) for .NET code that holds an <see cref="IGrainFactory"/>
-/// or <see cref="IClusterClient"/>: calls go straight through Orleans, and the grain checks the input against the
-/// agent's schema exactly as a mesh call is checked.
+/// or <see cref="IClusterClient"/>: calls go straight through Orleans, and the grain's silo runs each one through the
+/// same request pipeline as a mesh call (schema check, middleware, logs, metrics, span), once.
 /// </summary>
 public sealed class AgentReference
 {
+    // A lost silo is retried on another, as for a mesh call (the caller may be a cluster client: no silo services here).
+    private static readonly GrainCallFailover Failover = new(Options.Create(new MeshHostOptions()), NullLogger<GrainCallFailover>.Instance);
     private readonly IAgentGrain _grain;
 
     internal AgentReference(IGrainFactory grains, string agentName, string conversationId)
@@ -29,20 +36,52 @@ public sealed class AgentReference
     /// <summary>The conversation (grain activation) this handle calls; <c>default</c> unless one was given.</summary>
     public string ConversationId { get; }
 
+    /// <summary>How long a call waits when no timeout is given: 30 s, as a mesh call.</summary>
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Calls the agent with <paramref name="input"/> as JSON; errors raise <see cref="MeshException"/> subclasses.</summary>
-    public async Task<TOut> CallAsync<TOut>(object? input)
+    /// <param name="input">The input, serialized with <see cref="AgentJson.Options"/>; null sends an empty body.</param>
+    /// <param name="timeout">How long to wait (default <see cref="DefaultTimeout"/>); the handler's <see cref="AgentContext.CancellationToken"/> fires then.</param>
+    /// <param name="cancellationToken">Cancels the call; the handler's <see cref="AgentContext.CancellationToken"/> fires too.</param>
+    public async Task<TOut> CallAsync<TOut>(object? input, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), AgentJson.Options);
-        var reply = await CallJsonAsync(body);
+        var reply = await CallJsonAsync(body, timeout, cancellationToken);
         return JsonSerializer.Deserialize<TOut>(reply, AgentJson.Options)!;
     }
 
     /// <summary>Calls the agent with a raw JSON body and returns the raw JSON output.</summary>
-    public async Task<byte[]> CallJsonAsync(byte[] body)
+    /// <param name="body">The input JSON.</param>
+    /// <param name="timeout">How long to wait (default <see cref="DefaultTimeout"/>); the handler's <see cref="AgentContext.CancellationToken"/> fires then.</param>
+    /// <param name="cancellationToken">Cancels the call; the handler's <see cref="AgentContext.CancellationToken"/> fires too.</param>
+    /// <exception cref="MeshTimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<byte[]> CallJsonAsync(byte[] body, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        // Not prepared here: the grain runs the pipeline's checks (schema, conversation) itself.
+        var limit = timeout ?? DefaultTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(timeout));
         var requestId = MeshIds.New();
-        var outcome = await _grain.InvokeAsync(new AgentRequest(body, requestId, ConversationId));
+
+        // Nobody prepared the request: the grain's silo runs it through its pipeline (checks, middleware, logs, metrics,
+        // span). The deadline travels in the request and as the grain call's cancellation.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        using var registered = InProcessCancellation.Register(requestId, deadline.Token);
+        var request = new AgentRequest(body, requestId, ConversationId) { Timeout = limit };
+        AgentOutcome outcome;
+        try
+        {
+            outcome = await Failover.CallAsync(AgentName, (Grain: _grain, Request: request, Token: deadline.Token), static call => call.Grain.CallAsync(call.Request, call.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MeshTimeoutException(MeshSubjects.Agent(AgentName), limit, AgentName, requestId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            outcome = GrainCallFailover.ErrorFor(AgentName, ConversationId, e);
+        }
+
         return outcome.Error is { } error ? throw error.ToException(AgentName, requestId) : outcome.Body;
     }
 }

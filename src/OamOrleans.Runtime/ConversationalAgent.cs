@@ -86,12 +86,12 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
     }
 
     /// <summary>A conversation is turn-based: a batch is taken one turn after the other, never raced.</summary>
-    private protected override async Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests)
+    private protected override async Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests, CancellationToken cancellationToken)
     {
         var responses = new AgentOutcome[requests.Length];
         for (var i = 0; i < requests.Length; i++)
         {
-            responses[i] = await ((IAgentGrain)this).InvokeAsync(requests[i]);
+            responses[i] = await InvokeTurnAsync(requests[i], cancellationToken);
         }
 
         return responses;

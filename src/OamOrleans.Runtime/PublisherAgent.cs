@@ -65,9 +65,9 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
 
     private async Task RunAsync(CancellationToken stop)
     {
-        var frames = ServiceProvider.GetRequiredService<MeshPublisher>();
+        var frames = Services.Publisher;
         var subject = MeshSubjects.Events(AgentName);
-        var context = CreateContext("", "default");
+        var context = CreateContext("", "default", Timeout.InfiniteTimeSpan, stop);
         long seq = 0;
         try
         {

@@ -109,7 +109,7 @@ public abstract class ConversationTests(MeshFixture mesh)
         var grain = mesh.Silo.Grains.GetGrain<IAgentGrain>(Orleans.Runtime.GrainId.Create(AgentAttribute.GrainTypeOf("demo.counter"), c));
         var requests = Enumerable.Range(0, 10).Select(_ => new AgentRequest("{}"u8.ToArray(), MeshIds.New(), c)).ToArray();
 
-        var responses = await grain.InvokeBatchAsync(requests);
+        var responses = await grain.InvokeBatchAsync(requests, CancellationToken.None);
 
         Assert.Equal(Enumerable.Range(1, 10), responses.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("count").GetInt32()));
     }

@@ -16,27 +16,30 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
     private readonly ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
     private GrainInterfaceType? _agentInterface;
 
-    /// <summary>Calls a responder or trigger.</summary>
-    public Task<AgentOutcome> InvokeAsync(AgentDescriptor agent, AgentRequest request) =>
-        InvokeAsync(agent.Name, agent.Conversational, AgentGrainOf(agent, request.ConversationId), request);
+    /// <summary>Calls a responder or trigger with a prepared request.</summary>
+    public Task<AgentOutcome> InvokeAsync(AgentDescriptor agent, AgentRequest request, CancellationToken cancellationToken) =>
+        CallAsync(agent.Name, agent.Conversational, (Grain: AgentGrainOf(agent, request.ConversationId), Request: request, Token: cancellationToken),
+            static call => call.Grain.InvokeAsync(call.Request, call.Token));
 
     /// <summary>
-    /// Calls an agent hosted only by other silos of the cluster (its class may not even be loaded here): the request is
-    /// not prepared, so its grain runs the checks itself.
+    /// Calls an agent hosted only by other silos of the cluster (its class may not even be loaded here): nobody prepared
+    /// the request, so the grain's silo runs it through its pipeline (<see cref="IAgentGrain.CallAsync"/>).
     /// </summary>
-    public Task<AgentOutcome> InvokeElsewhereAsync(string agent, bool conversational, AgentRequest request) =>
-        InvokeAsync(agent, conversational, CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), request);
+    public Task<AgentOutcome> CallElsewhereAsync(string agent, bool conversational, AgentRequest request, CancellationToken cancellationToken) =>
+        CallAsync(agent, conversational,
+            (Grain: CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), Request: request, Token: cancellationToken),
+            static call => call.Grain.CallAsync(call.Request, call.Token));
 
     /// <summary>
     /// Calls a stateless responder or trigger with several prepared requests in one grain call; the outcomes are in the
     /// order of the requests. If the grain cannot be reached, every request gets that error.
     /// </summary>
-    public async Task<AgentOutcome[]> InvokeBatchAsync(AgentDescriptor agent, AgentRequest[] requests)
+    public async Task<AgentOutcome[]> InvokeBatchAsync(AgentDescriptor agent, AgentRequest[] requests, CancellationToken cancellationToken)
     {
         try
         {
-            var outcomes = await failover.CallAsync(agent.Name, (Grain: AgentGrainOf(agent, ConversationIds.Default), Requests: requests),
-                static call => call.Grain.InvokeBatchAsync(call.Requests));
+            var outcomes = await failover.CallAsync(agent.Name, (Grain: AgentGrainOf(agent, ConversationIds.Default), Requests: requests, Token: cancellationToken),
+                static call => call.Grain.InvokeBatchAsync(call.Requests, call.Token));
             if (outcomes.Length != requests.Length)
             {
                 throw new InvalidOperationException($"Agent grain answered {outcomes.Length} of {requests.Length} requests");
@@ -50,13 +53,13 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
         }
     }
 
-    /// <summary>Runs a stream; the grain publishes the frames and its own end or error frame, within <paramref name="deadline"/>.</summary>
-    public async Task<AgentOutcome> StreamAsync(AgentDescriptor agent, AgentRequest request, TimeSpan deadline)
+    /// <summary>Runs a stream; the grain publishes the frames and its own end or error frame, within the request's deadline.</summary>
+    public async Task<AgentOutcome> StreamAsync(AgentDescriptor agent, AgentRequest request, CancellationToken cancellationToken)
     {
         try
         {
             // Not retried: frames may already be out, and the caller's stream would restart mid-way.
-            return await grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, deadline);
+            return await grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, cancellationToken);
         }
         catch (Exception e)
         {
@@ -68,16 +71,17 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
     public IPublisherAgentGrain Publisher(AgentDescriptor agent, string instanceId) =>
         grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
 
-    private async Task<AgentOutcome> InvokeAsync(string agent, bool conversational, IAgentGrain grain, AgentRequest request)
+    private async Task<AgentOutcome> CallAsync(string agent, bool conversational, (IAgentGrain Grain, AgentRequest Request, CancellationToken Token) call,
+        Func<(IAgentGrain Grain, AgentRequest Request, CancellationToken Token), Task<AgentOutcome>> send)
     {
         try
         {
             // The same request on every attempt: a conversation answers a turn it already ran from its turn log.
-            return await failover.CallAsync(agent, (Grain: grain, Request: request), static call => call.Grain.InvokeAsync(call.Request));
+            return await failover.CallAsync(agent, call, send);
         }
         catch (Exception e)
         {
-            return GrainCallFailover.ErrorFor(agent, conversational ? request.ConversationId : null, e);
+            return GrainCallFailover.ErrorFor(agent, conversational ? call.Request.ConversationId : null, e);
         }
     }
 

@@ -155,7 +155,7 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
             }
 
             // A delivery to a responder is a request like any other, minus the NATS part: its output is dropped.
-            var call = AgentCall.InCluster(agent, delivery.Data, delivery.Id, conversationId: null);
+            var call = AgentCall.InCluster(agent, delivery.Data, delivery.Id, conversationId: null, pipeline.Limits.RequestTimeout, CancellationToken.None);
             (call.TraceParent, call.TraceState) = TraceOf(delivery);
             var outcome = await pipeline.RunAsync(call);
             if (outcome.Error is { } error)

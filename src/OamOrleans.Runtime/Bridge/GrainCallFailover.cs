@@ -95,6 +95,9 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
             GrainCallLoss.SiloLost => new AgentError(
                 MeshErrorCodes.NotAvailable,
                 $"Agent '{agent}' is not available: {holder} was lost and no other silo took over in time{retried}: {cause.GetType().Name}: {cause.Message}"),
+            _ when cause is OperationCanceledException => new AgentError(
+                MeshErrorCodes.Timeout,
+                $"The call to agent '{agent}' was cancelled by its caller before it was answered"),
             GrainCallLoss.Timeout => new AgentError(
                 MeshErrorCodes.Timeout,
                 $"Agent '{agent}' did not answer in time; {holder} may have been lost{retried}: {cause.Message}"),

@@ -24,6 +24,7 @@ internal sealed partial class MeshBridge(
     ObservabilityGate logs,
     AgentSources sources,
     AgentGates gates,
+    AgentShutdown shutdown,
     IOptions<MeshHostOptions> options,
     ILogger<MeshBridge> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -201,6 +202,7 @@ internal sealed partial class MeshBridge(
         // 2. Every endpoint leaves its queue group (other silos take new requests from here on) and drains what is
         //    already running; then the publishers end with their end frames.
         await endpoints.CloseAllAsync(_options.DeregisterTimeout, _options.DrainTimeout);
+        shutdown.DrainEnded(); // handlers still running see their cancellation token fire
         foreach (var agent in agents.All.Where(a => a.Kind == AgentKind.Publisher))
         {
             await invoker.Publisher(agent, mesh.InstanceId).StopAsync();

@@ -6,7 +6,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// A request taken off an agent subject, as the bridge needs it: where to reply, the three <c>X-Mesh-*</c> headers it
+/// A request taken off an agent subject, as the bridge needs it: where to reply, the four <c>X-Mesh-*</c> headers it
 /// reads (first value wins, names compared ignoring case, as NATS.Net's header dictionary does), and the body.
 /// </summary>
 internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, string? Conversation, bool Stream, byte[] Body)
@@ -14,8 +14,12 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
     private static readonly byte[] RequestIdName = Encoding.ASCII.GetBytes(MeshHeaders.RequestId);
     private static readonly byte[] ConversationName = Encoding.ASCII.GetBytes(MeshHeaders.ConversationId);
     private static readonly byte[] StreamName = Encoding.ASCII.GetBytes(MeshHeaders.Stream);
+    private static readonly byte[] TimeoutName = Encoding.ASCII.GetBytes(MeshHeaders.Timeout);
     private static readonly byte[] TraceParentName = Encoding.ASCII.GetBytes(MeshDiagnostics.TraceParent);
     private static readonly byte[] TraceStateName = Encoding.ASCII.GetBytes(MeshDiagnostics.TraceState);
+
+    /// <summary>The caller's deadline (<c>X-Mesh-Timeout</c>, seconds), when it sent a positive number.</summary>
+    public TimeSpan? Timeout { get; init; }
 
     /// <summary>The caller's W3C <c>traceparent</c>, read only while a tracer listens.</summary>
     public string? TraceParent { get; init; }
@@ -39,6 +43,7 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
     public static MeshRequest Read(string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload, Encoding encoding, MeshRequestParts parts = MeshRequestParts.Mesh)
     {
         string? requestId = null, conversation = null, stream = null, traceParent = null, traceState = null;
+        TimeSpan? timeout = null;
         Dictionary<string, string>? all = (parts & MeshRequestParts.AllHeaders) != 0 ? new(StringComparer.OrdinalIgnoreCase) : null;
         var trace = (parts & MeshRequestParts.Trace) != 0;
         if (headers is { IsEmpty: false } block)
@@ -80,6 +85,10 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
                     {
                         stream = encoding.GetString(value);
                     }
+                    else if (timeout is null && Ascii.EqualsIgnoreCase(name, TimeoutName))
+                    {
+                        timeout = ParseSeconds(value);
+                    }
                     else if (trace && traceParent is null && Ascii.EqualsIgnoreCase(name, TraceParentName))
                     {
                         traceParent = encoding.GetString(value);
@@ -103,18 +112,26 @@ internal readonly record struct MeshRequest(string? ReplyTo, string? RequestId, 
 
         return new MeshRequest(replyTo, requestId, conversation, stream == MeshHeaders.True, payload.IsEmpty ? [] : payload.ToArray())
         {
+            Timeout = timeout,
             TraceParent = traceParent,
             TraceState = traceState,
             Headers = all,
         };
     }
+
+    /// <summary>A positive, finite number of seconds (at most a day), else null: a bad value is ignored.</summary>
+    private static TimeSpan? ParseSeconds(ReadOnlySpan<byte> value) =>
+        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds > 0 && seconds <= TimeSpan.FromDays(1).TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 }
 
 /// <summary>The parts of a request's headers <see cref="MeshRequest.Read"/> turns into strings.</summary>
 [Flags]
 internal enum MeshRequestParts
 {
-    /// <summary>Only the three <c>X-Mesh-*</c> headers the bridge needs.</summary>
+    /// <summary>Only the four <c>X-Mesh-*</c> headers the bridge needs.</summary>
     Mesh = 0,
 
     /// <summary>Also <c>traceparent</c> and <c>tracestate</c>.</summary>

@@ -28,6 +28,7 @@ internal sealed class SiloAgentMesh(
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _clientLock = new(1, 1);
     private MeshClient? _client;
+    private (MajorMinorVersion Version, Dictionary<GrainType, ImmutableDictionary<string, string>> Agents)? _cluster;
 
     public async Task<TOut> CallAsync<TOut>(string agent, object? input, AgentCallOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -58,9 +59,11 @@ internal sealed class SiloAgentMesh(
         }
 
         using var activity = StartClientSpan(agent, requestId, options?.ConversationId);
+        using var registered = InProcessCancellation.Register(requestId, cancellationToken);
+        var handlerTimeout = timeout < pipeline.Limits.RequestTimeout ? timeout : pipeline.Limits.RequestTimeout;
         call = descriptor is not null
-            ? pipeline.RunAsync(AgentCall.InCluster(descriptor, body.ToArray(), requestId, options?.ConversationId))
-            : CallElsewhereAsync(agent, properties!, body.ToArray(), requestId, options?.ConversationId);
+            ? pipeline.RunAsync(AgentCall.InCluster(descriptor, body.ToArray(), requestId, options?.ConversationId, handlerTimeout, cancellationToken))
+            : CallElsewhereAsync(agent, properties!, new AgentRequest(body.ToArray(), requestId, options?.ConversationId ?? ConversationIds.Default) { Timeout = handlerTimeout }, options?.ConversationId, cancellationToken);
 
         AgentOutcome outcome;
         try
@@ -117,32 +120,42 @@ internal sealed class SiloAgentMesh(
             .ToArray();
     }
 
-    /// <summary>The agent's grain properties when some silo of the cluster hosts its grain type.</summary>
+    /// <summary>
+    /// The agent's grain properties when some silo of the cluster hosts its grain type: from an index of the cluster
+    /// manifest, made again only when the manifest's version changes (a silo joined or left), not on every call.
+    /// </summary>
     private ImmutableDictionary<string, string>? FindInCluster(string agent)
     {
-        var grainType = AgentAttribute.GrainTypeOf(agent);
-        foreach (var silo in manifest.Current.AllGrainManifests)
+        var current = manifest.Current;
+        if (_cluster is not { } cluster || cluster.Version != current.Version)
         {
-            if (silo.Grains.TryGetValue(grainType, out var properties))
+            var agents = new Dictionary<GrainType, ImmutableDictionary<string, string>>();
+            foreach (var silo in current.AllGrainManifests)
             {
-                return properties.Properties;
+                foreach (var (type, properties) in silo.Grains)
+                {
+                    agents.TryAdd(type, properties.Properties);
+                }
             }
+
+            cluster = (current.Version, agents);
+            _cluster = cluster;
         }
 
-        return null;
+        return cluster.Agents.GetValueOrDefault(AgentAttribute.GrainTypeOf(agent));
     }
 
     /// <summary>
     /// An agent only other silos host: its conversation is resolved here as the pipeline would (the key property comes
-    /// from the cluster manifest), and its grain runs the checks itself.
+    /// from the cluster manifest) to find its grain, and the grain's silo runs the request through its pipeline.
     /// </summary>
-    private Task<AgentOutcome> CallElsewhereAsync(string agent, ImmutableDictionary<string, string> properties, byte[] body, string requestId, string? conversationId)
+    private Task<AgentOutcome> CallElsewhereAsync(string agent, ImmutableDictionary<string, string> properties, AgentRequest request, string? conversationHeader, CancellationToken cancellationToken)
     {
         var conversational = properties.TryGetValue(AgentAttribute.ConversationalProperty, out var flag) && flag == "true";
         properties.TryGetValue(AgentAttribute.ConversationKeyProperty, out var keyProperty);
-        return AgentDescriptor.ResolveConversation(body, conversationId, keyProperty, pipeline.Limits, out var conversation) is { } invalid
+        return AgentDescriptor.ResolveConversation(request.Body, conversationHeader, keyProperty, pipeline.Limits, out var conversation) is { } invalid
             ? Task.FromResult(AgentOutcome.Failure(invalid with { Message = $"{invalid.Message} for agent '{agent}'" }))
-            : invoker.InvokeElsewhereAsync(agent, conversational, new AgentRequest(body, requestId, conversation));
+            : invoker.CallElsewhereAsync(agent, conversational, request with { ConversationId = conversation }, cancellationToken);
     }
 
     private async ValueTask<MeshClient> ClientAsync(CancellationToken ct)

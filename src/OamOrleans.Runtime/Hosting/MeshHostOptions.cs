@@ -46,6 +46,14 @@ public sealed class MeshHostOptions
     /// <summary>How long a stopping silo tries to deregister (instance record, catalog, death notices) before giving up. Default 10 s.</summary>
     public TimeSpan DeregisterTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Longest a call's handler is given: its <see cref="AgentContext.CancellationToken"/> fires then, or earlier at the
+    /// caller's own deadline (a NATS caller's <c>X-Mesh-Timeout</c> header, an in-cluster call's timeout). Default 30 s,
+    /// Orleans' response timeout: a longer limit needs <c>SiloMessagingOptions.ResponseTimeout</c> raised as well, or
+    /// Orleans ends the grain call first (the silo refuses to start with the two out of order).
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Longest a stream may run; past it the agent's enumeration is cancelled and a <c>timeout</c> error frame ends the stream. Default 60 s (the reference caller's total deadline).</summary>
     public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

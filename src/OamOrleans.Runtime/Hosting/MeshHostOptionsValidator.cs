@@ -5,7 +5,7 @@ using Orleans.Runtime;
 namespace OamOrleans.Hosting;
 
 /// <summary>Fails silo start-up with a message naming the bad option.</summary>
-internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options) : IConfigurationValidator
+internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options, IOptions<Orleans.Configuration.SiloMessagingOptions> messaging) : IConfigurationValidator
 {
     public void ValidateConfiguration()
     {
@@ -28,6 +28,19 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
         if (o.StartRetryMaxDelay <= TimeSpan.Zero)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.StartRetryMaxDelay)} must be positive.");
+        }
+
+        if (o.RequestTimeout <= TimeSpan.Zero || o.StreamTimeout <= TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.RequestTimeout)} and {nameof(o.StreamTimeout)} must be positive.");
+        }
+
+        if (o.RequestTimeout > messaging.Value.ResponseTimeout)
+        {
+            // Orleans would end the grain call before the handler's token fires: the caller would get Orleans' timeout.
+            throw new OrleansConfigurationException(
+                $"{nameof(MeshHostOptions)}.{nameof(o.RequestTimeout)} ({o.RequestTimeout}) is longer than Orleans' SiloMessagingOptions.ResponseTimeout ({messaging.Value.ResponseTimeout}): " +
+                "raise the response timeout too (siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ...)), or shorten the request timeout.");
         }
 
         if (o.DrainTimeout < TimeSpan.Zero)

@@ -37,6 +37,8 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<RequestPipeline>();
+        services.TryAddSingleton<AgentShutdown>();
+        services.TryAddSingleton<AgentGrainServices>();
         services.TryAddSingleton<AgentMiddlewareChain>();
         services.TryAddSingleton<RequestSlots>();
         services.TryAddSingleton<AgentEndpoints>();

@@ -1,6 +1,6 @@
 namespace OamOrleans.Internal;
 
-/// <summary>A request as it reaches an agent grain: the JSON body and the mesh metadata.</summary>
+/// <summary>A request as it reaches an agent grain: the JSON body, the mesh metadata and the time the caller gives it.</summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentRequest")]
 public sealed record AgentRequest(
     [property: Id(0)] byte[] Body,
@@ -8,10 +8,11 @@ public sealed record AgentRequest(
     [property: Id(2)] string ConversationId)
 {
     /// <summary>
-    /// Set by this silo's request pipeline once the request passed its checks. Not serialized: a request from another
-    /// silo or a typed grain reference always arrives unprepared and the grain runs the checks itself, while a local call
-    /// (Orleans passes an immutable argument by reference within a silo) is not checked twice. No caller can claim it.
+    /// How long the handler has, counted from when the caller sent the request: the caller's deadline (the
+    /// <c>X-Mesh-Timeout</c> header, an in-cluster call's timeout) bounded by the host's
+    /// <see cref="Hosting.MeshHostOptions.RequestTimeout"/>. It travels as data, not as a grain-call token, so it holds
+    /// on whichever silo the grain runs, and costs nothing until a handler asks for <see cref="AgentContext.CancellationToken"/>.
     /// </summary>
-    [field: NonSerialized]
-    internal bool Prepared { get; init; }
+    [Id(3)]
+    public TimeSpan Timeout { get; init; }
 }

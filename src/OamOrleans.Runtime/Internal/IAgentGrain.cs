@@ -3,39 +3,59 @@ namespace OamOrleans.Internal;
 // The bridge-to-grain contract. Public only because Orleans generates the grain classes' invokers in the assemblies
 // that declare the agents (derived from AgentGrain); application code uses AgentReference and IAgentMesh instead.
 
-/// <summary>The grain interface of responder and trigger agents: one JSON request in, one outcome out.</summary>
+/// <summary>
+/// The grain interface of responder and trigger agents: one JSON request in, one outcome out. Two entries, one per kind
+/// of caller, so every request passes the pipeline's steps (receive, prepare, middleware, turn, record) exactly once:
+/// <see cref="InvokeAsync"/> for a request a silo's request pipeline already prepared (over NATS or by name, whichever
+/// silo the grain lives on), <see cref="CallAsync"/> for a request nobody prepared (a typed grain reference, a silo that
+/// does not host the agent), which the grain's own silo runs through its pipeline.
+/// </summary>
 [Alias("oam.IAgentGrain")]
 public interface IAgentGrain : IGrainWithStringKey
 {
-    /// <summary>Runs one request through the agent's pipeline (validate, conversation, middleware, handler) and returns how it ended.</summary>
+    /// <summary>Runs one turn of a request a request pipeline prepared (validated, conversation resolved, middleware run).</summary>
+    /// <param name="request">The prepared request.</param>
+    /// <param name="cancellationToken">The caller's cancellation: it reaches the handler's <see cref="AgentContext.CancellationToken"/>.</param>
     [Alias("invoke")]
-    Task<AgentOutcome> InvokeAsync(AgentRequest request);
+    Task<AgentOutcome> InvokeAsync(AgentRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Several requests in one grain call (the bridge batches what a stateless agent's subscription already holds):
-    /// the handlers run concurrently, each exactly as <see cref="InvokeAsync"/> would run it; the outcomes come back in
-    /// the order of <paramref name="requests"/>. Used for stateless agents only (a conversation's turns must not overlap).
+    /// Several prepared requests in one grain call (the bridge batches what a stateless agent's subscription already
+    /// holds): the handlers run concurrently, each exactly as <see cref="InvokeAsync"/> would run it; the outcomes come
+    /// back in the order of <paramref name="requests"/>. Used for stateless agents only (a conversation's turns must not overlap).
     /// </summary>
     [Alias("invoke-batch")]
-    Task<AgentOutcome[]> InvokeBatchAsync(AgentRequest[] requests);
+    Task<AgentOutcome[]> InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs a request nobody prepared through the request pipeline of the silo the grain lives on: received, checked
+    /// against the agent's schema, middleware, the turn, recorded (logs, metrics, span), exactly as a NATS request is.
+    /// </summary>
+    /// <param name="request">The request as the caller made it; its conversation is resolved again by the agent's rules.</param>
+    /// <param name="cancellationToken">The caller's cancellation: it reaches the handler's <see cref="AgentContext.CancellationToken"/>.</param>
+    [Alias("call")]
+    Task<AgentOutcome> CallAsync(AgentRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// The grain interface of streaming agents. The grain publishes its frames to <c>mesh.stream.{request_id}</c> itself, one
 /// message per chunk as the chunks are produced, from the silo it runs on (so frames leave in order over one
-/// connection); the call returns when the stream has ended, at the latest when <c>deadline</c> has passed.
+/// connection); the call returns when the stream has ended, at the latest when the request's
+/// <see cref="AgentRequest.Timeout"/> has passed.
 /// </summary>
 /// <remarks>
-/// The deadline is an argument, not a grain-call <see cref="CancellationToken"/>: tried on Orleans 10.4.2, the caller's
-/// call ended at once but the token never fired inside this stateless-worker grain, so the stream ran on without its
-/// timeout frame (PublisherLifecycleTests' deadline test). The response timeout below must outlast the longest deadline.
+/// The deadline travels in the request, not as a cancelled grain-call token: a caller that cancels its grain call is
+/// answered at once with <see cref="OperationCanceledException"/>, while the stream must still end with its own
+/// <c>timeout</c> frame, sent by the grain after its last chunk. The response timeout below must outlast the longest deadline.
 /// </remarks>
 [Alias("oam.IStreamingAgentGrain")]
 public interface IStreamingAgentGrain : IGrainWithStringKey
 {
-    /// <summary>Runs a stream request, publishing its frames as they are produced; returns the outcome once the end or error frame is out, or when <paramref name="deadline"/> passes.</summary>
+    /// <summary>Runs a prepared stream request, publishing its frames as they are produced; returns the outcome once the end or error frame is out.</summary>
+    /// <param name="request">The prepared request; its <see cref="AgentRequest.Timeout"/> is the stream's total deadline.</param>
+    /// <param name="cancellationToken">The caller's cancellation: it ends the stream with an error frame.</param>
     [Alias("stream"), ResponseTimeout("01:00:00")]
-    Task<AgentOutcome> StreamAsync(AgentRequest request, TimeSpan deadline);
+    Task<AgentOutcome> StreamAsync(AgentRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>The grain interface of publisher agents: one activation per silo runs the event generator in the background.</summary>

@@ -5,9 +5,10 @@ namespace OamOrleans.Pipeline;
 
 /// <summary>
 /// One request on its way through the <see cref="RequestPipeline"/>, whichever way it came in: over NATS (with the
-/// caller's reply subject, which may be absent) or by name inside the cluster (no NATS part).
+/// caller's reply subject, which may be absent), by name inside the cluster, or straight to a grain that runs it here
+/// (no NATS part for either).
 /// </summary>
-internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string requestId, string? conversationHeader, bool stream, bool overNats, string? replyTo)
+internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string requestId, string? conversationHeader, bool stream, bool overNats, string? replyTo, TimeSpan timeout)
 {
     public AgentDescriptor Agent { get; } = agent;
 
@@ -27,6 +28,18 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     public string? ReplyTo { get; } = replyTo;
 
     public long Started { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>How long the handler has from receipt: the caller's deadline bounded by the host's limit.</summary>
+    public TimeSpan Timeout { get; } = timeout;
+
+    /// <summary>An in-cluster caller's cancellation; none for NATS callers (their deadline is <see cref="Timeout"/>).</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// The turn of the grain that runs this call itself (<see cref="Internal.IAgentGrain.CallAsync"/>): the invoke step
+    /// runs it in place instead of calling the grain, which is already the one running.
+    /// </summary>
+    public Func<AgentRequest, CancellationToken, Task<AgentOutcome>>? TurnHere { get; init; }
 
     /// <summary>The conversation, once prepared.</summary>
     public string Conversation { get; set; } = ConversationIds.Default;
@@ -51,17 +64,32 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     /// <summary>The record step's telemetry ran (it runs once, whichever step ended the request).</summary>
     public bool Ended { get; set; }
 
-    /// <summary>The request as its grain receives it; only this silo's pipeline marks it prepared.</summary>
-    public AgentRequest ToGrainRequest() => new(Body, RequestId, Conversation) { Prepared = true };
+    /// <summary>The prepared request as its grain receives it, with the time left of its deadline.</summary>
+    public AgentRequest ToGrainRequest() => new(Body, RequestId, Conversation) { Timeout = Timeout - Stopwatch.GetElapsedTime(Started) };
 
-    public static AgentCall FromNats(AgentDescriptor agent, Bridge.MeshRequest msg) =>
-        new(agent, msg.Body, msg.RequestId ?? "", msg.Conversation, msg.Stream, overNats: true, msg.ReplyTo)
+    /// <param name="agent">The agent subscribed to.</param>
+    /// <param name="msg">The request as it arrived.</param>
+    /// <param name="limits">The host's limits; a caller's <c>X-Mesh-Timeout</c> may shorten them, never lengthen them.</param>
+    public static AgentCall FromNats(AgentDescriptor agent, Bridge.MeshRequest msg, RequestLimits limits)
+    {
+        var limit = msg.Stream ? limits.StreamTimeout : limits.RequestTimeout;
+        return new(agent, msg.Body, msg.RequestId ?? "", msg.Conversation, msg.Stream, overNats: true, msg.ReplyTo,
+            msg.Timeout is { } asked && asked < limit ? asked : limit)
         {
             TraceParent = msg.TraceParent,
             TraceState = msg.TraceState,
             Headers = msg.Headers,
         };
+    }
 
-    public static AgentCall InCluster(AgentDescriptor agent, byte[] body, string requestId, string? conversationId) =>
-        new(agent, body, requestId, conversationId, stream: false, overNats: false, replyTo: null);
+    public static AgentCall InCluster(AgentDescriptor agent, byte[] body, string requestId, string? conversationId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        new(agent, body, requestId, conversationId, stream: false, overNats: false, replyTo: null, timeout) { CancellationToken = cancellationToken };
+
+    /// <summary>A request a grain runs through this silo's pipeline itself (a typed reference, a silo that does not host the agent).</summary>
+    public static AgentCall Here(AgentDescriptor agent, AgentRequest request, TimeSpan timeout, Func<AgentRequest, CancellationToken, Task<AgentOutcome>> turn, CancellationToken cancellationToken) =>
+        new(agent, request.Body, request.RequestId, request.ConversationId, stream: false, overNats: false, replyTo: null, timeout)
+        {
+            CancellationToken = cancellationToken,
+            TurnHere = turn,
+        };
 }

@@ -88,6 +88,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
         // calls are fast (BatchGauge); each still takes a slot of its own and is answered on its own.
         var batchable = Agent.Kind is AgentKind.Responder or AgentKind.Trigger && !Agent.Conversational && Agent.Handler is null;
         var gauge = batchable ? new BatchGauge() : null;
+        var limits = pipeline.Limits;
         var reader = sub.Requests;
         while (await reader.WaitToReadAsync())
         {
@@ -97,19 +98,19 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
                 Interlocked.Increment(ref _inFlight);
                 if (gauge is null || !gauge.Batching || !slots.TryTake())
                 {
-                    _ = RunAsync(AgentCall.FromNats(Agent, msg), gauge);
+                    _ = RunAsync(AgentCall.FromNats(Agent, msg, limits), gauge);
                     continue;
                 }
 
                 if (!reader.TryRead(out var next))
                 {
                     slots.Release();
-                    _ = RunAsync(AgentCall.FromNats(Agent, msg), gauge);
+                    _ = RunAsync(AgentCall.FromNats(Agent, msg, limits), gauge);
                     continue;
                 }
 
                 Interlocked.Increment(ref _inFlight);
-                var batch = new List<AgentCall>(MaxBatch) { AgentCall.FromNats(Agent, msg), AgentCall.FromNats(Agent, next) };
+                var batch = new List<AgentCall>(MaxBatch) { AgentCall.FromNats(Agent, msg, limits), AgentCall.FromNats(Agent, next, limits) };
                 while (batch.Count < MaxBatch && slots.TryTake())
                 {
                     if (!reader.TryRead(out next))
@@ -119,7 +120,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
                     }
 
                     Interlocked.Increment(ref _inFlight);
-                    batch.Add(AgentCall.FromNats(Agent, next));
+                    batch.Add(AgentCall.FromNats(Agent, next, limits));
                 }
 
                 _ = RunBatchAsync([.. batch], gauge);

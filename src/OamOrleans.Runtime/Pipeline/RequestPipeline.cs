@@ -26,8 +26,6 @@ internal sealed partial class RequestPipeline(
     IOptions<MeshHostOptions> options,
     ILogger<RequestPipeline> logger)
 {
-    private readonly TimeSpan _streamTimeout = options.Value.StreamTimeout;
-
     public RequestLimits Limits { get; } = RequestLimits.From(options.Value);
 
     /// <summary>Middleware is registered: requests over NATS keep all their headers for it.</summary>
@@ -57,6 +55,16 @@ internal sealed partial class RequestPipeline(
         }
 
         return await CompleteAsync(call, outcome);
+    }
+
+    /// <summary>
+    /// Runs a request nobody prepared, for the grain that received it (<see cref="IAgentGrain.CallAsync"/>): every step
+    /// as for a request by name, with <paramref name="turn"/>, the grain's own turn, as the invoke step.
+    /// </summary>
+    public Task<AgentOutcome> RunHereAsync(AgentDescriptor agent, AgentRequest request, Func<AgentRequest, CancellationToken, Task<AgentOutcome>> turn, CancellationToken cancellationToken)
+    {
+        var timeout = request.Timeout > TimeSpan.Zero && request.Timeout < Limits.RequestTimeout ? request.Timeout : Limits.RequestTimeout;
+        return RunAsync(AgentCall.Here(agent, request, timeout, turn, cancellationToken));
     }
 
     /// <summary>
@@ -105,7 +113,7 @@ internal sealed partial class RequestPipeline(
                     ? await Task.WhenAll(accepted.ConvertAll(call => Under(call.Activity, () => InvokeStepAsync(call)))) // middleware runs per request
                     : accepted.Count == 1
                         ? [await InvokeAsync(accepted[0])]
-                        : await invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray());
+                        : await invoker.InvokeBatchAsync(accepted[0].Agent, accepted.ConvertAll(c => c.ToGrainRequest()).ToArray(), CancellationToken.None);
                 if (accepted[0].Activity is not null)
                 {
                     Activity.Current = outer;
@@ -187,9 +195,10 @@ internal sealed partial class RequestPipeline(
     }
 
     private Task<AgentOutcome> InvokeAsync(AgentCall call) =>
-        call.Agent.Handler is { } handler ? InvokeDynamicAsync(call, handler)
-        : call.Stream ? invoker.StreamAsync(call.Agent, call.ToGrainRequest(), _streamTimeout)
-        : invoker.InvokeAsync(call.Agent, call.ToGrainRequest());
+        call.TurnHere is { } turn ? turn(call.ToGrainRequest(), call.CancellationToken)
+        : call.Agent.Handler is { } handler ? InvokeDynamicAsync(call, handler)
+        : call.Stream ? invoker.StreamAsync(call.Agent, call.ToGrainRequest(), call.CancellationToken)
+        : invoker.InvokeAsync(call.Agent, call.ToGrainRequest(), call.CancellationToken);
 
     /// <summary>A dynamic agent (<see cref="IDynamicAgents"/>) is invoked by its handler here, not by a grain.</summary>
     private static async Task<AgentOutcome> InvokeDynamicAsync(AgentCall call, DynamicAgentHandler handler)
