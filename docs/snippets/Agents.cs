@@ -54,6 +54,17 @@ public sealed class WordsAgent : StreamingAgent<EchoIn, Delta>
 }
 #endregion
 
+#region Cancellation
+public sealed record FetchIn(string Url);
+
+[Agent("demo.fetch", Description = "Fetches a page.")]
+public sealed class FetchAgent(HttpClient http) : Agent<FetchIn, string>
+{
+    protected override Task<string> HandleAsync(FetchIn input, AgentContext context) =>
+        http.GetStringAsync(input.Url, context.CancellationToken);    // gives up with the caller, or when the silo stops
+}
+#endregion
+
 #region SourcesAndGates
 [Agent("demo.audit", Description = "Writes audit messages to the log.")]
 [SubjectSource("audit.>", QueueGroup = "demo.audit")]                 // each message handled once per cluster

@@ -33,7 +33,7 @@ internal sealed partial class NatsGatewayListProvider : IGatewayListProvider, IA
 
     public async Task InitializeGatewayListProvider()
     {
-        var exists = await _store.InitializeAsync(create: false, CancellationToken.None);
+        var exists = await _store.InitializeAsync(create: false, CancellationToken.None).ConfigureAwait(false);
         if (!exists)
         {
             LogNoBucket(_logger, _store.Bucket, NatsUrlRedaction.Redact(_store.Url));
@@ -42,12 +42,12 @@ internal sealed partial class NatsGatewayListProvider : IGatewayListProvider, IA
 
     public async Task<IList<Uri>> GetGateways()
     {
-        if (!await _store.InitializeAsync(create: false, CancellationToken.None))
+        if (!await _store.InitializeAsync(create: false, CancellationToken.None).ConfigureAwait(false))
         {
             return [];
         }
 
-        var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None);
+        var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None).ConfigureAwait(false);
         if (document is null)
         {
             return [];

@@ -26,7 +26,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     /// <summary>Connects and opens the bucket; <paramref name="create"/> creates it if missing. False if missing and not created.</summary>
     public async Task<bool> InitializeAsync(bool create, CancellationToken cancellationToken)
     {
-        await _initLock.WaitAsync(cancellationToken);
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_store is not null)
@@ -41,11 +41,11 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
                 var connection = new NatsConnection(opts);
                 try
                 {
-                    await connection.ConnectAsync();
+                    await connection.ConnectAsync().ConfigureAwait(false);
                 }
                 catch
                 {
-                    await connection.DisposeAsync();
+                    await connection.DisposeAsync().ConfigureAwait(false);
                     throw;
                 }
 
@@ -53,11 +53,11 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
             }
 
             var kv = _connection.CreateKeyValueStoreContext();
-            _store = await kv.TryGetStoreAsync(options.BucketName, cancellationToken);
+            _store = await kv.TryGetStoreAsync(options.BucketName, cancellationToken).ConfigureAwait(false);
             if (_store is not null && create)
             {
                 // A silo (the one that would create it) checks the bucket it found against its replicas setting.
-                Shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, options.BucketName, StreamReplicas.KeyValueStream(options.BucketName), options.Replicas, options.ReconcileReplicas, cancellationToken);
+                Shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, options.BucketName, StreamReplicas.KeyValueStream(options.BucketName), options.Replicas, options.ReconcileReplicas, cancellationToken).ConfigureAwait(false);
             }
             else if (_store is null && create)
             {
@@ -69,7 +69,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
                         NumberOfReplicas = options.Replicas,
                         Storage = options.StorageType,
                     },
-                    cancellationToken);
+                    cancellationToken).ConfigureAwait(false);
             }
 
             return _store is not null;
@@ -84,7 +84,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     public async Task<(MembershipDocument? Document, ulong Revision)> ReadAsync(string clusterId, CancellationToken cancellationToken)
     {
         var store = GetStore();
-        var read = await store.ReadKeyAsync(Key(clusterId), Raw, cancellationToken);
+        var read = await store.ReadKeyAsync(Key(clusterId), Raw, cancellationToken).ConfigureAwait(false);
         if (read.Entry is { } entry)
         {
             return entry.Value is { Length: > 0 } value ? (MembershipDocument.Deserialize(value), entry.Revision) : (null, entry.Revision);
@@ -100,8 +100,8 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
         var store = GetStore();
         var payload = document.Serialize();
         var result = expectedRevision == 0
-            ? await store.TryCreateAsync(Key(clusterId), payload, Raw, cancellationToken)
-            : await store.TryUpdateAsync(Key(clusterId), payload, expectedRevision, Raw, cancellationToken);
+            ? await store.TryCreateAsync(Key(clusterId), payload, Raw, cancellationToken).ConfigureAwait(false)
+            : await store.TryUpdateAsync(Key(clusterId), payload, expectedRevision, Raw, cancellationToken).ConfigureAwait(false);
         if (result.Success)
         {
             return true;
@@ -112,7 +112,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
 
     public async Task DeleteAsync(string clusterId, CancellationToken cancellationToken)
     {
-        var result = await GetStore().TryPurgeAsync(Key(clusterId), cancellationToken: cancellationToken);
+        var result = await GetStore().TryPurgeAsync(Key(clusterId), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!result.Success && !NatsKVReads.IsMissingKey(result.Error))
         {
             throw result.Error;
@@ -125,7 +125,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
         _store = null;
         if (connection is not null)
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
 
         _initLock.Dispose();

@@ -32,18 +32,18 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
     {
         try
         {
-            await _store.InitializeAsync(create: true, CancellationToken.None);
+            await _store.InitializeAsync(create: true, CancellationToken.None).ConfigureAwait(false);
             if (tryInitTableVersion)
             {
                 await WhileElectingAsync(async () =>
                 {
-                    var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None);
+                    var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None).ConfigureAwait(false);
                     if (document is null)
                     {
                         // Losing this race to another silo is fine: the table exists either way.
-                        await _store.TryWriteAsync(_clusterId, MembershipDocument.Empty(), 0, CancellationToken.None);
+                        await _store.TryWriteAsync(_clusterId, MembershipDocument.Empty(), 0, CancellationToken.None).ConfigureAwait(false);
                     }
-                });
+                }).ConfigureAwait(false);
             }
 
             LogInitialized(_logger, _clusterId, _store.Bucket, NatsUrlRedaction.Redact(_store.Url), _store.ServerVersion ?? "?");
@@ -72,13 +72,13 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
         {
             try
             {
-                await operation();
+                await operation().ConfigureAwait(false);
                 return;
             }
             catch (NATS.Client.Core.NatsException e) when (DateTime.UtcNow < deadline)
             {
                 LogWaitingForLeader(_logger, _store.Bucket, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)));
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt))).ConfigureAwait(false);
             }
         }
     }
@@ -92,14 +92,14 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
 
     public async Task<MembershipTableData> ReadAllAsync(CancellationToken cancellationToken)
     {
-        var (document, _) = await _store.ReadAsync(_clusterId, cancellationToken);
+        var (document, _) = await _store.ReadAsync(_clusterId, cancellationToken).ConfigureAwait(false);
         document ??= MembershipDocument.Empty();
         return new MembershipTableData(document.Members.Select(r => Tuple.Create(r.ToEntry(), r.Etag)).ToList(), document.TableVersion);
     }
 
     public async Task<MembershipTableData> ReadRow(SiloAddress key)
     {
-        var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None);
+        var (document, _) = await _store.ReadAsync(_clusterId, CancellationToken.None).ConfigureAwait(false);
         document ??= MembershipDocument.Empty();
         var row = document.Find(key);
         return row is null
@@ -149,7 +149,7 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
             // A dirty write of one column: neither the row etag nor the table version changes.
             row.IAmAliveTime = entry.IAmAliveTime;
             return true;
-        });
+        }).ConfigureAwait(false);
         if (!found)
         {
             throw new OrleansException($"NATS membership table of cluster '{_clusterId}' has no row for silo {entry.SiloAddress} to update I-am-alive.");
@@ -166,7 +166,7 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
                 && (m.IAmAliveTime > m.StartTime ? m.IAmAliveTime : m.StartTime) < beforeDate.UtcDateTime
                 && m.SuspectTimes?.Any(v => v.Time >= beforeDate.UtcDateTime) != true);
             return removed > 0;
-        });
+        }).ConfigureAwait(false);
         if (removed > 0)
         {
             LogCleanup(_logger, removed, _clusterId, beforeDate);
@@ -181,14 +181,14 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
     {
         for (var attempt = 1; ; attempt++)
         {
-            var (document, revision) = await _store.ReadAsync(_clusterId, CancellationToken.None);
+            var (document, revision) = await _store.ReadAsync(_clusterId, CancellationToken.None).ConfigureAwait(false);
             document ??= MembershipDocument.Empty();
             if (!change(document))
             {
                 return false;
             }
 
-            if (await _store.TryWriteAsync(_clusterId, document, revision, CancellationToken.None))
+            if (await _store.TryWriteAsync(_clusterId, document, revision, CancellationToken.None).ConfigureAwait(false))
             {
                 return true;
             }
@@ -200,7 +200,7 @@ internal sealed partial class NatsMembershipTable : IMembershipTable, IAsyncDisp
             }
 
             LogCasRetry(_logger, operation, silo?.ToString() ?? "-", attempt);
-            await Task.Delay(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 5));
+            await Task.Delay(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 5)).ConfigureAwait(false);
         }
     }
 

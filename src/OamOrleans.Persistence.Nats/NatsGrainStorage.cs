@@ -53,7 +53,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
 
     public async Task InitAsync(CancellationToken cancellationToken)
     {
-        await _initLock.WaitAsync(cancellationToken);
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_store is not null)
@@ -70,15 +70,15 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
             var connection = new NatsConnection(opts);
             try
             {
-                await connection.ConnectAsync();
+                await connection.ConnectAsync().ConfigureAwait(false);
                 var kv = connection.CreateKeyValueStoreContext();
-                _store = await GetOrCreateBucketAsync(kv, cancellationToken);
+                _store = await GetOrCreateBucketAsync(kv, cancellationToken).ConfigureAwait(false);
                 _connection = connection;
                 LogInitialized(_logger, _name, _options.BucketName, NatsUrlRedaction.Redact(_options.Url), connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
             }
             catch (Exception ex)
             {
-                await connection.DisposeAsync();
+                await connection.DisposeAsync().ConfigureAwait(false);
                 throw new NatsGrainStorageException(
                     $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_options.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
                     + "(the server must run with JetStream enabled: nats-server -js).",
@@ -93,10 +93,10 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
 
     private async ValueTask<INatsKVStore> GetOrCreateBucketAsync(INatsKVContext kv, CancellationToken cancellationToken)
     {
-        if (await kv.TryGetStoreAsync(_options.BucketName, cancellationToken) is { } existing)
+        if (await kv.TryGetStoreAsync(_options.BucketName, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             var bucket = _options.BucketName;
-            var shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, bucket, StreamReplicas.KeyValueStream(bucket), _options.Replicas, _options.ReconcileReplicas, cancellationToken);
+            var shortfall = await StreamReplicas.CheckAsync(kv.JetStreamContext, bucket, StreamReplicas.KeyValueStream(bucket), _options.Replicas, _options.ReconcileReplicas, cancellationToken).ConfigureAwait(false);
             if (shortfall is not null)
             {
                 LogReplicas(_logger, _name, bucket, shortfall.Has, shortfall.Wants, shortfall.Outcome);
@@ -113,10 +113,10 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
                 NumberOfReplicas = _options.Replicas,
                 Storage = _options.StorageType,
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task CloseAsync(CancellationToken cancellationToken) => await DisposeAsync();
+    private async Task CloseAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
@@ -124,7 +124,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         _store = null;
         if (connection is not null)
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -136,7 +136,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         try
         {
             // Missing on either kind of bucket (see NatsKVReads): no record yet.
-            if ((await store.ReadKeyAsync(key, Raw)).Entry is not { } found)
+            if ((await store.ReadKeyAsync(key, Raw).ConfigureAwait(false)).Entry is not { } found)
             {
                 grainState.State = CreateInstance<T>();
                 grainState.ETag = null;
@@ -180,11 +180,11 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         if (grainState.ETag is null)
         {
             // No record as far as this activation knows: succeed only if the key is absent (or deleted).
-            result = await store.TryCreateAsync(key, payload, Raw);
+            result = await store.TryCreateAsync(key, payload, Raw).ConfigureAwait(false);
         }
         else
         {
-            result = await store.TryUpdateAsync(key, payload, ParseETag(grainState.ETag, stateName, grainId), Raw);
+            result = await store.TryUpdateAsync(key, payload, ParseETag(grainState.ETag, stateName, grainId), Raw).ConfigureAwait(false);
         }
 
         if (!result.Success)
@@ -219,7 +219,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
             NatsKVRead<byte[]> existing;
             try
             {
-                existing = await store.ReadKeyAsync(key, Raw);
+                existing = await store.ReadKeyAsync(key, Raw).ConfigureAwait(false);
             }
             catch (NatsException e)
             {
@@ -241,7 +241,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         else
         {
             // A delete marker (tombstone) written only if the key is still at our revision.
-            var result = await store.TryDeleteAsync(key, new NatsKVDeleteOpts { Revision = ParseETag(grainState.ETag, stateName, grainId) });
+            var result = await store.TryDeleteAsync(key, new NatsKVDeleteOpts { Revision = ParseETag(grainState.ETag, stateName, grainId) }).ConfigureAwait(false);
             if (!result.Success)
             {
                 if (result.Error is NatsKVWrongLastRevisionException)

@@ -11,7 +11,7 @@ namespace OamOrleans.Bridge;
 /// on another silo when its silo was lost (<see cref="GrainCallFailover"/>). Never throws: a grain that cannot be
 /// reached becomes an error outcome the pipeline still has to deliver.
 /// </summary>
-internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failover)
+internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failover) : IAgentTurns
 {
     private readonly ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
     private GrainInterfaceType? _agentInterface;

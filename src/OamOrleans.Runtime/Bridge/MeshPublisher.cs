@@ -9,7 +9,7 @@ namespace OamOrleans.Bridge;
 /// reference's headers (§3.2, §3.3, §5). Used by the bridge and by agent grains, which publish their stream and event
 /// frames from the silo they run on, so frames of one stream leave in order over one connection.
 /// </summary>
-internal sealed class MeshPublisher(SiloMeshConnection mesh)
+internal sealed class MeshPublisher(SiloMeshConnection mesh) : Pipeline.IMeshOutbox
 {
     public string InstanceId => mesh.InstanceId;
 

@@ -14,7 +14,7 @@ namespace OamOrleans.Bridge;
 /// <see cref="ObserveLevels"/> rules). Follows the bucket with a KV watch, so a level changed with <c>oam observe set</c>
 /// applies at once, without restart.
 /// </summary>
-internal sealed partial class ObservabilityGate(MeshPublisher publisher, ILogger<ObservabilityGate> logger) : IAsyncDisposable, IDisposable
+internal sealed partial class ObservabilityGate(Pipeline.IMeshOutbox publisher, ILogger<ObservabilityGate> logger) : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, string> _levels = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();

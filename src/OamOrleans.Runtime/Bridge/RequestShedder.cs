@@ -11,7 +11,7 @@ namespace OamOrleans.Bridge;
 /// the caller learns at once instead of at its deadline, and the silo neither queues without bound nor stops reading
 /// its NATS connection (which would stall every other agent of the silo behind one agent's backlog).
 /// </summary>
-internal sealed partial class RequestShedder(MeshPublisher publisher, IOptions<MeshHostOptions> options, ILogger<RequestShedder> logger)
+internal sealed partial class RequestShedder(Pipeline.IMeshOutbox publisher, IOptions<MeshHostOptions> options, ILogger<RequestShedder> logger)
 {
     private long _shed;
 

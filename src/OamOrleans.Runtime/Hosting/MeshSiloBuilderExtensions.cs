@@ -36,6 +36,7 @@ public static class MeshSiloBuilderExtensions
         services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
+        services.TryAddSingleton<IAgentTurns>(sp => sp.GetRequiredService<AgentInvoker>());
         services.TryAddSingleton<RequestPipeline>();
         services.TryAddSingleton<AgentShutdown>();
         services.TryAddSingleton<AgentGrainServices>();
@@ -43,6 +44,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<RequestSlots>();
         services.TryAddSingleton<AgentEndpoints>();
         services.TryAddSingleton<MeshPublisher>();
+        services.TryAddSingleton<IMeshOutbox>(sp => sp.GetRequiredService<MeshPublisher>());
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<AgentSources>();
         services.TryAddSingleton<RequestShedder>();

@@ -19,8 +19,8 @@ namespace OamOrleans.Pipeline;
 /// Never throws: whatever goes wrong becomes an error outcome, and a NATS caller is answered exactly once.
 /// </summary>
 internal sealed partial class RequestPipeline(
-    AgentInvoker invoker,
-    MeshPublisher publisher,
+    IAgentTurns invoker,
+    IMeshOutbox publisher,
     ObservabilityGate logs,
     AgentMiddlewareChain middleware,
     IOptions<MeshHostOptions> options,
