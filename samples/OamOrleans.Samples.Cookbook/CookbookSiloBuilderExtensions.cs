@@ -23,7 +23,6 @@ public static class CookbookSiloBuilderExtensions
     public static ISiloBuilder AddCookbookAgents(this ISiloBuilder silo, string natsUrl)
     {
         silo.Services.AddMeshClient(natsUrl);
-        silo.Services.AddSingleton<TransientFaults>();
         return silo
             .AddAgent<PlanWorkerAgent>()
             .AddAgent<PlanAgent>()

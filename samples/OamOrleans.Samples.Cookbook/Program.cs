@@ -66,7 +66,6 @@ builder.Services.AddMeshCallResilience().AddWorkerFailover();
 
 using var host = builder.Build();
 await host.StartAsync();
-var mesh = host.Services.GetRequiredService<MeshClient>();
 if (recipe == "liveness-primary")
 {
     Console.WriteLine($"READY worker.primary on silo {host.Services.GetRequiredService<IMeshHost>().InstanceId}: kill this process while agent-liveness waits");
@@ -74,6 +73,7 @@ if (recipe == "liveness-primary")
     return 0;
 }
 
+var mesh = host.Services.GetRequiredService<MeshClient>();
 await WaitForCatalogAsync(mesh, host.Services.GetRequiredService<IMeshHost>().Agents);
 var indented = new JsonSerializerOptions(MeshJson.Options) { WriteIndented = true };
 void Print(string label, object value) => Console.WriteLine($"{label}: {JsonSerializer.Serialize(value, indented)}");

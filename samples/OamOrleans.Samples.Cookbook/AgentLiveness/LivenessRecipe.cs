@@ -28,9 +28,9 @@ public static class LivenessRecipe
     public static async IAsyncEnumerable<DeathNotice> WatchDeathsAsync(MeshClient mesh, string? channel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var subject = MeshSubjects.DeathPrefix + (channel is null ? ">" : channel + ".>");
-        await foreach (var frame in mesh.SubscribeRawAsync(subject: subject, cancellationToken: cancellationToken))
+        await foreach (var message in mesh.Connection.SubscribeAsync<byte[]>(subject, cancellationToken: cancellationToken))
         {
-            yield return DeathNotice.Parse(frame.Body.Span);
+            yield return DeathNotice.Parse(message.Data);
         }
     }
 }

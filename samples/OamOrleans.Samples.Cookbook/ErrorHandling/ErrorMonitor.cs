@@ -14,9 +14,10 @@ public static class ErrorMonitor
     public static async IAsyncEnumerable<ErrorEnvelope> WatchAsync(MeshClient mesh, string? channel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var subject = MeshSubjects.ErrorsPrefix + (channel is null ? ">" : channel + ".>");
-        await foreach (var frame in mesh.SubscribeRawAsync(subject: subject, cancellationToken: cancellationToken))
+        // NATS.Net's own subscription: MeshClient.SubscribeAsync is for agent events, and ends at an error frame.
+        await foreach (var message in mesh.Connection.SubscribeAsync<byte[]>(subject, cancellationToken: cancellationToken))
         {
-            yield return ErrorEnvelope.Parse(frame.Body.Span);
+            yield return ErrorEnvelope.Parse(message.Data);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using OamOrleans.Client;
 
 namespace OamOrleans.Samples.Cookbook.ErrorHandling;
@@ -8,30 +7,36 @@ public sealed record SummaryIn(string Text);
 public sealed record SummaryOut(string Summary);
 
 /// <summary>
-/// Counts calls per text for <see cref="FlakySummarizerAgent"/>: it stands in for a model that fails now and then. The
-/// reference draws failures from a seeded random generator; a count makes the transient failure certain to pass.
+/// Counts the calls for one text (the grain's key) across the cluster, for <see cref="FlakySummarizerAgent"/>: it stands in
+/// for a model that fails now and then. The reference draws failures from a seeded random generator; a count makes the
+/// transient failure certain to pass, whichever silo each attempt reaches.
 /// </summary>
-public sealed class TransientFaults
+public interface ITransientFaultGrain : IGrainWithStringKey
+{
+    /// <summary>True for the first <see cref="TransientFaultGrain.FailuresPerText"/> calls.</summary>
+    Task<bool> ShouldFailAsync();
+}
+
+public sealed class TransientFaultGrain : Grain, ITransientFaultGrain
 {
     /// <summary>How many calls for one text fail before one succeeds.</summary>
     public const int FailuresPerText = 2;
 
-    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private int _calls;
 
-    /// <summary>True for the first <see cref="FailuresPerText"/> calls with <paramref name="text"/>.</summary>
-    public bool ShouldFail(string text) => _calls.AddOrUpdate(text, 1, (_, n) => n + 1) <= FailuresPerText;
+    public Task<bool> ShouldFailAsync() => Task.FromResult(++_calls <= FailuresPerText);
 }
 
 /// <summary><c>nlp.summarizer</c>: a flaky summarizer; each text's first calls fail with <c>handler_error</c>.</summary>
 [Agent(Name, Description = "Summarizes text; fails transiently (the first two calls for each text).", Tags = ["cookbook"])]
-public sealed class FlakySummarizerAgent(TransientFaults faults) : Agent<SummaryIn, SummaryOut>
+public sealed class FlakySummarizerAgent(IGrainFactory grains) : Agent<SummaryIn, SummaryOut>
 {
     public const string Name = "nlp.summarizer";
 
-    protected override Task<SummaryOut> HandleAsync(SummaryIn input, AgentContext context) =>
-        faults.ShouldFail(input.Text)
+    protected override async Task<SummaryOut> HandleAsync(SummaryIn input, AgentContext context) =>
+        await grains.GetGrain<ITransientFaultGrain>(input.Text).ShouldFailAsync()
             ? throw new InvalidOperationException("model overloaded")   // reaches the caller as handler_error
-            : Task.FromResult(new SummaryOut("Summary of: " + input.Text[..Math.Min(50, input.Text.Length)]));
+            : new SummaryOut("Summary of: " + input.Text[..Math.Min(50, input.Text.Length)]);
 }
 
 /// <summary><c>nlp.basic-summarizer</c>: the fallback, a plain truncation that never fails.</summary>

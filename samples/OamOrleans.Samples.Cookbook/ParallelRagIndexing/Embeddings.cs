@@ -1,7 +1,8 @@
 namespace OamOrleans.Samples.Cookbook.ParallelRagIndexing;
 
 /// <summary>
-/// A stand-in embedding (hashed bag of words, 64 dimensions) so the sample runs without a model; swap in an
+/// A stand-in embedding (bag of words hashed with FNV-1a, stable across processes, 64 dimensions) so the sample runs
+/// without a model; swap in an
 /// <c>IEmbeddingGenerator</c> (Microsoft.Extensions.AI) for real vectors.
 /// </summary>
 public static class Embeddings
@@ -13,10 +14,21 @@ public static class Embeddings
         var vector = new float[Dimensions];
         foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
-            vector[(int)((uint)StringComparer.OrdinalIgnoreCase.GetHashCode(word.Trim('.', ',', ';', ':')) % Dimensions)] += 1;
+            vector[(int)(Fnv1a(word.Trim('.', ',', ';', ':').ToLowerInvariant()) % Dimensions)] += 1;
         }
 
         return vector;
+    }
+
+    private static uint Fnv1a(string word)
+    {
+        var hash = 2166136261;
+        foreach (var c in word)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return hash;
     }
 
     public static double Cosine(float[] a, float[] b)

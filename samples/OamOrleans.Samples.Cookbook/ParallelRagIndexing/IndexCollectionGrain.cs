@@ -15,7 +15,8 @@ public interface IIndexCollectionGrain : IGrainWithStringKey
     Task<IReadOnlyList<IndexedChunk>> ListAsync();
 
     /// <summary>The ids of the chunks closest to <paramref name="embedding"/> (cosine similarity), best first.</summary>
-    Task<IReadOnlyList<string>> QueryAsync(float[] embedding, int count);
+    /// <param name="document">Only the chunks of this workspace key; null: every document.</param>
+    Task<IReadOnlyList<string>> QueryAsync(float[] embedding, int count, string? document = null);
 }
 
 /// <summary>In memory, for the sample; give it Orleans grain storage to keep the collection across restarts.</summary>
@@ -35,8 +36,9 @@ public sealed class IndexCollectionGrain : Grain, IIndexCollectionGrain
 
     public Task<IReadOnlyList<IndexedChunk>> ListAsync() => Task.FromResult<IReadOnlyList<IndexedChunk>>([.. _chunks.Values]);
 
-    public Task<IReadOnlyList<string>> QueryAsync(float[] embedding, int count) =>
+    public Task<IReadOnlyList<string>> QueryAsync(float[] embedding, int count, string? document = null) =>
         Task.FromResult<IReadOnlyList<string>>([.. _chunks.Values
+            .Where(c => document is null || c.Id.StartsWith(document + "-", StringComparison.Ordinal))
             .OrderByDescending(c => Embeddings.Cosine(c.Embedding, embedding))
             .Take(count)
             .Select(c => c.Id)]);
