@@ -1,5 +1,6 @@
 using OamOrleans.Client;
 using OamOrleans.Samples.Cookbook.PersonaTeam;
+using OamOrleans.Samples.Cookbook.TrackingLlmUsage;
 
 namespace OamOrleans.Cookbook.Tests;
 
@@ -72,5 +73,27 @@ public sealed class PersonaTeamTests(CookbookMesh mesh)
         var usage = reply.Usage;
         Assert.NotNull(usage);
         Assert.Equal((100, 10, ScriptedChatClient.Model), (usage.InputTokens, usage.OutputTokens, usage.Model));   // the scribe's one round
+    }
+
+    [Fact]
+    public async Task A_usage_monitor_totals_the_tokens_of_every_team_member_from_the_log_tail()
+    {
+        await using var monitor = await UsageMonitor.StartAsync(mesh.Client);
+        var brief = new TeamBrief(CookbookMesh.Unique("debate"), "Should agents register eagerly?", Rounds: 1);
+
+        await AskAsync(brief);
+
+        // Each persona: a position and one revision; the lead: the scribe's round. 100 in, 10 out per model call.
+        var expected = new Dictionary<string, AgentUsage>
+        {
+            [DeveloperExperiencePersona.Name] = new(200, 20, 2),
+            [ProtocolPersona.Name] = new(200, 20, 2),
+            [OperationsPersona.Name] = new(200, 20, 2),
+            [LeadAgent.Name] = new(100, 10, 1),
+        };
+        await Poll.UntilAsync(
+            () => expected.All(p => monitor.ByAgent.GetValueOrDefault(p.Key) == p.Value),
+            "the monitor totals every team member's usage");
+        Assert.Equal(expected.Keys.Order(), monitor.ByAgent.Keys.Where(k => k.StartsWith("team.", StringComparison.Ordinal)).Order());
     }
 }
