@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Client;
+using OamOrleans.Hosting;
+using OamOrleans.Samples.Agents;
 using OamOrleans.Samples.Cookbook;
 using OamOrleans.Samples.Cookbook.AgentLiveness;
 using OamOrleans.Samples.Cookbook.ErrorHandling;
@@ -33,7 +35,12 @@ public sealed class CookbookMesh : IAsyncLifetime
     {
         Nats = await NatsServer.StartAsync(accounts: true);
         var model = new ScriptedChatClient(PersonaScript.Answer);
-        void Agents(ISiloBuilder silo) => silo.AddCookbookAgents(Nats.Url).AddPersonaTeam(_ => model);
+        // Two "modules" on one silo builder, as the multi-module recipe has them: the sample agents' assembly by scanning,
+        // the cookbook's agents by their own extension.
+        void Agents(ISiloBuilder silo) => silo
+            .AddAgentsFromAssembly(typeof(EchoAgent).Assembly)
+            .AddCookbookAgents(Nats.Url)
+            .AddPersonaTeam(_ => model);
         First = await TestSilo.StartAsync(Nats.Url, configure: o => o.HealthMonitorSysUrl = Nats.SysUrl, agents: Agents);
         Second = await TestSilo.StartAsync(Nats.Url, primary: First, agents: Agents);
 

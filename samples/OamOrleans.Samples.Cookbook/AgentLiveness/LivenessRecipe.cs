@@ -17,13 +17,16 @@ public static class LivenessRecipe
     /// <summary>The pipeline: fall back to <c>worker.fallback</c> when the primary is gone (the same fallback as error handling).</summary>
     public const string Failover = "worker-failover";
 
+    #region WorkerFailover
     public static IServiceCollection AddWorkerFailover(this IServiceCollection services) =>
         services.AddResiliencePipeline<string, TaskOut>(Failover, b => b.AddMeshFallback<TaskOut>(FallbackWorkerAgent.Name));
 
     /// <summary>Calls the primary with the reference's 30 s timeout; the fallback answers if the primary dies first.</summary>
     public static ValueTask<TaskOut> CallAsync(ResilientMeshCalls calls, string text, CancellationToken cancellationToken = default) =>
         calls.CallAsync<TaskOut>(Failover, PrimaryWorkerAgent.Name, new TaskIn(text), cancellationToken);
+    #endregion
 
+    #region DeathWatchdog
     /// <summary>The watchdog: every death notice on the mesh (or under <paramref name="channel"/>), as it is published.</summary>
     public static async IAsyncEnumerable<DeathNotice> WatchDeathsAsync(MeshClient mesh, string? channel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -33,4 +36,5 @@ public static class LivenessRecipe
             yield return DeathNotice.Parse(message.Data);
         }
     }
+    #endregion
 }

@@ -10,6 +10,7 @@ namespace OamOrleans.Samples.Cookbook.ErrorHandling;
 /// </summary>
 public static class ErrorMonitor
 {
+    #region DeadLetterMonitor
     /// <summary>The error envelopes of every agent (or of the agents under <paramref name="channel"/>) as they happen.</summary>
     public static async IAsyncEnumerable<ErrorEnvelope> WatchAsync(MeshClient mesh, string? channel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -20,4 +21,5 @@ public static class ErrorMonitor
             yield return ErrorEnvelope.Parse(message.Data);
         }
     }
+    #endregion
 }

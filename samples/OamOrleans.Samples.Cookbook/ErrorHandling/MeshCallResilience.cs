@@ -31,6 +31,7 @@ public static class MeshCallResilience
     public static bool AnotherAgentMayAnswer(MeshException e) =>
         e.Code is MeshErrorCodes.HandlerError or MeshErrorCodes.NotFound or MeshErrorCodes.AgentDied or MeshErrorCodes.NotAvailable;
 
+    #region ResiliencePipelines
     /// <summary>Registers <see cref="Retry"/>, <see cref="Summarize"/> and <see cref="ResilientMeshCalls"/>.</summary>
     public static IServiceCollection AddMeshCallResilience(this IServiceCollection services)
     {
@@ -42,7 +43,9 @@ public static class MeshCallResilience
         services.AddSingleton<ResilientMeshCalls>();
         return services;
     }
+    #endregion
 
+    #region MeshFallback
     /// <summary>
     /// Falls back to <paramref name="fallbackAgent"/> (called with the same input, <see cref="Input"/>) when the primary's
     /// error says another agent may answer; any other error propagates.
@@ -59,6 +62,7 @@ public static class MeshCallResilience
                 return Outcome.FromResult(await mesh.CallAsync<T>(fallbackAgent, input, cancellationToken: args.Context.CancellationToken));
             },
         });
+    #endregion
 
     internal static readonly ResiliencePropertyKey<MeshClient?> Mesh = new("oam.mesh");
 

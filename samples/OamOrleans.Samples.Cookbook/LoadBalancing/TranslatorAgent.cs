@@ -7,6 +7,7 @@ public sealed record TranslateIn(string Text, [property: JsonPropertyName("targe
 /// <param name="HandledBy">The instance id of the silo that served the request (its bridge and its stateless worker).</param>
 public sealed record TranslateOut(string Translated, [property: JsonPropertyName("handled_by")] string HandledBy);
 
+#region TranslatorAgent
 /// <summary>
 /// <c>nlp.translator</c>: 50 ms of work per request. Every silo that hosts it joins the queue group
 /// <c>q.nlp.translator</c>, so starting another silo is the whole of scaling out; a stateless worker also runs one
@@ -23,3 +24,4 @@ public sealed class TranslatorAgent(IMeshHost host) : Agent<TranslateIn, Transla
         return new TranslateOut($"[{input.TargetLanguage}] {input.Text}", host.InstanceId);
     }
 }
+#endregion

@@ -25,6 +25,7 @@ public sealed class IndexerAgent(MeshClient mesh, IGrainFactory grains) : Agent<
 
     public const string Collection = "docs";
 
+    #region IndexerHandle
     protected override async Task<IndexResult> HandleAsync(IndexRequest input, AgentContext context)
     {
         if (input.ChunkCount < 1 || input.ChunkIndex < 0 || input.ChunkIndex >= input.ChunkCount)
@@ -46,4 +47,5 @@ public sealed class IndexerAgent(MeshClient mesh, IGrainFactory grains) : Agent<
         await grains.GetGrain<IIndexCollectionGrain>(Collection).UpsertAsync(chunks);   // a grain call: no NATS hop
         return new IndexResult(input.ChunkIndex, chunks.Length, Collection);
     }
+    #endregion
 }

@@ -14,6 +14,7 @@ public static class RagIndexingRecipe
 {
     public const int ChunkCount = 4;
 
+    #region RagFanOut
     public static async Task<RagIndexingRun> RunAsync(MeshClient mesh, string workspaceKey, Stream document, CancellationToken cancellationToken = default)
     {
         await mesh.Workspace.PutAsync(workspaceKey, document, cancellationToken: cancellationToken);
@@ -28,6 +29,7 @@ public static class RagIndexingRecipe
             await mesh.Workspace.DeleteAsync(workspaceKey, CancellationToken.None);
         }
     }
+    #endregion
 
     /// <summary>A document of <paramref name="paragraphs"/> paragraphs, as a stream.</summary>
     public static Stream SampleDocument(int paragraphs) => new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n\n",

@@ -33,6 +33,7 @@ public sealed class LeadAgent(MeshClient mesh, IChatClient model) : Conversation
         "You are the scribe of a design review team. Merge the positions into one decision. Answer with one JSON object: " +
         "{\"recommendation\": string, \"alternatives\": [string], \"risks\": [string], \"rationale\": string}.";
 
+    #region LeadDelegates
     protected override async Task<Decision> HandleAsync(TeamBrief input, AgentContext context)
     {
         if (State.Decision is { } decided)
@@ -57,6 +58,7 @@ public sealed class LeadAgent(MeshClient mesh, IChatClient model) : Conversation
         State.Decision = decision;
         return decision;
     }
+    #endregion
 
     /// <summary>Clears what an earlier debate on this task left and posts the brief.</summary>
     private async Task OpenAsync(TeamBrief brief)
@@ -70,6 +72,7 @@ public sealed class LeadAgent(MeshClient mesh, IChatClient model) : Conversation
         await mesh.Kv.PutJsonAsync(Blackboard.Task(brief.TaskId), brief);
     }
 
+    #region LeadTurn
     /// <summary>One turn per persona, in order; true when any claim changed.</summary>
     private async Task<bool> TurnAsync(string taskId, int round, TurnPhase phase, AgentContext context)
     {
@@ -83,6 +86,7 @@ public sealed class LeadAgent(MeshClient mesh, IChatClient model) : Conversation
 
         return changed;
     }
+    #endregion
 
     private async Task<Decision> SynthesizeAsync(TeamBrief brief, bool converged)
     {

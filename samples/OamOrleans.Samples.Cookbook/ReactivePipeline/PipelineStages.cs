@@ -15,6 +15,7 @@ public sealed class IngestAgent(MeshClient mesh) : Agent<Document, Document>
     }
 }
 
+#region ExtractStage
 /// <summary>
 /// <c>pipeline.extract</c>: reacts to every <c>pipeline.*.raw</c> (current values first, then changes) and writes the
 /// entities and word count to <c>pipeline.{id}.extracted</c>. Every silo runs this watch, so the write is an update that
@@ -33,6 +34,7 @@ public sealed class ExtractStage(MeshClient mesh) : SourceAgent<Document>
         await mesh.Kv.UpdateJsonAsync<Extracted>(PipelineKeys.Extracted(input.Id), _ => extracted);
     }
 }
+#endregion
 
 /// <summary><c>pipeline.summarize</c>: reacts to <c>pipeline.*.extracted</c>, reads the raw document too, writes the summary.</summary>
 [Agent(Name, Description = "Pipeline stage: pipeline.*.extracted (+ raw) -> pipeline.*.summary.", Tags = ["cookbook"])]

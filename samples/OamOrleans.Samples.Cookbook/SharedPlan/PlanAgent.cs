@@ -19,6 +19,7 @@ public sealed class PlanState
     public Plan? Plan { get; set; }
 }
 
+#region SharedPlanAgent
 /// <summary>
 /// <c>dev.plan</c>, what Orleans adds to the recipe: the plan is the state of one conversation (one grain activation per
 /// plan id) instead of a blackboard key. Turns of a conversation never race, so changes need no compare-and-swap and no
@@ -45,3 +46,4 @@ public sealed class PlanAgent : ConversationalAgent<PlanChange, Plan, PlanState>
         return Task.FromResult(State.Plan);
     }
 }
+#endregion

@@ -2,6 +2,7 @@ using OamOrleans.Client;
 
 namespace OamOrleans.Samples.Cookbook.SharedPlan;
 
+#region SharedPlanWorker
 /// <summary>
 /// <c>dev.worker</c>: claims one task of the plan in <c>mesh-context</c>, works on it and marks it complete. Each step is
 /// a compare-and-swap update (<see cref="MeshKeyValue.UpdateJsonAsync{T}"/>: read, change, write at the read revision,
@@ -30,3 +31,4 @@ public sealed class PlanWorkerAgent(MeshClient mesh, IMeshHost host) : Agent<Tas
             ? plan
             : throw new MeshException("invalid_input", $"Plan '{claim.PlanId}' has no task '{claim.TaskId}'");
 }
+#endregion

@@ -33,6 +33,7 @@ public static class SharedPlanRecipe
         MeshClient mesh, string planId, TaskCompletionSource started, CancellationToken cancellationToken)
     {
         var seen = new Dictionary<string, List<string>>();
+        #region SharedPlanWatch
         await foreach (var entry in mesh.Kv.WatchEntriesAsync(planId, cancellationToken: cancellationToken))
         {
             started.TrySetResult();   // the first entry is the plan as put: the watch is live
@@ -55,6 +56,7 @@ public static class SharedPlanRecipe
                 break;
             }
         }
+        #endregion
 
         return seen.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value);
     }

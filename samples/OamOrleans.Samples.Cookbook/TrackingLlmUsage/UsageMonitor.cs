@@ -31,6 +31,7 @@ public sealed class UsageMonitor : IAsyncDisposable
     public static async Task<UsageMonitor> StartAsync(MeshClient mesh, CancellationToken cancellationToken = default) =>
         new(await mesh.Observe.TailAsync(minLevel: LogEvent.Info, cancellationToken: cancellationToken));
 
+    #region UsageTotals
     private async Task TotalAsync()
     {
         await foreach (var e in _tail)
@@ -44,6 +45,7 @@ public sealed class UsageMonitor : IAsyncDisposable
             }
         }
     }
+    #endregion
 
     public async ValueTask DisposeAsync()
     {
