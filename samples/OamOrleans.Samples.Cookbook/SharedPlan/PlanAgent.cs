@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OamOrleans.Client;
 
 namespace OamOrleans.Samples.Cookbook.SharedPlan;
 
@@ -37,7 +38,7 @@ public sealed class PlanAgent : ConversationalAgent<PlanChange, Plan, PlanState>
         {
             if (plan.Tasks.All(t => t.Id != taskId))
             {
-                throw new OamOrleans.Client.MeshException("invalid_input", $"Plan '{input.PlanId}' has no task '{taskId}'");
+                throw new MeshException("invalid_input", $"Plan '{input.PlanId}' has no task '{taskId}'");
             }
 
             State.Plan = plan.With(taskId, t => t with { Status = input.Status ?? t.Status, AssignedTo = input.AssignedTo ?? t.AssignedTo });
