@@ -33,6 +33,7 @@ if (recipe is null || !recipes.Contains(recipe))
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("Orleans", LogLevel.Error).AddFilter("NATS", LogLevel.Error).AddFilter("Polly", LogLevel.None);   // the recipe's output only
 var url = MeshEndpoint.Resolve().Url;
 AssistantModel? model = null;
 if (recipe == "persona-team")
