@@ -4,6 +4,7 @@ using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Cookbook.AgentLiveness;
 using OamOrleans.Samples.Cookbook.ErrorHandling;
+using OamOrleans.Samples.Cookbook.LifecycleGated;
 using OamOrleans.Samples.Cookbook.LoadBalancing;
 using OamOrleans.Samples.Cookbook.ParallelRagIndexing;
 using OamOrleans.Samples.Cookbook.PersonaTeam;
@@ -34,7 +35,9 @@ public static class CookbookSiloBuilderExtensions
             .AddAgent<IngestAgent>()
             .AddAgent<ExtractStage>()
             .AddAgent<SummarizeStage>()
-            .AddAgent<IndexerAgent>();
+            .AddAgent<IndexerAgent>()
+            .AddAgent<DispatcherAgent>()
+            .AddAgent<IntakeAgent>();
     }
 
     /// <summary><c>worker.primary</c>, the agent whose host the liveness recipe kills.</summary>

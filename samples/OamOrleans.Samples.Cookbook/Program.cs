@@ -2,7 +2,7 @@
 // (else .oam-url, else nats://localhost:4222; `./run.sh` or `oam mesh up` gives you one). Run one recipe:
 //   dotnet run --project samples/OamOrleans.Samples.Cookbook -- shared-plan
 // Recipes: shared-plan, error-handling, agent-liveness (start `-- liveness-primary` in another terminal first, then kill
-// it while the call waits), load-balancing (run it twice at once to see two silos share the work), reactive-pipeline,
+// it while the call waits), lifecycle-gated, load-balancing (run it twice at once to see two silos share the work), reactive-pipeline,
 // parallel-rag-indexing, persona-team ["question"] (needs OAM_LLM_MODEL and OAM_LLM_ENDPOINT or OAM_LLM_API_KEY).
 using System.Net;
 using System.Net.Sockets;
@@ -17,13 +17,14 @@ using OamOrleans.Samples.Assistant;
 using OamOrleans.Samples.Cookbook;
 using OamOrleans.Samples.Cookbook.AgentLiveness;
 using OamOrleans.Samples.Cookbook.ErrorHandling;
+using OamOrleans.Samples.Cookbook.LifecycleGated;
 using OamOrleans.Samples.Cookbook.LoadBalancing;
 using OamOrleans.Samples.Cookbook.ParallelRagIndexing;
 using OamOrleans.Samples.Cookbook.PersonaTeam;
 using OamOrleans.Samples.Cookbook.ReactivePipeline;
 using OamOrleans.Samples.Cookbook.SharedPlan;
 
-string[] recipes = ["shared-plan", "error-handling", "agent-liveness", "liveness-primary", "load-balancing", "reactive-pipeline", "parallel-rag-indexing", "persona-team"];
+string[] recipes = ["shared-plan", "error-handling", "agent-liveness", "liveness-primary", "lifecycle-gated", "load-balancing", "reactive-pipeline", "parallel-rag-indexing", "persona-team"];
 var recipe = args.FirstOrDefault();
 if (recipe is null || !recipes.Contains(recipe))
 {
@@ -101,6 +102,20 @@ switch (recipe)
         break;
     case "agent-liveness":
         Print("answer", await LivenessRecipe.CallAsync(calls, "job"));
+        break;
+    case "lifecycle-gated":
+        var report = new SmokeReport("ridge-7");
+        await mesh.Kv.DeleteAsync(IncidentActive.Key);
+        Print("no incident", await mesh.CallAsync<Dispatch>(IntakeAgent.Name, report));
+        await mesh.Kv.PutAsync(IncidentActive.Key, "\"active\"");
+        Dispatch dispatch;
+        while ((dispatch = await mesh.CallAsync<Dispatch>(IntakeAgent.Name, report)).Action == IntakeAgent.Queued)
+        {
+            await Task.Delay(50);   // until the gate has opened here
+        }
+
+        Print("incident active", dispatch);
+        await mesh.Kv.PutAsync(IncidentActive.Key, "\"contained\"");
         break;
     case "load-balancing":
         Print("requests per silo", LoadBalancingRecipe.PerInstance(await LoadBalancingRecipe.RunAsync(mesh)));
