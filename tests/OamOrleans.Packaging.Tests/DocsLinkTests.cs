@@ -14,7 +14,7 @@ public sealed partial class DocsLinkTests
     public void Relative_links_and_anchors_resolve()
     {
         var documents = new[] { Path.Combine(Root, "README.md"), Path.Combine(Root, "templates", "README.md") }
-            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.TopDirectoryOnly))
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories))
             .Concat(Directory.EnumerateFiles(Path.Combine(Root, "src"), "README.md", SearchOption.AllDirectories))
             .ToList();
         var broken = new List<string>();

@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 namespace OamOrleans.Packaging.Tests;
 
 /// <summary>
-/// Every C# snippet of the README, docs/ and the package readmes is a <c>#region</c> of docs/snippets (a project of the
-/// solution, so the snippets compile with it): the line before each <c>```csharp</c> block names the region
+/// Every C# snippet of the README, docs/ and the package readmes is a <c>#region</c> of docs/snippets or of the cookbook
+/// sample (projects of the solution, so the snippets compile with it): the line before each <c>```csharp</c> block names the region
 /// (<c>&lt;!-- snippet: Name --&gt;</c>) and the block is the region's text. Run with <c>OAM_UPDATE_SNIPPETS=1</c> to
 /// rewrite the blocks from the regions instead of checking them.
 /// </summary>
@@ -108,11 +108,21 @@ public sealed partial class SnippetTests
         }
     }
 
-    /// <summary>Every <c>#region Name</c> … <c>#endregion</c> of docs/snippets/*.cs, dedented; names are unique.</summary>
+    /// <summary>
+    /// The files whose regions pages may show: docs/snippets/*.cs, and the cookbook sample, whose pages show its own code
+    /// (one copy of each recipe, compiled and tested).
+    /// </summary>
+    private static IEnumerable<string> SnippetSources() =>
+        Directory.EnumerateFiles(Path.Combine(Root, "docs", "snippets"), "*.cs", SearchOption.TopDirectoryOnly)
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "samples", "OamOrleans.Samples.Cookbook"), "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                         && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)));
+
+    /// <summary>Every <c>#region Name</c> … <c>#endregion</c> of the <see cref="SnippetSources"/>, dedented; names are unique.</summary>
     private static Dictionary<string, string> Regions()
     {
         var regions = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "docs", "snippets"), "*.cs", SearchOption.TopDirectoryOnly))
+        foreach (var file in SnippetSources())
         {
             var lines = File.ReadAllLines(file);
             for (var i = 0; i < lines.Length; i++)

@@ -3,16 +3,18 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
-namespace OamOrleans.AI.Tests;
+namespace OamOrleans.Testing;
 
 /// <summary>
 /// A deterministic model for tests (no model runs on CI). The user's message is its script: each line
 /// <c>call TOOL {json arguments}</c> asks for that tool call, all in the first round. Once tool results are in the
 /// conversation it answers with one line per result, <c>TOOL=&lt;result as JSON&gt;</c>, then <c>tools=&lt;offered tool names&gt;</c>.
 /// Each response carries usage: 100/10/110 tokens for a first round, 150/20/170 after tool results, model
-/// <see cref="Model"/>.
+/// <see cref="Model"/>. A message without <c>call</c> lines gets <c>tools=…</c>, or what <paramref name="answer"/> makes of the
+/// conversation (the cookbook's personas: one text reply per prompt).
 /// </summary>
-internal sealed class ScriptedChatClient : IChatClient
+/// <remarks>Linked into the test projects that host agents with a model (AI, Cookbook).</remarks>
+internal sealed class ScriptedChatClient(Func<IReadOnlyList<ChatMessage>, string>? answer = null) : IChatClient
 {
     public const string Model = "scripted-model";
 
@@ -48,17 +50,22 @@ internal sealed class ScriptedChatClient : IChatClient
             reply = new ChatMessage(ChatRole.Assistant, contents);
             usage = FirstRound;
         }
+        else if (results.Count == 0 && answer is not null)
+        {
+            reply = new ChatMessage(ChatRole.Assistant, answer(history));
+            usage = FirstRound;
+        }
         else
         {
-            var answer = new StringBuilder();
+            var text = new StringBuilder();
             foreach (var result in results)
             {
-                answer.Append(calls.GetValueOrDefault(result.CallId, "?")).Append('=')
+                text.Append(calls.GetValueOrDefault(result.CallId, "?")).Append('=')
                     .Append(JsonSerializer.Serialize(result.Result, Compact)).Append('\n');
             }
 
-            answer.Append("tools=").Append(string.Join(',', options?.Tools?.Select(t => t.Name) ?? []));
-            reply = new ChatMessage(ChatRole.Assistant, answer.ToString());
+            text.Append("tools=").Append(string.Join(',', options?.Tools?.Select(t => t.Name) ?? []));
+            reply = new ChatMessage(ChatRole.Assistant, text.ToString());
             usage = results.Count == 0 ? FirstRound : AfterTools;
         }
 
