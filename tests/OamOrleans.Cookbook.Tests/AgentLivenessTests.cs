@@ -12,6 +12,7 @@ namespace OamOrleans.Cookbook.Tests;
 /// notice, the caller's call fail with <c>agent_died</c>, and the failover pipeline ask <c>worker.fallback</c>.
 /// </summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AgentLivenessTests(CookbookMesh mesh)
 {
     private static readonly string SampleDll = typeof(AgentLivenessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()

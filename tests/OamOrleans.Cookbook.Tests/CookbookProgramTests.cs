@@ -3,6 +3,7 @@ using System.Reflection;
 namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>The sample's command line refuses what it cannot run, with a message that says what to do.</summary>
+[Trait("Category", "Integration")]
 public sealed class CookbookProgramTests
 {
     private static readonly string SampleDll = typeof(CookbookProgramTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()

@@ -8,6 +8,7 @@ namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>Recipe 7, error-handling.md: retry transient errors, never caller faults; fall back; watch the dead letters.</summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ErrorHandlingTests(CookbookMesh mesh) : IDisposable
 {
     private readonly ConcurrentQueue<string> _retries = new();

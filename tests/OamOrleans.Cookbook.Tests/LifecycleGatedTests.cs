@@ -9,6 +9,7 @@ namespace OamOrleans.Cookbook.Tests;
 /// <c>fleet.dispatcher</c> is offline; one KV key brings the dispatcher online on both silos and takes it offline again.
 /// </summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class LifecycleGatedTests(CookbookMesh mesh)
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>Recipe 13, load-balancing.md: two silos host <c>nlp.translator</c>; the queue group spreads the calls over both.</summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class LoadBalancingTests(CookbookMesh mesh, ITestOutputHelper output)
 {
     [Fact]

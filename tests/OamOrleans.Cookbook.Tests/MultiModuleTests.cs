@@ -8,6 +8,7 @@ namespace OamOrleans.Cookbook.Tests;
 /// extension) registered on one silo builder before it starts are all registered at start and all callable.
 /// </summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class MultiModuleTests(CookbookMesh mesh)
 {
     [Fact]

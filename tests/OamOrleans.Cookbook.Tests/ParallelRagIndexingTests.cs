@@ -4,6 +4,7 @@ namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>Recipe 15, parallel-rag-indexing.md: the document in the workspace, indexing fanned out over both silos.</summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ParallelRagIndexingTests(CookbookMesh mesh)
 {
     [Fact]

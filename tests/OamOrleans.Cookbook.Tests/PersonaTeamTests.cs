@@ -9,6 +9,7 @@ namespace OamOrleans.Cookbook.Tests;
 /// blackboard in <c>mesh-context</c>, then synthesizes the decision; the model is the scripted one (<see cref="PersonaScript"/>).
 /// </summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class PersonaTeamTests(CookbookMesh mesh)
 {
     private static readonly TimeSpan Debate = TimeSpan.FromSeconds(60);

@@ -4,6 +4,7 @@ namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>Recipe 14, reactive-pipeline.md: stages react to keys; nobody calls them.</summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ReactivePipelineTests(CookbookMesh mesh)
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace OamOrleans.Cookbook.Tests;
 
 /// <summary>Recipe 3, shared-plan.md: concurrent workers change one plan without losing an update.</summary>
 [Collection(CookbookCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SharedPlanTests(CookbookMesh mesh, ITestOutputHelper output)
 {
     [Fact]
