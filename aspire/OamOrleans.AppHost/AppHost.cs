@@ -26,6 +26,9 @@ for (var i = 1; i <= 2; i++)
         .WithEnvironment("OAM_GATEWAY_PORT", Text(Port($"Gateway{Text(i)}Port", 30000 + i)))
         .WithEnvironment("OAM_HTTP_PORT", Text(Port($"Http{Text(i)}Port", 8080 + i)))
         .WithEnvironment("OAM_DASHBOARD", "true")
+        // A developer's own machine: the dashboard open on purpose. Anywhere others can reach the port, use
+        // OAM_HTTP_AUTH=token with OAM_HTTP_TOKEN_FILE (docs/security.md).
+        .WithEnvironment("OAM_HTTP_AUTH", "none")
         .WaitFor(nats);                                    // OTEL_EXPORTER_OTLP_ENDPOINT to the dashboard: set by Aspire
 }
 

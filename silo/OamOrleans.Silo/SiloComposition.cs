@@ -121,14 +121,14 @@ internal static partial class SiloComposition
             assistant,
             telemetry,
             tryLine);
-        if (settings.Ui)
+        if (settings.ServesPrivilegedWeb && !settings.HttpAuth.IsToken)
         {
-            LogUiExposed(logger, settings.HttpPort ?? 0);
+            LogWebExposed(logger, settings.HttpPort ?? 0);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "EXPOSED: the admin UI on web port {Port} listens on every interface: anyone who can reach this port can call every agent with this silo's mesh credentials. Keep the port private (firewall, Kubernetes NetworkPolicy) or turn OAM_UI off.")]
-    private static partial void LogUiExposed(ILogger logger, int port);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "EXPOSED: web port {Port} serves the admin UI / MCP / dashboard on every interface without authentication (OAM_HTTP_AUTH=none): anyone who can reach this port can call every agent with this silo's mesh credentials. Keep the port private (firewall, Kubernetes NetworkPolicy, an authenticating proxy) or set OAM_HTTP_AUTH=token.")]
+    private static partial void LogWebExposed(ILogger logger, int port);
 
     /// <summary>A first call with the repository's CLI (the embedded mesh's .oam-url in the working folder tells it where).</summary>
     private static string TryCommand(bool embedded, string url) =>

@@ -82,6 +82,18 @@ internal sealed record SiloSettings
     public bool Ui { get; init; }
 
     /// <summary>
+    /// How the web port authenticates the UI, MCP and the dashboard (<c>Oam:HttpAuth</c> / <c>OAM_HTTP_AUTH</c>: <c>token</c>
+    /// or <c>none</c>; the token from <c>Oam:HttpTokenFile</c> / <c>OAM_HTTP_TOKEN_FILE</c>). Health probes are never protected.
+    /// </summary>
+    public WebAuth.HttpAuthSettings HttpAuth { get; init; } = WebAuth.HttpAuthSettings.Unset;
+
+    /// <summary>Protect <c>/metrics</c> with the token too (<c>Oam:HttpAuthMetrics</c> / <c>OAM_HTTP_AUTH_METRICS</c>); open by default for scrapers.</summary>
+    public bool HttpAuthMetrics { get; init; }
+
+    /// <summary>True when the web port mounts something that can call agents or administer the cluster.</summary>
+    public bool ServesPrivilegedWeb => Ui || Mcp || Dashboard;
+
+    /// <summary>
     /// Replicas of every bucket the silo creates: the mesh buckets, the object store, grain state and membership (1-5).
     /// 3 on a 3-node JetStream cluster survives the loss of any one node. Default 1.
     /// </summary>
@@ -178,6 +190,10 @@ internal sealed record SiloSettings
             Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
             Mcp = Flag("Mcp", "OAM_MCP"),
             Ui = Flag("Ui", "OAM_UI"),
+            HttpAuth = WebAuth.HttpAuthSettings.Read(
+                Get("HttpAuth", WebAuth.HttpAuthSettings.ModeVariable), Get("HttpTokenFile", WebAuth.HttpAuthSettings.TokenFileVariable),
+                "Oam:HttpAuth / OAM_HTTP_AUTH", "Oam:HttpTokenFile / OAM_HTTP_TOKEN_FILE"),
+            HttpAuthMetrics = Flag("HttpAuthMetrics", "OAM_HTTP_AUTH_METRICS"),
             Replicas = Get("Replicas", "OAM_REPLICAS") is { } replicas
                 ? int.TryParse(replicas, out var r) && r is >= 1 and <= 5 ? r : throw new ArgumentException($"Setting Oam:Replicas / OAM_REPLICAS must be a whole number from 1 to 5 (JetStream's limit), was '{replicas}'.")
                 : 1,
@@ -193,6 +209,20 @@ internal sealed record SiloSettings
             {
                 throw new ArgumentException($"Setting {name}=true needs the web port: set Oam:HttpPort / OAM_HTTP_PORT too (e.g. 8080).");
             }
+        }
+
+        if (settings.ServesPrivilegedWeb && !settings.HttpAuth.IsChosen)
+        {
+            throw new ArgumentException(
+                "The web port would serve the admin UI, MCP or the dashboard (OAM_UI / OAM_MCP / OAM_DASHBOARD), which can call every agent, "
+                + "and no authentication is set. Either set OAM_HTTP_AUTH=token and OAM_HTTP_TOKEN_FILE=<file holding a token> "
+                + "(MCP clients send Authorization: Bearer <token>; the UI and dashboard show a login page), "
+                + "or set OAM_HTTP_AUTH=none to serve them open on purpose (a private network or an authenticating proxy in front).");
+        }
+
+        if (settings.HttpAuthMetrics && !settings.HttpAuth.IsToken)
+        {
+            throw new ArgumentException("Setting Oam:HttpAuthMetrics / OAM_HTTP_AUTH_METRICS=true protects /metrics with the token: set OAM_HTTP_AUTH=token too.");
         }
 
         if (settings.Clustering is not ("localhost" or "nats"))

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OamOrleans.Hosting;
+using OamOrleans.WebAuth;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
@@ -19,11 +20,13 @@ internal sealed class SiloWeb
 {
     private readonly WebApplicationBuilder _builder;
     private readonly IReadOnlyList<SiloWebMount> _mounts;
+    private readonly HttpAuthSettings _auth;
 
-    private SiloWeb(WebApplicationBuilder builder, IReadOnlyList<SiloWebMount> mounts)
+    private SiloWeb(WebApplicationBuilder builder, IReadOnlyList<SiloWebMount> mounts, HttpAuthSettings auth)
     {
         _builder = builder;
         _mounts = mounts;
+        _auth = auth;
     }
 
     /// <summary>
@@ -34,32 +37,37 @@ internal sealed class SiloWeb
     {
         List<SiloWebMount> mounts =
         [
+            // Probes stay open: an orchestrator has no token.
             new($"{MeshHealthPaths.Live}, {MeshHealthPaths.Ready}",
                 AddServices: services => services.AddHealthChecks().AddOpenAgentMeshChecks(),
                 Map: app => app.MapOpenAgentMeshHealth()),
             new("/metrics",
                 AddServices: services => services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddOpenAgentMeshInstrumentation().AddPrometheusExporter()),
-                Map: app => app.MapPrometheusScrapingEndpoint()),
+                Map: app => app.MapPrometheusScrapingEndpoint(),
+                Protected: settings.HttpAuthMetrics),
         ];
         if (settings.Dashboard)
         {
             mounts.Add(new("/dashboard/",
                 ConfigureSilo: silo => silo.AddDashboard(),
-                Map: app => app.MapOrleansDashboard(routePrefix: "/dashboard")));
+                Map: app => app.MapOrleansDashboard(routePrefix: "/dashboard"),
+                Protected: true));
         }
 
         if (settings.Mcp)
         {
             mounts.Add(new("/mcp (MCP tools)",
                 AddServices: services => SiloWebMesh.AddMcp(services),
-                Map: app => app.MapMeshMcp()));
+                Map: app => app.MapMeshMcp(),
+                Protected: true));
         }
 
         if (settings.Ui)
         {
             mounts.Add(new("/ (admin UI)",
                 AddServices: services => SiloWebMesh.AddAdminUi(services, settings.ServiceId),
-                Map: app => app.MapOamAdminUi()));
+                Map: app => app.MapOamAdminUi(),
+                Protected: true));
         }
 
         return mounts;
@@ -86,9 +94,16 @@ internal sealed class SiloWeb
             mount.AddServices?.Invoke(builder.Services);
         }
 
-        return new SiloWeb(builder, mounts)
+        if (settings.HttpAuth is { IsToken: true, Token: { } token })
         {
-            Description = $"http://*:{port} ({string.Join(", ", mounts.Select(m => m.Paths))})",
+            HttpTokenAuth.AddServices(builder.Services, token);
+        }
+
+        var guarded = settings.HttpAuth.IsToken ? mounts.Where(m => m.Protected).Select(m => m.Paths).ToList() : [];
+        return new SiloWeb(builder, mounts, settings.HttpAuth)
+        {
+            Description = $"http://*:{port} ({string.Join(", ", mounts.Select(m => m.Paths))}); auth: {settings.HttpAuth.Describe()}"
+                + (guarded.Count > 0 ? $" on {string.Join(", ", guarded)}" : ""),
         };
     }
 
@@ -103,9 +118,18 @@ internal sealed class SiloWeb
     public IHost Build()
     {
         var app = _builder.Build();
+        if (_auth is { IsToken: true, Token: { } token })
+        {
+            HttpTokenAuth.Use(app, token);
+        }
+
         foreach (var mount in _mounts)
         {
-            mount.Map(app);
+            var endpoints = mount.Map(app);
+            if (mount.Protected && _auth.IsToken)
+            {
+                endpoints.RequireAuthorization(HttpTokenAuth.Policy);
+            }
         }
 
         return app;
@@ -127,7 +151,13 @@ internal sealed class SiloWeb
 
 /// <summary>One feature on the silo's web port.</summary>
 /// <param name="Paths">What it serves, for the start-up summary.</param>
-/// <param name="Map">Maps its endpoints once the host is built.</param>
+/// <param name="Map">Maps its endpoints once the host is built; returns them, so that the token can guard them.</param>
 /// <param name="AddServices">Its services in the silo's container.</param>
 /// <param name="ConfigureSilo">What it needs from the Orleans silo (e.g. the dashboard's grains).</param>
-internal sealed record SiloWebMount(string Paths, Action<IEndpointRouteBuilder> Map, Action<IServiceCollection>? AddServices = null, Action<ISiloBuilder>? ConfigureSilo = null);
+/// <param name="Protected">Needs the web port's token when <c>OAM_HTTP_AUTH=token</c>.</param>
+internal sealed record SiloWebMount(
+    string Paths,
+    Func<IEndpointRouteBuilder, IEndpointConventionBuilder> Map,
+    Action<IServiceCollection>? AddServices = null,
+    Action<ISiloBuilder>? ConfigureSilo = null,
+    bool Protected = false);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Hosting;
+using OamOrleans.WebAuth;
 
 namespace OamOrleans.Cli;
 
@@ -47,7 +48,8 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
     public static string Url(string host, int port) =>
         $"http://{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host)}:{port}";
 
-    public static async Task<AdminUiServer> StartAsync(string host, int port, string? meshUrl, CancellationToken ct)
+    /// <param name="auth">With a token (<c>OAM_HTTP_AUTH=token</c>), the UI asks for it on a login page; null or none serves it open.</param>
+    public static async Task<AdminUiServer> StartAsync(string host, int port, string? meshUrl, CancellationToken ct, HttpAuthSettings? auth = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -62,11 +64,24 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
         builder.Services.AddOamAdminUi(o => o.Url = meshUrl);
         // Circuit ids are protected with keys that live as long as this process: nothing to persist for a local tool.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        var app = builder.Build();
-        app.MapOamAdminUi();
-        if (!IsLoopback(host))
+        if (auth is { IsToken: true, Token: { } token })
         {
-            LogExposed(app.Logger, host);
+            HttpTokenAuth.AddServices(builder.Services, token);
+        }
+
+        var app = builder.Build();
+        if (auth is { IsToken: true, Token: { } appToken })
+        {
+            HttpTokenAuth.Use(app, appToken);
+            app.MapOamAdminUi().RequireAuthorization(HttpTokenAuth.Policy);
+        }
+        else
+        {
+            app.MapOamAdminUi();
+            if (!IsLoopback(host))
+            {
+                LogExposed(app.Logger, host);
+            }
         }
 
         await app.StartAsync(ct);
@@ -81,7 +96,7 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "EXPOSED: the admin UI listens on {Host}, beyond loopback: anyone who can reach this port can call every agent with this tool's mesh credentials. It has no login of its own; bind to 127.0.0.1 unless a trusted proxy guards it.")]
+    [LoggerMessage(1, LogLevel.Warning, "EXPOSED: the admin UI listens on {Host}, beyond loopback, without authentication: anyone who can reach this port can call every agent with this tool's mesh credentials. Set OAM_HTTP_AUTH=token with OAM_HTTP_TOKEN_FILE for a login page, or bind to 127.0.0.1 unless a trusted proxy guards it.")]
     private static partial void LogExposed(ILogger logger, string host);
 
     private static bool IsFree(string host, int port)

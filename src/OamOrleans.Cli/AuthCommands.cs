@@ -52,7 +52,11 @@ internal static class AuthCommands
         role.AcceptOnlyFromAmong([.. MeshRoles.Names]);
         var dir = DirOption();
         var output = new Option<string?>("--out") { Description = "Where to write the .creds file (default ./NAME.creds)." };
-        var command = new Command("add", "Mint a user of the mesh account with a role and write its .creds file (mode 600).") { name, role, dir, output };
+        var privateInbox = new Option<bool>("--private-inbox")
+        {
+            Description = $"Replies come to {MeshRoles.PrivateInboxRoot}.NAME.> (which only this user may read) instead of the shared _INBOX.>; the prefix is written next to the creds (NAME.inbox). invoker and observer only.",
+        };
+        var command = new Command("add", "Mint a user of the mesh account with a role and write its .creds file (mode 600).") { name, role, dir, output, privateInbox };
         OamCli.SetAction(command, (parse, _) =>
         {
             var userName = parse.GetValue(name)!;
@@ -63,9 +67,15 @@ internal static class AuthCommands
 
             var auth = AuthDirectory.Open(parse.GetValue(dir)!);
             var creds = Path.GetFullPath(parse.GetValue(output) ?? $"{userName}.creds");
-            var user = auth.AddUser(userName, parse.GetValue(role)!, creds);
+            var user = auth.AddUser(userName, parse.GetValue(role)!, creds, parse.GetValue(privateInbox));
             Console.Out.WriteLine($"Added user '{user.Name}' ({user.Role}) {user.PublicKey}");
             Console.Out.WriteLine($"  Creds: {creds} (mode 600)");
+            if (user.InboxPrefix is { } prefix)
+            {
+                Console.Out.WriteLine($"  Private inbox: {prefix} (recorded in {MeshInboxFile.PathFor(creds)}; oam and MeshClient read it from there)");
+                Console.Out.WriteLine($"    nats.js: connect({{ inboxPrefix: \"{prefix}\", ... }})   nats-py: nats.connect(..., inbox_prefix=b\"{prefix}\")");
+            }
+
             Console.Out.WriteLine($"  Use it: OAM_CREDS={creds}, or oam mesh connect URL --creds {creds}");
             return Task.FromResult(OamCli.Ok);
         });
@@ -129,6 +139,10 @@ internal static class AuthCommands
             Console.Out.WriteLine($"Public key: {claims["sub"]?.GetValue<string>()}");
             Console.Out.WriteLine($"Account:    {nats?["issuer_account"]?.GetValue<string>() ?? claims["iss"]?.GetValue<string>()}");
             Console.Out.WriteLine($"Role:       {role ?? "(none)"}");
+            var privateInbox = ((nats?["sub"] as System.Text.Json.Nodes.JsonObject)?["allow"] as System.Text.Json.Nodes.JsonArray)?
+                .Select(p => p?.GetValue<string>())
+                .FirstOrDefault(p => p?.StartsWith(MeshRoles.PrivateInboxRoot + ".", StringComparison.Ordinal) == true);
+            Console.Out.WriteLine($"Inbox:      {(privateInbox is null ? "_INBOX (shared)" : privateInbox[..^2] + " (private)")}");
             Console.Out.WriteLine($"Creds:      {Path.GetFullPath(path)}");
             return OamCli.Ok;
         });

@@ -9,7 +9,7 @@ internal static class UiCommands
     public static Command Build()
     {
         var port = new Option<int>("--port", "-p") { Description = $"Port to serve on (default {AdminUiServer.DefaultPort}; a free port when it is taken).", DefaultValueFactory = _ => AdminUiServer.DefaultPort };
-        var host = new Option<string?>("--host") { Description = $"Address to bind (default {AdminUiServer.DefaultHost}, or {AdminUiServer.HostVariable}). Anything but loopback exposes the mesh to the network." };
+        var host = new Option<string?>("--host") { Description = $"Address to bind (default {AdminUiServer.DefaultHost}, or {AdminUiServer.HostVariable}). Anything but loopback exposes the mesh to the network: set OAM_HTTP_AUTH=token and OAM_HTTP_TOKEN_FILE for a login page." };
         var url = OamCli.UrlOption();
         var check = new Option<bool>("--check") { Description = "Print what it would serve, then exit." };
         var command = new Command("ui", "Serve the admin web UI: registry, agent sandbox, event tap, logs, shared context, usage, Orleans silos.") { port, host, url, check };
@@ -24,16 +24,18 @@ internal static class UiCommands
             var bindHost = AdminUiServer.ResolveHost(parse.GetValue(host));
             var chosen = AdminUiServer.ChoosePort(bindHost, requested);
             var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            var auth = ReadAuth();
             if (parse.GetValue(check))
             {
                 Console.Out.WriteLine($"Admin UI would serve {AdminUiServer.Url(bindHost, chosen)}{(chosen == requested ? "" : $" (port {requested} is taken)")}");
                 Console.Out.WriteLine($"  mesh: {Redacted(endpoint.Url)}{(endpoint.CredsFile is null ? "" : $" with creds {endpoint.CredsFile}")} (used by the server only; the browser never gets credentials)");
                 Console.Out.WriteLine("  pages: / (registry), /agents/{name}, /events, /logs, /kv, /usage, /orleans");
                 Console.Out.WriteLine(AdminUiServer.IsLoopback(bindHost) ? "  bound to loopback only" : $"  WARNING: bound to {bindHost}, beyond loopback");
+                Console.Out.WriteLine($"  auth: {auth.Describe()}");
                 return OamCli.Ok;
             }
 
-            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(url), ct);
+            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(url), ct, auth);
             Console.Out.WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
             try
             {
@@ -46,6 +48,21 @@ internal static class UiCommands
             return OamCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>The web port's auth, as a silo reads it: <c>OAM_HTTP_AUTH</c> and <c>OAM_HTTP_TOKEN_FILE</c>.</summary>
+    private static WebAuth.HttpAuthSettings ReadAuth()
+    {
+        try
+        {
+            return WebAuth.HttpAuthSettings.Read(
+                Environment.GetEnvironmentVariable(WebAuth.HttpAuthSettings.ModeVariable), Environment.GetEnvironmentVariable(WebAuth.HttpAuthSettings.TokenFileVariable),
+                WebAuth.HttpAuthSettings.ModeVariable, WebAuth.HttpAuthSettings.TokenFileVariable);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>The URL without its password or token.</summary>

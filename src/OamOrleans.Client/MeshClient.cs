@@ -81,6 +81,7 @@ public sealed partial class MeshClient : IAsyncDisposable
             Tls = options.Tls ?? MeshTls.Resolve(),
             NKeySeedFile = options.NKeySeedFile ?? resolved.NKeySeedFile,
             Token = options.Token ?? resolved.Token,
+            InboxPrefix = options.InboxPrefix ?? resolved.InboxPrefix,
         };
         var instanceId = options.InstanceId ?? MeshIds.New();
         var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };

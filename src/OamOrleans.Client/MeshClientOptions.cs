@@ -43,6 +43,14 @@ public sealed record MeshClientOptions
     /// <summary>TLS / mutual TLS files; when null, <c>OAM_TLS_CERT</c>, <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read.</summary>
     public MeshTls? Tls { get; set; }
 
+    /// <summary>
+    /// The prefix of the reply subjects (inboxes) of calls and JetStream requests, e.g. <c>_INBOX_PRIVATE.alice</c> for a
+    /// user minted with <c>oam auth user add alice --private-inbox</c>, who may subscribe to that prefix only. When null,
+    /// <c>OAM_INBOX_PREFIX</c>, else the prefix recorded next to the creds file (<c>alice.creds</c> → <c>alice.inbox</c>),
+    /// else NATS' <c>_INBOX</c>.
+    /// </summary>
+    public string? InboxPrefix { get; set; }
+
     /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -82,7 +90,7 @@ public sealed record MeshClientOptions
     /// <summary>The options without secrets: a password or token in <see cref="Url"/> and <see cref="Token"/> show as <c>***</c>.</summary>
     public override string ToString() =>
         $"MeshClientOptions {{ Url = {(Url is null ? "null" : MeshConnectWait.Redact(Url))}, CredsFile = {CredsFile ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
-        + $"Token = {(Token is null ? "null" : "***")}, Tls = {Tls?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"} }}";
+        + $"Token = {(Token is null ? "null" : "***")}, Tls = {Tls?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"}, InboxPrefix = {InboxPrefix ?? "null"} }}";
 }
 
 /// <summary>Per-call options of <see cref="MeshClient.CallAsync{TOut}"/> and <see cref="MeshClient.CallRawAsync"/>.</summary>

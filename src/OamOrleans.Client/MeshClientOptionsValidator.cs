@@ -91,6 +91,11 @@ internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOp
             yield return "ConnectionName must not be blank (null names the connection oam-host-{InstanceId}).";
         }
 
+        if (o.InboxPrefix is { } inbox && !MeshEndpoint.IsInboxPrefix(inbox))
+        {
+            yield return $"InboxPrefix '{inbox}' must be dot-separated tokens of [a-zA-Z0-9_-] (e.g. _INBOX_PRIVATE.alice), or null for the default.";
+        }
+
         if (o.CredsFile is { } creds && !File.Exists(creds))
         {
             yield return $"CredsFile '{creds}' does not exist.";

@@ -22,10 +22,11 @@ internal static class MeshConnections
         TlsOpts = TlsOptions(tls),
     };
 
-    /// <summary>Every credential of <paramref name="endpoint"/>: creds file, NKey seed file, token (user/password ride in the URL), TLS.</summary>
+    /// <summary>Every credential of <paramref name="endpoint"/>: creds file, NKey seed file, token (user/password ride in the URL), TLS; its inbox prefix.</summary>
     public static NatsOpts Base(MeshEndpoint endpoint) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
     {
         AuthOpts = Auth(endpoint.CredsFile, endpoint.NKeySeedFile, endpoint.Token),
+        InboxPrefix = endpoint.InboxPrefix ?? NatsOpts.Default.InboxPrefix,
     };
 
     /// <summary>NATS.Net auth options for the given credentials (each optional).</summary>

@@ -16,6 +16,12 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
     /// <summary>A token for servers with <c>authorization { token }</c>; <c>OAM_TOKEN</c> by default. Never logged or printed.</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// The prefix of this connection's inboxes (reply subjects); <c>_INBOX</c> when null. <see cref="Resolve"/> reads
+    /// <c>OAM_INBOX_PREFIX</c>, else the prefix <c>oam auth user add --private-inbox</c> recorded next to the creds file.
+    /// </summary>
+    public string? InboxPrefix { get; init; }
+
     /// <summary>Which credential a connection presents, for errors and logs: paths and user names, never a secret.</summary>
     public string CredentialDescription()
     {
@@ -60,6 +66,7 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
         {
             AuthOpts = MeshConnections.Auth(CredsFile, NKeySeedFile, Token),
             TlsOpts = MeshConnections.TlsOptions(Tls),
+            InboxPrefix = InboxPrefix ?? opts.InboxPrefix,
         };
     }
 
@@ -88,7 +95,8 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
     /// The endpoint to connect to, first match wins: <paramref name="url"/>, then <c>OAM_URL</c>, then the nearest
     /// <c>.oam-url</c> file in <paramref name="startDirectory"/> (default: the current directory) or a parent, then
     /// <see cref="DefaultUrl"/>. Credentials come from <paramref name="creds"/>, <c>OAM_CREDS</c> or the file; an NKey seed
-    /// file and a token from <c>OAM_NKEY_SEED_FILE</c> and <c>OAM_TOKEN</c>.
+    /// file and a token from <c>OAM_NKEY_SEED_FILE</c> and <c>OAM_TOKEN</c>; the inbox prefix from <c>OAM_INBOX_PREFIX</c>, else
+    /// the one recorded next to the creds file.
     /// </summary>
     public static MeshEndpoint Resolve(string? url = null, string? creds = null, string? startDirectory = null)
     {
@@ -100,8 +108,13 @@ public sealed record MeshEndpoint(string Url, string? CredsFile)
         {
             NKeySeedFile = NonEmpty(Environment.GetEnvironmentVariable("OAM_NKEY_SEED_FILE")),
             Token = NonEmpty(Environment.GetEnvironmentVariable("OAM_TOKEN")),
+            InboxPrefix = NonEmpty(Environment.GetEnvironmentVariable("OAM_INBOX_PREFIX")) ?? MeshInboxFile.Read(resolvedCreds),
         };
     }
+
+    /// <summary>True for a valid inbox prefix: dot-separated, non-empty tokens of letters, digits, <c>_</c> and <c>-</c>.</summary>
+    public static bool IsInboxPrefix(string prefix) =>
+        !string.IsNullOrEmpty(prefix) && prefix.Split('.').All(t => t.Length > 0 && t.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'));
 
     /// <summary>Reads a <c>.oam-url</c> file: a bare URL line, or TOML with <c>url = "…"</c> and <c>creds = "…"</c> (relative to the file).</summary>
     public static MeshEndpoint? ReadUrlFile(string path)

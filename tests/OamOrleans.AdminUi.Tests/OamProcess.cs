@@ -15,6 +15,8 @@ internal static class OamProcess
             ["OAM_URL"] = "",
             ["OAM_CREDS"] = "",
             ["OAM_UI_HOST"] = "",
+            ["OAM_HTTP_AUTH"] = "",
+            ["OAM_HTTP_TOKEN_FILE"] = "",
             ["DOTNET_NOLOGO"] = "1",
         };
         foreach (var (key, value) in env ?? new Dictionary<string, string>())

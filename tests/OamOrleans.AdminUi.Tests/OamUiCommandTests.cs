@@ -55,6 +55,45 @@ public sealed class OamUiCommandTests(UiMesh mesh)
     }
 
     [Fact]
+    public async Task Beyond_loopback_with_a_token_the_ui_asks_browsers_to_sign_in_and_takes_the_bearer_token()
+    {
+        var port = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var dir = Directory.CreateTempSubdirectory("oam-ui-token-").FullName;
+        var tokenFile = Path.Combine(dir, "web.token");
+        await File.WriteAllTextAsync(tokenFile, mesh.SiloToken);
+        var env = new Dictionary<string, string> { ["OAM_HTTP_AUTH"] = "token", ["OAM_HTTP_TOKEN_FILE"] = tokenFile };
+        var (exit, check) = await OamProcess.RunAsync(["ui", "--check", "--host", "0.0.0.0", "--port", port], env: env);
+        Assert.True(exit == 0, check);
+        Assert.Contains("auth: token", check, StringComparison.Ordinal);
+
+        await using (var ui = ChildProcess.Start(OamProcess.Options("oam ui --host 0.0.0.0 (token)", ["ui", "--host", "0.0.0.0", "--port", port, "--url", mesh.Nats.Url], env: env)))
+        {
+            await ui.WaitForLineAsync(l => l.StartsWith("Admin UI running at http://0.0.0.0:" + port, StringComparison.Ordinal), TimeSpan.FromSeconds(30), "its address");
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri("http://127.0.0.1:" + port) };
+            using var browser = new HttpRequestMessage(HttpMethod.Get, "/");
+            browser.Headers.Accept.ParseAdd("text/html");
+            using var redirected = await http.SendAsync(browser);
+            Assert.Equal(HttpStatusCode.Redirect, redirected.StatusCode);
+            Assert.StartsWith("/_oam/login", redirected.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+            using var signedIn = new HttpRequestMessage(HttpMethod.Get, "/");
+            signedIn.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", mesh.SiloToken);
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(signedIn)).StatusCode);
+            Assert.DoesNotContain("EXPOSED", ui.RecentOutput, StringComparison.Ordinal);
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_bad_token_file_is_a_usage_error_naming_the_variable()
+    {
+        var (exit, output) = await OamProcess.RunAsync(["ui", "--check"], env: new Dictionary<string, string> { ["OAM_HTTP_AUTH"] = "token" });
+        Assert.Equal(2, exit);
+        Assert.Contains("OAM_HTTP_AUTH=token needs OAM_HTTP_TOKEN_FILE", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_page_of_another_origin_cannot_open_the_uis_circuit()
     {
         using var http = new HttpClient { BaseAddress = new Uri(mesh.UiUrl) };

@@ -5,7 +5,8 @@ namespace OamOrleans.AdminUi.Tests;
 
 /// <summary>
 /// What the browser tests share: a real nats-server, the real sample silo (<c>oam-silo</c>, NATS clustering and NATS
-/// state, so the Orleans view and conversation state have data; it also mounts the admin UI on its web port), the real
+/// state, so the Orleans view and conversation state have data; it also mounts the admin UI on its web port, behind a
+/// token), the real
 /// <c>oam ui</c> serving the admin UI for that mesh, and one headless Chromium (Debian's, never a downloaded one).
 /// </summary>
 public sealed class UiMesh : IAsyncLifetime
@@ -33,6 +34,11 @@ public sealed class UiMesh : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The token of the silo's web port (<c>OAM_HTTP_AUTH=token</c>): its UI asks for it on a login page.</summary>
+    public string SiloToken { get; } = "ui-tests-" + Guid.NewGuid().ToString("N");
+
+    private string TokenDir { get; } = Directory.CreateTempSubdirectory("oam-ui-token-").FullName;
+
     public MeshClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -40,12 +46,16 @@ public sealed class UiMesh : IAsyncLifetime
         Nats = await NatsServer.StartAsync();
         var siloHttpPort = NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         SiloUiUrl = "http://127.0.0.1:" + siloHttpPort;
+        var tokenFile = Path.Combine(TokenDir, "web.token");
+        await File.WriteAllTextAsync(tokenFile, SiloToken + "\n");
         var silo = OamSiloProcess.StartAsync(Nats, SampleAgents, new Dictionary<string, string>
         {
             ["OAM_CLUSTERING"] = "nats",
             ["OAM_STORAGE"] = "nats",
             ["OAM_HTTP_PORT"] = siloHttpPort,
             ["OAM_UI"] = "true",
+            ["OAM_HTTP_AUTH"] = "token",
+            ["OAM_HTTP_TOKEN_FILE"] = tokenFile,
         });
         var browser = LaunchBrowserAsync();
         Ui = ChildProcess.Start(OamProcess.Options("oam ui", ["ui", "--url", Nats.Url, "--port", NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));
@@ -101,6 +111,7 @@ public sealed class UiMesh : IAsyncLifetime
         }
 
         await Nats.DisposeAsync();
+        Directory.Delete(TokenDir, recursive: true);
     }
 }
 

@@ -44,7 +44,11 @@ internal sealed class UiPage : IAsyncDisposable
 
     /// <param name="baseUrl">Which UI: <c>oam ui</c>'s (<see cref="UiMesh.UiUrl"/>) unless given, e.g. the silo's.</param>
     /// <param name="permissions">Browser permissions granted to the UI's origin, e.g. <c>clipboard-read</c>.</param>
-    public static async Task<UiPage> OpenAsync(UiMesh mesh, string path, string? baseUrl = null, IEnumerable<string>? permissions = null)
+    /// <param name="signIn">
+    /// The silo's UI (<see cref="UiMesh.SiloUiUrl"/>) is behind a token: sign in on its login page first (default), or stop
+    /// on the login page (false).
+    /// </param>
+    public static async Task<UiPage> OpenAsync(UiMesh mesh, string path, string? baseUrl = null, IEnumerable<string>? permissions = null, bool signIn = true)
     {
         var context = await mesh.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -58,6 +62,19 @@ internal sealed class UiPage : IAsyncDisposable
 
         context.SetDefaultTimeout(30_000);
         var ui = new UiPage(context, await context.NewPageAsync());
+        if (baseUrl == mesh.SiloUiUrl)
+        {
+            await ui.Page.GotoAsync(path);
+            if (!signIn)
+            {
+                return ui;
+            }
+
+            await ui.SignInAsync(mesh.SiloToken);
+            await Assertions.Expect(ui.Page.GetByTestId("connection")).ToHaveTextAsync("connected");
+            return ui;
+        }
+
         await ui.GoAsync(path);
         return ui;
     }
@@ -67,6 +84,14 @@ internal sealed class UiPage : IAsyncDisposable
     {
         await Page.GotoAsync(path);
         await Assertions.Expect(Page.GetByTestId("connection")).ToHaveTextAsync("connected");
+    }
+
+    /// <summary>Types <paramref name="token"/> into the login page the browser was sent to, and submits it.</summary>
+    public async Task SignInAsync(string token)
+    {
+        await Assertions.Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/_oam/login\\?returnUrl="));
+        await Page.GetByLabel("Access token").FillAsync(token);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
     public Task ScreenshotAsync(string name)

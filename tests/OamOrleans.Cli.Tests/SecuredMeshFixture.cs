@@ -14,6 +14,9 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
 {
     public static readonly string[] Roles = ["worker", "invoker", "observer", "admin"];
 
+    /// <summary>Two invokers minted with <c>--private-inbox</c>.</summary>
+    public static readonly string[] PrivateInvokers = ["alice", "bob"];
+
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("oam-auth-").FullName;
 
     public string AuthDir => Path.Combine(WorkDir, ".oam");
@@ -24,7 +27,10 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
 
     public string Url => Nats.Url;
 
-    /// <summary>The creds file of a user minted at start: one per role, and <c>revokee</c> (an invoker the revoke test revokes).</summary>
+    /// <summary>
+    /// The creds file of a user minted at start: one per role, <c>revokee</c> (an invoker the revoke test revokes), and the
+    /// <see cref="PrivateInvokers"/>.
+    /// </summary>
     public string Creds(string user) => Path.Combine(WorkDir, user + ".creds");
 
     public async Task InitializeAsync()
@@ -36,6 +42,11 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
         }
 
         await OamOk("auth", "user", "add", "revokee", "--role", "invoker", "--dir", AuthDir);
+        foreach (var user in PrivateInvokers)
+        {
+            await OamOk("auth", "user", "add", user, "--role", "invoker", "--private-inbox", "--dir", AuthDir);
+        }
+
         Nats = await NatsServer.StartAsync(
             includeConfig: Path.Combine(AuthDir, "server.conf"),
             clientOpts: o => o with { AuthOpts = NatsAuthOpts.Default with { CredsFile = Creds("admin") } });
@@ -68,7 +79,7 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
             ConnectTimeout = TimeSpan.FromSeconds(5),
         });
 
-    /// <summary>A plain NATS connection of <paramref name="user"/>, connected.</summary>
+    /// <summary>A plain NATS connection of <paramref name="user"/> (with its private inbox prefix if it has one), connected.</summary>
     public async Task<NatsConnection> RawAsync(string user, TimeSpan? requestTimeout = null)
     {
         var nats = new NatsConnection(NatsOpts.Default with
@@ -76,6 +87,8 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
             Url = Url,
             Name = "raw-" + user,
             AuthOpts = NatsAuthOpts.Default with { CredsFile = Creds(user) },
+            // A private-inbox user may subscribe to its own inbox prefix only (recorded next to its creds).
+            InboxPrefix = MeshInboxFile.Read(Creds(user)) ?? NatsOpts.Default.InboxPrefix,
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(5),
         });
         await nats.ConnectAsync();

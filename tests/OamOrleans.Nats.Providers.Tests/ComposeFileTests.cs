@@ -13,6 +13,9 @@ public sealed partial class ComposeFileTests
     private static readonly string RepoRoot = FindRepoRoot();
     private static readonly YamlMappingNode Compose = LoadCompose();
 
+    /// <summary>The silo settings that mount something able to call agents on the web port.</summary>
+    private static readonly string[] PrivilegedWebSettings = ["OAM_DASHBOARD", "OAM_UI", "OAM_MCP"];
+
     private static YamlMappingNode Services => (YamlMappingNode)Compose["services"];
 
     private static string FindRepoRoot()
@@ -174,6 +177,32 @@ public sealed partial class ComposeFileTests
         Assert.Contains("<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />", File.ReadAllText(Path.Combine(RepoRoot, "silo/OamOrleans.Silo/OamOrleans.Silo.csproj")), StringComparison.Ordinal);
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime", dockerfile, StringComparison.Ordinal);
         Assert.DoesNotContain("nats --server", File.ReadAllText(Path.Combine(RepoRoot, "docker-compose.yml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Silos_that_mount_the_dashboard_ui_or_mcp_choose_web_auth_and_read_the_token_from_a_secret()
+    {
+        // The silo refuses to start with a privileged mount and no OAM_HTTP_AUTH (tested on the real silo in Hosting.Web.Tests).
+        var secrets = (YamlMappingNode)Compose["secrets"];
+        var privileged = AllServices().Where(s => s.Name.StartsWith("silo", StringComparison.Ordinal))
+            .Select(s => (s.Name, s.Service, Env: (YamlMappingNode)s.Service["environment"]))
+            .Where(s => PrivilegedWebSettings.Any(v => Scalar(s.Env, v) == "true"))
+            .ToList();
+        Assert.NotEmpty(privileged);
+        foreach (var (name, service, env) in privileged)
+        {
+            Assert.True(Scalar(env, "OAM_HTTP_AUTH") is "token" or "none", $"{name} mounts a privileged web feature without OAM_HTTP_AUTH");
+            if (Scalar(env, "OAM_HTTP_AUTH") == "token")
+            {
+                var file = Scalar(env, "OAM_HTTP_TOKEN_FILE")!;
+                Assert.StartsWith("/run/secrets/", file, StringComparison.Ordinal);
+                var secret = file["/run/secrets/".Length..];
+                Assert.Contains(secret, ((YamlSequenceNode)service["secrets"]).Children.Select(c => ((YamlScalarNode)c).Value));
+                Assert.True(secrets.Children.ContainsKey(new YamlScalarNode(secret)), $"secret {secret} is not declared");
+            }
+        }
+
+        Assert.Contains(".oam-http.token", File.ReadAllLines(Path.Combine(RepoRoot, ".gitignore")));
     }
 
     private static HashSet<string> ProjectGraph(string project, HashSet<string>? seen = null)
