@@ -4,6 +4,7 @@ namespace OamOrleans.AdminUi.Tests;
 
 /// <summary>The silo's admin UI behind <c>OAM_HTTP_AUTH=token</c>, in Chromium: the login page, a wrong and the right token.</summary>
 [Collection(UiMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SiloLoginTests(UiMesh mesh)
 {
     [Fact]

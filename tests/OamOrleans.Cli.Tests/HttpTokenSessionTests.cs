@@ -3,6 +3,7 @@ using OamOrleans.WebAuth;
 namespace OamOrleans.Cli.Tests;
 
 /// <summary>The login page's session cookie and the token comparison, on their own (the web port tests run them for real).</summary>
+[Trait("Category", "Integration")]
 public sealed class HttpTokenSessionTests
 {
     private const string Token = "0123456789abcdef-token";

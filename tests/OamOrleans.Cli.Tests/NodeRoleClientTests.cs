@@ -7,6 +7,7 @@ namespace OamOrleans.Cli.Tests;
 /// them: every verb of the role, including the account info nats.js asks before it opens a KV view.
 /// </summary>
 [Collection(SecuredMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class NodeRoleClientTests(SecuredMeshFixture mesh)
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace OamOrleans.Cli.Tests;
 /// (the prefix recorded next to its creds, which <see cref="MeshClient"/> reads), and neither may read the other's.
 /// </summary>
 [Collection(SecuredMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class PrivateInboxTests(SecuredMeshFixture mesh)
 {
     [Theory]

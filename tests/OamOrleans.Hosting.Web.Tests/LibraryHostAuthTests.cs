@@ -18,6 +18,7 @@ namespace OamOrleans.Hosting.Web.Tests;
 /// A host that uses the libraries, not the silo: it maps MCP and the admin UI and guards them with its own ASP.NET Core
 /// scheme and policy (as it would with OpenID Connect), through the convention builders the <c>Map…</c> methods return.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LibraryHostAuthTests : IAsyncLifetime
 {
     private NatsServer _nats = null!;

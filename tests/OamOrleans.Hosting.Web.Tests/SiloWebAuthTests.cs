@@ -45,6 +45,7 @@ public sealed class TokenSiloFixture : IAsyncLifetime
 }
 
 /// <summary>What the token-protected web port answers without, with a wrong and with the right token; what stays open.</summary>
+[Trait("Category", "Integration")]
 public sealed class SiloWebAuthTests(TokenSiloFixture fixture) : IClassFixture<TokenSiloFixture>
 {
     private static readonly HttpClient Http = new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(10) };
@@ -188,6 +189,7 @@ public sealed class SiloWebAuthTests(TokenSiloFixture fixture) : IClassFixture<T
 }
 
 /// <summary>The secure default and the protected-metrics option, each on a silo process of its own.</summary>
+[Trait("Category", "Integration")]
 public sealed class SiloWebAuthSettingsTests
 {
     [Theory]
