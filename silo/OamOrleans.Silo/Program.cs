@@ -68,7 +68,9 @@ try
             o.Replicas = settings.Replicas;
             o.ReconcileBuckets = settings.ReconcileBuckets;
             o.TurnLogSize = settings.TurnLogSize ?? o.TurnLogSize;
+            o.RequestTimeout = settings.RequestTimeout;
         });
+        silo.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromTicks(Math.Max(o.ResponseTimeout.Ticks, settings.RequestTimeout.Ticks)));
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
         if (assistant.IsConfigured)
         {

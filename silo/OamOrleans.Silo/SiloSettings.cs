@@ -69,6 +69,12 @@ internal sealed record SiloSettings
     /// <summary>How long the silo waits for NATS at <see cref="Url"/> to accept a connection (it may start after the silo). Default 60 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Longest a call's handler is given before its cancellation token fires (callers may ask for less with
+    /// <c>X-Mesh-Timeout</c>); Orleans' response timeout is raised to match. Default 30 s.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Port of the silo's web endpoint (health, metrics, dashboard: <see cref="SiloWeb"/>); null: no web endpoint.</summary>
     public int? HttpPort { get; init; }
 
@@ -186,6 +192,7 @@ internal sealed record SiloSettings
             MaxConcurrentRequests = Count("MaxConcurrentRequests", "OAM_MAX_CONCURRENT_REQUESTS"),
             MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
             ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
+            RequestTimeout = TimeSpan.FromSeconds(Positive("RequestTimeoutSeconds", "OAM_REQUEST_TIMEOUT", 30, "seconds")),
             HttpPort = Get("HttpPort", "OAM_HTTP_PORT") is null ? null : Int("HttpPort", "OAM_HTTP_PORT", 0),
             Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
             Mcp = Flag("Mcp", "OAM_MCP"),

@@ -43,18 +43,17 @@ internal static partial class AgentCommands
     {
         var name = NameArgument();
         var payload = PayloadArgument();
-        var url = OamCli.UrlOption();
         var timeout = TimeoutOption(30, "request deadline");
         var json = OamCli.JsonOption("Pretty-print the response as sorted, indented JSON.");
         var conversation = ConversationOption();
-        var command = new Command("call", "Invoke an agent and print its response.") { name, payload, url, timeout, json, conversation };
+        var command = new Command("call", "Invoke an agent and print its response.") { name, payload, timeout, json, conversation };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var agent = parse.GetValue(name)!;
             AgentName.Validate(agent, "NAME");
             var body = await OamCli.ReadPayloadAsync(parse.GetValue(payload), ct);
             var options = new CallOptions { Timeout = OamCli.Seconds(parse.GetValue(timeout)), ConversationId = parse.GetValue(conversation) };
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var reply = await client.CallRawAsync(agent, body ?? ReadOnlyMemory<byte>.Empty, options, ct);
             OamCli.PrintJson(reply.Json.Span, parse.GetValue(json));
             return OamCli.Ok;
@@ -65,10 +64,9 @@ internal static partial class AgentCommands
     private static Command Contract()
     {
         var name = NameArgument();
-        var url = OamCli.UrlOption();
         var json = new Option<bool>("--json") { Description = "JSON: the flat contract model (the default)." };
         var text = new Option<bool>("--text") { Description = "A short text summary instead of JSON." };
-        var command = new Command("contract", "Fetch and display an agent's contract.") { name, url, json, text };
+        var command = new Command("contract", "Fetch and display an agent's contract.") { name, json, text };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             if (parse.GetValue(json) && parse.GetValue(text))
@@ -78,7 +76,7 @@ internal static partial class AgentCommands
 
             var agent = parse.GetValue(name)!;
             AgentName.Validate(agent, "NAME");
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var contract = await client.ContractAsync(agent, ct);
             if (!parse.GetValue(text))
             {

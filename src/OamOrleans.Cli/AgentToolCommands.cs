@@ -29,8 +29,7 @@ internal static partial class AgentCommands
         {
             Description = "OpenAI strict mode: parameters cleaned (all properties required, optional ones nullable, no additional properties) and \"strict\": true.",
         };
-        var url = OamCli.UrlOption();
-        var command = new Command("tool", "Print an agent's contract as an LLM tool definition (sorted, indented JSON).") { name, format, strict, url };
+        var command = new Command("tool", "Print an agent's contract as an LLM tool definition (sorted, indented JSON).") { name, format, strict };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var agent = parse.GetValue(name)!;
@@ -42,7 +41,7 @@ internal static partial class AgentCommands
                 throw new UsageException($"--strict applies to --format openai and openai-responses, not {shape}.");
             }
 
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var contract = await client.ContractAsync(agent, ct);
             if (!contract.Invocable)
             {
@@ -76,8 +75,7 @@ internal static partial class AgentCommands
     {
         var name = NameArgument();
         var cardUrl = new Option<string?>("--card-url") { Description = "The agent's A2A endpoint, written to the card as \"url\" (absolute URL)." };
-        var url = OamCli.UrlOption();
-        var command = new Command("card", "Print an agent's A2A agent card: its registry document without x-agentmesh.") { name, cardUrl, url };
+        var command = new Command("card", "Print an agent's A2A agent card: its registry document without x-agentmesh.") { name, cardUrl };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var agent = parse.GetValue(name)!;
@@ -88,7 +86,7 @@ internal static partial class AgentCommands
                 throw new UsageException($"--card-url must be an absolute URL, got '{endpoint}'.");
             }
 
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var contract = await client.ContractAsync(agent, ct);
             Console.Out.WriteLine(CliOutput.SortedJson(contract.ToAgentCard(endpoint)));
             return OamCli.Ok;

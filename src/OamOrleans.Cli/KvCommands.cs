@@ -24,13 +24,12 @@ internal static class KvCommands
     private static Command Get()
     {
         var key = KeyArgument();
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("Print {\"key\", \"revision\", \"value\"} as sorted JSON (the value parsed when it is JSON).");
-        var command = new Command("get", "Print the value of a key.") { key, url, json };
+        var command = new Command("get", "Print the value of a key.") { key, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var entry = await client.Kv.TryGetEntryAsync(name, ct)
                 ?? throw new NotFoundException($"Key '{name}' not found in {MeshBuckets.Context}");
             if (parse.GetValue(json))
@@ -51,8 +50,7 @@ internal static class KvCommands
     {
         var key = KeyArgument();
         var value = new Argument<string?>("VALUE") { Description = "The value (stored as UTF-8 text, unchanged). Read from stdin when omitted.", Arity = ArgumentArity.ZeroOrOne };
-        var url = OamCli.UrlOption();
-        var command = new Command("put", "Store a value under a key and print its revision.") { key, value, url };
+        var command = new Command("put", "Store a value under a key and print its revision.") { key, value };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
@@ -67,7 +65,7 @@ internal static class KvCommands
                 text = await Console.In.ReadToEndAsync(ct);
             }
 
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var revision = await client.Kv.PutAsync(name, text, ct);
             Console.Out.WriteLine($"{name}: revision {revision.ToString(CultureInfo.InvariantCulture)}");
             return OamCli.Ok;
@@ -78,12 +76,11 @@ internal static class KvCommands
     private static Command List()
     {
         var prefix = new Argument<string?>("PREFIX") { Description = "Key prefix or NATS wildcard pattern (default: all keys).", Arity = ArgumentArity.ZeroOrOne };
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("Emit JSON instead of a table.");
-        var command = new Command("list", "List the keys with their revision and value.") { prefix, url, json };
+        var command = new Command("list", "List the keys with their revision and value.") { prefix, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var entries = (await client.Kv.ListAsync(parse.GetValue(prefix) ?? ">", cancellationToken: ct))
                 .OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             if (parse.GetValue(json))
@@ -102,13 +99,12 @@ internal static class KvCommands
     private static Command Watch()
     {
         var pattern = new Argument<string?>("PATTERN") { Description = "A key or one wildcard pattern, e.g. 'plan.*' (default: every key).", Arity = ArgumentArity.ZeroOrOne };
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("Print each change as sorted, indented JSON.");
         var updatesOnly = new Option<bool>("--updates-only") { Description = "Skip the current values; print only later changes." };
-        var command = new Command("watch", "Print changes to a key or pattern until Ctrl-C (current values first).") { pattern, url, json, updatesOnly };
+        var command = new Command("watch", "Print changes to a key or pattern until Ctrl-C (current values first).") { pattern, json, updatesOnly };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var asJson = parse.GetValue(json);
             await foreach (var e in client.Kv.WatchEntriesAsync(parse.GetValue(pattern) ?? ">", parse.GetValue(updatesOnly), ct).WithCancellation(ct))
             {
@@ -132,12 +128,11 @@ internal static class KvCommands
     private static Command Remove()
     {
         var key = KeyArgument();
-        var url = OamCli.UrlOption();
-        var command = new Command("rm", "Delete a key (watchers see a DELETE).") { key, url };
+        var command = new Command("rm", "Delete a key (watchers see a DELETE).") { key };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             await client.Kv.DeleteAsync(name, ct);
             Console.Out.WriteLine($"Deleted {name}");
             return OamCli.Ok;

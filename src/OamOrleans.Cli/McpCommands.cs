@@ -23,7 +23,6 @@ internal static class McpCommands
 
     private static Command Serve()
     {
-        var url = OamCli.UrlOption();
         var defaultExport = new Option<bool>("--default-export")
         {
             Description = "Export agents that do not set x-agentmesh.mcp (the default); --no-default-export exports only opted-in agents.",
@@ -32,7 +31,7 @@ internal static class McpCommands
         var noDefaultExport = new Option<bool>("--no-default-export") { Description = "Export only agents whose contract sets x-agentmesh.mcp: true." };
         var http = new Option<int?>("--http") { Description = "Serve MCP streamable HTTP on this port (at /mcp on 127.0.0.1) instead of stdio." };
         var host = new Option<string>("--host") { Description = "Address to bind with --http.", DefaultValueFactory = _ => "127.0.0.1" };
-        var command = new Command("serve", "Serve the mesh's agents as MCP tools (stdio by default).") { url, defaultExport, noDefaultExport, http, host };
+        var command = new Command("serve", "Serve the mesh's agents as MCP tools (stdio by default).") { defaultExport, noDefaultExport, http, host };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             if (parse.GetResult(defaultExport) is { Implicit: false } && parse.GetValue(noDefaultExport))
@@ -47,7 +46,7 @@ internal static class McpCommands
             }
 
             var export = !parse.GetValue(noDefaultExport);
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             if (port is { } p)
             {
                 await ServeHttpAsync(client, export, parse.GetValue(host)!, p, ct);

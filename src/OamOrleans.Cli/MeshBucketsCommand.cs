@@ -17,12 +17,11 @@ internal static class MeshBucketsCommand
 {
     public static Command Build()
     {
-        var url = OamCli.UrlOption();
         var replicas = ReplicasOption("Replicas of the buckets it creates and expects (1-5; default OAM_REPLICAS, else 1). More than 1 needs a JetStream cluster.");
         var reconcile = new Option<bool>("--reconcile") { Description = "Raise the replicas of existing buckets that have fewer than --replicas (never done otherwise)." };
         var json = OamCli.JsonOption();
-        var command = new Command("buckets", "Create the missing mesh buckets and show each one's replicas (for a mesh on a NATS cluster).") { url, replicas, reconcile, json };
-        OamCli.SetAction(command, (parse, ct) => RunAsync(parse.GetValue(url), OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
+        var command = new Command("buckets", "Create the missing mesh buckets and show each one's replicas (for a mesh on a NATS cluster).") { replicas, reconcile, json };
+        OamCli.SetAction(command, (parse, ct) => RunAsync(parse.GetValue(OamCli.Url), OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
         return command;
     }
 

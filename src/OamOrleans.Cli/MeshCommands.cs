@@ -82,13 +82,12 @@ internal static class MeshCommands
 
     private static Command Catalog()
     {
-        var url = OamCli.UrlOption();
         var channel = new Option<string?>("--channel") { Description = "Only agents in this channel (name prefix before a dot)." };
         var json = OamCli.JsonOption("Emit JSON instead of a table.");
-        var command = new Command("catalog", "List the agents registered in the catalog.") { url, channel, json };
+        var command = new Command("catalog", "List the agents registered in the catalog.") { channel, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var entries = await client.CatalogAsync(new CatalogFilter { Channel = parse.GetValue(channel) }, ct);
             if (parse.GetValue(json))
             {
@@ -119,14 +118,13 @@ internal static class MeshCommands
 
     private static Command Monitor()
     {
-        var url = OamCli.UrlOption();
         var sysUrl = new Option<string?>("--sys-url") { Description = "URL of a system-account user, e.g. nats://oam-sys:PASSWORD@127.0.0.1:4222." };
         var sysCreds = new Option<string?>("--sys-creds") { Description = "Credentials file of a system-account user (secured meshes)." };
         var creds = new Option<string?>("--creds") { Description = "Credentials file for the mesh (APP account) connection." };
         var config = new Option<string?>("--config") { Description = "JSON {\"url\", \"sys_url\"} written by `oam mesh up`.", Hidden = true };
         var command = new Command("monitor", "Run the health monitor in the foreground: clean up after hosts that disconnect without shutting down.")
         {
-            url, sysUrl, sysCreds, creds, config,
+            sysUrl, sysCreds, creds, config,
         };
         OamCli.SetAction(command, async (parse, ct) =>
         {
@@ -147,7 +145,7 @@ internal static class MeshCommands
                 }
             }
 
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url) ?? fileUrl, parse.GetValue(creds) ?? fileCreds);
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url) ?? fileUrl, parse.GetValue(creds) ?? fileCreds);
             var sysCredsFile = parse.GetValue(sysCreds) ?? fileSysCreds;
             var sys = parse.GetValue(sysUrl) ?? fileSysUrl ?? (sysCredsFile is null ? null : endpoint.Url);
             if (sys is null)
@@ -173,12 +171,11 @@ internal static class MeshCommands
     private static Command Listen()
     {
         var subject = new Argument<string>("SUBJECT") { Description = "NATS subject or wildcard, e.g. 'mesh.errors.>'." };
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("Emit JSON per message: {\"subject\", \"data\"}.");
-        var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, url, json };
+        var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url)) with { Tls = MeshTls.Resolve() };
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url)) with { Tls = MeshTls.Resolve() };
             await using var nats = MeshConnections.Create(endpoint, MeshIds.New());
             try
             {

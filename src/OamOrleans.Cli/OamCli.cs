@@ -50,13 +50,31 @@ internal static class OamCli
             DemoCommand.Build(),
             AuthCommands.Build(),
         };
+        root.Options.Add(Url);
+        root.Options.Add(Creds);
         return root;
     }
 
-    /// <summary><c>--url</c>: overrides the mesh URL resolution (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
-    public static Option<string?> UrlOption() => new("--url")
+    /// <summary>
+    /// <c>--url</c>, declared once on the root and inherited by every command: overrides the mesh URL resolution
+    /// (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>). <c>oam mesh health</c> has a <c>--url</c> of its
+    /// own (a silo's web port), which wins there.
+    /// </summary>
+    public static Option<string?> Url { get; } = new("--url")
     {
-        Description = "Mesh URL (default: OAM_URL, else .oam-url walking up, else nats://localhost:4222).",
+        Description = "Mesh URL, comma-separated seeds for a cluster (default: OAM_URL, else .oam-url walking up, else nats://localhost:4222).",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// <c>--creds</c>, declared once on the root and inherited by every command that connects: a NATS <c>.creds</c> file
+    /// (default: <c>OAM_CREDS</c>, else the creds named in <c>.oam-url</c>). <c>oam mesh connect</c> and
+    /// <c>oam mesh monitor</c> keep their own meaning of it.
+    /// </summary>
+    public static Option<string?> Creds { get; } = new("--creds")
+    {
+        Description = "NATS credentials file (default: OAM_CREDS, else the creds of .oam-url).",
+        Recursive = true,
     };
 
     public static Option<bool> JsonOption(string description = "Sorted, indented JSON instead of text.") => new("--json")
@@ -69,11 +87,11 @@ internal static class OamCli
         command.SetAction((parse, ct) => GuardAsync(() => action(parse, ct), ct));
 
     /// <summary>
-    /// Connects a mesh client with the CLI's resolution rules (the URL option, then OAM_URL, .oam-url, default); buckets it
-    /// creates get <c>OAM_REPLICAS</c> replicas.
+    /// Connects a mesh client with the CLI's resolution rules (<c>--url</c>, then OAM_URL, .oam-url, default; <c>--creds</c>,
+    /// then OAM_CREDS, .oam-url); buckets it creates get <c>OAM_REPLICAS</c> replicas.
     /// </summary>
-    public static async Task<MeshClient> ConnectAsync(string? url, CancellationToken ct) =>
-        await MeshClient.ConnectAsync(url, MeshClientOptions.Default with { Replicas = Replicas(null) }, ct);
+    public static async Task<MeshClient> ConnectAsync(ParseResult parse, CancellationToken ct) =>
+        await MeshClient.ConnectAsync(parse.GetValue(Url), MeshClientOptions.Default with { Replicas = Replicas(null), CredsFile = parse.GetValue(Creds) }, ct);
 
     /// <summary>The replicas of buckets the CLI creates: <paramref name="option"/>, else <c>OAM_REPLICAS</c>, else 1.</summary>
     /// <exception cref="UsageException">Not a whole number from 1 to 5 (exit 2).</exception>

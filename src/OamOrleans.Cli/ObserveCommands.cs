@@ -22,9 +22,8 @@ internal static class ObserveCommands
     {
         var agent = new Argument<string?>("AGENT") { Description = "Agent name; omit for all agents.", Arity = ArgumentArity.ZeroOrOne };
         var level = new Option<string?>("--level") { Description = $"Minimum level to show ({string.Join(", ", Levels)})." };
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("Print each event as sorted, indented JSON.");
-        var command = new Command("logs", "Tail log events from the mesh (Ctrl-C to stop).") { agent, level, url, json };
+        var command = new Command("logs", "Tail log events from the mesh (Ctrl-C to stop).") { agent, level, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             if (parse.GetValue(level) is { } l)
@@ -37,7 +36,7 @@ internal static class ObserveCommands
                 AgentName.Validate(name, "AGENT");
             }
 
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             await using var tail = await client.Observe.TailAsync(name, parse.GetValue(level), ct);
             Console.Error.WriteLine($"Tailing {tail.Subject} (Ctrl-C to stop)");
             var asJson = parse.GetValue(json);
@@ -54,12 +53,11 @@ internal static class ObserveCommands
     private static Command Config()
     {
         var agent = new Argument<string?>("AGENT") { Description = "Agent name for its effective config; omit to list everything.", Arity = ArgumentArity.ZeroOrOne };
-        var url = OamCli.UrlOption();
         var json = OamCli.JsonOption("JSON output.");
-        var command = new Command("config", "Show the observability config (global default plus per-agent overrides).") { agent, json, url };
+        var command = new Command("config", "Show the observability config (global default plus per-agent overrides).") { agent, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var name = parse.GetValue(agent);
             JsonObject result;
             if (name is not null)
@@ -106,8 +104,7 @@ internal static class ObserveCommands
         var agent = new Argument<string?>("AGENT") { Description = "Agent name to configure.", Arity = ArgumentArity.ZeroOrOne };
         var level = new Option<string>("--log-level") { Description = $"One of: {string.Join(", ", Levels)}.", Required = true };
         var global = new Option<bool>("--global") { Description = "Set the mesh-wide default instead of one agent." };
-        var url = OamCli.UrlOption();
-        var command = new Command("set", "Set the log level of one agent or mesh-wide (hosts apply it live).") { agent, level, global, url };
+        var command = new Command("set", "Set the log level of one agent or mesh-wide (hosts apply it live).") { agent, level, global };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(agent);
@@ -124,7 +121,7 @@ internal static class ObserveCommands
                 AgentName.Validate(name, "AGENT");
             }
 
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var key = name ?? MeshObserve.GlobalKey;
             await (name is null ? client.Observe.SetGlobalAsync(value, ct) : client.Observe.SetAsync(name, value, ct));
             Console.Out.WriteLine($"{key}: log_level={value}");

@@ -10,9 +10,8 @@ internal static class UiCommands
     {
         var port = new Option<int>("--port", "-p") { Description = $"Port to serve on (default {AdminUiServer.DefaultPort}; a free port when it is taken).", DefaultValueFactory = _ => AdminUiServer.DefaultPort };
         var host = new Option<string?>("--host") { Description = $"Address to bind (default {AdminUiServer.DefaultHost}, or {AdminUiServer.HostVariable}). Anything but loopback exposes the mesh to the network: set OAM_HTTP_AUTH=token and OAM_HTTP_TOKEN_FILE for a login page." };
-        var url = OamCli.UrlOption();
         var check = new Option<bool>("--check") { Description = "Print what it would serve, then exit." };
-        var command = new Command("ui", "Serve the admin web UI: registry, agent sandbox, event tap, logs, shared context, usage, Orleans silos.") { port, host, url, check };
+        var command = new Command("ui", "Serve the admin web UI: registry, agent sandbox, event tap, logs, shared context, usage, Orleans silos.") { port, host, check };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var requested = parse.GetValue(port);
@@ -23,7 +22,7 @@ internal static class UiCommands
 
             var bindHost = AdminUiServer.ResolveHost(parse.GetValue(host));
             var chosen = AdminUiServer.ChoosePort(bindHost, requested);
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(url));
+            var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url));
             var auth = ReadAuth();
             if (parse.GetValue(check))
             {
@@ -35,7 +34,7 @@ internal static class UiCommands
                 return OamCli.Ok;
             }
 
-            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(url), ct, auth);
+            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(OamCli.Url), ct, auth);
             Console.Out.WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
             try
             {

@@ -31,9 +31,8 @@ internal static class WorkspaceCommands
     {
         var key = KeyArgument();
         var file = new Argument<string?>("FILE") { Description = "File to upload; '-' or omitted reads stdin.", Arity = ArgumentArity.ZeroOrOne };
-        var url = OamCli.UrlOption();
         var progress = ProgressOption();
-        var command = new Command("put", "Upload a file (or stdin) under a key.") { key, file, url, progress };
+        var command = new Command("put", "Upload a file (or stdin) under a key.") { key, file, progress };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
@@ -60,7 +59,7 @@ internal static class WorkspaceCommands
 
             await using (source)
             {
-                await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+                await using var client = await OamCli.ConnectAsync(parse, ct);
                 var total = source.CanSeek ? source.Length : (long?)null;
                 using var display = ProgressDisplay.For("put", name, total, parse.GetValue(progress));
                 var stored = await client.Workspace.PutAsync(name, source, display, ct);
@@ -77,14 +76,13 @@ internal static class WorkspaceCommands
     {
         var key = KeyArgument();
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of stdout." };
-        var url = OamCli.UrlOption();
         var progress = ProgressOption();
-        var command = new Command("get", "Download an object to a file or stdout.") { key, output, url, progress };
+        var command = new Command("get", "Download an object to a file or stdout.") { key, output, progress };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
             var path = parse.GetValue(output);
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             var info = await client.Workspace.GetInfoAsync(name, ct)
                 ?? throw new NotFoundException($"Object '{name}' not found in {Protocol.MeshBuckets.Artifacts}");
             using var display = ProgressDisplay.For("get", name, info.Size, parse.GetValue(progress));
@@ -127,12 +125,11 @@ internal static class WorkspaceCommands
     private static Command Remove()
     {
         var key = KeyArgument();
-        var url = OamCli.UrlOption();
-        var command = new Command("rm", "Delete an object.") { key, url };
+        var command = new Command("rm", "Delete an object.") { key };
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var name = parse.GetValue(key)!;
-            await using var client = await OamCli.ConnectAsync(parse.GetValue(url), ct);
+            await using var client = await OamCli.ConnectAsync(parse, ct);
             await client.Workspace.DeleteAsync(name, ct);
             Console.Out.WriteLine($"Deleted {name}");
             return OamCli.Ok;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OamOrleans.Bridge;
 using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;

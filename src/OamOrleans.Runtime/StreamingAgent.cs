@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using OamOrleans.Bridge;
 using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using Orleans.Concurrency;

@@ -12,6 +12,7 @@ public sealed record AgentRequest(
     /// <c>X-Mesh-Timeout</c> header, an in-cluster call's timeout) bounded by the host's
     /// <see cref="Hosting.MeshHostOptions.RequestTimeout"/>. It travels as data, not as a grain-call token, so it holds
     /// on whichever silo the grain runs, and costs nothing until a handler asks for <see cref="AgentContext.CancellationToken"/>.
+    /// <see cref="TimeSpan.Zero"/> (a request made without one): no deadline.
     /// </summary>
     [Id(3)]
     public TimeSpan Timeout { get; init; }
