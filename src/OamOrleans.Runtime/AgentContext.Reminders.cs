@@ -65,6 +65,13 @@ public sealed partial class AgentContext
         return Host(nameof(ReplyToAsync)).ReplyToAsync(replyTo, AgentJson.SerializeOutput(payload), RequestId);
     }
 
+    /// <summary>
+    /// Ends this conversation when the turn succeeds: instead of saving the state, its stored state (turn log included) is
+    /// deleted and its pending reminders are cancelled, before the reply leaves. The next request with this conversation id
+    /// starts a new conversation. A turn that throws ends nothing.
+    /// </summary>
+    public void EndConversation() => Host(nameof(EndConversation)).EndConversation();
+
     private static void CheckReminderName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 100)
@@ -92,4 +99,6 @@ internal interface IConversationTurnHost
     Task PublishEventAsync(byte[] payload);
 
     Task ReplyToAsync(string replyTo, byte[] payload, string requestId);
+
+    void EndConversation();
 }

@@ -80,6 +80,12 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
     {
         try
         {
+            if (_ending)
+            {
+                await EndAsync();
+                return;
+            }
+
             await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
         }
         catch (Exception e)
@@ -105,6 +111,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
 
     private protected override Task OnFailedTurnAsync()
     {
+        _ending = false;
         // Reload the last persisted state on the next turn.
         DeactivateOnIdle();
         return Task.CompletedTask;
