@@ -18,7 +18,7 @@ public sealed record ReminderIn(
 public sealed record ReminderOut(string Reminder, DateTimeOffset DueAt, int Pending);
 
 /// <summary>The event <c>demo.reminder</c> publishes on <c>mesh.agent.demo.reminder.events</c> when a reminder fires.</summary>
-public sealed record ReminderEvent(string Message, string ConversationId, DateTimeOffset DueAt, int Delivered);
+public sealed record ReminderEvent(string Message, string ConversationId, DateTimeOffset FiredAt, int Delivered);
 
 public sealed class ReminderState
 {
