@@ -16,9 +16,11 @@ if (args is [SiloHealthProbe.Flag, ..])
 var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 SiloSettings settings;
 AssistantModel assistant;
+TimeSpan? reminderPeriod;
 try
 {
     settings = SiloSettings.Read(plain.Configuration);
+    reminderPeriod = SiloReminders.ReadMinimumPeriod(plain.Configuration);
     assistant = AssistantModel.Read(plain.Configuration);
 }
 catch (ArgumentException e)
@@ -54,6 +56,7 @@ try
         });
         SiloComposition.ConfigureClustering(silo, settings);
         SiloComposition.ConfigureStorage(silo, settings);
+        SiloReminders.Configure(silo, settings, reminderPeriod);
         silo.AddOpenAgentMesh(o =>
         {
             o.Url = settings.Url;

@@ -17,6 +17,7 @@ internal static partial class AgentCommands
         };
         AddStreamingCommands(agent);
         AddToolCommands(agent);
+        agent.Add(ConversationCommands.Reminders());
         return agent;
     }
 

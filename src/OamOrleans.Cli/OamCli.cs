@@ -42,6 +42,7 @@ internal static class OamCli
         {
             MeshCommands.Build(),
             AgentCommands.Build(),
+            ConversationCommands.Build(),
             ObserveCommands.Build(),
             KvCommands.Build(),
             WorkspaceCommands.Build(),

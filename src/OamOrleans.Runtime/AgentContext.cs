@@ -3,7 +3,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans;
 
 /// <summary>What an agent knows about the request it is handling, how it reports usage, and when to give up.</summary>
-public sealed class AgentContext
+public sealed partial class AgentContext
 {
     private static readonly AsyncLocal<AgentContext?> CurrentContext = new();
 

@@ -12,6 +12,8 @@ namespace OamOrleans;
 /// <remarks>
 /// Stored as the state's own JSON object with one more property, <c>oam_turns</c>, so a snapshot written before the log
 /// existed reads as a state with an empty log, and an older build reading a new snapshot ignores the extra property.
+/// Pending reminders (<see cref="AgentContext.RemindAsync"/>) ride the same way in <c>oam_reminders</c>, by name:
+/// <c>{"id": "…", "due_at": "…", "payload": …}</c>.
 /// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_turns": […]}</c>.
 /// </remarks>
 [JsonConverter(typeof(ConversationSnapshotConverterFactory))]
@@ -22,6 +24,9 @@ internal sealed class ConversationSnapshot<TState>
 
     /// <summary>The last turns, oldest first.</summary>
     public List<TurnRecord> Turns { get; set; } = [];
+
+    /// <summary>The conversation's pending reminders by name: what each one's turn receives once it fires.</summary>
+    public Dictionary<string, PendingReminder> Reminders { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The stored reply to <paramref name="requestId"/>, if that turn is in the log.</summary>
     public byte[]? ReplyTo(string requestId)
@@ -51,6 +56,9 @@ internal sealed class ConversationSnapshot<TState>
 /// <summary>One logged turn: the caller's request id and the output JSON it was answered with.</summary>
 internal sealed record TurnRecord(string RequestId, byte[] Reply);
 
+/// <summary>A reminder set by <see cref="AgentContext.RemindAsync"/>: its registration id (the request id of its turn), when it is due and its payload JSON.</summary>
+internal sealed record PendingReminder(string Id, DateTimeOffset DueAt, byte[] Payload);
+
 internal sealed class ConversationSnapshotConverterFactory : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) =>
@@ -65,20 +73,24 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
 {
     private const string TurnsProperty = "oam_turns";
     private const string StateProperty = "oam_state";
+    private const string RemindersProperty = "oam_reminders";
 
     public override ConversationSnapshot<TState> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         var snapshot = new ConversationSnapshot<TState>();
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(TurnsProperty, out var turns))
+        var hasTurns = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(TurnsProperty, out _);
+        var hasReminders = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(RemindersProperty, out _);
+        if (!hasTurns && !hasReminders)
         {
-            // Written before the turn log existed (or with an empty log): the whole document is the state.
+            // Written before the turn log existed (or with an empty log and no reminders): the whole document is the state.
             snapshot.State = root.Deserialize<TState>(options) ?? new TState();
             return snapshot;
         }
 
-        if (root.TryGetProperty(StateProperty, out var wrapped) && root.EnumerateObject().Count() == 2)
+        var own = (hasTurns ? 1 : 0) + (hasReminders ? 1 : 0);
+        if (root.TryGetProperty(StateProperty, out var wrapped) && root.EnumerateObject().Count() == own + 1)
         {
             snapshot.State = wrapped.Deserialize<TState>(options) ?? new TState();
         }
@@ -86,8 +98,21 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         {
             var state = JsonObject.Create(root)!;
             state.Remove(TurnsProperty);
+            state.Remove(RemindersProperty);
             snapshot.State = state.Deserialize<TState>(options) ?? new TState();
         }
+
+        if (hasReminders)
+        {
+            ReadReminders(root.GetProperty(RemindersProperty), snapshot.Reminders);
+        }
+
+        if (!hasTurns)
+        {
+            return snapshot;
+        }
+
+        var turns = root.GetProperty(TurnsProperty);
 
         if (turns.ValueKind != JsonValueKind.Array)
         {
@@ -109,9 +134,31 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         return snapshot;
     }
 
+    private static void ReadReminders(JsonElement reminders, Dictionary<string, PendingReminder> into)
+    {
+        if (reminders.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"'{RemindersProperty}' of a stored conversation must be an object, was {reminders.ValueKind}.");
+        }
+
+        foreach (var reminder in reminders.EnumerateObject())
+        {
+            var value = reminder.Value;
+            if (value.ValueKind != JsonValueKind.Object
+                || !value.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
+                || !value.TryGetProperty("due_at", out var due) || !due.TryGetDateTimeOffset(out var dueAt))
+            {
+                throw new JsonException($"Reminder '{reminder.Name}' of a stored conversation needs a string 'id' and a date 'due_at'.");
+            }
+
+            var payload = value.TryGetProperty("payload", out var p) ? System.Text.Encoding.UTF8.GetBytes(p.GetRawText()) : "null"u8.ToArray();
+            into[reminder.Name] = new PendingReminder(id.GetString()!, dueAt, payload);
+        }
+    }
+
     public override void Write(Utf8JsonWriter writer, ConversationSnapshot<TState> value, JsonSerializerOptions options)
     {
-        if (value.Turns.Count == 0)
+        if (value.Turns.Count == 0 && value.Reminders.Count == 0)
         {
             // Byte for byte what a build without the turn log writes.
             JsonSerializer.Serialize(writer, value.State, options);
@@ -140,17 +187,37 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
             writer.WriteRawValue(state, skipInputValidation: true);
         }
 
-        writer.WriteStartArray(TurnsProperty);
-        foreach (var turn in value.Turns)
+        if (value.Reminders.Count > 0)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", turn.RequestId);
-            writer.WritePropertyName("reply");
-            writer.WriteRawValue(turn.Reply, skipInputValidation: true);
+            writer.WriteStartObject(RemindersProperty);
+            foreach (var (name, reminder) in value.Reminders)
+            {
+                writer.WriteStartObject(name);
+                writer.WriteString("id", reminder.Id);
+                writer.WriteString("due_at", reminder.DueAt);
+                writer.WritePropertyName("payload");
+                writer.WriteRawValue(reminder.Payload, skipInputValidation: true);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
-        writer.WriteEndArray();
+        if (value.Turns.Count > 0)
+        {
+            writer.WriteStartArray(TurnsProperty);
+            foreach (var turn in value.Turns)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", turn.RequestId);
+                writer.WritePropertyName("reply");
+                writer.WriteRawValue(turn.Reply, skipInputValidation: true);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 }

@@ -16,7 +16,7 @@ namespace OamOrleans;
 /// request id the conversation already answered (a retry after a lost silo, a client re-sending it) gets the stored
 /// reply and the handler does not run again, so each request id changes the state at most once.
 /// </summary>
-public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
+public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrain
     where TState : class, new()
 {
     private const string StateName = "conversation";
@@ -64,14 +64,28 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
             return stored; // this request id already ran: answer it again, change nothing
         }
 
+        context.TurnHost = this;
         var output = AgentJson.SerializeOutput(await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context));
         if (logged)
         {
             Snapshot.Record(new TurnRecord(request.RequestId, output), _turnLogSize);
         }
 
+        await SaveAsync(request.ConversationId);
+        return output;
+    }
+
+    /// <summary>Writes the conversation's state at the end of a turn, before its reply leaves.</summary>
+    private async Task SaveAsync(string conversationId)
+    {
         try
         {
+            if (_ending)
+            {
+                await EndAsync();
+                return;
+            }
+
             await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
         }
         catch (Exception e)
@@ -79,10 +93,8 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
             // Not the handler's failure: the state store could not take the write (a NATS node lost, a stream leader being
             // elected, another activation's newer write). The turn is not acknowledged; the activation reloads the stored
             // state, so a retry with the same request id either finds the turn in the log or runs it once.
-            throw new MeshException(MeshErrorCodes.NotAvailable, $"Agent '{AgentName}' could not save conversation '{request.ConversationId}' ({e.GetType().Name}: {e.Message}); the turn was not applied, try again", innerException: e);
+            throw new MeshException(MeshErrorCodes.NotAvailable, $"Agent '{AgentName}' could not save conversation '{conversationId}' ({e.GetType().Name}: {e.Message}); the turn was not applied, try again", innerException: e);
         }
-
-        return output;
     }
 
     /// <summary>A conversation is turn-based: a batch is taken one turn after the other, never raced.</summary>
@@ -99,6 +111,7 @@ public abstract class ConversationalAgent<TIn, TOut, TState> : AgentGrain
 
     private protected override Task OnFailedTurnAsync()
     {
+        _ending = false;
         // Reload the last persisted state on the next turn.
         DeactivateOnIdle();
         return Task.CompletedTask;

@@ -16,7 +16,7 @@ public sealed class ContractGoldenTests(AIMeshFixture mesh)
 {
     private static readonly string[] Agents =
     [
-        "demo.audit", "demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet",
+        "demo.audit", "demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.reminder",
         "demo.settings", "demo.shout", "demo.sleep", "demo.ticker", "demo.upper", "demo.words",
     ];
 

@@ -99,4 +99,18 @@ public sealed class SandboxTests(UiMesh mesh)
         await ui.ScreenshotAsync("conversation-state");
         await ui.AssertCleanAsync();
     }
+
+    [Fact]
+    public async Task A_conversations_pending_reminders_are_listed_with_its_state()
+    {
+        var conversation = "ui-remind-" + Guid.NewGuid().ToString("N")[..8];
+        await mesh.Client.CallAsync<System.Text.Json.JsonElement>("demo.reminder", new { message = "call back", seconds = 3600 }, new CallOptions { ConversationId = conversation });
+
+        await using var ui = await UiPage.OpenAsync(mesh, "/agents/demo.reminder");
+        await ui.Page.GetByTestId("conversation-pick").SelectOptionAsync(new SelectOptionValue { Label = conversation });
+        var reminders = ui.Page.GetByTestId("conversation-reminders");
+        await Expect(reminders).ToContainTextAsync("remind-1");
+        await Expect(reminders).ToContainTextAsync("call back");
+        await ui.AssertCleanAsync();
+    }
 }

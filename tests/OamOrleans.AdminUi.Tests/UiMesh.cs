@@ -14,7 +14,7 @@ public sealed class UiMesh : IAsyncLifetime
     /// <summary>Every agent the sample silo hosts.</summary>
     public static readonly string[] SampleAgents =
     [
-        "demo.audit", "demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet",
+        "demo.audit", "demo.clock", "demo.counter", "demo.echo", "demo.fail", "demo.greet", "demo.reminder",
         "demo.settings", "demo.shout", "demo.sleep", "demo.ticker", "demo.upper", "demo.words",
     ];
 

@@ -62,6 +62,23 @@ public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsSer
     }
 
     [Fact]
+    public async Task A_silo_with_unusable_reminder_options_refuses_to_start_with_a_clear_message()
+    {
+        using var host = BuildSilo(silo =>
+        {
+            silo.UseNatsClustering(nats.Url);
+            silo.UseNatsReminderService(o =>
+            {
+                o.Url = nats.Url;
+                o.Replicas = 7;
+            });
+        });
+
+        var ex = await Assert.ThrowsAsync<OrleansConfigurationException>(() => host.StartAsync());
+        Assert.Contains("NATS reminders: Replicas must be between 1 and 5, not 7", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_default_provider_variant_registers_the_nats_storage_as_Default()
     {
         using var host = BuildSilo(silo =>

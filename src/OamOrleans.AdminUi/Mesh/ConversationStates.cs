@@ -11,6 +11,9 @@ namespace OamOrleans.AdminUi.Mesh;
 /// <summary>One stored conversation of an agent: its id and the KV key that holds its state.</summary>
 internal sealed record StoredConversation(string ConversationId, string Key);
 
+/// <summary>A pending reminder of a conversation as the state panel lists it.</summary>
+internal sealed record PendingReminderRow(string Name, string DueAt, string Payload);
+
 /// <summary>
 /// Reads conversation state where <c>AddNatsGrainStorage</c> keeps it (read-only). A conversational agent's state is
 /// grain <c>oam.{agent}/{conversation}</c>, state name <c>conversation</c>, under key
@@ -55,6 +58,35 @@ internal sealed class ConversationStates(IOptions<AdminUiOptions> options)
 
         var entry = await store.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken);
         return entry.Success && entry.Value.Value is { } value ? Encoding.UTF8.GetString(value) : null;
+    }
+
+    /// <summary>
+    /// The pending reminders a stored conversation carries in <c>oam_reminders</c> (see the runtime's ConversationSnapshot),
+    /// soonest first; none for a state that is not such a document.
+    /// </summary>
+    public static IReadOnlyList<PendingReminderRow> PendingReminders(string stateJson)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(stateJson);
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("oam_reminders", out var reminders)
+                || reminders.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return [];
+            }
+
+            return [.. reminders.EnumerateObject()
+                .Select(r => new PendingReminderRow(
+                    r.Name,
+                    r.Value.TryGetProperty("due_at", out var due) ? due.ToString() : "?",
+                    r.Value.TryGetProperty("payload", out var payload) ? payload.GetRawText() : "{}"))
+                .OrderBy(r => r.DueAt, StringComparer.Ordinal)];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return []; // another writer's data: the raw state above shows it
+        }
     }
 
     private async Task<INatsKVStore?> StoreAsync(INatsConnection connection, CancellationToken cancellationToken)

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using OamOrleans.Client;
+using OamOrleans.Hosting;
+
+namespace OamOrleans.Docs.Snippets;
+
+#region FollowUpAgent
+public sealed record TicketIn(string Question, [property: ConversationKey] string? Conversation = null);
+public sealed record TicketOut(string Answer);
+public sealed class TicketState { public string? LastQuestion { get; set; } public int FollowUps { get; set; } }
+
+[Agent("support.ticket", Description = "Answers, then checks back an hour later.")]
+public sealed class TicketAgent : ConversationalAgent<TicketIn, TicketOut, TicketState>
+{
+    protected override async Task<TicketOut> HandleAsync(TicketIn input, AgentContext context)
+    {
+        State.LastQuestion = input.Question;
+        await context.CancelReminderAsync("follow-up");                              // a new question restarts the wait
+        await context.RemindAsync("follow-up", TimeSpan.FromHours(1), new { input.Question });
+        return new TicketOut($"Looking into: {input.Question}");
+    }
+
+    // Runs as a turn of the same conversation: state loaded, middleware, span, metrics and logs as for a request.
+    protected override async Task OnReminderAsync(string name, JsonElement payload, AgentContext context)
+    {
+        State.FollowUps++;
+        await context.PublishEventAsync(new { conversation = context.ConversationId, question = payload.GetProperty("question").GetString() });
+        if (State.FollowUps >= 3)
+        {
+            context.EndConversation();                                                // deletes the state after this turn
+        }
+    }
+}
+#endregion
+
+public static class ReminderHosting
+{
+    public static void Host(string[] args)
+    {
+        #region HostReminders
+        var url = "nats://nats:4222";
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
+        builder.UseOrleans(silo => silo
+            .UseNatsClustering(url)
+            .AddNatsGrainStorage("oam-state", url)
+            .UseNatsReminderService(o =>                                       // reminders in JetStream KV
+            {
+                o.Url = url;
+                o.Replicas = 3;                                                // like every other bucket of the mesh
+            })
+            .AddOpenAgentMesh(o => o.Url = url)
+            .AddAgentsFromAssembly(typeof(TicketAgent).Assembly));
+        #endregion
+    }
+
+    public static async Task ListAsync(MeshClient client)
+    {
+        #region ListConversations
+        var conversations = client.Conversations(new ConversationStoreOptions { ServiceId = "oam" });
+        ulong after = 0;
+        do
+        {
+            var page = await conversations.ListAsync("support.ticket", after, limit: 500);  // 500 entries in memory at most
+            foreach (var c in page.Items)
+            {
+                Console.WriteLine($"{c.ConversationId}  {c.LastTurn:u}  {c.StateBytes} B");
+            }
+
+            after = page.Next ?? 0;
+        }
+        while (after != 0);
+
+        var one = await conversations.GetAsync("support.ticket", "ticket-42");        // state, pending reminders, turn log size
+        await conversations.DeleteAsync("support.ticket", "ticket-42");               // e.g. a data-removal request
+        #endregion
+        GC.KeepAlive(one);
+    }
+}
+
+#region GrainTimer
+[Agent("demo.typing", Description = "Shows an in-memory timer.")]
+public sealed class TypingAgent : ConversationalAgent<TicketIn, TicketOut, TicketState>
+{
+    private IGrainTimer? _typing;
+
+    protected override Task<TicketOut> HandleAsync(TicketIn input, AgentContext context)
+    {
+        // An Orleans grain timer: cheap and sub-second, but it lives in this activation only. It stops when the
+        // conversation deactivates (idle, silo stop or crash) and is not restored: use RemindAsync for anything that must happen.
+        _typing ??= this.RegisterGrainTimer(() => context.PublishEventAsync(new { typing = true }), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        return Task.FromResult(new TicketOut("…"));
+    }
+}
+#endregion
