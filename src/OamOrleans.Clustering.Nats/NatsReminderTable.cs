@@ -43,11 +43,11 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
         {
             var opts = NatsOpts.Default with { Url = _options.Url, Name = _options.ConnectionName ?? NatsReminderTableOptions.DefaultBucketName };
             _connection = new NatsConnection(_options.ConfigureConnection?.Invoke(opts) ?? opts);
-            await _connection.ConnectAsync();
+            await _connection.ConnectAsync().ConfigureAwait(false);
             var kv = _connection.CreateKeyValueStoreContext();
-            var existing = await kv.TryGetStoreAsync(_options.BucketName, cancellationToken);
+            var existing = await kv.TryGetStoreAsync(_options.BucketName, cancellationToken).ConfigureAwait(false);
             if (existing is not null
-                && await StreamReplicas.CheckAsync(kv.JetStreamContext, _options.BucketName, StreamReplicas.KeyValueStream(_options.BucketName), _options.Replicas, _options.ReconcileReplicas, cancellationToken) is { } shortfall)
+                && await StreamReplicas.CheckAsync(kv.JetStreamContext, _options.BucketName, StreamReplicas.KeyValueStream(_options.BucketName), _options.Replicas, _options.ReconcileReplicas, cancellationToken).ConfigureAwait(false) is { } shortfall)
             {
                 LogReplicas(_logger, shortfall.Bucket, shortfall.Has, shortfall.Wants, shortfall.Outcome);
             }
@@ -60,8 +60,8 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
                     NumberOfReplicas = _options.Replicas,
                     Storage = _options.StorageType,
                 },
-                cancellationToken);
-            await WhileElectingAsync(() => _store.GetStatusAsync(cancellationToken).AsTask(), cancellationToken);
+                cancellationToken).ConfigureAwait(false);
+            await WhileElectingAsync(() => _store.GetStatusAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
             LogInitialized(_logger, _serviceId, _options.BucketName, NatsUrlRedaction.Redact(_options.Url), _connection.ServerInfo?.Version ?? "?");
         }
         catch (Exception ex) when (ex is not OrleansException and not OperationCanceledException)
@@ -81,26 +81,26 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
         {
             try
             {
-                await operation();
+                await operation().ConfigureAwait(false);
                 return;
             }
             catch (NatsException e) when (DateTime.UtcNow < deadline)
             {
                 LogWaitingForLeader(_logger, _options.BucketName, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)), cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     public async Task<ReminderTableData> ReadRows(GrainId grainId) =>
-        new(await ReadAsync(ReminderDocument.GrainPrefix(_serviceId, grainId) + "*", static _ => true));
+        new(await ReadAsync(ReminderDocument.GrainPrefix(_serviceId, grainId) + "*", static _ => true).ConfigureAwait(false));
 
     public async Task<ReminderTableData> ReadRows(uint begin, uint end) =>
-        new(await ReadAsync(_servicePrefix + ">", key => ReminderDocument.HashOf(key, _servicePrefix.Length) is { } hash && ReminderDocument.InRange(hash, begin, end)));
+        new(await ReadAsync(_servicePrefix + ">", key => ReminderDocument.HashOf(key, _servicePrefix.Length) is { } hash && ReminderDocument.InRange(hash, begin, end)).ConfigureAwait(false));
 
     public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName)
     {
-        var read = await Store.ReadKeyAsync(ReminderDocument.Key(_serviceId, grainId, reminderName), Raw);
+        var read = await Store.ReadKeyAsync(ReminderDocument.Key(_serviceId, grainId, reminderName), Raw).ConfigureAwait(false);
         return read.Entry is { Value: { Length: > 0 } value } entry && ReminderDocument.TryDeserialize(value) is { } document
             ? document.ToEntry(entry.Revision)
             : null;
@@ -108,7 +108,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
 
     public async Task<string?> UpsertRow(ReminderEntry entry)
     {
-        var revision = await Store.PutAsync(ReminderDocument.Key(_serviceId, entry.GrainId, entry.ReminderName), ReminderDocument.From(entry).Serialize(), Raw);
+        var revision = await Store.PutAsync(ReminderDocument.Key(_serviceId, entry.GrainId, entry.ReminderName), ReminderDocument.From(entry).Serialize(), Raw).ConfigureAwait(false);
         return ReminderDocument.Etag(revision);
     }
 
@@ -121,7 +121,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
         }
 
         var key = ReminderDocument.Key(_serviceId, grainId, reminderName);
-        var result = await Store.TryDeleteAsync(key, new NatsKVDeleteOpts { Revision = revision });
+        var result = await Store.TryDeleteAsync(key, new NatsKVDeleteOpts { Revision = revision }).ConfigureAwait(false);
         if (result.Success)
         {
             return true;
@@ -134,9 +134,9 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
 
     public async Task TestOnlyClearTable()
     {
-        foreach (var entry in await ReadAsync(_servicePrefix + ">", static _ => true))
+        foreach (var entry in await ReadAsync(_servicePrefix + ">", static _ => true).ConfigureAwait(false))
         {
-            await Store.PurgeAsync(ReminderDocument.Key(_serviceId, entry.GrainId, entry.ReminderName));
+            await Store.PurgeAsync(ReminderDocument.Key(_serviceId, entry.GrainId, entry.ReminderName)).ConfigureAwait(false);
         }
     }
 
@@ -145,7 +145,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
     {
         var entries = new List<ReminderEntry>();
         var opts = new NatsKVWatchOpts { OnNoData = static _ => ValueTask.FromResult(true) };
-        await foreach (var e in Store.WatchAsync(pattern, Raw, opts))
+        await foreach (var e in Store.WatchAsync(pattern, Raw, opts).ConfigureAwait(false))
         {
             if (e.Operation == NatsKVOperation.Put && keep(e.Key) && e.Value is { Length: > 0 } value && ReminderDocument.TryDeserialize(value) is { } document)
             {
@@ -169,7 +169,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
         _store = null;
         if (Interlocked.Exchange(ref _connection, null) is { } connection)
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
