@@ -20,6 +20,7 @@ public sealed class NatsStateMeshFixture : MeshFixture
 }
 
 /// <summary><c>oam conversation list/show/delete</c> and <c>oam agent reminders</c> against conversations a real silo stored in NATS.</summary>
+[Trait("Category", "Integration")]
 public sealed class ConversationCommandTests(NatsStateMeshFixture mesh) : IClassFixture<NatsStateMeshFixture>
 {
     // TestSilo keeps Orleans' default service id; oam-silo's is "oam" (the option's default).

@@ -14,6 +14,7 @@ namespace OamOrleans.Nats.Providers.Tests;
 /// The cases of Orleans' ReminderTableTestsBase (dotnet/orleans test/Orleans.Runtime.Internal.Tests/RemindersTest, not
 /// shipped in a package, so ported here) against a real nats-server, plus NATS-specific checks.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ReminderTableTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>, IAsyncLifetime
 {
     // Orleans' test uses a service id with a slash: keys must escape it.

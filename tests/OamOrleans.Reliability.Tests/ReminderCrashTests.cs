@@ -14,6 +14,7 @@ namespace OamOrleans.Reliability.Tests;
 /// sample agent <c>demo.reminder</c>, whose reminder turns count deliveries in the conversation state and publish each
 /// one as an event. The silos run with a two-second minimum reminder period (<c>OAM_REMINDER_PERIOD</c>).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed partial class ReminderCrashTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Start = TimeSpan.FromSeconds(90);

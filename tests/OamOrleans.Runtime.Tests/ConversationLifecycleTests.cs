@@ -51,6 +51,7 @@ public sealed class LifecycleAgent : ConversationalAgent<LifecycleIn, LifecycleO
 /// Conversations stored in JetStream KV: ended by their agent, deleted by an operator while a turn is in flight, and
 /// listed page by page through <see cref="MeshConversations"/>.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private NatsServer _nats = null!;

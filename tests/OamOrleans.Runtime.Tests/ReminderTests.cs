@@ -14,6 +14,7 @@ namespace OamOrleans.Runtime.Tests;
 /// runs as a turn of its conversation, cancels, lists, and one set by a failed turn never fires. Firing across silo
 /// crashes and restarts, with the reminders in NATS, is proven with real processes (Reliability tests).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ReminderTests : IAsyncLifetime
 {
     private NatsServer _nats = null!;
@@ -139,6 +140,7 @@ public sealed class ReminderTests : IAsyncLifetime
 }
 
 /// <summary>A silo without a reminder service: setting a reminder fails the turn with a message that names the fix.</summary>
+[Trait("Category", "Integration")]
 public sealed class ReminderWithoutServiceTests
 {
     [Fact]
