@@ -139,6 +139,19 @@ public sealed class AgentCommandTests(MeshFixture mesh)
     }
 
     [Fact]
+    public async Task Url_and_creds_given_before_the_command_are_inherited_by_it()
+    {
+        var unused = $"nats://127.0.0.1:{OamOrleans.Testing.NatsServer.FreePort()}";
+        var call = await OamTool.RunAsync(["--url", mesh.Url, "agent", "call", "demo.echo", """{"message":"hi"}"""], url: unused, cwd: mesh.WorkDir);
+        var missingCreds = await OamTool.RunAsync(["--creds", Path.Combine(mesh.WorkDir, "nobody.creds"), "mesh", "catalog"], mesh.Url, cwd: mesh.WorkDir);
+
+        Assert.True(call.ExitCode == 0, call.ToString()); // the root's --url wins over OAM_URL
+        Assert.Contains("Echo: hi", call.Stdout, StringComparison.Ordinal);
+        Assert.NotEqual(0, missingCreds.ExitCode); // the root's --creds reached the connection
+        Assert.Contains("nobody.creds", missingCreds.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Catalog_prints_a_table()
     {
         var r = await mesh.Oam("mesh", "catalog");
