@@ -7,10 +7,9 @@ public sealed partial class AgentContext
 {
     private static readonly AsyncLocal<AgentContext?> CurrentContext = new();
 
-    private readonly TimeSpan _timeout;
+    private readonly long _deadline; // a Stopwatch timestamp; 0: none
     private readonly CancellationToken _caller;
     private readonly CancellationToken _stopping;
-    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     // No lock object per request: usage is rare, so reports are merged with a compare-and-swap.
     private MeshUsage? _usage;
@@ -22,7 +21,9 @@ public sealed partial class AgentContext
         RequestId = requestId;
         ConversationId = conversationId;
         Mesh = mesh;
-        _timeout = timeout;
+        _deadline = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan
+            ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency)
+            : 0;
         _caller = caller;
         _stopping = stopping;
     }
@@ -85,9 +86,9 @@ public sealed partial class AgentContext
     private CancellationTokenSource CreateCancellation()
     {
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_caller, _stopping, Pipeline.InProcessCancellation.Of(RequestId));
-        if (_timeout > TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+        if (_deadline != 0)
         {
-            var left = _timeout - System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), _deadline);
             if (left > TimeSpan.Zero)
             {
                 cancellation.CancelAfter(left);
