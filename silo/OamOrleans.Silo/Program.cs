@@ -72,6 +72,7 @@ try
             o.ReconcileBuckets = settings.ReconcileBuckets;
             o.TurnLogSize = settings.TurnLogSize ?? o.TurnLogSize;
             o.RequestTimeout = settings.RequestTimeout;
+            o.HeartbeatInterval = settings.HeartbeatInterval;
         });
         silo.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromTicks(Math.Max(o.ResponseTimeout.Ticks, settings.RequestTimeout.Ticks)));
         silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);

@@ -75,6 +75,9 @@ internal sealed record SiloSettings
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often each hosted agent's heartbeat goes out on <c>mesh.health.{name}</c>; zero turns beats off. Default 10 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Port of the silo's web endpoint (health, metrics, dashboard: <see cref="SiloWeb"/>); null: no web endpoint.</summary>
     public int? HttpPort { get; init; }
 
@@ -193,6 +196,7 @@ internal sealed record SiloSettings
             MaxQueuedRequests = Count("MaxQueuedRequests", "OAM_MAX_QUEUED_REQUESTS"),
             ConnectTimeout = Seconds("ConnectTimeout", "OAM_CONNECT_TIMEOUT", 60),
             RequestTimeout = TimeSpan.FromSeconds(Positive("RequestTimeoutSeconds", "OAM_REQUEST_TIMEOUT", 30, "seconds")),
+            HeartbeatInterval = Seconds("HeartbeatInterval", "OAM_HEARTBEAT_INTERVAL", 10),
             HttpPort = Get("HttpPort", "OAM_HTTP_PORT") is null ? null : Int("HttpPort", "OAM_HTTP_PORT", 0),
             Dashboard = Flag("Dashboard", "OAM_DASHBOARD"),
             Mcp = Flag("Mcp", "OAM_MCP"),

@@ -18,6 +18,7 @@ internal static partial class AgentCommands
         AddStreamingCommands(agent);
         AddToolCommands(agent);
         agent.Add(ConversationCommands.Reminders());
+        agent.Add(AgentHealthCommand.Build());
         return agent;
     }
 

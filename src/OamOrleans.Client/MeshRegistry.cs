@@ -101,14 +101,38 @@ internal sealed class MeshRegistry
     public async ValueTask<HashSet<string>> ServedAgentsAsync(CancellationToken ct = default)
     {
         var served = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var (_, record) in InstancesAsync(ct).ConfigureAwait(false))
+        {
+            served.UnionWith(record.Agents);
+        }
+
+        return served;
+    }
+
+    /// <summary>The ids of the live instance records that list <paramref name="agent"/>, sorted.</summary>
+    public async ValueTask<IReadOnlyList<string>> InstancesOfAsync(string agent, CancellationToken ct = default)
+    {
+        var ids = new List<string>();
+        await foreach (var (id, record) in InstancesAsync(ct).ConfigureAwait(false))
+        {
+            if (record.Agents.Contains(agent, StringComparer.Ordinal))
+            {
+                ids.Add(id);
+            }
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    private async IAsyncEnumerable<(string Id, InstanceRecord Record)> InstancesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var keys = new List<string>();
         try
         {
             await foreach (var key in _instances.GetKeysAsync(cancellationToken: ct).ConfigureAwait(false))
             {
-                if (await ReadInstanceAsync(key, ct).ConfigureAwait(false) is { } record)
-                {
-                    served.UnionWith(record.Agents);
-                }
+                keys.Add(key);
             }
         }
         catch (NatsKVException)
@@ -116,7 +140,13 @@ internal sealed class MeshRegistry
             // No keys at all.
         }
 
-        return served;
+        foreach (var key in keys)
+        {
+            if (await ReadInstanceAsync(key, ct).ConfigureAwait(false) is { } record)
+            {
+                yield return (key, record);
+            }
+        }
     }
 
     /// <summary>Publishes <c>mesh.death.{name}</c> with no headers (§4.6).</summary>

@@ -12,6 +12,12 @@ internal static class JsonRead
     public static bool Bool(JsonObject obj, string key, bool fallback) =>
         Lenient(() => obj[key] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : fallback, fallback);
 
+    public static long Long(JsonObject obj, string key) =>
+        Lenient(() => obj[key] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0, 0);
+
+    public static double Double(JsonObject obj, string key) =>
+        Lenient(() => obj[key] is JsonValue v && v.TryGetValue<double>(out var n) ? n : 0, 0);
+
     public static IReadOnlyList<string> Strings(JsonObject obj, string key) =>
         Lenient<IReadOnlyList<string>>(
             () => obj[key] is JsonArray a ? a.OfType<JsonValue>().Select(x => Lenient(() => x.TryGetValue<string>(out var s) ? s : null, null)).OfType<string>().ToArray() : [],

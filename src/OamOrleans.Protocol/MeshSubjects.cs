@@ -11,6 +11,8 @@ public static class MeshSubjects
     public const string ErrorsPrefix = "mesh.errors.";
     /// <summary>Prefix of structured agent logs: <c>mesh.logs.{name}</c>.</summary>
     public const string LogsPrefix = "mesh.logs.";
+    /// <summary>Prefix of heartbeats: <c>mesh.health.{name}</c> (reserved by the reference; <see cref="HealthBeat"/> is our extension).</summary>
+    public const string HealthPrefix = "mesh.health.";
     /// <summary>Prefix of stream frame subjects: <c>mesh.stream.{request id}</c>.</summary>
     public const string StreamPrefix = "mesh.stream.";
     /// <summary>Prefix of managed <c>send</c> results: <c>mesh.results.{request id}</c>.</summary>
@@ -44,6 +46,9 @@ public static class MeshSubjects
 
     /// <summary><c>mesh.logs.{name}</c>: the agent's structured log events.</summary>
     public static string Logs(string name) => LogsPrefix + name;
+
+    /// <summary><c>mesh.health.{name}</c>: each hosting instance's periodic <see cref="HealthBeat"/> for the agent.</summary>
+    public static string Health(string name) => HealthPrefix + name;
 
     /// <summary>The NATS connection name every OAM process uses, which the health monitor relies on.</summary>
     public static string ConnectionName(string instanceId) => "oam-host-" + instanceId;

@@ -56,6 +56,7 @@ public sealed class UiMesh : IAsyncLifetime
             ["OAM_UI"] = "true",
             ["OAM_HTTP_AUTH"] = "token",
             ["OAM_HTTP_TOKEN_FILE"] = tokenFile,
+            ["OAM_HEARTBEAT_INTERVAL"] = "0.5", // the agent page's health panel fills within a second
         });
         var browser = LaunchBrowserAsync();
         Ui = ChildProcess.Start(OamProcess.Options("oam ui", ["ui", "--url", Nats.Url, "--port", NatsServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));

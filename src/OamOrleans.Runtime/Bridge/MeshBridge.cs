@@ -25,6 +25,7 @@ internal sealed partial class MeshBridge(
     AgentSources sources,
     AgentGates gates,
     AgentShutdown shutdown,
+    AgentHeartbeat heartbeat,
     IOptions<MeshHostOptions> options,
     ILogger<MeshBridge> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -94,6 +95,7 @@ internal sealed partial class MeshBridge(
         connection.ConnectionDisconnected += RegistrationInDoubtAsync;
         _registration = MeshRegistration.Registered;
         _registered.TrySetResult();
+        heartbeat.Start();
         if (logger.IsEnabled(LogLevel.Information))
         {
             var agents = string.Join(", ", mesh.Agents);
@@ -190,6 +192,7 @@ internal sealed partial class MeshBridge(
         _registration = MeshRegistration.Stopping;
         mesh.Connection.ConnectionOpened -= ReregisterAsync;
         mesh.Connection.ConnectionDisconnected -= RegistrationInDoubtAsync;
+        await heartbeat.StopAsync(); // beats stop before the connection closes; a stopping silo is not a healthy one
         foreach (var agent in agents.All)
         {
             await logs.PublishAsync(agent.Name, LogEvent.Info, "agent_deregistered", "", $"Agent '{agent.Name}' deregistered");

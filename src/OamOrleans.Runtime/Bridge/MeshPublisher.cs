@@ -86,6 +86,10 @@ internal sealed class MeshPublisher(SiloMeshConnection mesh) : Pipeline.IMeshOut
     public ValueTask LogAsync(LogEvent log) =>
         mesh.Connection.PublishAsync(MeshSubjects.Logs(log.Agent), log.ToJsonBytes(), new NatsHeaders { [MeshHeaders.InstanceId] = mesh.InstanceId });
 
+    /// <summary>A heartbeat on <c>mesh.health.{agent}</c>, with this instance's id header.</summary>
+    public ValueTask HealthAsync(HealthBeat beat) =>
+        mesh.Connection.PublishAsync(MeshSubjects.Health(beat.Agent), beat.ToJsonBytes(), new NatsHeaders { [MeshHeaders.InstanceId] = mesh.InstanceId });
+
     private NatsHeaders ErrorHeaders(string? requestId, string? conversation)
     {
         var headers = new NatsHeaders { [MeshHeaders.Status] = MeshHeaders.StatusError };

@@ -117,4 +117,11 @@ public sealed class MeshHostOptions
 
     /// <summary>Largest request body accepted, in bytes; larger requests get <c>invalid_input</c>. Default null: the server's max_payload.</summary>
     public int? MaxRequestBytes { get; set; }
+
+    /// <summary>
+    /// How often the silo publishes each hosted agent's heartbeat on <c>mesh.health.{name}</c> (requests, errors, latency
+    /// since the last beat, in flight, queued, shed, last error code). Default 10 s; zero or negative turns beats off;
+    /// a positive interval must be at least 100 ms. The silo's <c>OAM_HEARTBEAT_INTERVAL</c> (seconds) sets it.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

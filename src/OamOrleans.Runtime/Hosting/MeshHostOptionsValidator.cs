@@ -68,6 +68,11 @@ internal sealed class MeshHostOptionsValidator(IOptions<MeshHostOptions> options
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.Replicas)} must be between 1 and 5 (JetStream's limit), was {o.Replicas}.");
         }
 
+        if (o.HeartbeatInterval > TimeSpan.Zero && o.HeartbeatInterval < TimeSpan.FromMilliseconds(100))
+        {
+            throw new OrleansConfigurationException($"{nameof(MeshHostOptions)}.{nameof(o.HeartbeatInterval)} must be at least 100 ms, or zero to turn heartbeats off (was {o.HeartbeatInterval}).");
+        }
+
         if (o.MaxConversationIdLength < 1 || o.MaxRequestBytes is < 1)
         {
             throw new OrleansConfigurationException($"{nameof(MeshHostOptions)} limits must be positive.");

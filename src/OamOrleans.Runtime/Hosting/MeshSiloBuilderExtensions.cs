@@ -48,6 +48,7 @@ public static class MeshSiloBuilderExtensions
         services.TryAddSingleton<ObservabilityGate>();
         services.TryAddSingleton<AgentSources>();
         services.TryAddSingleton<RequestShedder>();
+        services.TryAddSingleton<AgentHeartbeat>();
         services.TryAddSingleton<AgentGates>();
         services.TryAddSingleton<IAgentMesh, SiloAgentMesh>();
         services.TryAddSingleton<IDynamicAgents, DynamicAgents>();

@@ -27,6 +27,15 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
 
     public bool IsOpen => _subscription is not null;
 
+    /// <summary>This endpoint's counts for the agent's heartbeat.</summary>
+    public AgentHealthCounters Health { get; } = new();
+
+    /// <summary>Requests running now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Requests received and waiting for a slot now.</summary>
+    public int Queued => _subscription?.Requests is { CanCount: true } queue ? queue.Count : 0;
+
     /// <summary>Open, not closing, and its receive loop still runs (NATS.Net ends a subscription on its own only on an error).</summary>
     public bool IsServing => !_closing && _subscription is not null && _receive is { IsCompleted: false };
 
@@ -40,7 +49,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
 
         _closing = false;
         var sub = await MeshRequestSubscription.SubscribeAsync(mesh.Connection, MeshSubjects.Agent(Agent.Name), MeshSubjects.QueueGroup(Agent.Name),
-            shedder.QueueCapacity, msg => shedder.ShedAsync(Agent, msg), pipeline.HasMiddleware, ct);
+            shedder.QueueCapacity, msg => { Health.Shed(); return shedder.ShedAsync(Agent, msg); }, pipeline.HasMiddleware, ct);
         _subscription = sub;
         _receive = Task.Run(() => ReceiveAsync(sub), CancellationToken.None);
     }
@@ -98,19 +107,19 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
                 Interlocked.Increment(ref _inFlight);
                 if (gauge is null || !gauge.Batching || !slots.TryTake())
                 {
-                    _ = RunAsync(AgentCall.FromNats(Agent, msg, limits), gauge);
+                    _ = RunAsync(Call(msg, limits), gauge);
                     continue;
                 }
 
                 if (!reader.TryRead(out var next))
                 {
                     slots.Release();
-                    _ = RunAsync(AgentCall.FromNats(Agent, msg, limits), gauge);
+                    _ = RunAsync(Call(msg, limits), gauge);
                     continue;
                 }
 
                 Interlocked.Increment(ref _inFlight);
-                var batch = new List<AgentCall>(MaxBatch) { AgentCall.FromNats(Agent, msg, limits), AgentCall.FromNats(Agent, next, limits) };
+                var batch = new List<AgentCall>(MaxBatch) { Call(msg, limits), Call(next, limits) };
                 while (batch.Count < MaxBatch && slots.TryTake())
                 {
                     if (!reader.TryRead(out next))
@@ -120,7 +129,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
                     }
 
                     Interlocked.Increment(ref _inFlight);
-                    batch.Add(AgentCall.FromNats(Agent, next, limits));
+                    batch.Add(Call(next, limits));
                 }
 
                 _ = RunBatchAsync([.. batch], gauge);
@@ -132,6 +141,13 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
             // NATS.Net ends a subscription on its own only on an error: say so, the agent is no longer served from here.
             LogSubscriptionEnded(logger, sub.Exception, Agent.Name, sub.EndReason);
         }
+    }
+
+    private AgentCall Call(MeshRequest msg, RequestLimits limits)
+    {
+        var call = AgentCall.FromNats(Agent, msg, limits);
+        call.Health = Health;
+        return call;
     }
 
     private async Task RunAsync(AgentCall call, BatchGauge? gauge)

@@ -12,6 +12,9 @@ internal sealed class AgentEndpoints(SiloMeshConnection mesh, RequestSlots slots
     public AgentEndpoint For(AgentDescriptor agent) =>
         _endpoints.GetOrAdd(agent.Name, _ => new AgentEndpoint(agent, mesh, slots, shedder, pipeline, logger));
 
+    /// <summary>The agent's endpoint if it has one (agents that take no requests have none).</summary>
+    public AgentEndpoint? Find(string agent) => _endpoints.GetValueOrDefault(agent);
+
     /// <summary>Closes and forgets a dynamic agent's endpoint (leave the queue group, drain); false when some requests were still running.</summary>
     public async Task<bool> RemoveAsync(string agent, TimeSpan leaveTimeout, TimeSpan drainTimeout) =>
         !_endpoints.TryRemove(agent, out var endpoint) || await endpoint.CloseAsync(leaveTimeout, drainTimeout);

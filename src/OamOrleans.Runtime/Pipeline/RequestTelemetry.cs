@@ -82,6 +82,7 @@ internal static class RequestTelemetry
         }
 
         call.Ended = true;
+        call.Health?.Ended(call.Started, outcome.Error?.Code);
         var agent = new KeyValuePair<string, object?>(MeshTags.Agent, call.Agent.Name);
         if (call.CountedActive)
         {
