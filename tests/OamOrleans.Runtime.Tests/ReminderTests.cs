@@ -78,7 +78,7 @@ public sealed class ReminderTests : IAsyncLifetime
         // Due long after the cancel (a loaded machine may take seconds for the turns in between): only b may fire.
         await TurnAsync(conversation, new { op = "set", name = "a", seconds = 30 });
         var listed = await TurnAsync(conversation, new { op = "set", name = "b", seconds = 1.5 });
-        Assert.Equal(["a", "b"], Names(listed, "pending"));
+        Assert.Equal(["b", "a"], Names(listed, "pending")); // listed by due time
 
         var cancel = await TurnAsync(conversation, new { op = "cancel", name = "a" });
         var again = await TurnAsync(conversation, new { op = "cancel", name = "a" });
