@@ -56,7 +56,7 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
         Assert.Equal("Healthy", ready.Report.GetProperty("status").GetString());
         Assert.Equal("", ready.Report.GetProperty("reason").GetString());
         Assert.All(MeshReadinessCheck.Names, name => Assert.Equal("Healthy", ready.Check(name)));
-        Assert.Contains("12 agent(s) registered", ready.Report.GetProperty("checks").GetProperty("agents").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("13 agent(s) registered", ready.Report.GetProperty("checks").GetProperty("agents").GetProperty("description").GetString(), StringComparison.Ordinal);
 
         var live = await WebPort.GetAsync(Port, MeshHealthPaths.Live);
         Assert.Equal(HttpStatusCode.OK, live!.Status);
