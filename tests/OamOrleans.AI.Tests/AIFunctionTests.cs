@@ -108,7 +108,8 @@ public sealed class AIFunctionTests(AIMeshFixture mesh)
     [Fact]
     public async Task A_closed_gate_comes_back_as_not_available()
     {
-        var upper = await mesh.Client.GetAIFunctionAsync("demo.upper");
+        // A short deadline: the client retries not_available until then, in case a host comes back.
+        var upper = await mesh.Client.GetAIFunctionAsync("demo.upper", new MeshToolOptions { CallTimeout = TimeSpan.FromSeconds(2) });
 
         var result = await upper.InvokeAsync(new AIFunctionArguments { ["input"] = "hi" });
 

@@ -24,7 +24,11 @@ public sealed class MapMeshMcpTests
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{httpPort}");
-        builder.Services.AddMeshClient($"nats://127.0.0.1:{natsPort}", o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddMeshClient($"nats://127.0.0.1:{natsPort}", o =>
+        {
+            o.ConnectTimeout = TimeSpan.FromSeconds(1);
+            o.Retry = MeshRetryOptions.None; // the unserved tool below answers not_available at once
+        });
         builder.Services.AddMeshMcpServer().WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
         await using var app = builder.Build();
         app.MapMeshMcp("/mcp");

@@ -20,7 +20,7 @@ public sealed class GateTests(SourceGateFixture mesh)
         Assert.Contains(await mesh.Client.CatalogAsync(), e => e.Name == "test.gated.kv" && e.Invocable);
         var registry = await mesh.Raw.CreateKeyValueStoreContext().GetStoreAsync("mesh-registry");
         Assert.NotNull((await registry.GetEntryAsync<byte[]>("test.gated.kv")).Value);
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+        await AssertUnservedAsync("test.gated.kv", 0);
 
         // Open.
         await mesh.Client.Kv.PutAsync("gates.kv", "true");
@@ -34,7 +34,7 @@ public sealed class GateTests(SourceGateFixture mesh)
         Assert.Equal("slept 1500", await inFlight);
         await logs.WaitAsync("agent_deactivated");
         Assert.Equal([0], logs.ProbesAt("agent_deactivated")); // published only once the running handler had finished
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+        await AssertUnservedAsync("test.gated.kv", 0);
 
         // A delete closes too (null value → falsy); reopening works again.
         await mesh.Client.Kv.PutAsync("gates.kv", "1");
@@ -42,7 +42,7 @@ public sealed class GateTests(SourceGateFixture mesh)
         Assert.Equal("slept 0", await mesh.Client.CallAsync<string>("test.gated.kv", 0));
         await mesh.Client.Kv.DeleteAsync("gates.kv");
         await logs.WaitAsync("agent_deactivated", 2);
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.kv", 0).AsTask());
+        await AssertUnservedAsync("test.gated.kv", 0);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class GateTests(SourceGateFixture mesh)
         await logs.WaitAsync("agent_deactivated");
 
         Assert.Equal([1], logs.ProbesAt("agent_deactivated")); // deactivated after 0.3 s, the handler still running
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.short", 0).AsTask());
+        await AssertUnservedAsync("test.gated.short", 0);
         Assert.Equal("slept 2000", await slow); // the drain only stopped waiting: the late reply still arrives
     }
 
@@ -75,7 +75,7 @@ public sealed class GateTests(SourceGateFixture mesh)
     public async Task Subject_gate_follows_control_messages()
     {
         await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.subject");
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.subject", "x").AsTask());
+        await AssertUnservedAsync("test.gated.subject", "x");
 
         await mesh.Raw.PublishAsync("gates.control", Utf8("on"));
         await logs.WaitAsync("agent_activated");
@@ -83,7 +83,7 @@ public sealed class GateTests(SourceGateFixture mesh)
 
         await mesh.Raw.PublishAsync("gates.control", Utf8("off"));
         await logs.WaitAsync("agent_deactivated");
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.subject", "x").AsTask());
+        await AssertUnservedAsync("test.gated.subject", "x");
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class GateTests(SourceGateFixture mesh)
         await using var logs = await LogTail.StartAsync(mesh.Raw, "test.gated.initial");
         await mesh.Client.Kv.PutAsync("gates.initial", "false");
         await logs.WaitAsync("agent_deactivated");
-        await Assert.ThrowsAsync<NotAvailableException>(() => mesh.Client.CallAsync<string>("test.gated.initial", "x").AsTask());
+        await AssertUnservedAsync("test.gated.initial", "x");
     }
 
     [Fact]
@@ -103,4 +103,9 @@ public sealed class GateTests(SourceGateFixture mesh)
         // gates.preset = "go" was written before the silo started; OpenOnGo opens on it.
         Assert.Equal("preset x", await mesh.Client.CallAsync<string>("test.gated.preset", "x"));
     }
+
+    /// <summary>One attempt, no retries: a closed gate answers not_available at once (retries would wait out the deadline).</summary>
+    private Task<NotAvailableException> AssertUnservedAsync(string agent, object payload) =>
+        Assert.ThrowsAsync<NotAvailableException>(() =>
+            mesh.Client.CallAsync<string>(agent, payload, new CallOptions { Retry = MeshRetryOptions.None }).AsTask());
 }

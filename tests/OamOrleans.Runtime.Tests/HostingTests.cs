@@ -21,7 +21,8 @@ public sealed class HostingTests
     public async Task An_unreachable_nats_server_fails_silo_start_naming_the_url()
     {
         var url = $"nats://127.0.0.1:{NatsServer.FreePort()}";
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(url));
+        // A short connect wait: the default keeps trying for 60 s, for a NATS that starts after the silo.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(url, configure: o => o.ConnectTimeout = TimeSpan.FromSeconds(2)));
         Assert.Contains(url, error.ToString());
     }
 
