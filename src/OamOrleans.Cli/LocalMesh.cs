@@ -38,10 +38,8 @@ internal static class LocalMesh
 
     public static string MonitorPidFile => Path.Combine(RunDir, MonitorPidFileName);
 
-    public static async Task<int> UpAsync(int port, bool foreground, CancellationToken ct) => await UpAsync(port, foreground, null, ct);
-
     /// <param name="authDir">An <c>oam auth init</c> folder: run in operator mode with its accounts (<c>--auth</c>); null: open mesh.</param>
-    public static async Task<int> UpAsync(int port, bool foreground, string? authDir, CancellationToken ct)
+    public static async Task<int> UpAsync(TextWriter stdout, TextWriter stderr, int port, bool foreground, string? authDir, CancellationToken ct)
     {
         if (port is < 1 or > 65534)
         {
@@ -120,30 +118,30 @@ internal static class LocalMesh
         await File.WriteAllTextAsync(PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName), url + "\n", ct);
         SecuredMesh.Record(RunDir, auth);
-        var monitor = await StartMonitorAsync(url, server.SysUrl ?? url, auth, detach: !foreground, ct);
+        var monitor = await StartMonitorAsync(stderr, url, server.SysUrl ?? url, auth, detach: !foreground, ct);
 
-        Console.Out.WriteLine("OpenAgentMesh local mesh is up");
-        Console.Out.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
-        Console.Out.WriteLine($"  WebSocket on ws://127.0.0.1:{port + 1}");
-        Console.Out.WriteLine($"  Buckets ready: {string.Join(", ", Protocol.MeshBuckets.KeyValue.Append(Protocol.MeshBuckets.Artifacts))}");
-        Console.Out.WriteLine($"  Wrote {MeshEndpoint.UrlFileName}");
-        Console.Out.WriteLine(monitor is null
+        stdout.WriteLine("OpenAgentMesh local mesh is up");
+        stdout.WriteLine($"  NATS listening on {url} (JetStream, pid {process.Id})");
+        stdout.WriteLine($"  WebSocket on ws://127.0.0.1:{port + 1}");
+        stdout.WriteLine($"  Buckets ready: {string.Join(", ", Protocol.MeshBuckets.KeyValue.Append(Protocol.MeshBuckets.Artifacts))}");
+        stdout.WriteLine($"  Wrote {MeshEndpoint.UrlFileName}");
+        stdout.WriteLine(monitor is null
             ? "  Health monitor not started (see the warning above)"
             : $"  Health monitor running (pid {monitor.Id})");
-        Console.Out.WriteLine($"  Logs: {log}");
+        stdout.WriteLine($"  Logs: {log}");
         if (auth is not null)
         {
-            Console.Out.WriteLine($"  Secured: operator mode with the accounts of {auth.Dir}; anonymous connections are refused");
-            Console.Out.WriteLine($"  Connect with a user: oam auth user add NAME --role invoker --dir {auth.Dir}; oam mesh connect {url} --creds NAME.creds");
+            stdout.WriteLine($"  Secured: operator mode with the accounts of {auth.Dir}; anonymous connections are refused");
+            stdout.WriteLine($"  Connect with a user: oam auth user add NAME --role invoker --dir {auth.Dir}; oam mesh connect {url} --creds NAME.creds");
         }
 
         if (!foreground)
         {
-            Console.Out.WriteLine("  Stop it with: oam mesh down");
+            stdout.WriteLine("  Stop it with: oam mesh down");
             return OamCli.Ok;
         }
 
-        Console.Out.WriteLine("  Running in the foreground; Ctrl-C stops it.");
+        stdout.WriteLine("  Running in the foreground; Ctrl-C stops it.");
         try
         {
             await process.WaitForExitAsync(ct);
@@ -180,14 +178,14 @@ internal static class LocalMesh
         return pid;
     }
 
-    public static int Down()
+    public static int Down(TextWriter stdout, TextWriter stderr)
     {
         if (ReadPid(MonitorPidFile) is { } monitorPid)
         {
             if (IsMeshProcess(monitorPid, "monitor"))
             {
                 Stop(monitorPid);
-                Console.Out.WriteLine($"Stopped health monitor (pid {monitorPid}).");
+                stdout.WriteLine($"Stopped health monitor (pid {monitorPid}).");
             }
 
             TryDelete(MonitorPidFile);
@@ -195,13 +193,13 @@ internal static class LocalMesh
 
         if (ReadPid(PidFile) is not { } pid)
         {
-            Console.Error.WriteLine("No running mesh recorded.");
+            stderr.WriteLine("No running mesh recorded.");
             return OamCli.Failed;
         }
 
         if (!IsMeshProcess(pid, "nats-server"))
         {
-            Console.Out.WriteLine($"Stale PID file (pid {pid} not running). Cleaning up.");
+            stdout.WriteLine($"Stale PID file (pid {pid} not running). Cleaning up.");
             TryDelete(PidFile);
             return OamCli.Ok;
         }
@@ -209,7 +207,7 @@ internal static class LocalMesh
         Stop(pid);
         TryDelete(PidFile);
         TryDelete(Path.Combine(RunDir, AuthDirFileName));
-        Console.Out.WriteLine($"Stopped mesh (pid {pid}).");
+        stdout.WriteLine($"Stopped mesh (pid {pid}).");
         return OamCli.Ok;
     }
 
@@ -222,7 +220,7 @@ internal static class LocalMesh
     /// Starts <c>oam mesh monitor --config monitor.json</c> next to the server (the reference's companion process); the
     /// config holds the APP and SYS URLs (mode 0600). A monitor that cannot start is a warning, not a failure.
     /// </summary>
-    private static async Task<Process?> StartMonitorAsync(string url, string sysUrl, SecuredMesh? auth, bool detach, CancellationToken ct)
+    private static async Task<Process?> StartMonitorAsync(TextWriter stderr, string url, string sysUrl, SecuredMesh? auth, bool detach, CancellationToken ct)
     {
         var config = Path.Combine(RunDir, MonitorConfigFileName);
         var json = new System.Text.Json.Nodes.JsonObject { ["url"] = url, ["sys_url"] = sysUrl };
@@ -251,7 +249,7 @@ internal static class LocalMesh
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NatsServerLaunchException)
         {
-            Console.Error.WriteLine($"Warning: could not start the health monitor: {e.Message}");
+            stderr.WriteLine($"Warning: could not start the health monitor: {e.Message}");
             return null;
         }
     }

@@ -26,7 +26,7 @@ internal static class MeshHealthCommand
         {
             url, timeout, json,
         };
-        OamCli.SetAction(command, (parse, ct) => RunAsync(ProbeUri(parse.GetValue(url)!), OamCli.Seconds(parse.GetValue(timeout)), parse.GetValue(json), ct));
+        OamCli.SetAction(command, (parse, ct) => RunAsync(parse, ProbeUri(parse.GetValue(url)!), OamCli.Seconds(parse.GetValue(timeout)), parse.GetValue(json), ct));
         return command;
     }
 
@@ -40,7 +40,7 @@ internal static class MeshHealthCommand
         return uri.AbsolutePath is "" or "/" ? new Uri(uri, ReadyPath) : uri;
     }
 
-    private static async Task<int> RunAsync(Uri uri, TimeSpan timeout, bool asJson, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult parse, Uri uri, TimeSpan timeout, bool asJson, CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = timeout };
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -75,13 +75,13 @@ internal static class MeshHealthCommand
 
             if (asJson)
             {
-                OamCli.PrintJson(report, json: true);
+                OamCli.PrintJson(parse, report, json: true);
             }
             else
             {
                 foreach (var (name, check) in report["checks"] as JsonObject ?? [])
                 {
-                    Console.Out.WriteLine($"{name,-8}{check?["status"]?.GetValue<string>(),-11}{check?["description"]?.GetValue<string>()}");
+                    parse.Stdout().WriteLine($"{name,-8}{check?["status"]?.GetValue<string>(),-11}{check?["description"]?.GetValue<string>()}");
                 }
             }
 
@@ -89,7 +89,7 @@ internal static class MeshHealthCommand
             {
                 if (!asJson)
                 {
-                    Console.Out.WriteLine($"ready ({uri})");
+                    parse.Stdout().WriteLine($"ready ({uri})");
                 }
 
                 return OamCli.Ok;
