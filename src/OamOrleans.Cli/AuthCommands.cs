@@ -99,7 +99,7 @@ internal static class AuthCommands
             }
 
             stdout.WriteLine($"  Regenerated {auth.ServerConfigPath}");
-            stdout.WriteLine(LocalMesh.ReloadIfServing(auth.Dir) is { } pid
+            stdout.WriteLine(new LocalMeshSupervisor(MeshRunDirectory.Default).ReloadIfServing(auth.Dir) is { } pid
                 ? $"  Reloaded the local mesh (pid {pid})"
                 : "  Reload a running server to apply it: nats-server --signal reload=<pid> (or kill -HUP <pid>)");
             return Task.FromResult(OamCli.Ok);

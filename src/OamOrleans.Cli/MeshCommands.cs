@@ -14,8 +14,8 @@ internal static class MeshCommands
     {
         var mesh = new Command("mesh", "Manage the local mesh and inspect a connected mesh.")
         {
-            Up(),
-            Down(),
+            LocalMeshCommands.Up(),
+            LocalMeshCommands.Down(),
             Connect(),
             Catalog(),
             Listen(),
@@ -24,35 +24,6 @@ internal static class MeshCommands
             MeshBucketsCommand.Build(),
         };
         return mesh;
-    }
-
-    private static Command Up()
-    {
-        var port = new Option<int>("--port", "-p") { Description = "Port to bind NATS (the websocket listener takes port+1).", DefaultValueFactory = _ => 4222 };
-        var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
-        var auth = new Option<bool>("--auth") { Description = "Secure it: operator mode with the accounts and users of `oam auth init` (see --auth-dir)." };
-        var authDir = new Option<string>("--auth-dir") { Description = "The `oam auth init` folder used by --auth.", DefaultValueFactory = _ => Auth.AuthDirectory.DefaultDir };
-        var replicas = MeshBucketsCommand.ReplicasOption("Replicas of the mesh buckets: 1. A local mesh is one nats-server, which holds 1; for a NATS cluster use `oam mesh buckets --replicas N --url ...`.");
-        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir, replicas };
-        OamCli.SetAction(command, (parse, ct) =>
-        {
-            if (parse.GetValue(replicas) is { } asked && OamCli.Replicas(asked) > 1)
-            {
-                throw new UsageException(
-                    $"--replicas {asked}: `oam mesh up` starts one local nats-server, which holds one replica of each bucket. "
-                    + $"To create the mesh buckets with {asked} replicas on a JetStream cluster, run `oam mesh buckets --replicas {asked} --url nats://node1:4222,nats://node2:4222,...`.");
-            }
-
-            return LocalMesh.UpAsync(parse.Stdout(), parse.Stderr(), parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct);
-        });
-        return command;
-    }
-
-    private static Command Down()
-    {
-        var command = new Command("down", "Stop the local mesh started by `oam mesh up`.");
-        OamCli.SetAction(command, (parse, _) => Task.FromResult(LocalMesh.Down(parse.Stdout(), parse.Stderr())));
-        return command;
     }
 
     private static Command Connect()
