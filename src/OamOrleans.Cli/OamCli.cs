@@ -63,8 +63,8 @@ internal static class OamCli
 
     /// <summary>
     /// <c>--url</c>, declared once on the root and inherited by every command: overrides the mesh URL resolution
-    /// (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>). <c>oam mesh health</c> has a <c>--url</c> of its
-    /// own (a silo's web port), which wins there.
+    /// (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>). <c>oam mesh health</c> asks a silo's web port
+    /// (<c>--web-url</c>) and reads an http(s) URL given here as that, its former spelling.
     /// </summary>
     public static Option<string?> Url { get; } = new("--url")
     {

@@ -54,6 +54,39 @@ public sealed class CliUsageTests
         Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Mesh_health_help_shows_one_url_of_each_kind_the_web_port_and_the_inherited_mesh_url()
+    {
+        var r = await OamInProcess.RunAsync(["mesh", "health", "--help"]);
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Stdout.Split('\n');
+        Assert.Single(lines, l => l.TrimStart().StartsWith("--web-url", StringComparison.Ordinal));
+        var url = Assert.Single(lines, l => l.TrimStart().StartsWith("--url", StringComparison.Ordinal));
+        Assert.Contains("Mesh URL", url, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--web-url")]
+    [InlineData("--url")]
+    public async Task Mesh_health_asks_the_web_port_given_as_web_url_or_as_the_former_url(string option)
+    {
+        var closed = OamOrleans.Testing.NatsServer.FreePort();
+        var r = await OamInProcess.RunAsync(["mesh", "health", option, $"http://127.0.0.1:{closed}"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith($"Error: no answer from http://127.0.0.1:{closed}/health/ready", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--web-url")]
+    [InlineData("--url")]
+    public async Task Mesh_health_refuses_a_nats_url_naming_the_option_it_came_from(string option)
+    {
+        var r = await OamInProcess.RunAsync(["mesh", "health", option, "nats://127.0.0.1:4222"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith($"Error: {option} must be an http:// or https:// URL", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("does not connect to the mesh", r.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A port nothing listens on (taken from the OS and released).</summary>
     private static string Unreachable() => $"nats://127.0.0.1:{OamOrleans.Testing.NatsServer.FreePort()}";
 }
