@@ -48,8 +48,9 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
     public static string Url(string host, int port) =>
         $"http://{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host)}:{port}";
 
+    /// <param name="log">Where the web host's warnings and errors go (the run's stderr).</param>
     /// <param name="auth">With a token (<c>OAM_HTTP_AUTH=token</c>), the UI asks for it on a login page; null or none serves it open.</param>
-    public static async Task<AdminUiServer> StartAsync(string host, int port, string? meshUrl, CancellationToken ct, HttpAuthSettings? auth = null)
+    public static async Task<AdminUiServer> StartAsync(string host, int port, string? meshUrl, TextWriter log, CancellationToken ct, HttpAuthSettings? auth = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -57,7 +58,7 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new StderrLoggerProvider(LogLevel.Warning));
+        builder.Logging.AddProvider(new StderrLoggerProvider(log, LogLevel.Warning));
         // NATS.Net logs each failed connect with a stack trace; the UI's mesh session reports it in one line instead.
         builder.Logging.AddFilter("NATS", LogLevel.None);
         builder.WebHost.UseUrls(Url(host, port));
@@ -128,9 +129,9 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
 }
 
 /// <summary>Hands the web host's logs to <see cref="StderrLogger"/> from <paramref name="minimum"/> up.</summary>
-internal sealed class StderrLoggerProvider(LogLevel minimum) : ILoggerProvider
+internal sealed class StderrLoggerProvider(TextWriter stderr, LogLevel minimum) : ILoggerProvider
 {
-    private readonly StderrLogger _logger = new();
+    private readonly StderrLogger _logger = new(stderr);
 
     public ILogger CreateLogger(string categoryName) => new Filtered(_logger, minimum);
 

@@ -53,11 +53,11 @@ internal static partial class AgentCommands
         {
             var agent = parse.GetValue(name)!;
             AgentName.Validate(agent, "NAME");
-            var body = await OamCli.ReadPayloadAsync(parse.GetValue(payload), ct);
+            var body = await OamCli.ReadPayloadAsync(parse, parse.GetValue(payload), ct);
             var options = new CallOptions { Timeout = OamCli.Seconds(parse.GetValue(timeout)), ConversationId = parse.GetValue(conversation) };
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var reply = await client.CallRawAsync(agent, body ?? ReadOnlyMemory<byte>.Empty, options, ct);
-            OamCli.PrintJson(reply.Json.Span, parse.GetValue(json));
+            OamCli.PrintJson(parse, reply.Json.Span, parse.GetValue(json));
             return OamCli.Ok;
         });
         return command;
@@ -82,22 +82,22 @@ internal static partial class AgentCommands
             var contract = await client.ContractAsync(agent, ct);
             if (!parse.GetValue(text))
             {
-                Console.Out.WriteLine(CliOutput.SortedJson(ToModelDump(contract)));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(ToModelDump(contract)));
                 return OamCli.Ok;
             }
 
-            Console.Out.WriteLine($"name:        {contract.Name}");
-            Console.Out.WriteLine($"description: {contract.Description}");
-            Console.Out.WriteLine($"version:     {contract.Version}");
-            Console.Out.WriteLine($"channel:     {(contract.Name.Contains('.', StringComparison.Ordinal) ? contract.Name[..contract.Name.LastIndexOf('.')] : "-")}");
-            Console.Out.WriteLine($"streaming:   {(contract.Streaming ? "yes" : "no")}");
-            Console.Out.WriteLine($"invocable:   {(contract.Invocable ? "yes" : "no")}");
+            parse.Stdout().WriteLine($"name:        {contract.Name}");
+            parse.Stdout().WriteLine($"description: {contract.Description}");
+            parse.Stdout().WriteLine($"version:     {contract.Version}");
+            parse.Stdout().WriteLine($"channel:     {(contract.Name.Contains('.', StringComparison.Ordinal) ? contract.Name[..contract.Name.LastIndexOf('.')] : "-")}");
+            parse.Stdout().WriteLine($"streaming:   {(contract.Streaming ? "yes" : "no")}");
+            parse.Stdout().WriteLine($"invocable:   {(contract.Invocable ? "yes" : "no")}");
             if (contract.Tags.Count > 0)
             {
-                Console.Out.WriteLine($"tags:        {string.Join(", ", contract.Tags)}");
+                parse.Stdout().WriteLine($"tags:        {string.Join(", ", contract.Tags)}");
             }
 
-            Console.Out.WriteLine($"subject:     {contract.Subject}");
+            parse.Stdout().WriteLine($"subject:     {contract.Subject}");
             return OamCli.Ok;
         });
         return command;

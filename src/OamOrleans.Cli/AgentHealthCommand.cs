@@ -41,11 +41,11 @@ internal static class AgentHealthCommand
             var report = Report(agent, window, registered, latest);
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(CliOutput.SortedJson(report));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(report));
             }
             else
             {
-                PrintText(agent, window, registered, latest);
+                PrintText(parse.Stdout(), agent, window, registered, latest);
             }
 
             return report["healthy"]!.GetValue<bool>() ? OamCli.Ok : OamCli.Failed;
@@ -117,11 +117,10 @@ internal static class AgentHealthCommand
         };
     }
 
-    private static void PrintText(string agent, TimeSpan window, IReadOnlyList<string> registered, SortedDictionary<string, HealthBeat> latest)
+    private static void PrintText(TextWriter output, string agent, TimeSpan window, IReadOnlyList<string> registered, SortedDictionary<string, HealthBeat> latest)
     {
         var silent = registered.Where(id => !latest.ContainsKey(id)).ToList();
         var wait = window.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
-        var output = Console.Out;
         output.WriteLine($"{agent}: {registered.Count} instance(s) registered, {latest.Count} beating, {silent.Count} silent (listened up to {wait} s)");
         foreach (var (id, b) in latest)
         {

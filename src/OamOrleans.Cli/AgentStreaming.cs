@@ -25,14 +25,14 @@ internal static partial class AgentCommands
         {
             var agentName = parse.GetValue(name)!;
             AgentName.Validate(agentName, "NAME");
-            var body = await OamCli.ReadPayloadAsync(parse.GetValue(payload), ct);
+            var body = await OamCli.ReadPayloadAsync(parse, parse.GetValue(payload), ct);
             var options = new StreamOptions { Timeout = OamCli.Seconds(parse.GetValue(timeout)), ConversationId = parse.GetValue(conversation) };
             var asJson = parse.GetValue(json);
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var stream = client.StreamRawAsync(agentName, body ?? ReadOnlyMemory<byte>.Empty, options, ct);
             await foreach (var chunk in stream.WithCancellation(ct))
             {
-                OamCli.PrintJson(chunk.Json.Span, asJson);
+                OamCli.PrintJson(parse, chunk.Json.Span, asJson);
             }
 
             return OamCli.Ok;
@@ -57,7 +57,7 @@ internal static partial class AgentCommands
             {
                 if (!frame.Body.IsEmpty)
                 {
-                    OamCli.PrintJson(frame.Body.Span, asJson);
+                    OamCli.PrintJson(parse, frame.Body.Span, asJson);
                 }
             }
 

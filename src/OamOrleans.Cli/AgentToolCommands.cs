@@ -65,7 +65,7 @@ internal static partial class AgentCommands
                 throw new CliFailure($"Error: {e.Message}"); // a name that makes no tool name (over 64 characters)
             }
 
-            Console.Out.WriteLine(CliOutput.SortedJson(tool));
+            parse.Stdout().WriteLine(CliOutput.SortedJson(tool));
             return OamCli.Ok;
         });
         return command;
@@ -88,7 +88,7 @@ internal static partial class AgentCommands
 
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var contract = await client.ContractAsync(agent, ct);
-            Console.Out.WriteLine(CliOutput.SortedJson(contract.ToAgentCard(endpoint)));
+            parse.Stdout().WriteLine(CliOutput.SortedJson(contract.ToAgentCard(endpoint)));
             return OamCli.Ok;
         });
         return command;

@@ -30,12 +30,13 @@ internal static class AuthCommands
         OamCli.SetAction(command, (parse, _) =>
         {
             var auth = AuthDirectory.Init(parse.GetValue(dir)!, parse.GetValue(name)!);
-            Console.Out.WriteLine($"Initialised mesh '{auth.Name}' in {auth.Dir}");
-            Console.Out.WriteLine($"  Operator:       {auth.Operator.GetPublicKey()}");
-            Console.Out.WriteLine($"  System account: {AuthDirectory.SystemAccountName} {auth.SystemAccount.GetPublicKey()}");
-            Console.Out.WriteLine($"  Mesh account:   {auth.Name} {auth.Account.GetPublicKey()} (JetStream)");
-            Console.Out.WriteLine($"  Server config:  {auth.ServerConfigPath}");
-            Console.Out.WriteLine($"Next: oam auth user add NAME --role worker|invoker|observer|admin --dir {parse.GetValue(dir)}");
+            var stdout = parse.Stdout();
+            stdout.WriteLine($"Initialised mesh '{auth.Name}' in {auth.Dir}");
+            stdout.WriteLine($"  Operator:       {auth.Operator.GetPublicKey()}");
+            stdout.WriteLine($"  System account: {AuthDirectory.SystemAccountName} {auth.SystemAccount.GetPublicKey()}");
+            stdout.WriteLine($"  Mesh account:   {auth.Name} {auth.Account.GetPublicKey()} (JetStream)");
+            stdout.WriteLine($"  Server config:  {auth.ServerConfigPath}");
+            stdout.WriteLine($"Next: oam auth user add NAME --role worker|invoker|observer|admin --dir {parse.GetValue(dir)}");
             return Task.FromResult(OamCli.Ok);
         });
         return command;
@@ -68,15 +69,16 @@ internal static class AuthCommands
             var auth = AuthDirectory.Open(parse.GetValue(dir)!);
             var creds = Path.GetFullPath(parse.GetValue(output) ?? $"{userName}.creds");
             var user = auth.AddUser(userName, parse.GetValue(role)!, creds, parse.GetValue(privateInbox));
-            Console.Out.WriteLine($"Added user '{user.Name}' ({user.Role}) {user.PublicKey}");
-            Console.Out.WriteLine($"  Creds: {creds} (mode 600)");
+            var stdout = parse.Stdout();
+            stdout.WriteLine($"Added user '{user.Name}' ({user.Role}) {user.PublicKey}");
+            stdout.WriteLine($"  Creds: {creds} (mode 600)");
             if (user.InboxPrefix is { } prefix)
             {
-                Console.Out.WriteLine($"  Private inbox: {prefix} (recorded in {MeshInboxFile.PathFor(creds)}; oam and MeshClient read it from there)");
-                Console.Out.WriteLine($"    nats.js: connect({{ inboxPrefix: \"{prefix}\", ... }})   nats-py: nats.connect(..., inbox_prefix=b\"{prefix}\")");
+                stdout.WriteLine($"  Private inbox: {prefix} (recorded in {MeshInboxFile.PathFor(creds)}; oam and MeshClient read it from there)");
+                stdout.WriteLine($"    nats.js: connect({{ inboxPrefix: \"{prefix}\", ... }})   nats-py: nats.connect(..., inbox_prefix=b\"{prefix}\")");
             }
 
-            Console.Out.WriteLine($"  Use it: OAM_CREDS={creds}, or oam mesh connect URL --creds {creds}");
+            stdout.WriteLine($"  Use it: OAM_CREDS={creds}, or oam mesh connect URL --creds {creds}");
             return Task.FromResult(OamCli.Ok);
         });
         return command;
@@ -90,13 +92,14 @@ internal static class AuthCommands
         OamCli.SetAction(command, (parse, _) =>
         {
             var auth = AuthDirectory.Open(parse.GetValue(dir)!);
+            var stdout = parse.Stdout();
             foreach (var user in auth.Revoke(parse.GetValue(name)!))
             {
-                Console.Out.WriteLine($"Revoked user '{user.Name}' {user.PublicKey}");
+                stdout.WriteLine($"Revoked user '{user.Name}' {user.PublicKey}");
             }
 
-            Console.Out.WriteLine($"  Regenerated {auth.ServerConfigPath}");
-            Console.Out.WriteLine(LocalMesh.ReloadIfServing(auth.Dir) is { } pid
+            stdout.WriteLine($"  Regenerated {auth.ServerConfigPath}");
+            stdout.WriteLine(new LocalMeshSupervisor(MeshRunDirectory.Default).ReloadIfServing(auth.Dir) is { } pid
                 ? $"  Reloaded the local mesh (pid {pid})"
                 : "  Reload a running server to apply it: nats-server --signal reload=<pid> (or kill -HUP <pid>)");
             return Task.FromResult(OamCli.Ok);
@@ -113,7 +116,7 @@ internal static class AuthCommands
             var path = MeshEndpoint.Resolve(creds: parse.GetValue(creds)).CredsFile;
             if (path is null)
             {
-                Console.Out.WriteLine("No credentials: connections are open (unauthenticated).");
+                parse.Stdout().WriteLine("No credentials: connections are open (unauthenticated).");
                 return OamCli.Ok;
             }
 
@@ -135,15 +138,16 @@ internal static class AuthCommands
             var nats = claims["nats"] as System.Text.Json.Nodes.JsonObject;
             var role = (nats?["tags"] as System.Text.Json.Nodes.JsonArray)?.Select(t => t?.GetValue<string>())
                 .FirstOrDefault(t => t?.StartsWith(NatsClaims.RoleTagPrefix, StringComparison.Ordinal) == true)?[NatsClaims.RoleTagPrefix.Length..];
-            Console.Out.WriteLine($"User:       {claims["name"]?.GetValue<string>()}");
-            Console.Out.WriteLine($"Public key: {claims["sub"]?.GetValue<string>()}");
-            Console.Out.WriteLine($"Account:    {nats?["issuer_account"]?.GetValue<string>() ?? claims["iss"]?.GetValue<string>()}");
-            Console.Out.WriteLine($"Role:       {role ?? "(none)"}");
+            var stdout = parse.Stdout();
+            stdout.WriteLine($"User:       {claims["name"]?.GetValue<string>()}");
+            stdout.WriteLine($"Public key: {claims["sub"]?.GetValue<string>()}");
+            stdout.WriteLine($"Account:    {nats?["issuer_account"]?.GetValue<string>() ?? claims["iss"]?.GetValue<string>()}");
+            stdout.WriteLine($"Role:       {role ?? "(none)"}");
             var privateInbox = ((nats?["sub"] as System.Text.Json.Nodes.JsonObject)?["allow"] as System.Text.Json.Nodes.JsonArray)?
                 .Select(p => p?.GetValue<string>())
                 .FirstOrDefault(p => p?.StartsWith(MeshRoles.PrivateInboxRoot + ".", StringComparison.Ordinal) == true);
-            Console.Out.WriteLine($"Inbox:      {(privateInbox is null ? "_INBOX (shared)" : privateInbox[..^2] + " (private)")}");
-            Console.Out.WriteLine($"Creds:      {Path.GetFullPath(path)}");
+            stdout.WriteLine($"Inbox:      {(privateInbox is null ? "_INBOX (shared)" : privateInbox[..^2] + " (private)")}");
+            stdout.WriteLine($"Creds:      {Path.GetFullPath(path)}");
             return OamCli.Ok;
         });
         return command;

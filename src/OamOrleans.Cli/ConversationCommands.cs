@@ -86,16 +86,16 @@ internal static class ConversationCommands
             if (parse.GetValue(json))
             {
                 var array = new JsonArray([.. items.Select(i => (JsonNode)Summary(i))]);
-                Console.Out.WriteLine(CliOutput.SortedJson(new JsonObject { ["items"] = array, ["next"] = next is { } n ? JsonValue.Create(n) : null }));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(new JsonObject { ["items"] = array, ["next"] = next is { } n ? JsonValue.Create(n) : null }));
             }
             else
             {
-                Console.Out.WriteLine(CliOutput.Table(
+                parse.Stdout().WriteLine(CliOutput.Table(
                     ["CONVERSATION", "LAST TURN", "STATE"],
                     [.. items.Select(i => (IReadOnlyList<string>)[i.ConversationId, Time(i.LastTurn), Bytes(i.StateBytes)])]));
                 if (next is { } more)
                 {
-                    Console.Out.WriteLine($"(more: --after {more.ToString(CultureInfo.InvariantCulture)})");
+                    parse.Stdout().WriteLine($"(more: --after {more.ToString(CultureInfo.InvariantCulture)})");
                 }
             }
 
@@ -123,7 +123,7 @@ internal static class ConversationCommands
             node["state"] = JsonNode.Parse(details.State.GetRawText());
             node["reminders"] = Reminders(details.Reminders);
             node["logged_turns"] = details.LoggedTurns;
-            Console.Out.WriteLine(CliOutput.SortedJson(node));
+            parse.Stdout().WriteLine(CliOutput.SortedJson(node));
             return OamCli.Ok;
         });
         return command;
@@ -147,7 +147,7 @@ internal static class ConversationCommands
                 throw new NotFoundException($"Agent '{name}' has no stored conversation '{conversation}'", name);
             }
 
-            Console.Out.WriteLine($"Deleted conversation '{conversation}' of {name}");
+            parse.Stdout().WriteLine($"Deleted conversation '{conversation}' of {name}");
             return OamCli.Ok;
         });
         return command;
@@ -189,7 +189,7 @@ internal static class ConversationCommands
             var sorted = found.OrderBy(f => f.Reminder.DueAt).ToList();
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(CliOutput.SortedJson(new JsonArray([.. sorted.Select(f =>
+                parse.Stdout().WriteLine(CliOutput.SortedJson(new JsonArray([.. sorted.Select(f =>
                 {
                     var node = Reminder(f.Reminder);
                     node["conversation"] = f.Conversation;
@@ -198,7 +198,7 @@ internal static class ConversationCommands
             }
             else
             {
-                Console.Out.WriteLine(CliOutput.Table(
+                parse.Stdout().WriteLine(CliOutput.Table(
                     ["CONVERSATION", "REMINDER", "DUE", "PAYLOAD"],
                     [.. sorted.Select(f => (IReadOnlyList<string>)[f.Conversation, f.Reminder.Name, Time(f.Reminder.DueAt), f.Reminder.Payload.GetRawText()])]));
             }

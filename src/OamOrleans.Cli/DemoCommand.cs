@@ -22,28 +22,29 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        var interactive = !Console.IsOutputRedirected;
+        var stdout = parse.Stdout();
+        var interactive = CliConsole.IsTerminal(stdout);
         var silo = DemoSilo.Find() ?? throw new CliFailure(
             "oam demo runs the sample silo (oam-silo) and cannot find it. Build it in the OamOrleans repository with "
             + "'dotnet build silo/OamOrleans.Silo -c Release', or set OAM_SILO to its oam-silo.dll.");
         var natsPort = NatsPort();
 
-        Console.Out.WriteLine("OamOrleans demo: a local agent mesh in one command");
-        Console.Out.WriteLine();
-        Console.Out.WriteLine($"1. Starting the sample silo with its own nats-server on port {natsPort}…");
+        stdout.WriteLine("OamOrleans demo: a local agent mesh in one command");
+        stdout.WriteLine();
+        stdout.WriteLine($"1. Starting the sample silo with its own nats-server on port {natsPort}…");
         await using var host = DemoSilo.Start(silo, natsPort);
         var url = await WaitForUrlAsync(host, ct);
         await using var mesh = await MeshClient.ConnectAsync(url, MeshClientOptions.Default, ct);
         var agents = await WaitForAgentsAsync(host, mesh, ct);
-        Console.Out.WriteLine($"   Mesh up at {url}: {agents.Count} agents ({string.Join(", ", agents)})");
+        stdout.WriteLine($"   Mesh up at {url}: {agents.Count} agents ({string.Join(", ", agents)})");
 
-        Console.Out.WriteLine("2. Calling demo.greet with \"World\"…");
+        stdout.WriteLine("2. Calling demo.greet with \"World\"…");
         var reply = await mesh.CallRawAsync("demo.greet", System.Text.Encoding.UTF8.GetBytes("\"World\""), cancellationToken: ct);
-        Console.Out.WriteLine($"   demo.greet replied {System.Text.Encoding.UTF8.GetString(reply.Json.Span)}");
+        stdout.WriteLine($"   demo.greet replied {System.Text.Encoding.UTF8.GetString(reply.Json.Span)}");
 
-        await using var ui = await AdminUiServer.StartAsync(AdminUiServer.DefaultHost, AdminUiServer.ChoosePort(AdminUiServer.DefaultHost, AdminUiServer.DefaultPort), url, ct);
-        Console.Out.WriteLine($"3. Admin UI running at {ui.Address}");
-        Console.Out.WriteLine();
+        await using var ui = await AdminUiServer.StartAsync(AdminUiServer.DefaultHost, AdminUiServer.ChoosePort(AdminUiServer.DefaultHost, AdminUiServer.DefaultPort), url, parse.Stderr(), ct);
+        stdout.WriteLine($"3. Admin UI running at {ui.Address}");
+        stdout.WriteLine();
 
         var urlFile = Path.Combine(Environment.CurrentDirectory, MeshEndpoint.UrlFileName);
         var wroteUrlFile = interactive && !File.Exists(urlFile);
@@ -53,22 +54,22 @@ internal static class DemoCommand
         }
 
         var flag = wroteUrlFile ? "" : $" --url {url}";
-        Console.Out.WriteLine("Next, try (in another terminal):");
-        Console.Out.WriteLine($"  oam mesh catalog{flag}");
-        Console.Out.WriteLine($"  oam agent call demo.echo '{{\"message\": \"hi\"}}'{flag}");
-        Console.Out.WriteLine($"  oam agent stream demo.words '{{\"message\": \"one two three\", \"pauseMs\": 300}}'{flag}");
-        Console.Out.WriteLine($"  oam agent subscribe demo.ticker{flag}");
-        Console.Out.WriteLine($"  oam kv put plan.step1 done{flag}        (watch it appear under Shared context in the UI)");
-        Console.Out.WriteLine($"  oam ui{flag}                            (the same UI, from any folder)");
+        stdout.WriteLine("Next, try (in another terminal):");
+        stdout.WriteLine($"  oam mesh catalog{flag}");
+        stdout.WriteLine($"  oam agent call demo.echo '{{\"message\": \"hi\"}}'{flag}");
+        stdout.WriteLine($"  oam agent stream demo.words '{{\"message\": \"one two three\", \"pauseMs\": 300}}'{flag}");
+        stdout.WriteLine($"  oam agent subscribe demo.ticker{flag}");
+        stdout.WriteLine($"  oam kv put plan.step1 done{flag}        (watch it appear under Shared context in the UI)");
+        stdout.WriteLine($"  oam ui{flag}                            (the same UI, from any folder)");
         if (!interactive)
         {
-            Console.Out.WriteLine();
-            Console.Out.WriteLine("Output is not a terminal: stopping the demo.");
+            stdout.WriteLine();
+            stdout.WriteLine("Output is not a terminal: stopping the demo.");
             return OamCli.Ok;
         }
 
-        Console.Out.WriteLine();
-        Console.Out.WriteLine("The demo runs until Ctrl-C.");
+        stdout.WriteLine();
+        stdout.WriteLine("The demo runs until Ctrl-C.");
         try
         {
             await Task.Delay(Timeout.Infinite, ct);
@@ -84,7 +85,7 @@ internal static class DemoCommand
             }
         }
 
-        Console.Out.WriteLine("Stopping the demo…");
+        stdout.WriteLine("Stopping the demo…");
         return OamCli.Ok;
     }
 

@@ -34,11 +34,11 @@ internal static class KvCommands
                 ?? throw new NotFoundException($"Key '{name}' not found in {MeshBuckets.Context}");
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(CliOutput.SortedJson(ToJson(entry)));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(ToJson(entry)));
             }
             else
             {
-                Console.Out.WriteLine(entry.Text);
+                parse.Stdout().WriteLine(entry.Text);
             }
 
             return OamCli.Ok;
@@ -55,19 +55,11 @@ internal static class KvCommands
         {
             var name = parse.GetValue(key)!;
             var text = parse.GetValue(value);
-            if (text is null)
-            {
-                if (!Console.IsInputRedirected)
-                {
-                    throw new UsageException("Give a VALUE or pipe it on stdin.");
-                }
-
-                text = await Console.In.ReadToEndAsync(ct);
-            }
+            text ??= await parse.ReadInputAsync(ct) ?? throw new UsageException("Give a VALUE or pipe it on stdin.");
 
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var revision = await client.Kv.PutAsync(name, text, ct);
-            Console.Out.WriteLine($"{name}: revision {revision.ToString(CultureInfo.InvariantCulture)}");
+            parse.Stdout().WriteLine($"{name}: revision {revision.ToString(CultureInfo.InvariantCulture)}");
             return OamCli.Ok;
         });
         return command;
@@ -85,12 +77,12 @@ internal static class KvCommands
                 .OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(CliOutput.SortedJson(new JsonArray(entries.Select(e => (JsonNode?)ToJson(e)).ToArray())));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(new JsonArray(entries.Select(e => (JsonNode?)ToJson(e)).ToArray())));
                 return OamCli.Ok;
             }
 
             var rows = entries.Select(e => (IReadOnlyList<string>)[e.Key, e.Revision.ToString(CultureInfo.InvariantCulture), Preview(e.Text)]).ToList();
-            Console.Out.WriteLine(CliOutput.Table(["KEY", "REVISION", "VALUE"], rows));
+            parse.Stdout().WriteLine(CliOutput.Table(["KEY", "REVISION", "VALUE"], rows));
             return OamCli.Ok;
         });
         return command;
@@ -110,11 +102,11 @@ internal static class KvCommands
             {
                 if (asJson)
                 {
-                    Console.Out.WriteLine(CliOutput.SortedJson(ToJson(e)));
+                    parse.Stdout().WriteLine(CliOutput.SortedJson(ToJson(e)));
                 }
                 else
                 {
-                    Console.Out.WriteLine(e.Operation == KvOperation.Put
+                    parse.Stdout().WriteLine(e.Operation == KvOperation.Put
                         ? $"[{e.Revision.ToString(CultureInfo.InvariantCulture)}] {e.Key} = {e.Text}"
                         : $"[{e.Revision.ToString(CultureInfo.InvariantCulture)}] {e.Key} deleted");
                 }
@@ -134,7 +126,7 @@ internal static class KvCommands
             var name = parse.GetValue(key)!;
             await using var client = await OamCli.ConnectAsync(parse, ct);
             await client.Kv.DeleteAsync(name, ct);
-            Console.Out.WriteLine($"Deleted {name}");
+            parse.Stdout().WriteLine($"Deleted {name}");
             return OamCli.Ok;
         });
         return command;

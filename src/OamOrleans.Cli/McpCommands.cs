@@ -49,7 +49,7 @@ internal static class McpCommands
             await using var client = await OamCli.ConnectAsync(parse, ct);
             if (port is { } p)
             {
-                await ServeHttpAsync(client, export, parse.GetValue(host)!, p, ct);
+                await ServeHttpAsync(parse.Stderr(), client, export, parse.GetValue(host)!, p, ct);
             }
             else
             {
@@ -72,7 +72,7 @@ internal static class McpCommands
         await app.RunAsync(ct);
     }
 
-    private static async Task ServeHttpAsync(MeshClient client, bool defaultExport, string host, int port, CancellationToken ct)
+    private static async Task ServeHttpAsync(TextWriter stderr, MeshClient client, bool defaultExport, string host, int port, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging);
@@ -84,7 +84,7 @@ internal static class McpCommands
         await using var app = builder.Build();
         app.MapMeshMcp();
         await app.StartAsync(ct);
-        Console.Error.WriteLine($"MCP over HTTP at http://{host}:{port}/mcp (Ctrl-C to stop)");
+        stderr.WriteLine($"MCP over HTTP at http://{host}:{port}/mcp (Ctrl-C to stop)");
         await app.WaitForShutdownAsync(ct);
     }
 

@@ -21,14 +21,14 @@ internal static class MeshBucketsCommand
         var reconcile = new Option<bool>("--reconcile") { Description = "Raise the replicas of existing buckets that have fewer than --replicas (never done otherwise)." };
         var json = OamCli.JsonOption();
         var command = new Command("buckets", "Create the missing mesh buckets and show each one's replicas (for a mesh on a NATS cluster).") { replicas, reconcile, json };
-        OamCli.SetAction(command, (parse, ct) => RunAsync(parse.GetValue(OamCli.Url), OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
+        OamCli.SetAction(command, (parse, ct) => RunAsync(parse, parse.GetValue(OamCli.Url), OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
         return command;
     }
 
     /// <summary><c>--replicas</c>; null when not given (then <c>OAM_REPLICAS</c>, else 1: <see cref="OamCli.Replicas"/>).</summary>
     public static Option<int?> ReplicasOption(string description) => new("--replicas") { Description = description };
 
-    private static async Task<int> RunAsync(string? url, int replicas, bool reconcile, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult parse, string? url, int replicas, bool reconcile, bool json, CancellationToken ct)
     {
         await using var client = await MeshClient.ConnectAsync(url, MeshClientOptions.Default with { Replicas = replicas }, ct);
         var shortfalls = await MeshStores.CheckReplicasAsync(client.Connection, replicas, reconcile, ct);
@@ -53,21 +53,21 @@ internal static class MeshBucketsCommand
                 array.Add(new JsonObject { ["bucket"] = bucket, ["replicas"] = count, ["placement"] = placement, ["wanted"] = replicas });
             }
 
-            Console.Out.WriteLine(CliOutput.SortedJson(array));
+            parse.Stdout().WriteLine(CliOutput.SortedJson(array));
         }
         else
         {
-            Console.Out.WriteLine(CliOutput.Table(["BUCKET", "REPLICAS", "PLACEMENT"], [.. rows.Select(r => (IReadOnlyList<string>)[r.Bucket, r.Replicas.ToString(CultureInfo.InvariantCulture), r.Placement])]));
+            parse.Stdout().WriteLine(CliOutput.Table(["BUCKET", "REPLICAS", "PLACEMENT"], [.. rows.Select(r => (IReadOnlyList<string>)[r.Bucket, r.Replicas.ToString(CultureInfo.InvariantCulture), r.Placement])]));
         }
 
         foreach (var raised in shortfalls.Where(s => s.Updated))
         {
-            Console.Error.WriteLine($"Raised {raised.Bucket} from {raised.Has} to {raised.Wants} replicas.");
+            parse.Stderr().WriteLine($"Raised {raised.Bucket} from {raised.Has} to {raised.Wants} replicas.");
         }
 
         foreach (var shortfall in missing)
         {
-            Console.Error.WriteLine($"Warning: {shortfall.Bucket} has {shortfall.Has} replica(s), {shortfall.Wants} wanted; run again with --reconcile to raise it.");
+            parse.Stderr().WriteLine($"Warning: {shortfall.Bucket} has {shortfall.Has} replica(s), {shortfall.Wants} wanted; run again with --reconcile to raise it.");
         }
 
         return missing.Count == 0 ? OamCli.Ok : OamCli.Failed;

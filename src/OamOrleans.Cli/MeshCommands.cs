@@ -14,8 +14,8 @@ internal static class MeshCommands
     {
         var mesh = new Command("mesh", "Manage the local mesh and inspect a connected mesh.")
         {
-            Up(),
-            Down(),
+            LocalMeshCommands.Up(),
+            LocalMeshCommands.Down(),
             Connect(),
             Catalog(),
             Listen(),
@@ -24,35 +24,6 @@ internal static class MeshCommands
             MeshBucketsCommand.Build(),
         };
         return mesh;
-    }
-
-    private static Command Up()
-    {
-        var port = new Option<int>("--port", "-p") { Description = "Port to bind NATS (the websocket listener takes port+1).", DefaultValueFactory = _ => 4222 };
-        var foreground = new Option<bool>("--foreground", "-f") { Description = "Run in the foreground; blocks until interrupted." };
-        var auth = new Option<bool>("--auth") { Description = "Secure it: operator mode with the accounts and users of `oam auth init` (see --auth-dir)." };
-        var authDir = new Option<string>("--auth-dir") { Description = "The `oam auth init` folder used by --auth.", DefaultValueFactory = _ => Auth.AuthDirectory.DefaultDir };
-        var replicas = MeshBucketsCommand.ReplicasOption("Replicas of the mesh buckets: 1. A local mesh is one nats-server, which holds 1; for a NATS cluster use `oam mesh buckets --replicas N --url ...`.");
-        var command = new Command("up", "Start a local nats-server with JetStream, prime the mesh buckets and write .oam-url.") { port, foreground, auth, authDir, replicas };
-        OamCli.SetAction(command, (parse, ct) =>
-        {
-            if (parse.GetValue(replicas) is { } asked && OamCli.Replicas(asked) > 1)
-            {
-                throw new UsageException(
-                    $"--replicas {asked}: `oam mesh up` starts one local nats-server, which holds one replica of each bucket. "
-                    + $"To create the mesh buckets with {asked} replicas on a JetStream cluster, run `oam mesh buckets --replicas {asked} --url nats://node1:4222,nats://node2:4222,...`.");
-            }
-
-            return LocalMesh.UpAsync(parse.GetValue(port), parse.GetValue(foreground), parse.GetValue(auth) ? parse.GetValue(authDir) : null, ct);
-        });
-        return command;
-    }
-
-    private static Command Down()
-    {
-        var command = new Command("down", "Stop the local mesh started by `oam mesh up`.");
-        OamCli.SetAction(command, (_, _) => Task.FromResult(LocalMesh.Down()));
-        return command;
     }
 
     private static Command Connect()
@@ -66,7 +37,7 @@ internal static class MeshCommands
             var credsFile = parse.GetValue(creds);
             if (credsFile is not null && !File.Exists(credsFile))
             {
-                Console.Error.WriteLine($"Warning: creds file not found (yet): {Path.GetFullPath(credsFile)}");
+                parse.Stderr().WriteLine($"Warning: creds file not found (yet): {Path.GetFullPath(credsFile)}");
             }
 
             // TOML, as the reference writes it; a relative creds path is read relative to the .oam-url file.
@@ -74,7 +45,7 @@ internal static class MeshCommands
                 ? parse.GetValue(url) + "\n"
                 : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
             await File.WriteAllTextAsync(target, text, ct);
-            Console.Out.WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
+            parse.Stdout().WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
             return OamCli.Ok;
         });
         return command;
@@ -105,12 +76,12 @@ internal static class MeshCommands
                     });
                 }
 
-                Console.Out.WriteLine(CliOutput.SortedJson(array));
+                parse.Stdout().WriteLine(CliOutput.SortedJson(array));
                 return OamCli.Ok;
             }
 
             var rows = entries.Select(e => (IReadOnlyList<string>)[e.Name, e.Streaming ? "yes" : "no", e.Description]).ToList();
-            Console.Out.WriteLine(CliOutput.Table(["NAME", "STREAMING", "DESCRIPTION"], rows));
+            parse.Stdout().WriteLine(CliOutput.Table(["NAME", "STREAMING", "DESCRIPTION"], rows));
             return OamCli.Ok;
         });
         return command;
@@ -160,8 +131,8 @@ internal static class MeshCommands
                 SysUrl = sys,
                 SysCredsFile = sysCredsFile,
             };
-            await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(), ct);
-            Console.Error.WriteLine($"Health monitor watching {MeshConnectWait.Redact(endpoint.Url)} (Ctrl-C to stop)");
+            await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(parse.Stderr()), ct);
+            parse.Stderr().WriteLine($"Health monitor watching {MeshConnectWait.Redact(endpoint.Url)} (Ctrl-C to stop)");
             await Task.Delay(Timeout.Infinite, ct);
             return OamCli.Ok;
         });
@@ -195,13 +166,13 @@ internal static class MeshCommands
             await using var sub = await nats.SubscribeCoreAsync(parse.GetValue(subject)!, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
             // Tell a waiting script (and the tests) that the tap is live: nothing sent before this line is seen.
             await nats.PingAsync(ct);
-            Console.Error.WriteLine($"Listening on {parse.GetValue(subject)} (Ctrl-C to stop)");
+            parse.Stderr().WriteLine($"Listening on {parse.GetValue(subject)} (Ctrl-C to stop)");
             await foreach (var msg in sub.Msgs.ReadAllAsync(ct))
             {
                 var data = msg.Data ?? [];
                 if (asJson)
                 {
-                    Console.Out.WriteLine(CliOutput.SortedJson(new JsonObject
+                    parse.Stdout().WriteLine(CliOutput.SortedJson(new JsonObject
                     {
                         ["subject"] = msg.Subject,
                         ["data"] = CliOutput.JsonOrText(data),
@@ -209,7 +180,7 @@ internal static class MeshCommands
                 }
                 else
                 {
-                    Console.Out.WriteLine($"[{msg.Subject}] {Encoding.UTF8.GetString(data)}");
+                    parse.Stdout().WriteLine($"[{msg.Subject}] {Encoding.UTF8.GetString(data)}");
                 }
             }
 

@@ -12,35 +12,43 @@ namespace OamOrleans.Cli;
 internal static class MeshHealthCommand
 {
     private const string ReadyPath = "/health/ready";
+    private const string DefaultUrl = "http://localhost:8080";
 
     public static Command Build()
     {
-        var url = new Option<string>("--url")
+        var webUrl = new Option<string?>("--web-url")
         {
-            Description = "The silo's web port, e.g. http://silo1:8080 (path /health/ready is added when none is given).",
-            DefaultValueFactory = _ => "http://localhost:8080",
+            Description = "The silo's web port, e.g. http://silo1:8080 (path /health/ready is added when none is given; default http://localhost:8080). "
+                + "An http(s) URL given as --url, the spelling before --web-url, is read the same.",
         };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 5 };
         var json = OamCli.JsonOption("Print the silo's JSON answer (sorted, indented).");
         var command = new Command("health", "Ask a silo (its web port, OAM_HTTP_PORT) whether it is ready: NATS up, bridge subscribed, agents registered, silo Active.")
         {
-            url, timeout, json,
+            webUrl, timeout, json,
         };
-        OamCli.SetAction(command, (parse, ct) => RunAsync(ProbeUri(parse.GetValue(url)!), OamCli.Seconds(parse.GetValue(timeout)), parse.GetValue(json), ct));
+        OamCli.SetAction(command, (parse, ct) => RunAsync(parse, ProbeUri(parse, webUrl), OamCli.Seconds(parse.GetValue(timeout)), parse.GetValue(json), ct));
         return command;
     }
 
-    private static Uri ProbeUri(string url)
+    /// <summary>
+    /// <c>--web-url</c>; else the inherited <c>--url</c>, which this command used to declare for the web port (it never
+    /// connects to the mesh, so an http(s) URL there has one meaning); else <c>http://localhost:8080</c>.
+    /// </summary>
+    private static Uri ProbeUri(ParseResult parse, Option<string?> webUrl)
     {
+        var (option, url) = parse.GetValue(webUrl) is { } given ? ("--web-url", given)
+            : parse.GetValue(OamCli.Url) is { } legacy ? ("--url", legacy)
+            : ("--web-url", DefaultUrl);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new UsageException($"Error: --url must be an http:// or https:// URL such as http://localhost:8080, was '{url}'.");
+            throw new UsageException($"Error: {option} must be an http:// or https:// URL such as {DefaultUrl}, was '{url}' (a silo's web port: `oam mesh health` does not connect to the mesh).");
         }
 
         return uri.AbsolutePath is "" or "/" ? new Uri(uri, ReadyPath) : uri;
     }
 
-    private static async Task<int> RunAsync(Uri uri, TimeSpan timeout, bool asJson, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult parse, Uri uri, TimeSpan timeout, bool asJson, CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = timeout };
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -75,13 +83,13 @@ internal static class MeshHealthCommand
 
             if (asJson)
             {
-                OamCli.PrintJson(report, json: true);
+                OamCli.PrintJson(parse, report, json: true);
             }
             else
             {
                 foreach (var (name, check) in report["checks"] as JsonObject ?? [])
                 {
-                    Console.Out.WriteLine($"{name,-8}{check?["status"]?.GetValue<string>(),-11}{check?["description"]?.GetValue<string>()}");
+                    parse.Stdout().WriteLine($"{name,-8}{check?["status"]?.GetValue<string>(),-11}{check?["description"]?.GetValue<string>()}");
                 }
             }
 
@@ -89,7 +97,7 @@ internal static class MeshHealthCommand
             {
                 if (!asJson)
                 {
-                    Console.Out.WriteLine($"ready ({uri})");
+                    parse.Stdout().WriteLine($"ready ({uri})");
                 }
 
                 return OamCli.Ok;

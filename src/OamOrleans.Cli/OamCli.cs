@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OamOrleans.Client;
@@ -17,24 +16,30 @@ internal static class OamCli
     public const int Failed = 1;
     public const int Usage = 2;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>
+    /// Runs <c>oam args</c>: on the console by default; with <paramref name="configuration"/>'s writers (and an
+    /// <see cref="OamInvocation"/>'s input) when given, which is how the tests run it in-process.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? configuration = null, CancellationToken ct = default)
     {
-        Console.OutputEncoding = new UTF8Encoding(false);
-        var root = Build();
-        var parse = root.Parse(args);
+        configuration ??= new InvocationConfiguration();
+        var parse = Root.Value.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             foreach (var error in parse.Errors)
             {
-                Console.Error.WriteLine($"Error: {error.Message}");
+                configuration.Error.WriteLine($"Error: {error.Message}");
             }
 
-            Console.Error.WriteLine($"Try '{CommandPath(parse.CommandResult.Command)} --help' for help.");
+            configuration.Error.WriteLine($"Try '{CommandPath(parse.CommandResult.Command)} --help' for help.");
             return Usage;
         }
 
-        return await parse.InvokeAsync();
+        return await parse.InvokeAsync(configuration, ct);
     }
+
+    /// <summary>The command tree, built once: it holds no state of a run, and <see cref="Url"/> and <see cref="Creds"/> belong to one root.</summary>
+    private static readonly Lazy<RootCommand> Root = new(Build);
 
     public static RootCommand Build()
     {
@@ -58,8 +63,8 @@ internal static class OamCli
 
     /// <summary>
     /// <c>--url</c>, declared once on the root and inherited by every command: overrides the mesh URL resolution
-    /// (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>). <c>oam mesh health</c> has a <c>--url</c> of its
-    /// own (a silo's web port), which wins there.
+    /// (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>). <c>oam mesh health</c> asks a silo's web port
+    /// (<c>--web-url</c>) and reads an http(s) URL given here as that, its former spelling.
     /// </summary>
     public static Option<string?> Url { get; } = new("--url")
     {
@@ -85,7 +90,7 @@ internal static class OamCli
 
     /// <summary>Sets the action of <paramref name="command"/>, mapping errors to the CLI's exit codes.</summary>
     public static void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
-        command.SetAction((parse, ct) => GuardAsync(() => action(parse, ct), ct));
+        command.SetAction((parse, ct) => GuardAsync(parse, () => action(parse, ct), ct));
 
     /// <summary>
     /// Connects a mesh client with the CLI's resolution rules (<c>--url</c>, then OAM_URL, .oam-url, default; <c>--creds</c>,
@@ -116,13 +121,9 @@ internal static class OamCli
 
     /// <summary>Reads the JSON payload from the argument, else from redirected stdin; null when there is none (empty body).</summary>
     /// <exception cref="UsageException">The payload is not JSON (exit 2).</exception>
-    public static async Task<byte[]?> ReadPayloadAsync(string? argument, CancellationToken ct)
+    public static async Task<byte[]?> ReadPayloadAsync(ParseResult parse, string? argument, CancellationToken ct)
     {
-        string? raw = argument;
-        if (raw is null && Console.IsInputRedirected)
-        {
-            raw = await Console.In.ReadToEndAsync(ct);
-        }
+        var raw = argument ?? await parse.ReadInputAsync(ct);
 
         if (raw is null || string.IsNullOrWhiteSpace(raw))
         {
@@ -147,35 +148,33 @@ internal static class OamCli
             : throw new UsageException($"{option} must be a positive number of seconds, got {seconds}");
 
     /// <summary>Prints a reply body: sorted indented JSON with <c>--json</c>, else one line like Python's <c>json.dumps</c>.</summary>
-    public static void PrintJson(ReadOnlySpan<byte> body, bool json)
-    {
-        var node = CliOutput.ParseOrEmpty(body);
-        Console.Out.WriteLine(json ? CliOutput.SortedJson(node) : CliOutput.PythonJson(node));
-    }
+    public static void PrintJson(ParseResult parse, ReadOnlySpan<byte> body, bool json) =>
+        PrintJson(parse, CliOutput.ParseOrEmpty(body), json);
 
-    public static void PrintJson(JsonNode? node, bool json) =>
-        Console.Out.WriteLine(json ? CliOutput.SortedJson(node) : CliOutput.PythonJson(node));
+    public static void PrintJson(ParseResult parse, JsonNode? node, bool json) =>
+        parse.Stdout().WriteLine(json ? CliOutput.SortedJson(node) : CliOutput.PythonJson(node));
 
-    private static async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken ct)
+    private static async Task<int> GuardAsync(ParseResult parse, Func<Task<int>> action, CancellationToken ct)
     {
+        var stderr = parse.Stderr();
         try
         {
             return await action();
         }
         catch (MeshException e)
         {
-            CliOutput.WriteError(Console.Error, e);
+            CliOutput.WriteError(stderr, e);
             return Failed;
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine(e.Message);
+            stderr.WriteLine(e.Message);
             return Usage;
         }
         catch (ArgumentException e)
         {
             // e.g. an agent name that breaks the naming rule.
-            Console.Error.WriteLine($"Error: {e.Message}");
+            stderr.WriteLine($"Error: {e.Message}");
             return Usage;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -186,12 +185,12 @@ internal static class OamCli
         catch (NATS.Client.Core.NatsException e) when (!ct.IsCancellationRequested)
         {
             // A NATS failure outside a mesh verb (e.g. a tap or a bucket read): reported like the client's connection errors.
-            CliOutput.WriteError(Console.Error, new ConnectionFailedException(e.Message, innerException: e));
+            CliOutput.WriteError(stderr, new ConnectionFailedException(e.Message, innerException: e));
             return Failed;
         }
         catch (CliFailure e)
         {
-            Console.Error.WriteLine(e.Message);
+            stderr.WriteLine(e.Message);
             return Failed;
         }
     }

@@ -38,11 +38,11 @@ internal static class ObserveCommands
 
             await using var client = await OamCli.ConnectAsync(parse, ct);
             await using var tail = await client.Observe.TailAsync(name, parse.GetValue(level), ct);
-            Console.Error.WriteLine($"Tailing {tail.Subject} (Ctrl-C to stop)");
+            parse.Stderr().WriteLine($"Tailing {tail.Subject} (Ctrl-C to stop)");
             var asJson = parse.GetValue(json);
             await foreach (var e in tail.WithCancellation(ct))
             {
-                Console.Out.WriteLine(asJson ? CliOutput.SortedJson(CliOutput.JsonOrText(e.ToJsonBytes())) : Format(e));
+                parse.Stdout().WriteLine(asJson ? CliOutput.SortedJson(CliOutput.JsonOrText(e.ToJsonBytes())) : Format(e));
             }
 
             return OamCli.Ok;
@@ -67,7 +67,7 @@ internal static class ObserveCommands
                 result = new JsonObject { ["log_level"] = effective.LogLevel, ["source"] = effective.SourceName };
                 if (!parse.GetValue(json))
                 {
-                    Console.Out.WriteLine($"{name}: log_level={effective.LogLevel} (source: {effective.SourceName})");
+                    parse.Stdout().WriteLine($"{name}: log_level={effective.LogLevel} (source: {effective.SourceName})");
                     return OamCli.Ok;
                 }
             }
@@ -83,17 +83,17 @@ internal static class ObserveCommands
                 result = new JsonObject { ["global"] = new JsonObject { ["log_level"] = config.Global.LogLevel }, ["agents"] = agents };
                 if (!parse.GetValue(json))
                 {
-                    Console.Out.WriteLine($"global: log_level={config.Global.LogLevel}");
+                    parse.Stdout().WriteLine($"global: log_level={config.Global.LogLevel}");
                     foreach (var (key, value) in config.Agents)
                     {
-                        Console.Out.WriteLine($"{key}: log_level={value.LogLevel}");
+                        parse.Stdout().WriteLine($"{key}: log_level={value.LogLevel}");
                     }
 
                     return OamCli.Ok;
                 }
             }
 
-            Console.Out.WriteLine(CliOutput.SortedJson(result));
+            parse.Stdout().WriteLine(CliOutput.SortedJson(result));
             return OamCli.Ok;
         });
         return command;
@@ -124,7 +124,7 @@ internal static class ObserveCommands
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var key = name ?? MeshObserve.GlobalKey;
             await (name is null ? client.Observe.SetGlobalAsync(value, ct) : client.Observe.SetAsync(name, value, ct));
-            Console.Out.WriteLine($"{key}: log_level={value}");
+            parse.Stdout().WriteLine($"{key}: log_level={value}");
             return OamCli.Ok;
         });
         return command;

@@ -1,1 +1,2 @@
+Console.OutputEncoding = new System.Text.UTF8Encoding(false);
 return await OamOrleans.Cli.OamCli.RunAsync(args);

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace OamOrleans.Cli;
 
-/// <summary>A minimal logger for long-running commands (<c>mesh monitor</c>): one line per entry on stderr, information and up.</summary>
-internal sealed class StderrLogger : ILogger
+/// <summary>A minimal logger for long-running commands (<c>mesh monitor</c>): one line per entry on the run's stderr, information and up.</summary>
+internal sealed class StderrLogger(TextWriter stderr) : ILogger
 {
-    private static readonly object Gate = new();
+    private readonly object _gate = new();
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -20,12 +20,12 @@ internal sealed class StderrLogger : ILogger
         }
 
         var line = $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [{Level(logLevel)}] {formatter(state, exception)}";
-        lock (Gate)
+        lock (_gate)
         {
-            Console.Error.WriteLine(line);
+            stderr.WriteLine(line);
             if (exception is not null)
             {
-                Console.Error.WriteLine(exception);
+                stderr.WriteLine(exception);
             }
         }
     }

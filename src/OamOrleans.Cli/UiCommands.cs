@@ -26,16 +26,17 @@ internal static class UiCommands
             var auth = ReadAuth();
             if (parse.GetValue(check))
             {
-                Console.Out.WriteLine($"Admin UI would serve {AdminUiServer.Url(bindHost, chosen)}{(chosen == requested ? "" : $" (port {requested} is taken)")}");
-                Console.Out.WriteLine($"  mesh: {Redacted(endpoint.Url)}{(endpoint.CredsFile is null ? "" : $" with creds {endpoint.CredsFile}")} (used by the server only; the browser never gets credentials)");
-                Console.Out.WriteLine("  pages: / (registry), /agents/{name}, /events, /logs, /kv, /usage, /orleans");
-                Console.Out.WriteLine(AdminUiServer.IsLoopback(bindHost) ? "  bound to loopback only" : $"  WARNING: bound to {bindHost}, beyond loopback");
-                Console.Out.WriteLine($"  auth: {auth.Describe()}");
+                var stdout = parse.Stdout();
+                stdout.WriteLine($"Admin UI would serve {AdminUiServer.Url(bindHost, chosen)}{(chosen == requested ? "" : $" (port {requested} is taken)")}");
+                stdout.WriteLine($"  mesh: {Redacted(endpoint.Url)}{(endpoint.CredsFile is null ? "" : $" with creds {endpoint.CredsFile}")} (used by the server only; the browser never gets credentials)");
+                stdout.WriteLine("  pages: / (registry), /agents/{name}, /events, /logs, /kv, /usage, /orleans");
+                stdout.WriteLine(AdminUiServer.IsLoopback(bindHost) ? "  bound to loopback only" : $"  WARNING: bound to {bindHost}, beyond loopback");
+                stdout.WriteLine($"  auth: {auth.Describe()}");
                 return OamCli.Ok;
             }
 
-            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(OamCli.Url), ct, auth);
-            Console.Out.WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
+            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(OamCli.Url), parse.Stderr(), ct, auth);
+            parse.Stdout().WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);

@@ -40,12 +40,12 @@ internal static class WorkspaceCommands
             Stream source;
             if (path is null or "-")
             {
-                if (path is null && !Console.IsInputRedirected)
+                if (path is null && !parse.HasInput())
                 {
                     throw new UsageException("Give a FILE or pipe the content on stdin.");
                 }
 
-                source = Console.OpenStandardInput();
+                source = await parse.OpenInputAsync(ct);
             }
             else
             {
@@ -61,10 +61,10 @@ internal static class WorkspaceCommands
             {
                 await using var client = await OamCli.ConnectAsync(parse, ct);
                 var total = source.CanSeek ? source.Length : (long?)null;
-                using var display = ProgressDisplay.For("put", name, total, parse.GetValue(progress));
+                using var display = ProgressDisplay.For(parse.Stderr(), "put", name, total, parse.GetValue(progress));
                 var stored = await client.Workspace.PutAsync(name, source, display, ct);
                 display?.Complete(stored.Size);
-                Console.Out.WriteLine($"Stored {stored.Key} ({CliOutput.Size(stored.Size)}, {stored.Chunks} chunks, {stored.Digest})");
+                parse.Stdout().WriteLine($"Stored {stored.Key} ({CliOutput.Size(stored.Size)}, {stored.Chunks} chunks, {stored.Digest})");
             }
 
             return OamCli.Ok;
@@ -85,10 +85,10 @@ internal static class WorkspaceCommands
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var info = await client.Workspace.GetInfoAsync(name, ct)
                 ?? throw new NotFoundException($"Object '{name}' not found in {Protocol.MeshBuckets.Artifacts}");
-            using var display = ProgressDisplay.For("get", name, info.Size, parse.GetValue(progress));
+            using var display = ProgressDisplay.For(parse.Stderr(), "get", name, info.Size, parse.GetValue(progress));
             if (path is null or "-")
             {
-                await using var stdout = Console.OpenStandardOutput();
+                await using var stdout = parse.OpenOutput();
                 await client.Workspace.GetAsync(name, stdout, display, ct);
                 await stdout.FlushAsync(ct);
                 display?.Complete(info.Size);
@@ -116,7 +116,7 @@ internal static class WorkspaceCommands
             }
 
             display?.Complete(info.Size);
-            Console.Out.WriteLine($"Wrote {path} ({CliOutput.Size(info.Size)})");
+            parse.Stdout().WriteLine($"Wrote {path} ({CliOutput.Size(info.Size)})");
             return OamCli.Ok;
         });
         return command;
@@ -131,7 +131,7 @@ internal static class WorkspaceCommands
             var name = parse.GetValue(key)!;
             await using var client = await OamCli.ConnectAsync(parse, ct);
             await client.Workspace.DeleteAsync(name, ct);
-            Console.Out.WriteLine($"Deleted {name}");
+            parse.Stdout().WriteLine($"Deleted {name}");
             return OamCli.Ok;
         });
         return command;
@@ -143,6 +143,7 @@ internal static class WorkspaceCommands
     /// </summary>
     private sealed class ProgressDisplay : IProgress<WorkspaceProgress>, IDisposable
     {
+        private readonly TextWriter _stderr;
         private readonly string _verb;
         private readonly string _key;
         private readonly bool _interactive;
@@ -152,18 +153,19 @@ internal static class WorkspaceCommands
         private int _lastDecile = -1;
         private bool _done;
 
-        private ProgressDisplay(string verb, string key, bool interactive)
+        private ProgressDisplay(TextWriter stderr, string verb, string key, bool interactive)
         {
+            _stderr = stderr;
             _verb = verb;
             _key = key;
             _interactive = interactive;
         }
 
-        public static ProgressDisplay? For(string verb, string key, long? total, bool forced)
+        public static ProgressDisplay? For(TextWriter stderr, string verb, string key, long? total, bool forced)
         {
-            var interactive = !Console.IsErrorRedirected;
+            var interactive = CliConsole.IsTerminal(stderr);
             var large = total is null || total >= LargeTransfer;
-            return forced || (interactive && large) ? new ProgressDisplay(verb, key, interactive) : null;
+            return forced || (interactive && large) ? new ProgressDisplay(stderr, verb, key, interactive) : null;
         }
 
         public void Report(WorkspaceProgress value)
@@ -184,7 +186,7 @@ internal static class WorkspaceCommands
                     }
 
                     _lastDraw = now;
-                    Console.Error.Write("\r" + Line(value.BytesTransferred, value.TotalBytes));
+                    _stderr.Write("\r" + Line(value.BytesTransferred, value.TotalBytes));
                     return;
                 }
 
@@ -192,7 +194,7 @@ internal static class WorkspaceCommands
                 if (decile > _lastDecile && decile < 10)
                 {
                     _lastDecile = decile;
-                    Console.Error.WriteLine(Line(value.BytesTransferred, value.TotalBytes));
+                    _stderr.WriteLine(Line(value.BytesTransferred, value.TotalBytes));
                 }
             }
         }
@@ -208,7 +210,7 @@ internal static class WorkspaceCommands
 
                 _done = true;
                 var line = Line(size, size);
-                Console.Error.WriteLine(_interactive ? "\r" + line : line);
+                _stderr.WriteLine(_interactive ? "\r" + line : line);
             }
         }
 
@@ -218,7 +220,7 @@ internal static class WorkspaceCommands
             {
                 if (!_done && _interactive && _lastDraw >= 0)
                 {
-                    Console.Error.WriteLine();
+                    _stderr.WriteLine();
                 }
 
                 _done = true;

@@ -37,15 +37,4 @@ public sealed class MeshBucketsCommandTests
         Assert.Contains("Raised mesh-catalog from 1 to 3 replicas.", raised.Stderr, StringComparison.Ordinal);
         Assert.All(JsonNode.Parse(raised.Stdout)!.AsArray(), r => Assert.Equal(3, r!["replicas"]!.GetValue<int>()));
     }
-
-    [Theory]
-    [InlineData("3", 2, "`oam mesh up` starts one local nats-server, which holds one replica")]
-    [InlineData("9", 2, "--replicas must be from 1 to 5")]
-    public async Task Mesh_up_with_more_than_one_replica_points_to_mesh_buckets(string replicas, int exitCode, string message)
-    {
-        var result = await OamTool.RunAsync(["mesh", "up", "--replicas", replicas], cwd: Directory.CreateTempSubdirectory("oam-up-").FullName);
-
-        Assert.Equal(exitCode, result.ExitCode);
-        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
-    }
 }

@@ -8,7 +8,8 @@ namespace OamOrleans.Cli.Tests;
 
 /// <summary>
 /// One real nats-server (JetStream, free port) and one real Orleans silo hosting the sample agents on it, shared by the
-/// CLI tests; the tool runs as a separate process against <see cref="SiloMeshFixture.Url"/> in <see cref="WorkDir"/>.
+/// CLI tests; the tool runs in-process (<see cref="OamInProcess"/>) against <see cref="SiloMeshFixture.Url"/>, or as a
+/// separate process (<see cref="OamTool"/>) in <see cref="WorkDir"/> where the process is the point.
 /// </summary>
 public class MeshFixture : SiloMeshFixture
 {
@@ -53,9 +54,14 @@ public class MeshFixture : SiloMeshFixture
         }
     }
 
-    public Task<OamResult> Oam(params string[] args) => OamTool.RunAsync(args, Url, cwd: WorkDir);
+    /// <summary>Runs <c>oam args</c> in-process against this mesh.</summary>
+    public Task<OamResult> Oam(params string[] args) => OamInProcess.RunAsync(args, Url);
 
-    public Task<OamResult> OamWithStdin(string stdin, params string[] args) => OamTool.RunAsync(args, Url, stdin, cwd: WorkDir);
+    /// <summary>Runs <c>oam args</c> in-process against this mesh with <paramref name="stdin"/> piped in.</summary>
+    public Task<OamResult> OamWithStdin(string stdin, params string[] args) => OamInProcess.RunAsync(args, Url, stdin);
+
+    /// <summary>Runs the real tool (<c>dotnet oam.dll args</c>) against this mesh in <see cref="WorkDir"/>.</summary>
+    public Task<OamResult> OamProcess(params string[] args) => OamTool.RunAsync(args, Url, cwd: WorkDir);
 }
 
 [CollectionDefinition(Name)]

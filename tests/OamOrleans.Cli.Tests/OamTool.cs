@@ -107,7 +107,7 @@ public static class OamTool
 }
 
 /// <summary>A running <c>oam</c> process whose output lines are collected as they arrive.</summary>
-public sealed class RunningOam : IAsyncDisposable
+public sealed class RunningOam : RunningCommand
 {
     private readonly Process _process;
     private readonly List<string> _stdout = [];
@@ -123,7 +123,7 @@ public sealed class RunningOam : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    public string Stdout
+    public override string Stdout
     {
         get
         {
@@ -134,7 +134,7 @@ public sealed class RunningOam : IAsyncDisposable
         }
     }
 
-    public string Stderr
+    public override string Stderr
     {
         get
         {
@@ -145,40 +145,19 @@ public sealed class RunningOam : IAsyncDisposable
         }
     }
 
-    public bool HasExited => _process.HasExited;
+    public override bool HasExited => _process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public override int ExitCode => _process.ExitCode;
 
-    /// <summary>Waits until <paramref name="condition"/> holds for (stdout, stderr), or fails with what was seen.</summary>
-    public async Task WaitForAsync(Func<string, string, bool> condition, TimeSpan? timeout = null, string what = "output")
+    /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> does.</summary>
+    public async Task TerminateAsync()
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition(Stdout, Stderr))
-            {
-                return;
-            }
-
-            if (_process.HasExited)
-            {
-                // Let the last lines arrive.
-                await Task.Delay(100);
-                if (condition(Stdout, Stderr))
-                {
-                    return;
-                }
-
-                throw new InvalidOperationException($"oam exited ({_process.ExitCode}) before {what}:\n{Stdout}\n{Stderr}");
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"no {what} within the deadline:\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start kill");
+        await kill.WaitForExitAsync();
     }
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    public override async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
@@ -198,7 +177,7 @@ public sealed class RunningOam : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         try
         {

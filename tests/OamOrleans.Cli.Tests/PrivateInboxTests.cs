@@ -81,9 +81,7 @@ public sealed class PrivateInboxTests(SecuredMeshFixture mesh)
     [Fact]
     public async Task The_cli_calls_as_a_private_inbox_invoker_with_only_its_creds()
     {
-        var result = await OamTool.RunAsync(
-            ["agent", "call", "demo.echo", "{\"message\":\"cli\"}"], mesh.Url, cwd: mesh.WorkDir,
-            env: new Dictionary<string, string> { ["OAM_CREDS"] = mesh.Creds("bob") });
+        var result = await mesh.Oam("agent", "call", "demo.echo", "{\"message\":\"cli\"}", "--creds", mesh.Creds("bob"));
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Echo: cli", result.Stdout, StringComparison.Ordinal);
     }

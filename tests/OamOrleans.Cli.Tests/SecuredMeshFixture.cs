@@ -38,13 +38,13 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
         await OamOk("auth", "init", "--dir", AuthDir);
         foreach (var role in Roles)
         {
-            await OamOk("auth", "user", "add", role, "--role", role, "--dir", AuthDir);
+            await OamOk("auth", "user", "add", role, "--role", role, "--dir", AuthDir, "--out", Creds(role));
         }
 
-        await OamOk("auth", "user", "add", "revokee", "--role", "invoker", "--dir", AuthDir);
+        await OamOk("auth", "user", "add", "revokee", "--role", "invoker", "--dir", AuthDir, "--out", Creds("revokee"));
         foreach (var user in PrivateInvokers)
         {
-            await OamOk("auth", "user", "add", user, "--role", "invoker", "--private-inbox", "--dir", AuthDir);
+            await OamOk("auth", "user", "add", user, "--role", "invoker", "--private-inbox", "--dir", AuthDir, "--out", Creds(user));
         }
 
         Nats = await NatsServer.StartAsync(
@@ -95,7 +95,8 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
         return nats;
     }
 
-    public Task<OamResult> Oam(params string[] args) => OamTool.RunAsync(args, Url, cwd: WorkDir);
+    /// <summary>Runs <c>oam args</c> in-process against this mesh.</summary>
+    public Task<OamResult> Oam(params string[] args) => OamInProcess.RunAsync(args, Url);
 
     public async Task DisposeAsync()
     {
@@ -118,9 +119,9 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
         }
     }
 
-    private async Task OamOk(params string[] args)
+    private static async Task OamOk(params string[] args)
     {
-        var result = await OamTool.RunAsync(args, cwd: WorkDir);
+        var result = await OamInProcess.RunAsync(args);
         Assert.True(result.ExitCode == 0, $"oam {string.Join(' ', args)} failed: {result}");
     }
 }

@@ -124,9 +124,7 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
     [Fact]
     public async Task An_observers_call_from_the_cli_prints_connection_denied_and_exits_1()
     {
-        var result = await OamTool.RunAsync(
-            ["agent", "call", "demo.echo", "{\"message\":\"no\"}", "--timeout", "30"], mesh.Url, cwd: mesh.WorkDir,
-            env: new Dictionary<string, string> { ["OAM_CREDS"] = mesh.Creds("observer") });
+        var result = await mesh.Oam("agent", "call", "demo.echo", "{\"message\":\"no\"}", "--timeout", "30", "--creds", mesh.Creds("observer"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Error [connection_denied]", result.Stderr);
     }

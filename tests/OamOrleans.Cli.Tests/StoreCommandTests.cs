@@ -41,7 +41,7 @@ public class StoreCommandTests(MeshFixture mesh)
     {
         var prefix = "watch" + Guid.NewGuid().ToString("N")[..8];
         await mesh.Oam("kv", "put", $"{prefix}.a", "first");
-        await using var watch = OamTool.StartLong(["kv", "watch", $"{prefix}.*"], mesh.Url, mesh.WorkDir);
+        await using var watch = OamInProcess.StartLong(["kv", "watch", $"{prefix}.*"], mesh.Url);
         await watch.WaitForAsync((o, _) => o.Contains($"{prefix}.a = first", StringComparison.Ordinal), what: "the current value");
         await mesh.Oam("kv", "put", $"{prefix}.b", "second");
         await watch.WaitForAsync((o, _) => o.Contains($"{prefix}.b = second", StringComparison.Ordinal), what: "the change");
@@ -109,7 +109,7 @@ public class StoreCommandTests(MeshFixture mesh)
     [Fact]
     public async Task Observe_logs_tails_the_warnings_of_an_agent()
     {
-        await using var logs = OamTool.StartLong(["observe", "logs", "demo.fail", "--level", "warn"], mesh.Url, mesh.WorkDir);
+        await using var logs = OamInProcess.StartLong(["observe", "logs", "demo.fail", "--level", "warn"], mesh.Url);
         await logs.WaitForAsync((_, e) => e.Contains("Tailing mesh.logs.demo.fail", StringComparison.Ordinal), what: "the tail");
         var call = await mesh.Oam("agent", "call", "demo.fail", """{"message":"log me"}""");
         Assert.Equal(1, call.ExitCode);
@@ -121,7 +121,7 @@ public class StoreCommandTests(MeshFixture mesh)
     public async Task Listen_prints_raw_messages_as_json()
     {
         var subject = "cli.tap." + Guid.NewGuid().ToString("N")[..8];
-        await using var listen = OamTool.StartLong(["mesh", "listen", subject + ".>", "--json"], mesh.Url, mesh.WorkDir);
+        await using var listen = OamInProcess.StartLong(["mesh", "listen", subject + ".>", "--json"], mesh.Url);
         await listen.WaitForAsync((_, e) => e.Contains("Listening on", StringComparison.Ordinal), what: "the tap");
         await using var nats = mesh.Nats.Connect();
         await nats.ConnectAsync();

@@ -24,7 +24,7 @@ public sealed class StreamingCommandTests(MeshFixture mesh)
     [Fact]
     public async Task Subscribe_follows_the_silo_publisher()
     {
-        await using var sub = OamTool.StartLong(["agent", "subscribe", "demo.ticker", "--json"], mesh.Url, mesh.WorkDir);
+        await using var sub = OamInProcess.StartLong(["agent", "subscribe", "demo.ticker", "--json"], mesh.Url);
         await sub.WaitForAsync((o, _) => o.Split("\"n\": ").Length >= 3, TimeSpan.FromSeconds(30), "two ticks");
         Assert.StartsWith("{\n  \"n\": ", sub.Stdout, StringComparison.Ordinal);
     }
@@ -83,7 +83,7 @@ public sealed class StreamingCommandTests(MeshFixture mesh)
         await using var nats = mesh.Nats.Connect();
         await nats.ConnectAsync();
         await RegisterAsync(nats, name, invocable: false, streaming: true);
-        await using var sub = OamTool.StartLong(["agent", "subscribe", name], mesh.Url, mesh.WorkDir);
+        await using var sub = OamInProcess.StartLong(["agent", "subscribe", name], mesh.Url);
         var subject = MeshSubjects.Events(name);
         // Core NATS keeps no history: publish until the subscriber has seen an event, then end the stream.
         long seq = 0;

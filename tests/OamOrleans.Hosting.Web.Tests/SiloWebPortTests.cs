@@ -145,7 +145,7 @@ public sealed class SiloWebPortTests(SiloWebPortFixture fixture) : IClassFixture
         Assert.Contains("nats    Healthy", stdout, StringComparison.Ordinal);
         Assert.Contains($"ready (http://127.0.0.1:{Port}/health/ready)", stdout, StringComparison.Ordinal);
 
-        (exit, stdout, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--url", $"http://127.0.0.1:{Port}/health/ready", "--json"]);
+        (exit, stdout, stderr) = await WebPort.RunAsync(WebPort.CliDll, ["mesh", "health", "--web-url", $"http://127.0.0.1:{Port}/health/ready", "--json"]);
         Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
         Assert.Equal("Healthy", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
     }

@@ -7,21 +7,21 @@ namespace OamOrleans.Cli.Auth;
 /// </summary>
 internal sealed record SecuredMesh(string Dir, string ServerConfig, string AdminCreds, string SysCreds)
 {
-    public static SecuredMesh Prepare(string authDir, string runDir)
+    public static SecuredMesh Prepare(string authDir, MeshRunDirectory run)
     {
         var auth = AuthDirectory.Open(authDir);
-        Directory.CreateDirectory(runDir);
-        var admin = Path.Combine(runDir, LocalMesh.AdminCredsFileName);
-        var sys = Path.Combine(runDir, LocalMesh.SysCredsFileName);
+        Directory.CreateDirectory(run.Path);
+        var admin = run.File(MeshRunDirectory.AdminCredsFileName);
+        var sys = run.File(MeshRunDirectory.SysCredsFileName);
         auth.WriteMeshUserCreds("oam-mesh-up", MeshRoles.Admin, admin);
         auth.WriteSystemUserCreds("oam-monitor-sys", sys);
         return new SecuredMesh(auth.Dir, auth.ServerConfigPath, admin, sys);
     }
 
     /// <summary>Remembers which auth folder the local mesh serves (so a revoke there reloads it).</summary>
-    public static void Record(string runDir, SecuredMesh? auth)
+    public static void Record(MeshRunDirectory run, SecuredMesh? auth)
     {
-        var file = Path.Combine(runDir, LocalMesh.AuthDirFileName);
+        var file = run.AuthDirFile;
         if (auth is null)
         {
             File.Delete(file);
@@ -31,11 +31,11 @@ internal sealed record SecuredMesh(string Dir, string ServerConfig, string Admin
         File.WriteAllText(file, auth.Dir + "\n");
     }
 
-    public static string? RecordedDir(string runDir)
+    public static string? RecordedDir(MeshRunDirectory run)
     {
         try
         {
-            return File.ReadAllText(Path.Combine(runDir, LocalMesh.AuthDirFileName)).Trim();
+            return File.ReadAllText(run.AuthDirFile).Trim();
         }
         catch (IOException)
         {
