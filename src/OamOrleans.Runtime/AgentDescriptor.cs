@@ -1,6 +1,7 @@
 using System.Reflection;
 using NJsonSchema;
 using Orleans.Runtime;
+using OamOrleans.Expiry;
 using OamOrleans.Protocol;
 
 namespace OamOrleans;
@@ -46,6 +47,7 @@ internal sealed partial class AgentDescriptor
         InputType = inputType;
         Conversational = conversational;
         ConversationKeyProperty = inputType is null ? null : FindConversationKey(inputType);
+        StateTtl = ConversationExpiry.ParseTtl(attribute, grainClass, conversational);
         var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
         Validator = inputSchema is null ? null : new InputValidator(inputSchema);
         var outputSchema = outputType is null ? null : AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
@@ -100,6 +102,9 @@ internal sealed partial class AgentDescriptor
     public string? ConversationKeyProperty { get; }
 
     public InputValidator? Validator { get; }
+
+    /// <summary>How long an idle conversation's state is kept (<see cref="AgentAttribute.StateTtl"/>); null: until it ends.</summary>
+    public TimeSpan? StateTtl { get; }
 
     public AgentContract Contract { get; }
 

@@ -35,6 +35,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : IRemindab
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
+        await ExpireIfIdleAsync(); // an expired conversation's reminders are dropped with its state
         if (!Snapshot.Reminders.TryGetValue(reminderName, out var pending))
         {
             // Delivered already (a tick after a crash or from a second silo), cancelled, or set by a turn that failed.
