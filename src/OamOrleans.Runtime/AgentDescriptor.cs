@@ -103,6 +103,12 @@ internal sealed partial class AgentDescriptor
 
     public InputValidator? Validator { get; }
 
+    /// <summary>
+    /// The agent's heartbeat counts on this silo (<see cref="Bridge.AgentHeartbeat"/>): every request whose pipeline runs
+    /// here ends in them, over NATS, by name inside the cluster, by typed reference, and the grain's own reminder turns.
+    /// </summary>
+    public Pipeline.AgentHealthCounters Health { get; } = new();
+
     /// <summary>How long an idle conversation's state is kept (<see cref="AgentAttribute.StateTtl"/>); null: until it ends.</summary>
     public TimeSpan? StateTtl { get; }
 

@@ -67,9 +67,6 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     /// <summary>Counted in <c>oam.agent.requests.active</c>: taken off again at the end.</summary>
     public bool CountedActive { get; set; }
 
-    /// <summary>The endpoint's heartbeat counters, for a request that came over NATS to this silo.</summary>
-    public AgentHealthCounters? Health { get; set; }
-
     /// <summary>The record step's telemetry ran (it runs once, whichever step ended the request).</summary>
     public bool Ended { get; set; }
 
