@@ -22,7 +22,10 @@ internal sealed class ExpiringConversations(INatsConnection nats, MeshConversati
 
     public MeshConversations Stored => conversations;
 
-    public async Task<int> CountAsync(string conversation)
+    public Task<int> CountAsync(string conversation) => CountAsync(nats, conversation);
+
+    /// <summary>One turn of <paramref name="conversation"/> by a plain NATS request; its count.</summary>
+    public static async Task<int> CountAsync(INatsConnection nats, string conversation)
     {
         var answer = await RequestAsync(nats, Agent, "{}", headers: new Dictionary<string, string> { [MeshHeaders.ConversationId] = conversation });
         Assert.False(HasHeader(answer, MeshHeaders.Status) && Header(answer, MeshHeaders.Status) == MeshHeaders.StatusError, $"turn of {conversation} failed: {System.Text.Encoding.UTF8.GetString(answer.Data ?? [])}");
@@ -214,5 +217,37 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         Assert.Equal(7, mine.Distinct().Count());
         Assert.DoesNotContain(expired, k => k.Contains(fresh, StringComparison.Ordinal));
         Assert.True(reads >= 8, $"read {reads} entries");
+    }
+}
+
+/// <summary>Idle expiry with state in silo memory (<c>AddSiloMemoryGrainStorage</c>): each silo sweeps its own records.</summary>
+[Trait("Category", "Integration")]
+public sealed class ConversationExpiryMemoryTests : OwnNatsServerTests
+{
+    [Fact]
+    public async Task An_idle_conversation_in_silo_memory_is_swept_and_starts_fresh()
+    {
+        await using var silo = await TestSilo.StartAsync(
+            Nats.Url,
+            agents: s => s.AddAgent<ExpiringAgent>().Configure<ConversationExpiryOptions>(o => o.SweepInterval = TimeSpan.FromMilliseconds(200)),
+            storage: s => s.AddSiloMemoryGrainStorage(MeshHostOptions.DefaultStateStorageName));
+        var storage = silo.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(MeshHostOptions.DefaultStateStorageName);
+        var conversation = "memory-" + MeshIds.New();
+        var grain = Orleans.Runtime.GrainId.Create(AgentAttribute.GrainTypeOf(ExpiringConversations.Agent), conversation);
+        async Task<bool> StoredAsync()
+        {
+            var state = new Orleans.GrainState<ConversationSnapshot<ExpiringState>>();
+            await storage.ReadStateAsync("conversation", grain, state);
+            return state.RecordExists;
+        }
+
+        Assert.Equal(1, await ExpiringConversations.CountAsync(Raw, conversation));
+        Assert.Equal(2, await ExpiringConversations.CountAsync(Raw, conversation));
+        Assert.True(await StoredAsync());
+
+        await Poll.UntilAsync(async () => !await StoredAsync(), "the sweeper removed the idle conversation from silo memory", timeout: TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, await ExpiringConversations.CountAsync(Raw, conversation)); // a new conversation
+        Assert.True(await StoredAsync());
     }
 }
