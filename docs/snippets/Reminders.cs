@@ -34,8 +34,31 @@ public sealed class TicketAgent : ConversationalAgent<TicketIn, TicketOut, Ticke
 }
 #endregion
 
+#region ExpiringAgent
+[Agent("support.chat", Description = "A support chat; a conversation idle for a week is forgotten.", StateTtl = "7.00:00:00")]
+public sealed class SupportChatAgent : ConversationalAgent<TicketIn, TicketOut, TicketState>
+{
+    protected override Task<TicketOut> HandleAsync(TicketIn input, AgentContext context)
+    {
+        State.LastQuestion = input.Question;                                        // kept 7 days after the last turn
+        return Task.FromResult(new TicketOut($"Noted: {input.Question}"));
+    }
+}
+#endregion
+
 public static class ReminderHosting
 {
+    public static void Sweep(ISiloBuilder silo)
+    {
+        #region SweepInterval
+        silo.Configure<ConversationExpiryOptions>(o =>
+        {
+            o.SweepInterval = TimeSpan.FromMinutes(5);                             // default 1 minute
+            o.StateBucket = "orleans-grain-state";                                  // AddNatsGrainStorage's BucketName
+        });
+        #endregion
+    }
+
     public static void Host(string[] args)
     {
         #region HostReminders

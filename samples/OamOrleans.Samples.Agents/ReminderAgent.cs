@@ -6,8 +6,8 @@ namespace OamOrleans.Samples.Agents;
 
 /// <summary>
 /// Input of <c>demo.reminder</c>: what to be reminded of and when. <c>reply_to</c> is a subject to send the reminder to
-/// as well (the caller's own callback subject, as with <c>send(reply_to=…)</c>); <c>conversation</c> picks the
-/// conversation for clients that cannot set the header.
+/// as well; without it, the request's own NATS reply subject is used (<c>send(reply_to=…)</c>'s subject, see
+/// <see cref="AgentContext.ReplyTo"/>); <c>conversation</c> picks the conversation for clients that cannot set the header.
 /// </summary>
 public sealed record ReminderIn(
     string Message,
@@ -29,7 +29,7 @@ public sealed class ReminderState
 /// <summary>
 /// <c>demo.reminder</c>: "remind me in N seconds". Each call sets a durable reminder on its conversation; when it fires,
 /// the agent publishes a <see cref="ReminderEvent"/> that any OpenAgentMesh subscriber of the agent sees, and sends the
-/// same event to the caller's <c>reply_to</c> subject when one was given.
+/// same event to the caller's <c>reply_to</c> (input field, else the request's NATS reply subject).
 /// </summary>
 [Agent("demo.reminder", Description = "Remind me in N seconds: publishes an event on mesh.agent.demo.reminder.events when the time has come.", Tags = ["demo", "stateful", "reminders"])]
 public sealed class ReminderAgent : ConversationalAgent<ReminderIn, ReminderOut, ReminderState>
@@ -45,7 +45,7 @@ public sealed class ReminderAgent : ConversationalAgent<ReminderIn, ReminderOut,
         }
 
         var name = "remind-" + (context.ListReminders().Count + 1 + State.Delivered);
-        await context.RemindAsync(name, TimeSpan.FromSeconds(input.Seconds), new Pending(input.Message, input.ReplyTo));
+        await context.RemindAsync(name, TimeSpan.FromSeconds(input.Seconds), new Pending(input.Message, input.ReplyTo ?? context.ReplyTo));
         var pending = context.ListReminders();
         return new ReminderOut(name, pending.Single(r => r.Name == name).DueAt, pending.Count);
     }

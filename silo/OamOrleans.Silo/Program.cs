@@ -17,10 +17,12 @@ var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { A
 SiloSettings settings;
 AssistantModel assistant;
 TimeSpan? reminderPeriod;
+TimeSpan? sweepInterval;
 try
 {
     settings = SiloSettings.Read(plain.Configuration);
     reminderPeriod = SiloReminders.ReadMinimumPeriod(plain.Configuration);
+    sweepInterval = SiloConversationExpiry.ReadSweepInterval(plain.Configuration);
     assistant = AssistantModel.Read(plain.Configuration);
 }
 catch (ArgumentException e)
@@ -57,6 +59,7 @@ try
         SiloComposition.ConfigureClustering(silo, settings);
         SiloComposition.ConfigureStorage(silo, settings);
         SiloReminders.Configure(silo, settings, reminderPeriod);
+        SiloConversationExpiry.Configure(silo, sweepInterval);
         silo.AddOpenAgentMesh(o =>
         {
             o.Url = settings.Url;

@@ -179,6 +179,7 @@ public sealed class MeshConversations
 
         document.Remove("oam_turns");
         document.Remove("oam_reminders");
+        document.Remove("oam_last_turn");
         var state = document.Count == 1 && document["oam_state"] is { } wrapped ? wrapped : document;
         return new ConversationDetails(summary, JsonSerializer.SerializeToElement(state), [.. reminders.OrderBy(r => r.DueAt)], turns);
     }

@@ -49,6 +49,15 @@ public sealed class AgentAttribute : Attribute, IGrainTypeProviderAttribute, IGr
         init => McpFlag = value;
     }
 
+    /// <summary>
+    /// How long a conversation's state is kept after its last turn, as a <see cref="TimeSpan"/> in the invariant
+    /// <c>[d.]hh:mm:ss</c> form (for example <c>"7.00:00:00"</c>); conversational agents only. Unset, state is kept until
+    /// the conversation ends or is deleted. A turn of a conversation idle for longer starts from a new state, and the
+    /// silos' sweeper deletes the expired state from storage (docs/reminders.md, "Idle expiry"). A bad value stops the
+    /// silo at start-up with a message naming the agent.
+    /// </summary>
+    public string? StateTtl { get; init; }
+
     /// <summary><see cref="Mcp"/> as written to the contract: null when the declaration does not set it.</summary>
     internal bool? McpFlag { get; private init; }
 

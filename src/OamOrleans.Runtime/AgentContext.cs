@@ -43,6 +43,16 @@ public sealed partial class AgentContext
     /// <summary>The conversation this turn belongs to (<c>default</c> when none was given).</summary>
     public string ConversationId { get; }
 
+    /// <summary>
+    /// The NATS reply subject the request arrived with; null for calls from inside the cluster (by name or typed
+    /// reference), for reminder turns, and for a <c>send</c> without a reply subject. For <c>send(reply_to=S)</c> (the
+    /// protocol's manual mode) it is <c>S</c>, a subject the caller keeps listening on, so a later turn (a reminder) may
+    /// answer there with <see cref="ReplyToAsync"/>. For a plain request it is the caller's inbox for this one reply,
+    /// which nobody reads once the reply arrived: keep it only for the current turn. The runtime sends the turn's reply
+    /// there itself.
+    /// </summary>
+    public string? ReplyTo { get; internal init; }
+
     /// <summary>Calls other agents by name: through Orleans when they are hosted in this cluster, else over NATS.</summary>
     public IAgentMesh Mesh { get; }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using NJsonSchema;
 using Orleans.Runtime;
+using OamOrleans.Expiry;
 using OamOrleans.Protocol;
 
 namespace OamOrleans;
@@ -46,6 +47,7 @@ internal sealed partial class AgentDescriptor
         InputType = inputType;
         Conversational = conversational;
         ConversationKeyProperty = inputType is null ? null : FindConversationKey(inputType);
+        StateTtl = ConversationExpiry.ParseTtl(attribute, grainClass, conversational);
         var inputSchema = inputType is null ? null : AgentSchemas.Generate(inputType);
         Validator = inputSchema is null ? null : new InputValidator(inputSchema);
         var outputSchema = outputType is null ? null : AgentSchemas.ToContractJson(AgentSchemas.Generate(outputType));
@@ -100,6 +102,15 @@ internal sealed partial class AgentDescriptor
     public string? ConversationKeyProperty { get; }
 
     public InputValidator? Validator { get; }
+
+    /// <summary>
+    /// The agent's heartbeat counts on this silo (<see cref="Bridge.AgentHeartbeat"/>): every request whose pipeline runs
+    /// here ends in them, over NATS, by name inside the cluster, by typed reference, and the grain's own reminder turns.
+    /// </summary>
+    public Pipeline.AgentHealthCounters Health { get; } = new();
+
+    /// <summary>How long an idle conversation's state is kept (<see cref="AgentAttribute.StateTtl"/>); null: until it ends.</summary>
+    public TimeSpan? StateTtl { get; }
 
     public AgentContract Contract { get; }
 

@@ -40,7 +40,7 @@ public abstract class AgentGrain : Grain, IAgentGrain
 
     private protected async Task<AgentOutcome> InvokeTurnAsync(AgentRequest request, CancellationToken cancellationToken)
     {
-        var context = CreateContext(request.RequestId, request.ConversationId, request.Timeout, cancellationToken);
+        var context = CreateContext(request.RequestId, request.ConversationId, request.Timeout, request.ReplyTo, cancellationToken);
         try
         {
             var output = await InvokeCoreAsync(request, context);
@@ -78,8 +78,8 @@ public abstract class AgentGrain : Grain, IAgentGrain
     /// The context of one call, made <see cref="AgentContext.Current"/> for the async method that asks for it (every
     /// caller is one, so the value ends with that call).
     /// </summary>
-    private protected AgentContext CreateContext(string requestId, string conversationId, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        AgentContext.Enter(new(AgentName, requestId, conversationId, Services.Mesh, timeout, cancellationToken, Services.Shutdown.Stopping));
+    private protected AgentContext CreateContext(string requestId, string conversationId, TimeSpan timeout = default, string? replyTo = null, CancellationToken cancellationToken = default) =>
+        AgentContext.Enter(new(AgentName, requestId, conversationId, Services.Mesh, timeout, cancellationToken, Services.Shutdown.Stopping) { ReplyTo = replyTo });
 
     /// <summary>Runs the handler of a responder or trigger and returns the output JSON.</summary>
     /// <remarks>A <see cref="ValueTask{TResult}"/>: a handler that finishes at once costs no task object here.</remarks>

@@ -14,6 +14,7 @@ namespace OamOrleans;
 /// existed reads as a state with an empty log, and an older build reading a new snapshot ignores the extra property.
 /// Pending reminders (<see cref="AgentContext.RemindAsync"/>) ride the same way in <c>oam_reminders</c>, by name:
 /// <c>{"id": "…", "due_at": "…", "payload": …}</c>.
+/// Agents with a <see cref="AgentAttribute.StateTtl"/> also store the time of the last turn in <c>oam_last_turn</c>.
 /// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_turns": […]}</c>.
 /// </remarks>
 [JsonConverter(typeof(ConversationSnapshotConverterFactory))]
@@ -27,6 +28,9 @@ internal sealed class ConversationSnapshot<TState>
 
     /// <summary>The conversation's pending reminders by name: what each one's turn receives once it fires.</summary>
     public Dictionary<string, PendingReminder> Reminders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>When the last turn wrote this snapshot (UTC); set only for agents with a <see cref="AgentAttribute.StateTtl"/>.</summary>
+    public DateTimeOffset? LastTurn { get; set; }
 
     /// <summary>The stored reply to <paramref name="requestId"/>, if that turn is in the log.</summary>
     public byte[]? ReplyTo(string requestId)
@@ -74,6 +78,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
     private const string TurnsProperty = "oam_turns";
     private const string StateProperty = "oam_state";
     private const string RemindersProperty = "oam_reminders";
+    private const string LastTurnProperty = Expiry.ConversationExpiry.LastTurnProperty;
 
     public override ConversationSnapshot<TState> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -82,14 +87,15 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         var snapshot = new ConversationSnapshot<TState>();
         var hasTurns = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(TurnsProperty, out _);
         var hasReminders = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(RemindersProperty, out _);
-        if (!hasTurns && !hasReminders)
+        var lastTurn = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(LastTurnProperty, out var last) ? last : (JsonElement?)null;
+        if (!hasTurns && !hasReminders && lastTurn is null)
         {
             // Written before the turn log existed (or with an empty log and no reminders): the whole document is the state.
             snapshot.State = root.Deserialize<TState>(options) ?? new TState();
             return snapshot;
         }
 
-        var own = (hasTurns ? 1 : 0) + (hasReminders ? 1 : 0);
+        var own = (hasTurns ? 1 : 0) + (hasReminders ? 1 : 0) + (lastTurn is null ? 0 : 1);
         if (root.TryGetProperty(StateProperty, out var wrapped) && root.EnumerateObject().Count() == own + 1)
         {
             snapshot.State = wrapped.Deserialize<TState>(options) ?? new TState();
@@ -99,7 +105,15 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
             var state = JsonObject.Create(root)!;
             state.Remove(TurnsProperty);
             state.Remove(RemindersProperty);
+            state.Remove(LastTurnProperty);
             snapshot.State = state.Deserialize<TState>(options) ?? new TState();
+        }
+
+        if (lastTurn is { } time)
+        {
+            snapshot.LastTurn = time.ValueKind == JsonValueKind.String && time.TryGetDateTimeOffset(out var at)
+                ? at
+                : throw new JsonException($"'{LastTurnProperty}' of a stored conversation must be a date, was {time.ValueKind}.");
         }
 
         if (hasReminders)
@@ -158,7 +172,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
 
     public override void Write(Utf8JsonWriter writer, ConversationSnapshot<TState> value, JsonSerializerOptions options)
     {
-        if (value.Turns.Count == 0 && value.Reminders.Count == 0)
+        if (value.Turns.Count == 0 && value.Reminders.Count == 0 && value.LastTurn is null)
         {
             // Byte for byte what a build without the turn log writes.
             JsonSerializer.Serialize(writer, value.State, options);
@@ -185,6 +199,11 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         {
             writer.WritePropertyName(StateProperty);
             writer.WriteRawValue(state, skipInputValidation: true);
+        }
+
+        if (value.LastTurn is { } lastTurn)
+        {
+            writer.WriteString(LastTurnProperty, lastTurn);
         }
 
         if (value.Reminders.Count > 0)

@@ -35,6 +35,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : IRemindab
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
+        await ExpireIfIdleAsync(); // an expired conversation's reminders are dropped with its state
         if (!Snapshot.Reminders.TryGetValue(reminderName, out var pending))
         {
             // Delivered already (a tick after a crash or from a second silo), cancelled, or set by a turn that failed.
@@ -83,11 +84,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : IRemindab
         }
 
         var pipeline = Services.Pipeline;
-        var call = new AgentCall(Services.Describe(AgentName, GetType()), pending.Payload, pending.Id, conversation, stream: false, overNats: false, replyTo: null, pipeline.Limits.RequestTimeout)
-        {
-            Conversation = conversation,
-        };
-        return pipeline.RunOwnTurnAsync(call, TurnAsync);
+        return pipeline.RunAsync(AgentCall.Own(Services.Describe(AgentName, GetType()), pending.Payload, pending.Id, conversation, pipeline.Limits.RequestTimeout, (_, _) => TurnAsync()));
     }
 
     async Task IConversationTurnHost.RemindAsync(string name, TimeSpan dueIn, byte[] payload)

@@ -50,14 +50,14 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
                 $"Agent '{AgentName}' keeps conversation state but no grain storage named '{storageName}' is registered; " +
                 $"add one, e.g. siloBuilder.AddSiloMemoryGrainStorage(\"{storageName}\") (one silo) or AddNatsGrainStorage(\"{storageName}\", url) (a cluster).");
         await _storage.ReadStateAsync(StateName, this.GetGrainId(), _state);
-        _state.State ??= new ConversationSnapshot<TState>();
-        _state.State.State ??= new TState();
-        _state.State.Turns ??= [];
+        Normalize();
+        _stateTtl = Services.Describe(AgentName, GetType()).StateTtl;
         await base.OnActivateAsync(cancellationToken);
     }
 
     private protected override async ValueTask<byte[]> InvokeCoreAsync(AgentRequest request, AgentContext context)
     {
+        await ExpireIfIdleAsync();
         var logged = _turnLogSize > 0 && request.RequestId.Length > 0;
         if (logged && Snapshot.ReplyTo(request.RequestId) is { } stored)
         {
@@ -84,6 +84,11 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
             {
                 await EndAsync();
                 return;
+            }
+
+            if (_stateTtl is not null)
+            {
+                Snapshot.LastTurn = DateTimeOffset.UtcNow;
             }
 
             await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);

@@ -66,7 +66,7 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
     {
         var frames = Services.Publisher;
         var subject = MeshSubjects.Events(AgentName);
-        var context = CreateContext("", "default", Timeout.InfiniteTimeSpan, stop);
+        var context = CreateContext("", "default", Timeout.InfiniteTimeSpan, cancellationToken: stop);
         long seq = 0;
         try
         {

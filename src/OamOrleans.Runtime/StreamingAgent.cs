@@ -26,7 +26,7 @@ public abstract class StreamingAgent<TIn, TChunk> : AgentGrain, IStreamingAgentG
     {
         var frames = Services.Publisher;
         var subject = MeshSubjects.Stream(request.RequestId);
-        var context = CreateContext(request.RequestId, request.ConversationId, request.Timeout, cancellationToken);
+        var context = CreateContext(request.RequestId, request.ConversationId, request.Timeout, request.ReplyTo, cancellationToken);
         var giveUp = context.CancellationToken;
         long count = 0;
         AgentError error;

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
+using OamOrleans.Client;
+using OamOrleans.Samples.Agents;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
 using static OamOrleans.Runtime.Tests.RawNats;
@@ -61,6 +64,30 @@ public sealed class HeartbeatTests : OwnNatsServerTests
         // Nothing more was sent: the next beats count nothing, and keep the last error code.
         var quiet = HealthBeat.Parse((await NextAsync(echoBeats, _ => true)).Data);
         Assert.Equal((0, 0, "invalid_input"), (quiet.Requests, quiet.Errors, quiet.LastErrorCode));
+    }
+
+    [Fact]
+    public async Task Beats_count_calls_by_name_inside_the_cluster_and_typed_reference_calls()
+    {
+        await using var beats = await Raw.SubscribeCoreAsync<byte[]>(MeshSubjects.Health("demo.echo"));
+        await using var silo = await TestSilo.StartAsync(Nats.Url, configure: o => o.HeartbeatInterval = Interval);
+        var mesh = silo.Services.GetRequiredService<IAgentMesh>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"Echo: n{i}", (await mesh.CallAsync<EchoOut>("demo.echo", new EchoIn($"n{i}"))).Reply);
+        }
+
+        await Assert.ThrowsAnyAsync<MeshException>(() => mesh.CallAsync<EchoOut>("demo.echo", new { message = 5 }));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal($"Echo: t{i}", (await silo.Grains.GetAgent<EchoAgent>().CallAsync<EchoOut>(new EchoIn($"t{i}"))).Reply);
+        }
+
+        var counted = await SumUntilAsync(beats, requests: 6); // no NATS request was sent: all six came from inside
+        Assert.Equal((6, 1, "invalid_input"), (counted.Requests, counted.Errors, counted.Last.LastErrorCode));
+        var quiet = HealthBeat.Parse((await NextAsync(beats, _ => true)).Data);
+        Assert.Equal(0, quiet.Requests); // each call counted once
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed class TestSiloCluster : IAsyncDisposable
     /// <param name="silos">How many silos to start.</param>
     /// <param name="agentsOf">Which agents silo <c>i</c> (0: the primary) hosts; null: every sample and test agent on each.
     /// With it, the silos may differ, so Orleans is not told they are homogeneous.</param>
-    public static async Task<TestSiloCluster> StartAsync(string natsUrl, short silos, Func<int, Action<ISiloBuilder>>? agentsOf = null)
+    /// <param name="storage">Adds the <c>oam-state</c> grain storage on every silo; null adds Orleans' memory storage.</param>
+    public static async Task<TestSiloCluster> StartAsync(string natsUrl, short silos, Func<int, Action<ISiloBuilder>>? agentsOf = null, Action<ISiloBuilder>? storage = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.InitializeClientOnDeploy = false;
@@ -32,7 +33,15 @@ public sealed class TestSiloCluster : IAsyncDisposable
         builder.ConfigureSiloHost((_, host) => host.Logging.ClearProviders());
         builder.ConfigureSilo((options, silo) =>
         {
-            silo.AddMemoryGrainStorage("oam-state");
+            if (storage is null)
+            {
+                silo.AddMemoryGrainStorage("oam-state");
+            }
+            else
+            {
+                storage(silo);
+            }
+
             silo.AddOpenAgentMesh(o =>
             {
                 o.Url = natsUrl;

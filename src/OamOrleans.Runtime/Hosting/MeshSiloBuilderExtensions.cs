@@ -30,6 +30,9 @@ public static class MeshSiloBuilderExtensions
 
         services.AddOptions<MeshHostOptions>();
         services.AddSingleton<IConfigurationValidator, MeshHostOptionsValidator>();
+        services.AddOptions<ConversationExpiryOptions>();
+        services.AddSingleton<IConfigurationValidator, ConversationExpiryOptionsValidator>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Expiry.ConversationStateSweeper>();
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<SiloMeshConnection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());

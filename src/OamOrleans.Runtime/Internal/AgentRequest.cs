@@ -16,4 +16,8 @@ public sealed record AgentRequest(
     /// </summary>
     [Id(3)]
     public TimeSpan Timeout { get; init; }
+
+    /// <summary>The NATS reply subject the request came with (<see cref="AgentContext.ReplyTo"/>); null for in-cluster calls.</summary>
+    [Id(4)]
+    public string? ReplyTo { get; init; }
 }

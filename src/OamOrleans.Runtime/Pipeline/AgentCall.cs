@@ -41,6 +41,12 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     /// </summary>
     public Func<AgentRequest, CancellationToken, Task<AgentOutcome>>? TurnHere { get; init; }
 
+    /// <summary>
+    /// A turn an agent grain starts itself (a reminder firing), not a caller's request: nothing to check or prepare (its
+    /// conversation is set), so the receive step only logs; the rest runs as for every request.
+    /// </summary>
+    public bool OwnTurn { get; private init; }
+
     /// <summary>The conversation, once prepared.</summary>
     public string Conversation { get; set; } = ConversationIds.Default;
 
@@ -61,14 +67,11 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
     /// <summary>Counted in <c>oam.agent.requests.active</c>: taken off again at the end.</summary>
     public bool CountedActive { get; set; }
 
-    /// <summary>The endpoint's heartbeat counters, for a request that came over NATS to this silo.</summary>
-    public AgentHealthCounters? Health { get; set; }
-
     /// <summary>The record step's telemetry ran (it runs once, whichever step ended the request).</summary>
     public bool Ended { get; set; }
 
     /// <summary>The prepared request as its grain receives it, with the time left of its deadline.</summary>
-    public AgentRequest ToGrainRequest() => new(Body, RequestId, Conversation) { Timeout = Timeout - Stopwatch.GetElapsedTime(Started) };
+    public AgentRequest ToGrainRequest() => new(Body, RequestId, Conversation) { Timeout = Timeout - Stopwatch.GetElapsedTime(Started), ReplyTo = ReplyTo };
 
     /// <param name="agent">The agent subscribed to.</param>
     /// <param name="msg">The request as it arrived.</param>
@@ -94,5 +97,14 @@ internal sealed class AgentCall(AgentDescriptor agent, byte[] body, string reque
         {
             CancellationToken = cancellationToken,
             TurnHere = turn,
+        };
+
+    /// <summary>A turn the grain of <paramref name="conversation"/> starts itself (<see cref="OwnTurn"/>), run in place by <paramref name="turn"/>.</summary>
+    public static AgentCall Own(AgentDescriptor agent, byte[] body, string requestId, string conversation, TimeSpan timeout, Func<AgentRequest, CancellationToken, Task<AgentOutcome>> turn) =>
+        new(agent, body, requestId, conversation, stream: false, overNats: false, replyTo: null, timeout)
+        {
+            OwnTurn = true,
+            TurnHere = turn,
+            Conversation = conversation,
         };
 }

@@ -27,8 +27,8 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
 
     public bool IsOpen => _subscription is not null;
 
-    /// <summary>This endpoint's counts for the agent's heartbeat.</summary>
-    public AgentHealthCounters Health { get; } = new();
+    /// <summary>The agent's counts on this silo for its heartbeat: requests over NATS and inside the cluster alike.</summary>
+    public AgentHealthCounters Health => Agent.Health;
 
     /// <summary>Requests running now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -143,12 +143,7 @@ internal sealed partial class AgentEndpoint(AgentDescriptor agent, SiloMeshConne
         }
     }
 
-    private AgentCall Call(MeshRequest msg, RequestLimits limits)
-    {
-        var call = AgentCall.FromNats(Agent, msg, limits);
-        call.Health = Health;
-        return call;
-    }
+    private AgentCall Call(MeshRequest msg, RequestLimits limits) => AgentCall.FromNats(Agent, msg, limits);
 
     private async Task RunAsync(AgentCall call, BatchGauge? gauge)
     {

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace OamOrleans.Pipeline;
 
 /// <summary>
-/// One agent's counts on this silo between two heartbeats (<see cref="Bridge.AgentHeartbeat"/>): the endpoint and the
-/// record step only increment them (no lock, no allocation per request), the heartbeat reads and resets them.
+/// One agent's counts on this silo between two heartbeats (<see cref="Bridge.AgentHeartbeat"/>), kept on its
+/// <see cref="AgentDescriptor"/> so every kind of caller reaches them without a lookup: the endpoint (shed) and the
+/// record step (every request, whichever way it came) only increment them (no lock, no allocation per request), the heartbeat reads and resets them.
 /// </summary>
 internal sealed class AgentHealthCounters
 {

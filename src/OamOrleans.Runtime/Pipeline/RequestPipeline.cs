@@ -12,6 +12,7 @@ namespace OamOrleans.Pipeline;
 
 /// <summary>
 /// The one way into an agent. Every request, over NATS or by name inside the cluster, single or batched, call or stream,
+/// and every turn a grain starts itself (a reminder, <see cref="AgentCall.OwnTurn"/>: received but not prepared),
 /// passes the same steps: receive (log), prepare (checks, validation, conversation), invoke the grain, deliver the
 /// outcome (the NATS part: reply, error envelope or nothing for a stream the grain answered), and record (logs, usage,
 /// metrics, span). Middleware (<see cref="AgentMiddlewareChain"/>) runs between prepare and invoke; tracing and metrics
@@ -153,6 +154,11 @@ internal sealed partial class RequestPipeline(
     private async ValueTask<AgentOutcome?> ReceiveAsync(AgentCall call)
     {
         await logs.PublishAsync(call.Agent.Name, LogEvent.Debug, "request_received", call.RequestId, "");
+        if (call.OwnTurn)
+        {
+            return null; // the grain's own turn: nothing a caller sent to check
+        }
+
         AgentError? refused;
         try
         {

@@ -82,7 +82,7 @@ internal static class RequestTelemetry
         }
 
         call.Ended = true;
-        call.Health?.Ended(call.Started, outcome.Error?.Code);
+        call.Agent.Health.Ended(call.Started, outcome.Error?.Code); // whichever way it came: NATS, by name, typed reference, own turn
         var agent = new KeyValuePair<string, object?>(MeshTags.Agent, call.Agent.Name);
         if (call.CountedActive)
         {

@@ -141,6 +141,28 @@ internal sealed partial class SiloMemoryGrainStorage : IGrainStorage, ILifecycle
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Removes the conversation states of grains of <paramref name="grainType"/> whose last turn lies more than
+    /// <paramref name="ttl"/> before <paramref name="now"/> (idle expiry); each only if it is still the snapshot that was
+    /// judged, so a write that came in meanwhile stays. Returns how many were removed.
+    /// </summary>
+    public int RemoveExpired(GrainType grainType, TimeSpan ttl, DateTimeOffset now)
+    {
+        var removed = 0;
+        foreach (var record in _records)
+        {
+            if (record.Key.GrainId.Type.Equals(grainType)
+                && Expiry.ConversationExpiry.LastTurnOf(record.Value.Data.Span) is { } lastTurn
+                && Expiry.ConversationExpiry.IsExpired(lastTurn, ttl, now)
+                && _records.TryRemove(record))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     private void Reset<T>(IGrainState<T> grainState)
     {
         grainState.State = CreateInstance<T>();

@@ -96,11 +96,40 @@ public sealed class RequestPipelineTests
         Assert.Contains("overloaded: 4 requests already wait", answer.Message);
     }
 
-    private RequestPipeline Pipeline(IAgentTurns turns) => new(
+    [Fact]
+    public async Task A_grains_own_turn_skips_the_checks_runs_in_place_once_through_middleware_and_answers_nobody_on_nats()
+    {
+        var turns = new Turns { Outcome = _ => throw new InvalidOperationException("an own turn runs in place, not through a grain call") };
+        var seen = new List<string>();
+        var middleware = new AgentMiddlewareRegistration(_ => new DelegateAgentMiddleware((invocation, next) =>
+        {
+            seen.Add($"{invocation.RequestId}/{invocation.ConversationId}/{invocation.OverNats}");
+            return next();
+        }));
+        var ran = new List<AgentRequest>();
+        // Not a valid echo input: an own turn's body is the grain's payload, never checked against the agent's schema.
+        var call = AgentCall.Own(Echo, """{"message":5}"""u8.ToArray(), "reminder-1", "conv-1", TimeSpan.FromSeconds(5), (request, _) =>
+        {
+            ran.Add(request);
+            return Task.FromResult(AgentOutcome.Reply("{}"u8.ToArray(), usage: null));
+        });
+
+        var outcome = await Pipeline(turns, middleware).RunAsync(call);
+
+        Assert.False(outcome.IsError);
+        var request = Assert.Single(ran);
+        Assert.Equal(("reminder-1", "conv-1", null), (request.RequestId, request.ConversationId, request.ReplyTo));
+        Assert.Equal(["reminder-1/conv-1/False"], seen);
+        Assert.Equal(0, turns.Invoked);
+        Assert.Empty(_outbox.Answers);
+        Assert.True(call.Ended); // the record step ran: span, metrics and logs as for a request
+    }
+
+    private RequestPipeline Pipeline(IAgentTurns turns, params AgentMiddlewareRegistration[] middleware) => new(
         turns,
         _outbox,
         new ObservabilityGate(_outbox, NullLogger<ObservabilityGate>.Instance),
-        new AgentMiddlewareChain([], new ServiceCollection().BuildServiceProvider(), NullLogger<AgentMiddlewareChain>.Instance),
+        new AgentMiddlewareChain(middleware, new ServiceCollection().BuildServiceProvider(), NullLogger<AgentMiddlewareChain>.Instance),
         Options.Create(new MeshHostOptions()),
         NullLogger<RequestPipeline>.Instance);
 
