@@ -5,7 +5,6 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
 using OamOrleans.Hosting;
-using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
 using OamOrleans.Testing;
@@ -24,8 +23,8 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         RegisteredAt = MeshIds.Now(),
     };
 
-    private static Task<AgentOutcome> Upper(DynamicAgentRequest request) =>
-        Task.FromResult(AgentOutcome.Reply(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(request.Input.Span).ToUpperInvariant())));
+    private static Task<byte[]> Upper(DynamicAgentRequest request) =>
+        Task.FromResult(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(request.Input.Span).ToUpperInvariant()));
 
     private async Task<bool> RegistryHasAsync(string name)
     {
@@ -54,7 +53,7 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         Assert.Contains("dyn.upper", silo.Mesh.Agents);
 
         // A second add replaces contract and handler.
-        await dynamic.AddAsync(Contract("dyn.upper", "Now lower-cases."), r => Task.FromResult(AgentOutcome.Reply("\"lower\""u8.ToArray())));
+        await dynamic.AddAsync(Contract("dyn.upper", "Now lower-cases."), r => Task.FromResult("\"lower\""u8.ToArray()));
         reply = await RawNats.RequestAsync(Raw, "dyn.upper", "{}");
         Assert.Equal("\"lower\"", Encoding.UTF8.GetString(reply.Data!));
 
