@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
@@ -61,6 +62,12 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         await dynamic.AddAsync(Contract("dyn.broken"), _ => throw new InvalidOperationException("broken on purpose"));
         reply = await RawNats.RequestAsync(Raw, "dyn.broken", "{}");
         Assert.Equal("handler_error", RawNats.Json(reply).GetProperty("code").GetString());
+
+        // A mesh error it throws reaches the caller with its own code and message (the reference forwards them unchanged).
+        await dynamic.AddAsync(Contract("dyn.missing"), _ => throw new NotFoundException("no such ticket"));
+        reply = await RawNats.RequestAsync(Raw, "dyn.missing", "{}");
+        Assert.Equal("not_found", RawNats.Json(reply).GetProperty("code").GetString());
+        Assert.Equal("no such ticket", RawNats.Json(reply).GetProperty("message").GetString());
 
         await using var deaths = await Raw.SubscribeCoreAsync<byte[]>("mesh.death.dyn.upper");
         await Raw.PingAsync();
