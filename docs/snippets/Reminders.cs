@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
+using OamOrleans.Persistence.Nats;
 
 namespace OamOrleans.Docs.Snippets;
 
@@ -80,7 +81,7 @@ public static class ReminderHosting
     public static async Task ListAsync(MeshClient client)
     {
         #region ListConversations
-        var conversations = client.Conversations(new ConversationStoreOptions { ServiceId = "oam" });
+        var conversations = new NatsConversationStore(client.Connection, new ConversationStoreOptions { ServiceId = "oam" });
         ulong after = 0;
         do
         {

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OamOrleans.Client;
+using OamOrleans.Persistence.Nats;
 using OamOrleans.Protocol;
 
 namespace OamOrleans.Cli;
 
 /// <summary>
 /// <c>oam conversation</c>: the stored conversations of conversational agents (NATS grain storage), through
-/// <see cref="MeshConversations"/>. Also <c>oam agent reminders</c>, which reads the same store.
+/// <see cref="NatsConversationStore"/>. Also <c>oam agent reminders</c>, which reads the same store.
 /// </summary>
 internal static class ConversationCommands
 {
@@ -45,14 +46,14 @@ internal static class ConversationCommands
             command.Add(ServiceId);
         }
 
-        public MeshConversations Open(MeshClient client, ParseResult parse) =>
-            client.Conversations(new ConversationStoreOptions { Bucket = parse.GetValue(Bucket)!, ServiceId = parse.GetValue(ServiceId)! });
+        public NatsConversationStore Open(MeshClient client, ParseResult parse) =>
+            new(client.Connection, new ConversationStoreOptions { Bucket = parse.GetValue(Bucket)!, ServiceId = parse.GetValue(ServiceId)! });
     }
 
     private static Command List()
     {
         var agent = AgentArgument();
-        var limit = new Option<int>("--limit") { Description = $"Conversations per page (1-{MeshConversations.MaxPageSize}).", DefaultValueFactory = _ => 100 };
+        var limit = new Option<int>("--limit") { Description = $"Conversations per page (1-{NatsConversationStore.MaxPageSize}).", DefaultValueFactory = _ => 100 };
         var after = new Option<ulong>("--after") { Description = "Start after this cursor (the 'next' of a previous page); 0 for the first page." };
         var all = new Option<bool>("--all") { Description = "Every page, not only the first." };
         var json = OamCli.JsonOption("Print {\"items\": [...], \"next\": cursor|null} as sorted JSON.");
@@ -64,9 +65,9 @@ internal static class ConversationCommands
             var name = parse.GetValue(agent)!;
             AgentName.Validate(name, "AGENT");
             var size = parse.GetValue(limit);
-            if (size is < 1 or > MeshConversations.MaxPageSize)
+            if (size is < 1 or > NatsConversationStore.MaxPageSize)
             {
-                throw new UsageException($"--limit must be between 1 and {MeshConversations.MaxPageSize}, was {size}.");
+                throw new UsageException($"--limit must be between 1 and {NatsConversationStore.MaxPageSize}, was {size}.");
             }
 
             await using var client = await OamCli.ConnectAsync(parse, ct);

@@ -77,16 +77,16 @@ internal static class ObserveCommands
                 var agents = new JsonObject();
                 foreach (var (key, value) in config.Agents)
                 {
-                    agents[key] = new JsonObject { ["log_level"] = value.LogLevel };
+                    agents[key] = new JsonObject { ["log_level"] = value };
                 }
 
-                result = new JsonObject { ["global"] = new JsonObject { ["log_level"] = config.Global.LogLevel }, ["agents"] = agents };
+                result = new JsonObject { ["global"] = new JsonObject { ["log_level"] = config.Global }, ["agents"] = agents };
                 if (!parse.GetValue(json))
                 {
-                    parse.Stdout().WriteLine($"global: log_level={config.Global.LogLevel}");
+                    parse.Stdout().WriteLine($"global: log_level={config.Global}");
                     foreach (var (key, value) in config.Agents)
                     {
-                        parse.Stdout().WriteLine($"{key}: log_level={value.LogLevel}");
+                        parse.Stdout().WriteLine($"{key}: log_level={value}");
                     }
 
                     return OamCli.Ok;

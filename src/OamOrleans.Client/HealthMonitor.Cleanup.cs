@@ -7,7 +7,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Client;
 
 /// <summary>The two loops of the monitor: advisories in, dead hosts cleaned up (instance record, catalog, registry, notice).</summary>
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     private async Task ReadAdvisoriesAsync()
     {

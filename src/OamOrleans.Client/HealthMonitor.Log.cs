@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace OamOrleans.Client;
 
-public sealed partial class HealthMonitor
+internal sealed partial class HealthMonitor
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Health monitor started: watching {Subject}")]
     private static partial void LogStarted(ILogger logger, string subject);

@@ -28,7 +28,7 @@ namespace OamOrleans.Client;
 /// malformed advisory, an unreachable bucket or a failed cleanup is logged and skipped; the monitor keeps running.
 /// </para>
 /// </remarks>
-public sealed partial class HealthMonitor : IAsyncDisposable
+internal sealed partial class HealthMonitor : IAsyncDisposable
 {
     private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(10);
 

@@ -12,7 +12,7 @@ namespace OamOrleans.Client;
 /// reference's <c>oam mesh up</c> config writes it. Connection names never start with <c>oam-host-</c>, so monitors do
 /// not react to each other.
 /// </remarks>
-public sealed record HealthMonitorOptions
+internal sealed record HealthMonitorOptions
 {
     /// <summary>Default name of the monitor's APP-account connection.</summary>
     public const string DefaultConnectionName = "oam-health-monitor";

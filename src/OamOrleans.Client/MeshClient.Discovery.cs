@@ -6,7 +6,7 @@ namespace OamOrleans.Client;
 public sealed partial class MeshClient
 {
     /// <summary>Raised whenever the catalog cache takes a new catalog (hosts like <c>oam mcp serve</c> follow it live).</summary>
-    internal event Action? CatalogChanged
+    public event Action? CatalogChanged
     {
         add => _catalog.Changed += value;
         remove => _catalog.Changed -= value;

@@ -8,10 +8,6 @@ using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
-/// <summary>One entry of <c>mesh-observability</c>: <c>{"log_level": …}</c> under <c>global</c> or an agent's name.</summary>
-/// <param name="LogLevel"><c>debug</c>, <c>info</c>, <c>warn</c>, <c>error</c> or <c>off</c>.</param>
-public sealed record ObserveSettings(string LogLevel);
-
 /// <summary>Where an agent's effective log level comes from: its own entry, the global one, or the default <c>info</c>.</summary>
 public enum ObserveSource
 {
@@ -37,10 +33,13 @@ public sealed record EffectiveObserveSettings(string LogLevel, ObserveSource Sou
     };
 }
 
-/// <summary>The whole observability config (the reference's <c>ObserveConfig</c>): the global entry and each agent's override.</summary>
+/// <summary>
+/// The whole observability config (the reference's <c>ObserveConfig</c>): the global level and each agent's override.
+/// Levels are <c>debug</c>, <c>info</c>, <c>warn</c>, <c>error</c> or <c>off</c>, as each entry's <c>log_level</c> says.
+/// </summary>
 /// <param name="Global">The mesh-wide level (<c>info</c> when unset).</param>
-/// <param name="Agents">Per-agent overrides, by agent name.</param>
-public sealed record ObserveConfig(ObserveSettings Global, IReadOnlyDictionary<string, ObserveSettings> Agents);
+/// <param name="Agents">Per-agent override levels, by agent name.</param>
+public sealed record ObserveConfig(string Global, IReadOnlyDictionary<string, string> Agents);
 
 /// <summary>
 /// Observability (§5.6; the reference's <c>mesh.observe</c>): reads and sets the log levels kept in the
@@ -73,7 +72,7 @@ public sealed class MeshObserve
         var store = await _store.GetAsync(cancellationToken).ConfigureAwait(false);
         var own = await ReadAsync(store, agent, cancellationToken).ConfigureAwait(false);
         var global = own is null ? await ReadAsync(store, GlobalKey, cancellationToken).ConfigureAwait(false) : null;
-        return ObserveLevels.Effective(own?.LogLevel, global?.LogLevel);
+        return ObserveLevels.Effective(own, global);
     }
 
     /// <summary>Sets the log level of one agent; every host serving it applies it at once.</summary>
@@ -106,8 +105,8 @@ public sealed class MeshObserve
             // An empty bucket.
         }
 
-        var global = new ObserveSettings(ObserveLevels.DefaultLevel);
-        var agents = new SortedDictionary<string, ObserveSettings>(StringComparer.Ordinal);
+        var global = ObserveLevels.DefaultLevel;
+        var agents = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
             if (await ReadAsync(store, key, cancellationToken).ConfigureAwait(false) is not { } settings)
@@ -177,12 +176,13 @@ public sealed class MeshObserve
         await store.PutAsync(key, ObserveLevels.Entry(logLevel), Raw, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<ObserveSettings?> ReadAsync(INatsKVStore store, string key, CancellationToken ct)
+    /// <summary>The level of one entry; null when it is missing or unreadable.</summary>
+    private static async ValueTask<string?> ReadAsync(INatsKVStore store, string key, CancellationToken ct)
     {
         try
         {
             var entry = await store.GetEntryAsync(key, serializer: Raw, cancellationToken: ct).ConfigureAwait(false);
-            return ObserveLevels.Parse(entry.Value) is { } level ? new ObserveSettings(level) : null;
+            return ObserveLevels.Parse(entry.Value);
         }
         catch (Exception e) when (NatsKVReads.IsMissingKey(e))
         {

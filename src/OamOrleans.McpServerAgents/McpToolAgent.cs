@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
-using OamOrleans.Internal;
+using OamOrleans.Client;
 using OamOrleans.McpShared;
 using OamOrleans.Protocol;
 
@@ -26,13 +26,13 @@ internal sealed class McpToolAgent(string server, string tool, AgentContract con
     public string Name => Contract.Name;
 
     /// <summary>The <see cref="DynamicAgentHandler"/>: at most the session's concurrent calls reach the MCP server.</summary>
-    public async Task<AgentOutcome> HandleAsync(DynamicAgentRequest request)
+    public async Task<byte[]> HandleAsync(DynamicAgentRequest request)
     {
         await session.Slots.WaitAsync().ConfigureAwait(false);
         try
         {
             var outcome = await CallAsync(request.Input).ConfigureAwait(false);
-            return outcome.Body is { } body ? AgentOutcome.Reply(body) : AgentOutcome.Failure(outcome.Code!, outcome.Message!);
+            return outcome.Body ?? throw new MeshException(outcome.Code!, outcome.Message!);
         }
         finally
         {

@@ -21,7 +21,7 @@ public interface IGateCondition
 /// array or object — or, when it is not JSON, the text <c>true</c>, <c>on</c>, <c>yes</c>, <c>open</c> or <c>1</c>
 /// (case-insensitive). Missing, deleted, empty, <c>null</c>, <c>false</c>, <c>0</c>, <c>""</c>, <c>[]</c>, <c>{}</c> are closed.
 /// </summary>
-public sealed class JsonTruthyCondition : IGateCondition
+internal sealed class JsonTruthyCondition : IGateCondition
 {
     /// <inheritdoc/>
     public bool IsOpen(ReadOnlyMemory<byte>? value)
@@ -55,7 +55,7 @@ public sealed class JsonTruthyCondition : IGateCondition
 }
 
 /// <summary>Open when the value, as UTF-8 text (or as a JSON string, unquoted), equals <see cref="Expected"/> (ordinal).</summary>
-public sealed class ValueEqualsCondition(string expected) : IGateCondition
+internal sealed class ValueEqualsCondition(string expected) : IGateCondition
 {
     /// <summary>The text that opens the gate.</summary>
     public string Expected { get; } = expected;

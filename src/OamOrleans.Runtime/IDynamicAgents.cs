@@ -1,4 +1,3 @@
-using OamOrleans.Internal;
 using OamOrleans.Protocol;
 
 namespace OamOrleans;
@@ -26,8 +25,12 @@ public interface IDynamicAgents
     Task<bool> RemoveAsync(string name, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Answers one request to a dynamic agent: a reply, or an error outcome. An exception is answered <c>handler_error</c>.</summary>
-public delegate Task<AgentOutcome> DynamicAgentHandler(DynamicAgentRequest request);
+/// <summary>
+/// Answers one request to a dynamic agent with the reply's JSON. To answer with an error, throw a
+/// <see cref="OamOrleans.Client.MeshException"/> (its code and message reach the caller); any other exception is
+/// answered <c>handler_error</c>.
+/// </summary>
+public delegate Task<byte[]> DynamicAgentHandler(DynamicAgentRequest request);
 
 /// <summary>One request to a dynamic agent, after the pipeline's checks.</summary>
 public sealed class DynamicAgentRequest

@@ -7,6 +7,7 @@ using NATS.Net;
 using OamOrleans.Client;
 using OamOrleans.Expiry;
 using OamOrleans.Hosting;
+using OamOrleans.Persistence.Nats;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
 using Orleans.Configuration;
@@ -15,12 +16,12 @@ using static OamOrleans.Runtime.Tests.RawNats;
 namespace OamOrleans.Runtime.Tests;
 
 /// <summary>Turns of <c>test.expiring</c> (state TTL 2 s) and what its stored conversations look like.</summary>
-internal sealed class ExpiringConversations(INatsConnection nats, MeshConversations conversations)
+internal sealed class ExpiringConversations(INatsConnection nats, NatsConversationStore conversations)
 {
     public const string Agent = "test.expiring";
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
 
-    public MeshConversations Stored => conversations;
+    public NatsConversationStore Stored => conversations;
 
     public Task<int> CountAsync(string conversation) => CountAsync(nats, conversation);
 
@@ -66,7 +67,7 @@ public sealed class ConversationExpirySweepTests : OwnNatsServerTests
         _raw = Nats.Connect();
         await _raw.ConnectAsync();
         var serviceId = _cluster.ServicesOf(0).GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
-        _agent = new ExpiringConversations(_raw, new MeshConversations(_raw, new ConversationStoreOptions { ServiceId = serviceId }));
+        _agent = new ExpiringConversations(_raw, new NatsConversationStore(_raw, new ConversationStoreOptions { ServiceId = serviceId }));
     }
 
     public override async Task DisposeAsync()
@@ -125,7 +126,7 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         _raw = Nats.Connect();
         await _raw.ConnectAsync();
         // TestSilo's localhost clustering keeps Orleans' default service id.
-        _agent = new ExpiringConversations(_raw, new MeshConversations(_raw, new ConversationStoreOptions { ServiceId = "default" }));
+        _agent = new ExpiringConversations(_raw, new NatsConversationStore(_raw, new ConversationStoreOptions { ServiceId = "default" }));
         _store = await _raw.CreateKeyValueStoreContext().GetStoreAsync(ConversationExpiryOptions.DefaultStateBucket);
     }
 

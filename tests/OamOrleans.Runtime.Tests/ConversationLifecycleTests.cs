@@ -5,6 +5,7 @@ using NATS.Client.Core;
 using NATS.Net;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
+using OamOrleans.Persistence.Nats;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
 using Xunit.Abstractions;
@@ -49,7 +50,7 @@ public sealed class LifecycleAgent : ConversationalAgent<LifecycleIn, LifecycleO
 
 /// <summary>
 /// Conversations stored in JetStream KV: ended by their agent, deleted by an operator while a turn is in flight, and
-/// listed page by page through <see cref="MeshConversations"/>.
+/// listed page by page through <see cref="NatsConversationStore"/>.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
@@ -57,7 +58,7 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
     private NatsServer _nats = null!;
     private TestSilo _silo = null!;
     private NatsConnection _raw = null!;
-    private MeshConversations _conversations = null!;
+    private NatsConversationStore _conversations = null!;
 
     public async Task InitializeAsync()
     {
@@ -73,7 +74,7 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
         _raw = _nats.Connect();
         await _raw.ConnectAsync();
         // TestSilo's localhost clustering keeps Orleans' default service id, "default" (oam-silo's is "oam").
-        _conversations = new MeshConversations(_raw, new ConversationStoreOptions { ServiceId = "default" });
+        _conversations = new NatsConversationStore(_raw, new ConversationStoreOptions { ServiceId = "default" });
     }
 
     public async Task DisposeAsync()
@@ -169,9 +170,9 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
         ulong after = 0;
         while (true)
         {
-            var page = await _conversations.ListAsync(agent, after, MeshConversations.MaxPageSize);
+            var page = await _conversations.ListAsync(agent, after, NatsConversationStore.MaxPageSize);
             pages++;
-            Assert.True(page.Items.Count <= MeshConversations.MaxPageSize);
+            Assert.True(page.Items.Count <= NatsConversationStore.MaxPageSize);
             Assert.All(page.Items, i => Assert.True(seen.Add(i.ConversationId), $"{i.ConversationId} listed twice"));
             if (page.Next is not { } next)
             {
@@ -184,6 +185,6 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
         listing.Stop();
         output.WriteLine($"wrote {total} states in {writes.ElapsedMilliseconds} ms; listed them in {pages} pages in {listing.ElapsedMilliseconds} ms");
         Assert.Equal(total, seen.Count);
-        Assert.Equal(total / MeshConversations.MaxPageSize, pages);
+        Assert.Equal(total / NatsConversationStore.MaxPageSize, pages);
     }
 }

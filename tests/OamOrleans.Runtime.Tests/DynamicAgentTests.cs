@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
-using OamOrleans.Internal;
 using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
 using OamOrleans.Testing;
@@ -24,8 +24,8 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         RegisteredAt = MeshIds.Now(),
     };
 
-    private static Task<AgentOutcome> Upper(DynamicAgentRequest request) =>
-        Task.FromResult(AgentOutcome.Reply(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(request.Input.Span).ToUpperInvariant())));
+    private static Task<byte[]> Upper(DynamicAgentRequest request) =>
+        Task.FromResult(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(request.Input.Span).ToUpperInvariant()));
 
     private async Task<bool> RegistryHasAsync(string name)
     {
@@ -54,7 +54,7 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         Assert.Contains("dyn.upper", silo.Mesh.Agents);
 
         // A second add replaces contract and handler.
-        await dynamic.AddAsync(Contract("dyn.upper", "Now lower-cases."), r => Task.FromResult(AgentOutcome.Reply("\"lower\""u8.ToArray())));
+        await dynamic.AddAsync(Contract("dyn.upper", "Now lower-cases."), r => Task.FromResult("\"lower\""u8.ToArray()));
         reply = await RawNats.RequestAsync(Raw, "dyn.upper", "{}");
         Assert.Equal("\"lower\"", Encoding.UTF8.GetString(reply.Data!));
 
@@ -62,6 +62,12 @@ public sealed class DynamicAgentTests : OwnNatsServerTests
         await dynamic.AddAsync(Contract("dyn.broken"), _ => throw new InvalidOperationException("broken on purpose"));
         reply = await RawNats.RequestAsync(Raw, "dyn.broken", "{}");
         Assert.Equal("handler_error", RawNats.Json(reply).GetProperty("code").GetString());
+
+        // A mesh error it throws reaches the caller with its own code and message (the reference forwards them unchanged).
+        await dynamic.AddAsync(Contract("dyn.missing"), _ => throw new NotFoundException("no such ticket"));
+        reply = await RawNats.RequestAsync(Raw, "dyn.missing", "{}");
+        Assert.Equal("not_found", RawNats.Json(reply).GetProperty("code").GetString());
+        Assert.Equal("no such ticket", RawNats.Json(reply).GetProperty("message").GetString());
 
         await using var deaths = await Raw.SubscribeCoreAsync<byte[]>("mesh.death.dyn.upper");
         await Raw.PingAsync();

@@ -23,8 +23,8 @@ public sealed class ObserveApiTests(SourceGateFixture mesh)
             Assert.Equal(new EffectiveObserveSettings(LogEvent.Debug, ObserveSource.Global), await observe.GetAsync("test.src.responder"));
             Assert.Equal(new EffectiveObserveSettings(LogEvent.Error, ObserveSource.Agent), await observe.GetAsync("test.gated.preset"));
             var config = await observe.ConfigAsync();
-            Assert.Equal(LogEvent.Debug, config.Global.LogLevel);
-            Assert.Equal(LogEvent.Error, config.Agents["test.gated.preset"].LogLevel);
+            Assert.Equal(LogEvent.Debug, config.Global);
+            Assert.Equal(LogEvent.Error, config.Agents["test.gated.preset"]);
             Assert.False(config.Agents.ContainsKey(MeshObserve.GlobalKey));
 
             // The host follows the bucket live: debug request events appear on the tail once it has seen the change.

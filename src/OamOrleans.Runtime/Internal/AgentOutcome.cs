@@ -5,7 +5,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Internal;
 
 /// <summary>How a request ended.</summary>
-public enum AgentOutcomeKind
+internal enum AgentOutcomeKind
 {
     /// <summary>A call answered with output JSON.</summary>
     Reply,
@@ -19,7 +19,7 @@ public enum AgentOutcomeKind
 
 /// <summary>A protocol error (§3.3) before it gets an agent name and request id: code, message, details as JSON.</summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentError")]
-public sealed record AgentError(
+internal sealed record AgentError(
     [property: Id(0)] string Code,
     [property: Id(1)] string Message,
     [property: Id(2)] byte[] DetailsJson)
@@ -49,7 +49,7 @@ public sealed record AgentError(
 /// says the grain already published it (a stream's end or error frame leaves from the grain's silo, after its chunks).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentOutcome")]
-public sealed record AgentOutcome(
+internal sealed record AgentOutcome(
     [property: Id(0)] AgentOutcomeKind Kind,
     [property: Id(1)] byte[] Body,
     [property: Id(2)] AgentError? Error = null,

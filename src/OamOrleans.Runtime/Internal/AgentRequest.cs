@@ -2,7 +2,7 @@ namespace OamOrleans.Internal;
 
 /// <summary>A request as it reaches an agent grain: the JSON body, the mesh metadata and the time the caller gives it.</summary>
 [GenerateSerializer, Immutable, Alias("oam.AgentRequest")]
-public sealed record AgentRequest(
+internal sealed record AgentRequest(
     [property: Id(0)] byte[] Body,
     [property: Id(1)] string RequestId,
     [property: Id(2)] string ConversationId)

@@ -1,7 +1,8 @@
 namespace OamOrleans.Internal;
 
-// The bridge-to-grain contract. Public only because Orleans generates the grain classes' invokers in the assemblies
-// that declare the agents (derived from AgentGrain); application code uses AgentReference and IAgentMesh instead.
+// The bridge-to-grain contract, internal: Orleans generates the invokers and codecs here, in the assembly that declares
+// the interfaces, and agent classes in other assemblies (derived from AgentGrain) need none of their own. Application
+// code uses AgentReference and IAgentMesh instead.
 
 /// <summary>
 /// The grain interface of responder and trigger agents: one JSON request in, one outcome out. Two entries, one per kind
@@ -11,7 +12,7 @@ namespace OamOrleans.Internal;
 /// does not host the agent), which the grain's own silo runs through its pipeline.
 /// </summary>
 [Alias("oam.IAgentGrain")]
-public interface IAgentGrain : IGrainWithStringKey
+internal interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>Runs one turn of a request a request pipeline prepared (validated, conversation resolved, middleware run).</summary>
     /// <param name="request">The prepared request.</param>
@@ -49,7 +50,7 @@ public interface IAgentGrain : IGrainWithStringKey
 /// <c>timeout</c> frame, sent by the grain after its last chunk. The response timeout below must outlast the longest deadline.
 /// </remarks>
 [Alias("oam.IStreamingAgentGrain")]
-public interface IStreamingAgentGrain : IGrainWithStringKey
+internal interface IStreamingAgentGrain : IGrainWithStringKey
 {
     /// <summary>Runs a prepared stream request, publishing its frames as they are produced; returns the outcome once the end or error frame is out.</summary>
     /// <param name="request">The prepared request; its <see cref="AgentRequest.Timeout"/> is the stream's total deadline.</param>
@@ -60,7 +61,7 @@ public interface IStreamingAgentGrain : IGrainWithStringKey
 
 /// <summary>The grain interface of publisher agents: one activation per silo runs the event generator in the background.</summary>
 [Alias("oam.IPublisherAgentGrain")]
-public interface IPublisherAgentGrain : IGrainWithStringKey
+internal interface IPublisherAgentGrain : IGrainWithStringKey
 {
     /// <summary>Starts the publisher's generator on this silo (the bridge calls it once the silo is active); a second call is a no-op.</summary>
     [Alias("start")]
@@ -73,7 +74,7 @@ public interface IPublisherAgentGrain : IGrainWithStringKey
 
 /// <summary>The grain interface of source-only agents: one delivery from a subject or KV source.</summary>
 [Alias("oam.ISourceAgentGrain")]
-public interface ISourceAgentGrain : IGrainWithStringKey
+internal interface ISourceAgentGrain : IGrainWithStringKey
 {
     /// <summary>Hands one message or KV change to the agent's handler; a failure is logged, never returned.</summary>
     [Alias("deliver")]

@@ -11,7 +11,7 @@ namespace OamOrleans.Internal;
 /// <param name="IsKv">True for a KV change.</param>
 /// <param name="IsDelete">True for a KV delete or purge.</param>
 [GenerateSerializer, Immutable, Alias("oam.SourceDelivery")]
-public sealed record SourceDelivery(
+internal sealed record SourceDelivery(
     [property: Id(0)] string Id,
     [property: Id(1)] string Origin,
     [property: Id(2)] byte[] Data,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OamOrleans.Bridge;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Internal;
 using OamOrleans.Middleware;
@@ -211,7 +212,11 @@ internal sealed partial class RequestPipeline(
     {
         try
         {
-            return await handler(new DynamicAgentRequest(call.Body, call.RequestId, call.Conversation));
+            return AgentOutcome.Reply(await handler(new DynamicAgentRequest(call.Body, call.RequestId, call.Conversation)));
+        }
+        catch (MeshException e)
+        {
+            return AgentOutcome.Failure(AgentError.From(e));
         }
         catch (Exception e)
         {

@@ -8,15 +8,16 @@ using NATS.Net;
 using OamOrleans.Nats;
 using OamOrleans.Protocol;
 
-namespace OamOrleans.Client;
+namespace OamOrleans.Persistence.Nats;
 
 /// <summary>
 /// The stored conversations of conversational agents, where the NATS grain storage keeps them (read, list, delete). A
 /// conversation's state is grain <c>oam.{agent}/{conversation}</c>, state <c>conversation</c>, under KV key
 /// <c>{serviceId}.{grain type}.{conversation}.conversation</c> with each segment escaped (bytes outside
-/// <c>[-/_a-zA-Z0-9]</c> become <c>=XX</c>). State kept in silo memory is not visible here.
+/// <c>[-/_a-zA-Z0-9]</c> become <c>=XX</c>), as <see cref="NatsGrainStorage"/> writes it. State kept in silo memory is not
+/// visible here. The CLI's <c>oam conversation</c> commands and the admin tools read it through this class.
 /// </summary>
-public sealed class MeshConversations
+public sealed class NatsConversationStore
 {
     /// <summary>The largest page <see cref="ListAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
@@ -26,7 +27,7 @@ public sealed class MeshConversations
     private readonly INatsConnection _connection;
 
     /// <summary>Reads the conversations stored on <paramref name="connection"/>'s server as <paramref name="options"/> says.</summary>
-    public MeshConversations(INatsConnection connection, ConversationStoreOptions? options = null)
+    public NatsConversationStore(INatsConnection connection, ConversationStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
@@ -42,7 +43,7 @@ public sealed class MeshConversations
     /// <paramref name="limit"/> entries from the server, never the whole bucket. A conversation written while you page
     /// moves to the end and may show up again on a later page.
     /// </summary>
-    /// <exception cref="NotFoundException">The state bucket does not exist (the silos keep state elsewhere).</exception>
+    /// <exception cref="NatsGrainStorageException">The state bucket does not exist (the silos keep state elsewhere).</exception>
     public async ValueTask<ConversationPage> ListAsync(string agent, ulong after = 0, int limit = 100, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
@@ -101,7 +102,7 @@ public sealed class MeshConversations
     }
 
     /// <summary>One conversation in full; null when it has no stored state.</summary>
-    /// <exception cref="NotFoundException">The state bucket does not exist.</exception>
+    /// <exception cref="NatsGrainStorageException">The state bucket does not exist.</exception>
     public async ValueTask<ConversationDetails?> GetAsync(string agent, string conversationId, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
@@ -192,7 +193,7 @@ public sealed class MeshConversations
         }
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
-            throw new NotFoundException($"KV bucket '{Options.Bucket}' does not exist: the silos keep conversation state elsewhere (silo memory) or in another bucket.");
+            throw new NatsGrainStorageException($"KV bucket '{Options.Bucket}' does not exist: the silos keep conversation state elsewhere (silo memory) or in another bucket.");
         }
     }
 
@@ -200,5 +201,5 @@ public sealed class MeshConversations
 
     private string Key(string agent, string conversationId) => Prefix(agent) + Encode(conversationId) + "." + StateName;
 
-    private static string Encode(string text) => KvKeySegment.Encode(Encoding.UTF8.GetBytes(text));
+    private static string Encode(string text) => NatsGrainStorageKeys.EncodeSegment(Encoding.UTF8.GetBytes(text));
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OamOrleans.Client;
+namespace OamOrleans.Persistence.Nats;
 
 /// <summary>Where the mesh's silos keep conversation state: the NATS grain storage's bucket and the Orleans service id.</summary>
 public sealed record ConversationStoreOptions
@@ -20,7 +20,7 @@ public sealed record ConversationStoreOptions
 /// <param name="Revision">The KV revision of its state (a page cursor names one).</param>
 public sealed record ConversationSummary(string Agent, string ConversationId, DateTimeOffset LastTurn, int StateBytes, ulong Revision);
 
-/// <summary>One page of <see cref="MeshConversations.ListAsync"/>.</summary>
+/// <summary>One page of <see cref="NatsConversationStore.ListAsync"/>.</summary>
 /// <param name="Items">The conversations of this page, in the order they were last written.</param>
 /// <param name="Next">The cursor of the next page; null when this is the last.</param>
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, ulong? Next);
