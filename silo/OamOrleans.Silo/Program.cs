@@ -14,13 +14,12 @@ if (args is [SiloHealthProbe.Flag, ..])
 }
 
 var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-SiloSettings settings;
+SiloOptions settings;
 AssistantModel assistant;
-TimeSpan? reminderPeriod;
 try
 {
-    settings = SiloSettings.Read(plain.Configuration);
-    reminderPeriod = SiloReminders.ReadMinimumPeriod(plain.Configuration);
+    SiloSetting.AddVariables(plain.Configuration, plain.Configuration);
+    settings = SiloOptions.Load(plain.Configuration);
     assistant = AssistantModel.Read(plain.Configuration);
 }
 catch (ArgumentException e)
@@ -56,7 +55,7 @@ try
         });
         SiloComposition.ConfigureClustering(silo, settings);
         SiloComposition.ConfigureStorage(silo, settings);
-        SiloReminders.Configure(silo, settings, reminderPeriod);
+        SiloReminders.Configure(silo, settings);
         silo.AddOpenAgentMesh(o =>
         {
             o.Url = settings.Url;
