@@ -98,7 +98,7 @@ internal static partial class SiloComposition
 
         var host = services.GetRequiredService<IMeshHost>();
         var agents = string.Join(", ", host.Agents);
-        var url = MeshConnectWait.Redact(host.Url);
+        var url = MeshEndpoint.Redact(host.Url);
         var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
         var storage = DescribeStorage(settings);
         var webLine = web ?? "off (set OAM_HTTP_PORT for health probes and /metrics)";

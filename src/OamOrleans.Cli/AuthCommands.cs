@@ -72,7 +72,7 @@ internal static class AuthCommands
             Console.Out.WriteLine($"  Creds: {creds} (mode 600)");
             if (user.InboxPrefix is { } prefix)
             {
-                Console.Out.WriteLine($"  Private inbox: {prefix} (recorded in {MeshInboxFile.PathFor(creds)}; oam and MeshClient read it from there)");
+                Console.Out.WriteLine($"  Private inbox: {prefix} (recorded in {MeshEndpoint.InboxFileFor(creds)}; oam and MeshClient read it from there)");
                 Console.Out.WriteLine($"    nats.js: connect({{ inboxPrefix: \"{prefix}\", ... }})   nats-py: nats.connect(..., inbox_prefix=b\"{prefix}\")");
             }
 
