@@ -10,6 +10,7 @@ namespace OamOrleans.Hosting.Web.Tests;
 /// The silo's options bind from section <c>Oam</c> and the <c>OAM_*</c> variables through the Options pattern
 /// (<see cref="SiloOptions.Load"/>), in-process; the process-level tests check the exit code and the printed error.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed partial class SiloOptionsTests
 {
     private static SiloOptions Load(Dictionary<string, string?> values)
