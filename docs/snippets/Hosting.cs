@@ -41,7 +41,7 @@ internal static class Hosting
     public static void ClientInContainer(IServiceCollection services)
     {
         #region AddMeshClient
-        services.AddMeshClient(o => o.Url = "nats://localhost:4222");     // one shared MeshClient, connected when first resolved
+        services.AddMeshClient(o => o.Url = "nats://localhost:4222");     // one shared MeshClient, connected on first use
         #endregion
     }
 }

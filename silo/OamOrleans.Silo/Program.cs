@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
+using OamOrleans.Protocol;
 using OamOrleans.Samples.Agents;
 using OamOrleans.Samples.Assistant;
 using OamOrleans.Silo;
@@ -14,15 +15,12 @@ if (args is [SiloHealthProbe.Flag, ..])
 }
 
 var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-SiloSettings settings;
+SiloOptions settings;
 AssistantModel assistant;
-TimeSpan? reminderPeriod;
-TimeSpan? sweepInterval;
 try
 {
-    settings = SiloSettings.Read(plain.Configuration);
-    reminderPeriod = SiloReminders.ReadMinimumPeriod(plain.Configuration);
-    sweepInterval = SiloConversationExpiry.ReadSweepInterval(plain.Configuration);
+    SiloSetting.AddVariables(plain.Configuration, plain.Configuration);
+    settings = SiloOptions.Load(plain.Configuration);
     assistant = AssistantModel.Read(plain.Configuration);
 }
 catch (ArgumentException e)
@@ -58,8 +56,8 @@ try
         });
         SiloComposition.ConfigureClustering(silo, settings);
         SiloComposition.ConfigureStorage(silo, settings);
-        SiloReminders.Configure(silo, settings, reminderPeriod);
-        SiloConversationExpiry.Configure(silo, sweepInterval);
+        SiloReminders.Configure(silo, settings);
+        SiloConversationExpiry.Configure(silo, settings);
         silo.AddOpenAgentMesh(o =>
         {
             o.Url = settings.Url;
@@ -94,7 +92,8 @@ try
     // NATS may start after the silo (containers): wait for it before Orleans starts, so the storage and clustering
     // providers find it too and a NATS that never comes is one clear error, not a failed silo lifecycle.
     var endpoint = SiloComposition.Endpoint(settings);
-    await MeshConnectWait.WaitAsync(endpoint, "silo-start", settings.ConnectTimeout, logger);
+    var waited = await endpoint.ConnectAsync(MeshSubjects.ConnectionName("silo-start"), settings.ConnectTimeout, logger);
+    await waited.DisposeAsync();
     await host.StartAsync();
     SiloComposition.LogSummary(logger, host.Services, settings, embedded is not null, web?.Description, assistant.Describe());
     await host.WaitForShutdownAsync();
@@ -108,7 +107,7 @@ catch (Exception e) when (e is EmbeddedNatsException or MeshUnavailableException
 catch (Exception e)
 {
     // Never an abort with stack dumps: the logs above already hold the details of an unexpected failure.
-    Console.Error.WriteLine($"Error: the silo failed to start: {MeshConnectWait.Redact(e.Message)}");
+    Console.Error.WriteLine($"Error: the silo failed to start: {MeshEndpoint.Redact(e.Message)}");
     return 1;
 }
 finally

@@ -6,12 +6,12 @@ using OamOrleans.Hosting;
 
 namespace OamOrleans.Silo;
 
-/// <summary>Turns <see cref="SiloSettings"/> into Orleans clustering and storage, and prints the start-up summary.</summary>
+/// <summary>Turns <see cref="SiloOptions"/> into Orleans clustering and storage, and prints the start-up summary.</summary>
 internal static partial class SiloComposition
 {
-    public static void ConfigureClustering(ISiloBuilder silo, SiloSettings settings)
+    public static void ConfigureClustering(ISiloBuilder silo, SiloOptions settings)
     {
-        if (settings.Clustering == "localhost")
+        if (settings.Clustering == SiloClustering.Localhost)
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
             return;
@@ -25,7 +25,7 @@ internal static partial class SiloComposition
             o.ReconcileReplicas = settings.ReconcileBuckets;
         });
         // The bridge retries calls until a killed silo is declared dead, so the time to detect it is the outage of its
-        // conversations: probes are shorter and fewer than Orleans' defaults (see SiloSettings).
+        // conversations: probes are shorter and fewer than Orleans' defaults (see SiloOptions).
         silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
@@ -41,10 +41,10 @@ internal static partial class SiloComposition
         }
     }
 
-    public static void ConfigureStorage(ISiloBuilder silo, SiloSettings settings)
+    public static void ConfigureStorage(ISiloBuilder silo, SiloOptions settings)
     {
         var name = new MeshHostOptions().StateStorageName;
-        if (settings.Storage == "nats")
+        if (settings.Storage == SiloStorage.Nats)
         {
             silo.AddNatsGrainStorage(name, o =>
             {
@@ -54,7 +54,7 @@ internal static partial class SiloComposition
                 o.ReconcileReplicas = settings.ReconcileBuckets;
             });
         }
-        else if (settings.Clustering == "localhost")
+        else if (settings.Clustering == SiloClustering.Localhost)
         {
             // Localhost clustering is one silo by construction: keep state in its memory, no storage-grain call per turn.
             silo.AddSiloMemoryGrainStorage(name);
@@ -67,15 +67,15 @@ internal static partial class SiloComposition
     }
 
     /// <summary>The state line of the start-up summary.</summary>
-    private static string DescribeStorage(SiloSettings settings) => settings switch
+    private static string DescribeStorage(SiloOptions settings) => settings switch
     {
-        { Storage: "nats" } => "nats (JetStream KV)",
-        { Clustering: "localhost" } => "memory (silo-local)",
+        { Storage: SiloStorage.Nats } => "nats (JetStream KV)",
+        { Clustering: SiloClustering.Localhost } => "memory (silo-local)",
         _ => "memory (storage grains)",
     };
 
     /// <summary>The mesh URL and every credential of the silo: creds, NKey seed, token, TLS (user/password ride in the URL).</summary>
-    public static MeshEndpoint Endpoint(SiloSettings settings)
+    public static MeshEndpoint Endpoint(SiloOptions settings)
     {
         var resolved = MeshEndpoint.Resolve(settings.Url, settings.Creds);
         return resolved with
@@ -87,9 +87,9 @@ internal static partial class SiloComposition
     }
 
     /// <summary>The providers' own connections (storage, membership, gateway list) present the mesh's credentials and TLS files too.</summary>
-    private static NATS.Client.Core.NatsOpts WithCredentials(NATS.Client.Core.NatsOpts opts, SiloSettings settings) => Endpoint(settings).ApplyTo(opts);
+    private static NATS.Client.Core.NatsOpts WithCredentials(NATS.Client.Core.NatsOpts opts, SiloOptions settings) => Endpoint(settings).ApplyTo(opts);
 
-    public static void LogSummary(ILogger logger, IServiceProvider services, SiloSettings settings, bool embedded, string? web, string assistant)
+    public static void LogSummary(ILogger logger, IServiceProvider services, SiloOptions settings, bool embedded, string? web, string assistant)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -98,12 +98,13 @@ internal static partial class SiloComposition
 
         var host = services.GetRequiredService<IMeshHost>();
         var agents = string.Join(", ", host.Agents);
-        var url = MeshConnectWait.Redact(host.Url);
+        var url = MeshEndpoint.Redact(host.Url);
         var natsMode = embedded ? "embedded nats-server, data in " + Path.GetFullPath(settings.DataDir) : "external";
         var storage = DescribeStorage(settings);
         var webLine = web ?? "off (set OAM_HTTP_PORT for health probes and /metrics)";
         var telemetry = SiloTelemetry.Describe(settings);
         var tryLine = TryCommand(embedded, url);
+        var clustering = settings.Clustering.ToString().ToLowerInvariant();
         LogStarted(
             logger,
             host.Agents.Count,
@@ -111,7 +112,7 @@ internal static partial class SiloComposition
             url,
             natsMode,
             host.InstanceId,
-            settings.Clustering,
+            clustering,
             settings.SiloPort,
             settings.GatewayPort,
             storage,
@@ -121,7 +122,7 @@ internal static partial class SiloComposition
             assistant,
             telemetry,
             tryLine);
-        if (settings.ServesPrivilegedWeb && !settings.HttpAuth.IsToken)
+        if (settings.ServesPrivilegedWeb && settings.HttpAuth != SiloHttpAuth.Token)
         {
             LogWebExposed(logger, settings.HttpPort ?? 0);
         }

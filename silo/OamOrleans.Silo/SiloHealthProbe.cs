@@ -42,12 +42,13 @@ internal static class SiloHealthProbe
 
     private static string DefaultUrl()
     {
-        var configuration = new ConfigurationBuilder()
+        var builder = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        var port = SiloSettings.Read(configuration).HttpPort
+            .AddEnvironmentVariables();
+        SiloSetting.AddVariables(builder, builder.Build());
+        var configuration = builder.Build();
+        var port = SiloOptions.Load(configuration).HttpPort
             ?? throw new ArgumentException("the silo's web port is off: set Oam:HttpPort / OAM_HTTP_PORT, or give the URL (oam-silo --health-check http://host:port/health/ready).");
         return $"http://127.0.0.1:{port}{MeshHealthPaths.Ready}";
     }

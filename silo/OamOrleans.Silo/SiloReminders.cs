@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using OamOrleans.Hosting;
 
 namespace OamOrleans.Silo;
@@ -10,26 +8,9 @@ namespace OamOrleans.Silo;
 /// </summary>
 internal static class SiloReminders
 {
-    /// <summary>
-    /// <c>Oam:ReminderPeriodSeconds</c> / <c>OAM_REMINDER_PERIOD</c>: Orleans' minimum reminder period, which is also how
-    /// late a reminder due while no silo ran may fire and how soon a failed reminder turn runs again. Default: Orleans'
-    /// one minute. Shorter periods are for tests and demos (Orleans warns about them).
-    /// </summary>
-    public static TimeSpan? ReadMinimumPeriod(IConfiguration configuration)
+    public static void Configure(ISiloBuilder silo, SiloOptions settings)
     {
-        if ((configuration["Oam:ReminderPeriodSeconds"] ?? configuration["OAM_REMINDER_PERIOD"]) is not { Length: > 0 } raw)
-        {
-            return null;
-        }
-
-        return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 86400
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new ArgumentException($"Setting Oam:ReminderPeriodSeconds / OAM_REMINDER_PERIOD must be a number of seconds from 1 to 86400, was '{raw}'.");
-    }
-
-    public static void Configure(ISiloBuilder silo, SiloSettings settings, TimeSpan? minimumPeriod)
-    {
-        if (settings.Clustering == "nats" || settings.Storage == "nats")
+        if (settings.Clustering == SiloClustering.Nats || settings.Storage == SiloStorage.Nats)
         {
             silo.UseNatsReminderService(o =>
             {
@@ -44,7 +25,7 @@ internal static class SiloReminders
             silo.UseInMemoryReminderService();
         }
 
-        if (minimumPeriod is { } period)
+        if (settings.ReminderPeriod is { } period)
         {
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = period);
         }

@@ -15,13 +15,13 @@ namespace OamOrleans.Silo;
 /// </summary>
 internal static class SiloTelemetry
 {
-    public static bool Exporting(SiloSettings settings) => settings.OtlpEndpoint is not null;
+    public static bool Exporting(SiloOptions settings) => settings.OtlpEndpoint is not null;
 
     /// <summary>
     /// Orleans' grain-call spans and the trace context carried across grain calls, only while traces are exported: its
     /// grain-call filters cost on every grain call even with nothing listening (see README, Tracing).
     /// </summary>
-    public static void ConfigureSilo(ISiloBuilder silo, SiloSettings settings)
+    public static void ConfigureSilo(ISiloBuilder silo, SiloOptions settings)
     {
         if (Exporting(settings))
         {
@@ -30,7 +30,7 @@ internal static class SiloTelemetry
     }
 
     /// <summary>The SDK, when something collects: OTLP export, or the web port's <c>/metrics</c> (its mount adds the Prometheus exporter).</summary>
-    public static void AddServices(IServiceCollection services, SiloSettings settings)
+    public static void AddServices(IServiceCollection services, SiloOptions settings)
     {
         if (Exporting(settings) || settings.HttpPort is not null)
         {
@@ -40,7 +40,7 @@ internal static class SiloTelemetry
 
     // Its own method: the OpenTelemetry assemblies load when it is compiled, so only a silo that collects pays for them.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void AddSdk(IServiceCollection services, SiloSettings settings)
+    private static void AddSdk(IServiceCollection services, SiloOptions settings)
     {
         var otel = services.AddOpenTelemetry().ConfigureResource(DescribeService);
         if (Exporting(settings))
@@ -62,7 +62,7 @@ internal static class SiloTelemetry
     }
 
     /// <summary>The start-up summary's line.</summary>
-    public static string Describe(SiloSettings settings) => Exporting(settings)
+    public static string Describe(SiloOptions settings) => Exporting(settings)
         ? $"OTLP to {settings.OtlpEndpoint} (traces, metrics, logs)"
         : "off (set OTEL_EXPORTER_OTLP_ENDPOINT to export traces and metrics)";
 }

@@ -33,7 +33,7 @@ internal sealed class SiloWeb
     /// Everything the web port serves. A new feature adds one entry: the paths it serves (for the start-up summary),
     /// its services, its silo configuration if any, and its endpoint mapping.
     /// </summary>
-    private static List<SiloWebMount> Mounts(SiloSettings settings)
+    private static List<SiloWebMount> Mounts(SiloOptions settings)
     {
         List<SiloWebMount> mounts =
         [
@@ -79,7 +79,7 @@ internal sealed class SiloWeb
     /// <summary>What the start-up summary prints: the address and the paths served.</summary>
     public string Description { get; private init; } = "";
 
-    public static SiloWeb Create(string[] args, SiloSettings settings, int port)
+    public static SiloWeb Create(string[] args, SiloOptions settings, int port)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // All interfaces: probes and scrapers come from outside a container.
@@ -94,15 +94,16 @@ internal sealed class SiloWeb
             mount.AddServices?.Invoke(builder.Services);
         }
 
-        if (settings.HttpAuth is { IsToken: true, Token: { } token })
+        var auth = settings.ReadHttpAuth();
+        if (auth is { IsToken: true, Token: { } token })
         {
             HttpTokenAuth.AddServices(builder.Services, token);
         }
 
-        var guarded = settings.HttpAuth.IsToken ? mounts.Where(m => m.Protected).Select(m => m.Paths).ToList() : [];
-        return new SiloWeb(builder, mounts, settings.HttpAuth)
+        var guarded = auth.IsToken ? mounts.Where(m => m.Protected).Select(m => m.Paths).ToList() : [];
+        return new SiloWeb(builder, mounts, auth)
         {
-            Description = $"http://*:{port} ({string.Join(", ", mounts.Select(m => m.Paths))}); auth: {settings.HttpAuth.Describe()}"
+            Description = $"http://*:{port} ({string.Join(", ", mounts.Select(m => m.Paths))}); auth: {auth.Describe()}"
                 + (guarded.Count > 0 ? $" on {string.Join(", ", guarded)}" : ""),
         };
     }

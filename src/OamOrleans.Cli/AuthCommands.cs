@@ -74,7 +74,7 @@ internal static class AuthCommands
             stdout.WriteLine($"  Creds: {creds} (mode 600)");
             if (user.InboxPrefix is { } prefix)
             {
-                stdout.WriteLine($"  Private inbox: {prefix} (recorded in {MeshInboxFile.PathFor(creds)}; oam and MeshClient read it from there)");
+                stdout.WriteLine($"  Private inbox: {prefix} (recorded in {MeshEndpoint.InboxFileFor(creds)}; oam and MeshClient read it from there)");
                 stdout.WriteLine($"    nats.js: connect({{ inboxPrefix: \"{prefix}\", ... }})   nats-py: nats.connect(..., inbox_prefix=b\"{prefix}\")");
             }
 

@@ -45,7 +45,7 @@ internal static class MeshCommands
                 ? parse.GetValue(url) + "\n"
                 : $"url = \"{parse.GetValue(url)}\"\ncreds = \"{credsFile}\"\n";
             await File.WriteAllTextAsync(target, text, ct);
-            parse.Stdout().WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshConnectWait.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
+            parse.Stdout().WriteLine($"Wrote {MeshEndpoint.UrlFileName}: {MeshEndpoint.Redact(parse.GetValue(url)!)}{(credsFile is null ? "" : $" with creds {credsFile}")}");
             return OamCli.Ok;
         });
         return command;
@@ -132,7 +132,7 @@ internal static class MeshCommands
                 SysCredsFile = sysCredsFile,
             };
             await using var monitor = await HealthMonitor.StartAsync(options, new StderrLogger(parse.Stderr()), ct);
-            parse.Stderr().WriteLine($"Health monitor watching {MeshConnectWait.Redact(endpoint.Url)} (Ctrl-C to stop)");
+            parse.Stderr().WriteLine($"Health monitor watching {MeshEndpoint.Redact(endpoint.Url)} (Ctrl-C to stop)");
             await Task.Delay(Timeout.Infinite, ct);
             return OamCli.Ok;
         });
@@ -147,20 +147,7 @@ internal static class MeshCommands
         OamCli.SetAction(command, async (parse, ct) =>
         {
             var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url)) with { Tls = MeshTls.Resolve() };
-            await using var nats = MeshConnections.Create(endpoint, MeshIds.New());
-            try
-            {
-                await nats.ConnectAsync();
-            }
-            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
-            {
-                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
-            }
-            catch (NatsException e)
-            {
-                throw new ConnectionFailedException(
-                    $"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
-            }
+            await using var nats = await endpoint.ConnectAsync(MeshSubjects.ConnectionName(MeshIds.New()), cancellationToken: ct);
 
             var asJson = parse.GetValue(json);
             await using var sub = await nats.SubscribeCoreAsync(parse.GetValue(subject)!, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);

@@ -66,5 +66,5 @@ internal static class UiCommands
     }
 
     /// <summary>The URL without its password or token.</summary>
-    public static string Redacted(string url) => MeshConnectWait.Redact(url);
+    public static string Redacted(string url) => MeshEndpoint.Redact(url);
 }

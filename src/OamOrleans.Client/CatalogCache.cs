@@ -11,13 +11,13 @@ namespace OamOrleans.Client;
 /// </summary>
 internal sealed class CatalogCache : IAsyncDisposable
 {
-    private readonly INatsKVStore _store;
+    private INatsKVStore? _store;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
     private Snapshot _current = new([], 0);
     private Task _watch = Task.CompletedTask;
 
-    private CatalogCache(INatsKVStore store) => _store = store;
+    private CatalogCache(INatsKVStore? store) => _store = store;
 
     public IReadOnlyList<CatalogEntry> Entries => Volatile.Read(ref _current).Entries;
 
@@ -50,13 +50,54 @@ internal sealed class CatalogCache : IAsyncDisposable
         return cache;
     }
 
+    /// <summary>
+    /// An empty cache that opens its store in the background (retrying while the server is down), then seeds and watches:
+    /// a client created before the mesh is reachable (<c>AddMeshClient</c>) fills its catalog once it is.
+    /// </summary>
+    public static CatalogCache StartInBackground(Func<CancellationToken, ValueTask<INatsKVStore>> open)
+    {
+        var cache = new CatalogCache(null);
+        cache._watch = Task.Run(() => cache.OpenThenWatchAsync(open, cache._stop.Token), CancellationToken.None);
+        return cache;
+    }
+
+    private async Task OpenThenWatchAsync(Func<CancellationToken, ValueTask<INatsKVStore>> open, CancellationToken ct)
+    {
+        while (_store is null)
+        {
+            try
+            {
+                _store = await open(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Not reachable yet: every operation of the client reports that to its caller; try again shortly.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        await WatchAsync(ct).ConfigureAwait(false);
+    }
+
     private async Task WatchAsync(CancellationToken ct)
     {
+        var store = _store!;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await foreach (var entry in _store.WatchAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct).ConfigureAwait(false))
+                await foreach (var entry in store.WatchAsync(CatalogDocument.Key, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct).ConfigureAwait(false))
                 {
                     Apply(entry.Operation == NatsKVOperation.Put ? entry.Value : null, entry.Revision);
                 }

@@ -93,7 +93,8 @@ public sealed partial class MeshClient
     {
         try
         {
-            var entry = await _registry.GetEntryAsync(agent, serializer: ReplySerializer, cancellationToken: ct).ConfigureAwait(false);
+            var registry = await _registry.GetAsync(ct).ConfigureAwait(false);
+            var entry = await registry.GetEntryAsync(agent, serializer: ReplySerializer, cancellationToken: ct).ConfigureAwait(false);
             return entry.Value is { Length: > 0 } value ? value : null;
         }
         catch (Exception e) when (NatsKVReads.IsMissingKey(e))

@@ -25,14 +25,14 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly bool _ownsConnection;
     private readonly MeshClientOptions _options;
     private readonly CatalogCache _catalog;
-    private readonly INatsKVStore _registry;
+    private readonly LazyStore<INatsKVStore> _registry;
     private readonly ILogger _logger;
     private readonly PermissionWatch _permissions;
     private readonly CallReplies _replies;
     private readonly Polly.ResiliencePipeline _retryPipeline;
     private int _disposed;
 
-    private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, INatsKVStore registry)
+    private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, LazyStore<INatsKVStore> registry)
     {
         Connection = connection;
         _ownsConnection = ownsConnection;
@@ -75,22 +75,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         // A copy: the options are settable (for DI binding), the client keeps what it was given.
         options = (options ?? MeshClientOptions.Default) with { };
         MeshClientOptionsValidator.ThrowIfInvalid(options);
-        var resolved = MeshEndpoint.Resolve(url ?? options.Url, options.CredsFile);
-        var endpoint = resolved with
-        {
-            Tls = options.Tls ?? MeshTls.Resolve(),
-            NKeySeedFile = options.NKeySeedFile ?? resolved.NKeySeedFile,
-            Token = options.Token ?? resolved.Token,
-            InboxPrefix = options.InboxPrefix ?? resolved.InboxPrefix,
-        };
-        var instanceId = options.InstanceId ?? MeshIds.New();
-        var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };
-        if (options.LoggerFactory is { } loggerFactory)
-        {
-            opts = opts with { LoggerFactory = loggerFactory };
-        }
-
-        var connection = new NatsConnection(options.ConnectionName is { } name ? opts with { Name = name } : opts);
+        var (endpoint, instanceId, connection) = NewConnection(url, options);
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -112,6 +97,50 @@ public sealed partial class MeshClient : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A client whose connection opens on first use instead of now, for <c>AddMeshClient</c>: nothing blocks while the mesh
+    /// is down. Each operation connects (or fails with the server's error) as NATS.Net does; the catalog cache and the
+    /// buckets follow in the background once the server answers. <paramref name="options"/> are validated by the caller.
+    /// </summary>
+    internal static MeshClient CreateDeferred(MeshClientOptions options)
+    {
+        options = options with { };
+        var (_, instanceId, connection) = NewConnection(null, options);
+        var kv = connection.CreateKeyValueStoreContext();
+        var catalog = CatalogCache.StartInBackground(async ct =>
+        {
+            if (options.EnsureBuckets)
+            {
+                await MeshStores.EnsureAllAsync(connection, options.Replicas, ct).ConfigureAwait(false);
+            }
+
+            return await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct).ConfigureAwait(false);
+        });
+        var registry = new LazyStore<INatsKVStore>(ct => MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct));
+        return new MeshClient(connection, ownsConnection: true, instanceId, options, catalog, registry);
+    }
+
+    /// <summary>The endpoint <paramref name="url"/> and <paramref name="options"/> resolve to, and a connection to it not yet opened.</summary>
+    private static (MeshEndpoint Endpoint, string InstanceId, NatsConnection Connection) NewConnection(string? url, MeshClientOptions options)
+    {
+        var resolved = MeshEndpoint.Resolve(url ?? options.Url, options.CredsFile);
+        var endpoint = resolved with
+        {
+            Tls = options.Tls ?? MeshTls.Resolve(),
+            NKeySeedFile = options.NKeySeedFile ?? resolved.NKeySeedFile,
+            Token = options.Token ?? resolved.Token,
+            InboxPrefix = options.InboxPrefix ?? resolved.InboxPrefix,
+        };
+        var instanceId = options.InstanceId ?? MeshIds.New();
+        var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };
+        if (options.LoggerFactory is { } loggerFactory)
+        {
+            opts = opts with { LoggerFactory = loggerFactory };
+        }
+
+        return (endpoint, instanceId, new NatsConnection(options.ConnectionName is { } name ? opts with { Name = name } : opts));
     }
 
     /// <summary>
@@ -140,7 +169,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         var catalogStore = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct).ConfigureAwait(false);
         var registry = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct).ConfigureAwait(false);
         var catalog = await CatalogCache.StartAsync(catalogStore, ct).ConfigureAwait(false);
-        return new MeshClient(connection, ownsConnection, instanceId, options, catalog, registry);
+        return new MeshClient(connection, ownsConnection, instanceId, options, catalog, new LazyStore<INatsKVStore>(_ => ValueTask.FromResult(registry)));
     }
 
     /// <summary>Ends pending managed sends, stops the catalog watch and, when the client opened it, closes the connection.</summary>

@@ -11,10 +11,12 @@ public static class MeshClientServiceCollectionExtensions
     /// <summary>
     /// Registers one shared <see cref="MeshClient"/> (a singleton, disposed with the container) configured from
     /// <see cref="MeshClientOptions"/> (bind them with <c>services.Configure&lt;MeshClientOptions&gt;(section)</c> or pass
-    /// <paramref name="configure"/>). As with NATS.Net's <c>AddNatsClient</c>, nothing connects at registration: the client
-    /// connects when it is first resolved, and resolving throws <see cref="OptionsValidationException"/> for invalid options
-    /// or <see cref="ConnectionFailedException"/> when the mesh cannot be reached. The container's
-    /// <see cref="ILoggerFactory"/> is used unless the options name one.
+    /// <paramref name="configure"/>). Nothing connects at registration or resolution, so resolving never blocks, even
+    /// with the mesh down: the client's connection opens on its first operation, and the catalog cache and buckets follow
+    /// in the background. An operation while the mesh cannot be reached fails with the connection's error (within
+    /// <see cref="MeshClientOptions.ConnectTimeout"/>), and the next one tries again. Resolving throws
+    /// <see cref="OptionsValidationException"/> for invalid options. The container's <see cref="ILoggerFactory"/> is used
+    /// unless the options name one. <see cref="MeshClient.ConnectAsync"/> is the eager alternative outside a container.
     /// </summary>
     public static IServiceCollection AddMeshClient(this IServiceCollection services, Action<MeshClientOptions> configure)
     {
@@ -29,7 +31,7 @@ public static class MeshClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<MeshClientOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MeshClientOptions>, MeshClientOptionsValidator>());
-        services.TryAddSingleton(Connect);
+        services.TryAddSingleton(Create);
         return services;
     }
 
@@ -44,7 +46,7 @@ public static class MeshClientServiceCollectionExtensions
         });
     }
 
-    private static MeshClient Connect(IServiceProvider services)
+    private static MeshClient Create(IServiceProvider services)
     {
         // Value validates (IValidateOptions) and throws OptionsValidationException listing every problem.
         var options = services.GetRequiredService<IOptions<MeshClientOptions>>().Value;
@@ -53,7 +55,7 @@ public static class MeshClientServiceCollectionExtensions
             options = options with { LoggerFactory = loggerFactory };
         }
 
-        // A DI factory is synchronous; every await in the client is ConfigureAwait(false), so blocking here cannot deadlock.
-        return MeshClient.ConnectAsync(options: options).AsTask().GetAwaiter().GetResult();
+        // A DI factory is synchronous: the client connects on first use instead of blocking the resolving thread here.
+        return MeshClient.CreateDeferred(options);
     }
 }

@@ -13,16 +13,17 @@ internal static partial class MeshConnectWait
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>A connected connection to <paramref name="endpoint"/>, named like every OAM host's.</summary>
+    /// <summary>A connected connection to <paramref name="endpoint"/> named <paramref name="connectionName"/> (NATS.Net's default name when null).</summary>
     /// <exception cref="MeshUnavailableException">NATS did not accept a connection within <paramref name="timeout"/>.</exception>
-    public static async Task<NatsConnection> ConnectAsync(MeshEndpoint endpoint, string instanceId, TimeSpan timeout, ILogger logger, CancellationToken ct = default)
+    public static async Task<NatsConnection> ConnectAsync(MeshEndpoint endpoint, string? connectionName, TimeSpan timeout, ILogger logger, CancellationToken ct = default)
     {
+        var opts = endpoint.ToNatsOpts(connectionName);
         var url = Redact(endpoint.Url);
         var deadline = DateTime.UtcNow + timeout;
         var delay = FirstDelay;
         for (var attempt = 1; ; attempt++)
         {
-            var connection = MeshConnections.Create(endpoint, instanceId);
+            var connection = new NatsConnection(opts);
             try
             {
                 await connection.ConnectAsync().ConfigureAwait(false);
@@ -56,13 +57,6 @@ internal static partial class MeshConnectWait
                 delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
             }
         }
-    }
-
-    /// <summary>Waits until NATS at <paramref name="endpoint"/> accepts a connection, then closes it.</summary>
-    /// <exception cref="MeshUnavailableException">NATS did not accept a connection within <paramref name="timeout"/>.</exception>
-    public static async Task WaitAsync(MeshEndpoint endpoint, string instanceId, TimeSpan timeout, ILogger logger, CancellationToken ct = default)
-    {
-        await using var connection = (await ConnectAsync(endpoint, instanceId, timeout, logger, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>

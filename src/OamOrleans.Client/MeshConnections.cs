@@ -6,13 +6,8 @@ namespace OamOrleans.Client;
 /// <summary>Options of NATS connections to the mesh: credentials and TLS for all, <c>oam-host-{instance_id}</c> names for hosts.</summary>
 internal static class MeshConnections
 {
-    /// <summary>A host's connection: <see cref="Base(MeshEndpoint)"/> named <c>oam-host-{instance_id}</c>.</summary>
-    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => Base(endpoint) with
-    {
-        Name = MeshSubjects.ConnectionName(instanceId),
-        // A mesh request with headers and a JSON body should not queue behind a slow consumer forever.
-        SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
-    };
+    /// <summary>A host's connection: <see cref="MeshEndpoint.ToNatsOpts"/> named <c>oam-host-{instance_id}</c>.</summary>
+    public static NatsOpts Options(MeshEndpoint endpoint, string instanceId) => endpoint.ToNatsOpts(MeshSubjects.ConnectionName(instanceId));
 
     /// <summary>What every connection to the mesh needs, whoever opens it: URL, credentials file and TLS files.</summary>
     public static NatsOpts Base(string url, string? credsFile, MeshTls? tls) => NatsOpts.Default with
@@ -92,5 +87,4 @@ internal static class MeshConnections
         return e;
     }
 
-    public static NatsConnection Create(MeshEndpoint endpoint, string instanceId) => new(Options(endpoint, instanceId));
 }

@@ -5,7 +5,7 @@ namespace OamOrleans.Client;
 /// URL from the argument, <c>OAM_URL</c>, a <c>.oam-url</c> file found walking up from the working directory,
 /// else <c>nats://localhost:4222</c>; credentials from the argument, <c>OAM_CREDS</c>, the <c>.oam-url</c> file, else none.
 /// </summary>
-public sealed record MeshEndpoint(string Url, string? CredsFile)
+public sealed partial record MeshEndpoint(string Url, string? CredsFile)
 {
     /// <summary>Client certificate, key and CA for TLS or mutual TLS; null connects as the URL says (<c>tls://</c> or plain).</summary>
     public MeshTls? Tls { get; init; }

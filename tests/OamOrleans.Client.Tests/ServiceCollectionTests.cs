@@ -3,6 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+using OamOrleans.Testing;
 using Xunit;
 
 namespace OamOrleans.Client.Tests;
@@ -12,7 +15,7 @@ namespace OamOrleans.Client.Tests;
 public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsFixture>
 {
     [Fact]
-    public async Task AddMeshClient_connects_on_first_resolve_shares_one_client_and_the_container_disposes_it()
+    public async Task AddMeshClient_shares_one_client_that_connects_on_first_use_and_the_container_disposes_it()
     {
         var services = new ServiceCollection().AddLogging();
         services.AddMeshClient(o => o.Url = fx.Server.Url);
@@ -21,10 +24,9 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
         {
             client = provider.GetRequiredService<MeshClient>();
             Assert.Same(client, provider.GetRequiredService<MeshClient>());
-            Assert.Equal(NatsConnectionState.Open, client.Connection.ConnectionState);
-
             var key = Wait.Name("di");
             await client.Kv.PutAsync(key, "through the container");
+            Assert.Equal(NatsConnectionState.Open, client.Connection.ConnectionState);
             Assert.Equal("through the container", await client.Kv.GetAsync(key));
             Assert.Same(provider.GetRequiredService<ILoggerFactory>(), client.Options.LoggerFactory);
         }
@@ -74,13 +76,31 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
     }
 
     [Fact]
-    public async Task An_unreachable_mesh_fails_on_resolve_with_ConnectionFailedException()
+    public async Task Resolving_does_not_connect_while_the_mesh_is_down_and_the_first_call_after_it_comes_up_works()
     {
+        var port = NatsServer.FreePort();
         var services = new ServiceCollection();
-        services.AddMeshClient($"nats://127.0.0.1:{OamOrleans.Testing.NatsServer.FreePort()}", o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        services.AddMeshClient($"nats://127.0.0.1:{port}", o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
         await using var provider = services.BuildServiceProvider();
 
-        Assert.Throws<ConnectionFailedException>(() => provider.GetRequiredService<MeshClient>());
+        // Resolving returns the client with the mesh down (it used to wait for the connect and throw): the DI factory
+        // never waits on the network.
+        var client = provider.GetRequiredService<MeshClient>();
+        Assert.NotEqual(NatsConnectionState.Open, client.Connection.ConnectionState);
+
+        // While the mesh is down an operation fails with the connection's error, naming the URL.
+        var down = await Assert.ThrowsAnyAsync<NatsException>(async () => await client.Kv.PutAsync("di-early", "x"));
+        Assert.Contains($"127.0.0.1:{port}", down.Message, StringComparison.Ordinal);
+
+        await using var server = await NatsServer.StartAsync(port: port);
+        await client.Kv.PutAsync("di-late", "after the server came up");
+        Assert.Equal("after the server came up", await client.Kv.GetAsync("di-late"));
+        Assert.Equal(NatsConnectionState.Open, client.Connection.ConnectionState);
+
+        // The mesh buckets are ensured in the background once the server answers (the catalog cache then watches its bucket).
+        await using var observer = new NatsConnection(new NatsOpts { Url = server.Url });
+        var kv = observer.CreateKeyValueStoreContext();
+        await Poll.UntilAsync(async () => (await kv.GetStoreAsync("mesh-registry")).Bucket == "mesh-registry", "the client created the mesh buckets");
     }
 
     [Fact]

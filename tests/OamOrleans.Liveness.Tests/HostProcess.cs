@@ -62,7 +62,7 @@ public static class HostProgram
         }
 
         // Named oam-host-{instance_id} like every OAM host, so the health monitor recognises it.
-        await using var connection = MeshConnections.Create(new MeshEndpoint(url, null), instanceId);
+        await using var connection = new NatsConnection(MeshConnections.Options(new MeshEndpoint(url, null), instanceId));
         await connection.ConnectAsync();
         var registry = await MeshRegistry.OpenAsync(connection);
         var serving = new List<Task>();

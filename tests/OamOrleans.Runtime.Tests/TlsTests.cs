@@ -49,7 +49,7 @@ public sealed class TlsTests
         });
 
         var instanceId = OamOrleans.Protocol.MeshIds.New();
-        var host = MeshConnections.Create(new MeshEndpoint(nats.Url, null) { Tls = tls }, instanceId);
+        var host = new NatsConnection(MeshConnections.Options(new MeshEndpoint(nats.Url, null) { Tls = tls }, instanceId));
         await host.ConnectAsync();
         var registry = await MeshRegistry.OpenAsync(host);
         await registry.PutInstanceAsync(instanceId, []);

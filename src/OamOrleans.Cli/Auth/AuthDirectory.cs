@@ -121,7 +121,7 @@ internal sealed class AuthDirectory
     /// <summary>
     /// Mints a user of the mesh account with <paramref name="role"/>, records it and writes its creds file. With
     /// <paramref name="privateInbox"/> its replies come to <see cref="MeshRoles.PrivateInboxPrefix"/>, which only it may
-    /// subscribe to; the prefix is recorded in users.json and next to the creds (<see cref="MeshInboxFile"/>).
+    /// subscribe to; the prefix is recorded in users.json and next to the creds (<see cref="MeshEndpoint.InboxFileFor"/>).
     /// </summary>
     public MintedUser AddUser(string name, string role, string credsPath, bool privateInbox = false)
     {
@@ -140,7 +140,7 @@ internal sealed class AuthDirectory
         using var user = KeyPair.CreatePair(PrefixByte.User);
         var jwt = NatsJwt.Encode(NatsClaims.User(user.GetPublicKey(), name, role, permissions), Account);
         NatsCreds.Write(credsPath, jwt, user.GetSeed());
-        MeshInboxFile.Write(credsPath, inboxPrefix);
+        MeshEndpoint.WriteInboxFile(credsPath, inboxPrefix);
         var minted = new MintedUser(name, user.GetPublicKey(), role, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), null) { InboxPrefix = inboxPrefix };
         _users.Add(minted);
         Save();

@@ -99,7 +99,7 @@ internal sealed partial class MeshBridge(
         if (logger.IsEnabled(LogLevel.Information))
         {
             var agents = string.Join(", ", mesh.Agents);
-            var url = MeshConnectWait.Redact(mesh.Endpoint.Url);
+            var url = MeshEndpoint.Redact(mesh.Endpoint.Url);
             LogStarted(logger, mesh.Agents.Count, agents, url, mesh.InstanceId);
         }
     }
@@ -118,7 +118,7 @@ internal sealed partial class MeshBridge(
         {
             throw new OrleansConfigurationException(
                 $"{nameof(MeshHostOptions)}.{nameof(MeshHostOptions.Replicas)} (OAM_REPLICAS) is {_options.Replicas}, but the NATS server at "
-                + $"{MeshConnectWait.Redact(mesh.Endpoint.Url)} is not part of a JetStream cluster ({e.Error.Description}). Set it to 1, or connect to a cluster of at least {_options.Replicas} servers.",
+                + $"{MeshEndpoint.Redact(mesh.Endpoint.Url)} is not part of a JetStream cluster ({e.Error.Description}). Set it to 1, or connect to a cluster of at least {_options.Replicas} servers.",
                 e);
         }
     }

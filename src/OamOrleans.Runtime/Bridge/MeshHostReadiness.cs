@@ -16,9 +16,9 @@ internal sealed class MeshHostReadiness(SiloMeshConnection mesh, AgentCatalog ag
         var state = mesh.TryGetConnection()?.ConnectionState;
         return state switch
         {
-            NatsConnectionState.Open => new(MeshReadinessCheck.Nats, true, $"connected to {MeshConnectWait.Redact(mesh.Url)}"),
-            null => new(MeshReadinessCheck.Nats, false, $"not connected to {MeshConnectWait.Redact(mesh.Url)} yet"),
-            _ => new(MeshReadinessCheck.Nats, false, $"the connection to {MeshConnectWait.Redact(mesh.Url)} is {state.Value.ToString().ToLowerInvariant()}"),
+            NatsConnectionState.Open => new(MeshReadinessCheck.Nats, true, $"connected to {MeshEndpoint.Redact(mesh.Url)}"),
+            null => new(MeshReadinessCheck.Nats, false, $"not connected to {MeshEndpoint.Redact(mesh.Url)} yet"),
+            _ => new(MeshReadinessCheck.Nats, false, $"the connection to {MeshEndpoint.Redact(mesh.Url)} is {state.Value.ToString().ToLowerInvariant()}"),
         };
     }
 

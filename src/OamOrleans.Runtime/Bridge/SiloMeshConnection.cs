@@ -36,11 +36,11 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
     private async Task OpenAsync(CancellationToken ct)
     {
         // NATS may come up after the silo (containers): wait for it, up to ConnectTimeout.
-        var connection = await MeshConnectWait.ConnectAsync(Endpoint, InstanceId, options.Value.ConnectTimeout, logger, ct);
+        var connection = await Endpoint.ConnectAsync(MeshSubjects.ConnectionName(InstanceId), options.Value.ConnectTimeout, logger, ct);
         _connection = connection;
         if (logger.IsEnabled(LogLevel.Information))
         {
-            var url = MeshConnectWait.Redact(Endpoint.Url);
+            var url = MeshEndpoint.Redact(Endpoint.Url);
             LogConnected(logger, url, InstanceId);
         }
     }

@@ -8,8 +8,11 @@ using OamOrleans.Pipeline;
 
 namespace OamOrleans.Hosting;
 
-/// <summary>Hosting extensions that turn a silo into an OpenAgentMesh agent host.</summary>
-public static class MeshSiloBuilderExtensions
+/// <summary>
+/// Hosting extensions that turn a silo into an OpenAgentMesh agent host: the mesh and its agents (this file), agent
+/// middleware (<c>AddAgentMiddleware</c>) and chat clients that report token usage (<c>AddAgentChatClient</c>).
+/// </summary>
+public static partial class MeshSiloBuilderExtensions
 {
     /// <summary>
     /// Serves this silo's agents on the mesh: connects to NATS, registers every hosted agent (registry, catalog, instance

@@ -4,8 +4,8 @@ using OamOrleans.Middleware;
 
 namespace OamOrleans.Hosting;
 
-/// <summary>Registers agent middleware: steps every request to this silo's agents passes, in the order registered.</summary>
-public static class AgentMiddlewareSiloBuilderExtensions
+// Agent middleware: steps every request to this silo's agents passes, in the order registered.
+public static partial class MeshSiloBuilderExtensions
 {
     /// <summary>
     /// Adds <typeparamref name="TMiddleware"/> (one instance from the silo's services, so its constructor can take

@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace OamOrleans.Hosting;
 
-/// <summary>Chat clients for agents: token usage of each response is reported on the reply of the agent call that made it.</summary>
-public static class AgentChatClientSiloBuilderExtensions
+// Chat clients for agents: token usage of each response is reported on the reply of the agent call that made it.
+public static partial class MeshSiloBuilderExtensions
 {
     /// <summary>
     /// Registers the <see cref="IChatClient"/> agents get from DI (constructor injection), wrapped so that the usage and
