@@ -20,24 +20,10 @@ namespace OamOrleans;
 internal sealed class ConversationSnapshot<TState>
     where TState : class, new()
 {
-    private List<TurnRecord> _turns = [];
-
-    // The hash of each logged request id, in the order of Turns: a lookup reads one small array instead of touching every
-    // record and its string (scattered over the heap, a cache miss each, every turn).
-    private readonly List<int> _idHashes = [];
-
     public TState State { get; set; } = new();
 
     /// <summary>The last turns, oldest first.</summary>
-    public List<TurnRecord> Turns
-    {
-        get => _turns;
-        set
-        {
-            _turns = value;
-            _idHashes.Clear();
-        }
-    }
+    public List<TurnRecord> Turns { get; set; } = [];
 
     /// <summary>The conversation's pending reminders by name: what each one's turn receives once it fires.</summary>
     public Dictionary<string, PendingReminder> Reminders { get; set; } = new(StringComparer.Ordinal);
@@ -45,11 +31,9 @@ internal sealed class ConversationSnapshot<TState>
     /// <summary>The stored reply to <paramref name="requestId"/>, if that turn is in the log.</summary>
     public byte[]? ReplyTo(string requestId)
     {
-        var hashes = IdHashes();
-        var hash = requestId.GetHashCode(StringComparison.Ordinal);
-        for (var i = hashes.Count - 1; i >= 0; i--)
+        for (var i = Turns.Count - 1; i >= 0; i--)
         {
-            if (hashes[i] == hash && Turns[i].RequestId == requestId)
+            if (Turns[i].RequestId == requestId)
             {
                 return Turns[i].Reply;
             }
@@ -61,29 +45,11 @@ internal sealed class ConversationSnapshot<TState>
     /// <summary>Adds a turn, dropping the oldest beyond <paramref name="size"/>.</summary>
     public void Record(TurnRecord turn, int size)
     {
-        var hashes = IdHashes();
         Turns.Add(turn);
-        hashes.Add(turn.RequestId.GetHashCode(StringComparison.Ordinal));
         if (Turns.Count > size)
         {
             Turns.RemoveRange(0, Turns.Count - size);
-            hashes.RemoveRange(0, hashes.Count - size);
         }
-    }
-
-    /// <summary>The hashes of the logged ids, rebuilt when the log was filled or replaced without <see cref="Record"/> (a read).</summary>
-    private List<int> IdHashes()
-    {
-        if (_idHashes.Count != Turns.Count)
-        {
-            _idHashes.Clear();
-            foreach (var turn in Turns)
-            {
-                _idHashes.Add(turn.RequestId.GetHashCode(StringComparison.Ordinal));
-            }
-        }
-
-        return _idHashes;
     }
 }
 
