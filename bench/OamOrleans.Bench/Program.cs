@@ -176,19 +176,22 @@ if (Wanted("silo-echo") || Wanted("silo-counter"))
 }
 
 // Phase B: the same conversational agent on NATS JetStream KV grain storage (a fresh silo: storage "oam-state").
-if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write")))
+if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write") || Wanted("kv-write-state")))
 {
     Console.Error.WriteLine("starting silo (NATS KV storage) ...");
     try
     {
         await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.NatsKv);
-        var kvWrites = await KvWrites.OpenAsync(caller);
+        var kvWrites = await KvWrites.OpenAsync(caller, withTurnLog: true);
+        var kvStateWrites = await KvWrites.OpenAsync(caller, withTurnLog: false);
         await MeasureAsync("nats-kv", new List<Row>
         {
             NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
             BareRow("bare NATS.Net responder (re-measured, KV phase)"),
             NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-kv-{n}-"),
-            new("kv-write", "NATS KV write with revision check, one key per worker (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
+            new("kv-write", $"NATS KV write with revision check, one key per worker, state + {KvWrites.TurnLog}-turn log (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
+                CallerInHost: true),
+            new("kv-write-state", "… the same write of the bare state (11 bytes, no turn log)", n => kvStateWrites.RunAsync(n, options.Warmup, options.Duration),
                 CallerInHost: true),
         }.Where(r => Wanted(r.Id)).ToList());
     }
@@ -321,7 +324,7 @@ namespace OamOrleans.Bench
 
         public const string Usage = """
             oam-bench [--quick] [--reps N] [--duration S] [--warmup S] [--in-flight 1,64] [--scale N] [--scale-storage memory|kv]
-                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
+                      [--no-kv] [--only echo,echo-traced,counter,counter-kv,kv-write,kv-write-state,insilo,client,mesh-client,aifunction,stream,mcp,silo-echo,silo-counter]
                       [--silo-env NAME=VALUE]... [--out results.json] [--write-baseline file] [--check-baseline file] [--alloc-types]
               --quick      smoke run, ~2 min: 2 reps x 1 s, scale N=2000
               full run     5 reps x 3 s per cell, scale N=100000 (--scale 1000000 for the 1M run; --scale 0 skips it)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using NATS.Client.Core;
@@ -9,19 +10,29 @@ namespace OamOrleans.Client;
 /// restored by NATS.Net after a reconnect) and one subject per call. A call keeps its subject across retries, so an answer
 /// to an earlier attempt that comes late is still taken: the first answer wins, whichever attempt it belongs to.
 /// </summary>
-internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
+internal sealed class CallReplies : IAsyncDisposable
 {
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private static readonly UnboundedChannelOptions OneReader = new() { SingleReader = true };
 
     // Not NewInbox(): NATS.Net takes every message under its own inbox prefix for its request-reply muxer, so ours is a
     // sibling of it (same configured prefix, which permissions grant, another random token).
-    private readonly string _prefix = $"{connection.Opts.InboxPrefix}.{Guid.NewGuid():N}";
+    private readonly INatsConnection _connection;
+    private readonly string _prefix;
     private readonly ConcurrentDictionary<string, ChannelWriter<NatsMsg<byte[]>>> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ChannelWriter<NatsMsg<byte[]>>>.AlternateLookup<ReadOnlySpan<char>> _pendingByToken;
     private Task? _subscribed;
     private INatsSub<byte[]>? _subscription;
+    private NatsSubBase? _direct;
     private Task? _dispatch;
     private long _next;
+
+    public CallReplies(INatsConnection connection)
+    {
+        _connection = connection;
+        _prefix = $"{connection.Opts.InboxPrefix}.{Guid.NewGuid():N}";
+        _pendingByToken = _pending.GetAlternateLookup<ReadOnlySpan<char>>(); // a reply's token is looked up without a substring
+    }
 
     /// <summary>A reply subject of its own for one call, until the returned call is disposed.</summary>
     /// <remarks>The first call opens the subscription; while the client reconnects that waits, at most until <paramref name="ct"/>.</remarks>
@@ -51,21 +62,35 @@ internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
     private async Task SubscribeAsync()
     {
         // Not a call's token: NATS.Net ends a subscription when the token it was opened with is cancelled.
-        var subscription = await connection.SubscribeCoreAsync(_prefix + ".*", serializer: Raw, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        if (_connection is NatsConnection nats)
+        {
+            // Answers are handed to their call on the connection's reader, with no channel and loop of NATS.Net's in between.
+            var direct = new ReplySubscription(nats, _prefix + ".*", Deliver);
+            await nats.AddSubAsync(direct, CancellationToken.None).ConfigureAwait(false);
+            _direct = direct;
+            return;
+        }
+
+        var subscription = await _connection.SubscribeCoreAsync(_prefix + ".*", serializer: Raw, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         _subscription = subscription;
         _dispatch = Task.Run(() => DispatchAsync(subscription), CancellationToken.None);
     }
 
     private async Task DispatchAsync(INatsSub<byte[]> subscription)
     {
-        var start = _prefix.Length + 1;
         await foreach (var msg in subscription.Msgs.ReadAllAsync().ConfigureAwait(false))
         {
-            // An answer for a call that already ended (a late reply to an attempt that was retried) has no reader: dropped.
-            if (msg.Subject.Length > start && _pending.TryGetValue(msg.Subject[start..], out var writer))
-            {
-                writer.TryWrite(msg);
-            }
+            Deliver(msg);
+        }
+    }
+
+    private void Deliver(NatsMsg<byte[]> msg)
+    {
+        // An answer for a call that already ended (a late reply to an attempt that was retried) has no reader: dropped.
+        var start = _prefix.Length + 1;
+        if (msg.Subject.Length > start && _pendingByToken.TryGetValue(msg.Subject.AsSpan(start), out var writer))
+        {
+            writer.TryWrite(msg);
         }
     }
 
@@ -73,6 +98,11 @@ internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_direct is { } direct)
+        {
+            await direct.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_subscription is { } subscription)
         {
             await subscription.DisposeAsync().ConfigureAwait(false);
@@ -83,6 +113,21 @@ internal sealed class CallReplies(INatsConnection connection) : IAsyncDisposable
             await dispatch.ConfigureAwait(false);
         }
 
+    }
+
+    /// <summary>The wildcard reply subscription read straight off the socket: each answer goes to its call as it is parsed.</summary>
+    private sealed class ReplySubscription(NatsConnection connection, string subject, Action<NatsMsg<byte[]>> deliver)
+        : NatsSubBase(connection, connection.SubscriptionManager, subject, queueGroup: null, opts: null)
+    {
+        protected override ValueTask ReceiveInternalAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headersBuffer, ReadOnlySequence<byte> payloadBuffer)
+        {
+            deliver(NatsMsg<byte[]>.Build(subject, replyTo, headersBuffer, payloadBuffer, connection, connection.HeaderParser, Raw));
+            return default;
+        }
+
+        protected override void TryComplete()
+        {
+        }
     }
 
     /// <summary>One call's reply subject and the answers that arrive on it (NATS no-responders notices included).</summary>

@@ -22,11 +22,13 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
     internal const int HeaderAllowance = 128;
 
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawMemory = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly string _name;
     private readonly NatsGrainStorageOptions _options;
     private readonly string _serviceId;
     private readonly IGrainStorageSerializer _serializer;
+    private readonly StatePayloads? _payloads;
     private readonly IActivatorProvider _activatorProvider;
     private readonly ILogger<NatsGrainStorage> _logger;
     private readonly SemaphoreSlim _initLock = new(1, 1);
@@ -43,7 +45,9 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
         _name = name;
         _options = options;
         _serviceId = clusterOptions.Value.ServiceId;
-        _serializer = options.GrainStorageSerializer ?? new JsonGrainStateSerializer(options.JsonSerializerOptions);
+        var json = new JsonGrainStateSerializer(options.JsonSerializerOptions);
+        _serializer = options.GrainStorageSerializer ?? json;
+        _payloads = options.GrainStorageSerializer is null ? new StatePayloads(json.Options) : null;
         _activatorProvider = activatorProvider;
         _logger = logger;
     }
@@ -173,18 +177,22 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
     {
         var store = GetStore();
         var key = NatsGrainStorageKeys.GetKey(_serviceId, grainId, stateName);
-        var payload = _serializer.Serialize(grainState.State).ToArray();
-        CheckPayloadSize(stateName, grainId, payload.Length);
-
+        var pooled = _payloads?.Serialize(grainState.State);
         NatsResult<ulong> result;
-        if (grainState.ETag is null)
+        try
         {
-            // No record as far as this activation knows: succeed only if the key is absent (or deleted).
-            result = await store.TryCreateAsync(key, payload, Raw).ConfigureAwait(false);
+            var payload = pooled?.Bytes ?? _serializer.Serialize(grainState.State).ToMemory();
+            CheckPayloadSize(stateName, grainId, payload.Length);
+            result = grainState.ETag is null
+                ? await store.TryCreateAsync(key, payload, RawMemory).ConfigureAwait(false) // no record as far as this activation knows: only if the key is absent (or deleted)
+                : await store.TryUpdateAsync(key, payload, ParseETag(grainState.ETag, stateName, grainId), RawMemory).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            result = await store.TryUpdateAsync(key, payload, ParseETag(grainState.ETag, stateName, grainId), Raw).ConfigureAwait(false);
+            if (pooled is not null)
+            {
+                _payloads!.Return(pooled);
+            }
         }
 
         if (!result.Success)

@@ -188,7 +188,14 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                writer.WritePropertyName(reader.GetString()!);
+                if (reader.ValueIsEscaped)
+                {
+                    writer.WritePropertyName(reader.GetString()!);
+                }
+                else
+                {
+                    writer.WritePropertyName(reader.ValueSpan); // no string per property per turn
+                }
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
