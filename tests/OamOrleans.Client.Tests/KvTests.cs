@@ -256,6 +256,7 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var seen = new List<(string, KvOperation)>();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sawPut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _client.Kv.PutAsync($"{root}.seed", "s");
 
         var watching = Task.Run(async () =>
@@ -264,6 +265,11 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
             {
                 seen.Add((e.Key, e.Operation));
                 started.TrySetResult();
+                if (e.Key.EndsWith(".a", StringComparison.Ordinal) && e.Operation == KvOperation.Put)
+                {
+                    sawPut.TrySetResult();
+                }
+
                 if (e.Key.EndsWith(".b", StringComparison.Ordinal))
                 {
                     return;
@@ -272,6 +278,9 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
         });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await _client.Kv.PutAsync($"{root}.a", "1");
+        // A bucket keeping one value per key drops the put once the delete lands: a watch that has not read it yet
+        // never sees it. Delete only after the watch has seen the put.
+        await sawPut.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await _client.Kv.DeleteAsync($"{root}.a");
         await _client.Kv.PutAsync($"{root}.b", "2");
         await watching.WaitAsync(TimeSpan.FromSeconds(10));
