@@ -76,11 +76,7 @@ internal sealed class CatalogCache : IAsyncDisposable
             catch (Exception) when (!ct.IsCancellationRequested)
             {
                 // Not reachable yet: every operation of the client reports that to its caller; try again shortly.
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await PauseAsync(ct).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -109,15 +105,25 @@ internal sealed class CatalogCache : IAsyncDisposable
             catch (Exception) when (!ct.IsCancellationRequested)
             {
                 // The watch ended (connection lost, stream recreated): start a new one after a short pause.
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await PauseAsync(ct).ConfigureAwait(false))
                 {
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>A short pause before trying again; false when <paramref name="ct"/> ended it.</summary>
+    private static async Task<bool> PauseAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
