@@ -21,16 +21,17 @@ internal static class MeshBucketsCommand
         var reconcile = new Option<bool>("--reconcile") { Description = "Raise the replicas of existing buckets that have fewer than --replicas (never done otherwise)." };
         var json = OamCli.JsonOption();
         var command = new Command("buckets", "Create the missing mesh buckets and show each one's replicas (for a mesh on a NATS cluster).") { replicas, reconcile, json };
-        OamCli.SetAction(command, (parse, ct) => RunAsync(parse, parse.GetValue(OamCli.Url), OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
+        OamCli.SetAction(command, (parse, ct) => RunAsync(parse, OamCli.Replicas(parse.GetValue(replicas)), parse.GetValue(reconcile), parse.GetValue(json), ct));
         return command;
     }
 
     /// <summary><c>--replicas</c>; null when not given (then <c>OAM_REPLICAS</c>, else 1: <see cref="OamCli.Replicas"/>).</summary>
     public static Option<int?> ReplicasOption(string description) => new("--replicas") { Description = description };
 
-    private static async Task<int> RunAsync(ParseResult parse, string? url, int replicas, bool reconcile, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult parse, int replicas, bool reconcile, bool json, CancellationToken ct)
     {
-        await using var client = await MeshClient.ConnectAsync(url, MeshClientOptions.Default with { Replicas = replicas }, ct);
+        var options = MeshClientOptions.Default with { Replicas = replicas, CredsFile = parse.GetValue(OamCli.Creds) };
+        await using var client = await MeshClient.ConnectAsync(parse.GetValue(OamCli.Url), options, ct);
         var shortfalls = await MeshStores.CheckReplicasAsync(client.Connection, replicas, reconcile, ct);
         var js = client.Connection.CreateJetStreamContext();
         var rows = new List<(string Bucket, int Replicas, string Placement)>();

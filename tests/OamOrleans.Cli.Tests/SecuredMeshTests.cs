@@ -130,6 +130,15 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
     }
 
     [Fact]
+    public async Task Mesh_buckets_connects_with_the_root_creds_option()
+    {
+        var result = await mesh.Oam("mesh", "buckets", "--json", "--creds", mesh.Creds("admin"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("mesh-registry", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invoker_cannot_delete_or_purge_a_bucket_create_a_stream_or_write_the_catalog()
     {
         await using var invoker = await mesh.RawAsync("invoker", requestTimeout: TimeSpan.FromSeconds(2));
