@@ -56,27 +56,13 @@ public sealed class NatsConversationStore
         var prefix = Prefix(agent);
         var suffix = "." + StateName;
         var items = new List<ConversationSummary>(Math.Min(limit, 256));
-        var opts = new NatsKVWatchOpts { OnNoData = static _ => ValueTask.FromResult(true), ResumeAtRevision = after + 1 };
-        ulong? next = null;
-        await foreach (var e in store.WatchAsync(prefix + "*" + suffix, Raw, opts, cancellationToken).ConfigureAwait(false))
+        var next = await store.ReadPageAsync(prefix + "*" + suffix, after, limit, e =>
         {
             if (e.Operation == NatsKVOperation.Put)
             {
                 items.Add(Summary(agent, e, prefix.Length, suffix.Length));
             }
-
-            if (e.Delta == 0)
-            {
-                break; // nothing more after this one
-            }
-
-            if (items.Count == limit)
-            {
-                next = e.Revision;
-                break;
-            }
-        }
-
+        }, cancellationToken).ConfigureAwait(false);
         return new ConversationPage(items, next);
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,7 @@ internal sealed class ExpiringConversations(INatsConnection nats, NatsConversati
 [Trait("Category", "Integration")]
 public sealed class ConversationExpirySweepTests : OwnNatsServerTests
 {
+    private readonly RecordingLoggerProvider _sweeperLog = new("OamOrleans.Expiry");
     private TestSiloCluster _cluster = null!;
     private NatsConnection _raw = null!;
     private ExpiringConversations _agent = null!;
@@ -63,7 +65,8 @@ public sealed class ConversationExpirySweepTests : OwnNatsServerTests
             Nats.Url,
             silos: 2,
             agentsOf: _ => silo => silo.AddAgent<ExpiringAgent>().Configure<ConversationExpiryOptions>(o => o.SweepInterval = TimeSpan.FromMilliseconds(200)),
-            storage: silo => silo.AddNatsGrainStorage(MeshHostOptions.DefaultStateStorageName, Nats.Url));
+            storage: silo => silo.AddNatsGrainStorage(MeshHostOptions.DefaultStateStorageName, Nats.Url),
+            log: _sweeperLog);
         _raw = Nats.Connect();
         await _raw.ConnectAsync();
         var serviceId = _cluster.ServicesOf(0).GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
@@ -87,15 +90,22 @@ public sealed class ConversationExpirySweepTests : OwnNatsServerTests
         var counts = new List<int> { await _agent.CountAsync(touched) };
 
         // Each poll touches the other conversation (every 250 ms, well within its 2 s TTL).
-        await Poll.UntilAsync(
-            async () =>
-            {
-                counts.Add(await _agent.CountAsync(touched));
-                return await _agent.Stored.GetAsync(ExpiringConversations.Agent, idle) is null;
-            },
-            "the sweeper deleted the idle conversation's state",
-            timeout: TimeSpan.FromSeconds(30),
-            interval: TimeSpan.FromMilliseconds(250));
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    counts.Add(await _agent.CountAsync(touched));
+                    return await _agent.Stored.GetAsync(ExpiringConversations.Agent, idle) is null;
+                },
+                "the sweeper deleted the idle conversation's state",
+                timeout: TimeSpan.FromSeconds(30),
+                interval: TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nThe sweepers logged:\n{_sweeperLog.Lines}", e);
+        }
 
         Assert.Equal(Enumerable.Range(1, counts.Count), counts); // never reset: the touched conversation kept its state throughout
         Assert.Equal(counts.Count, await _agent.StoredCountAsync(touched));
@@ -218,6 +228,49 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         Assert.Equal(7, mine.Distinct().Count());
         Assert.DoesNotContain(expired, k => k.Contains(fresh, StringComparison.Ordinal));
         Assert.True(reads >= 8, $"read {reads} entries");
+    }
+
+    [Fact]
+    public async Task A_sweep_page_ends_at_what_the_bucket_held_when_it_began_while_a_conversation_is_rewritten_all_the_time()
+    {
+        var prefix = "hot-" + MeshIds.New() + "-";
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, await _agent.CountAsync(prefix + i));
+        }
+
+        await _agent.WaitUntilExpiredAsync(prefix + 4);
+        var hot = prefix + "hot";
+        Assert.Equal(1, await _agent.CountAsync(hot));
+        var filter = KvStateSweep.KeyFilter("default", ExpiringConversations.Agent);
+        var hotKey = (await KvStateSweep.FindExpiredAsync(_store, filter, TimeSpan.Zero, after: 0, pageSize: 1000, CancellationToken.None))
+            .Expired.Single(e => e.Key.Contains(hot, StringComparison.Ordinal)).Key;
+        var fresh = Encoding.UTF8.GetBytes($"{{\"{ConversationExpiry.LastTurnProperty}\":\"{DateTimeOffset.UtcNow.AddDays(1):O}\"}}");
+
+        using var stop = new CancellationTokenSource();
+        var rewrites = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await _store.PutAsync(hotKey, fresh); // as fast as the server takes it: the watch always has one more pending
+            }
+        });
+        try
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var page = await KvStateSweep.FindExpiredAsync(_store, filter, ExpiringConversations.Ttl, after: 0, pageSize: 1000, CancellationToken.None);
+
+                Assert.Null(page.Next);
+                Assert.Equal(5, page.Expired.Count);
+                Assert.Equal(6, page.Read); // each conversation once: the page does not chase the rewrites that keep arriving
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await rewrites;
+        }
     }
 }
 

@@ -187,4 +187,40 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
         Assert.Equal(total, seen.Count);
         Assert.Equal(total / NatsConversationStore.MaxPageSize, pages);
     }
+
+    [Fact]
+    public async Task Listing_ends_and_shows_each_conversation_once_while_one_is_rewritten_all_the_time()
+    {
+        var store = await _raw.CreateKeyValueStoreContext().GetStoreAsync(new ConversationStoreOptions().Bucket);
+        var agent = "test.busy" + MeshIds.New()[..6];
+        var prefix = "default." + ("oam." + agent).Replace(".", "=2E", StringComparison.Ordinal) + ".";
+        var body = """{"count":1}"""u8.ToArray();
+        for (var n = 0; n < 5; n++)
+        {
+            await store.PutAsync($"{prefix}c{n}.conversation", body);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var rewrites = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await store.PutAsync($"{prefix}hot.conversation", body); // as fast as the server takes it
+            }
+        });
+        try
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var page = await _conversations.ListAsync(agent, limit: NatsConversationStore.MaxPageSize);
+                Assert.Null(page.Next);
+                Assert.Equal(page.Items.Count, page.Items.Select(i => i.ConversationId).Distinct().Count());
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await rewrites;
+        }
+    }
 }

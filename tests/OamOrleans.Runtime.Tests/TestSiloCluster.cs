@@ -24,13 +24,21 @@ public sealed class TestSiloCluster : IAsyncDisposable
     /// <param name="agentsOf">Which agents silo <c>i</c> (0: the primary) hosts; null: every sample and test agent on each.
     /// With it, the silos may differ, so Orleans is not told they are homogeneous.</param>
     /// <param name="storage">Adds the <c>oam-state</c> grain storage on every silo; null adds Orleans' memory storage.</param>
-    public static async Task<TestSiloCluster> StartAsync(string natsUrl, short silos, Func<int, Action<ISiloBuilder>>? agentsOf = null, Action<ISiloBuilder>? storage = null)
+    /// <param name="log">Receives every silo's log, from Debug up; null: nothing is logged.</param>
+    public static async Task<TestSiloCluster> StartAsync(string natsUrl, short silos, Func<int, Action<ISiloBuilder>>? agentsOf = null, Action<ISiloBuilder>? storage = null, ILoggerProvider? log = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.InitializeClientOnDeploy = false;
         builder.Options.ConfigureFileLogging = false;
         builder.Options.AssumeHomogenousSilosForTesting = agentsOf is null;
-        builder.ConfigureSiloHost((_, host) => host.Logging.ClearProviders());
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Logging.ClearProviders();
+            if (log is not null)
+            {
+                host.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug);
+            }
+        });
         builder.ConfigureSilo((options, silo) =>
         {
             if (storage is null)

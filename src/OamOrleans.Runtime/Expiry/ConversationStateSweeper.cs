@@ -90,7 +90,7 @@ internal sealed partial class ConversationStateSweeper(
             {
                 if (agent.StateTtl is { } ttl && memory.RemoveExpired(agent.GrainType, ttl, DateTimeOffset.UtcNow) is var removed and > 0)
                 {
-                    LogSwept(logger, agent.Name, "silo memory", removed, 0);
+                    LogSweptMemory(logger, agent.Name, removed);
                 }
             }
 
@@ -121,10 +121,7 @@ internal sealed partial class ConversationStateSweeper(
             }
 
             var result = await KvStateSweep.SweepAsync(store, KvStateSweep.KeyFilter(cluster.Value.ServiceId, agent.Name), ttl, options.Value.SweepPageSize, ct);
-            if (result.Deleted + result.Kept > 0)
-            {
-                LogSwept(logger, agent.Name, "KV bucket " + bucket, result.Deleted, result.Kept);
-            }
+            LogSweptKv(logger, result.Deleted + result.Kept > 0 ? LogLevel.Information : LogLevel.Debug, agent.Name, bucket, result.Read, result.Deleted, result.Kept);
         }
     }
 
@@ -143,8 +140,11 @@ internal sealed partial class ConversationStateSweeper(
         return lowest is null || lowest.Equals(silo.SiloAddress);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the state of {Deleted} expired conversation(s) of agent '{Agent}' from {Store}; {Kept} written meanwhile were kept")]
-    private static partial void LogSwept(ILogger logger, string agent, string store, int deleted, int kept);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the state of {Deleted} expired conversation(s) of agent '{Agent}' from silo memory")]
+    private static partial void LogSweptMemory(ILogger logger, string agent, int deleted);
+
+    [LoggerMessage(Message = "Read {Read} conversation(s) of agent '{Agent}' in KV bucket {Bucket}: deleted the state of {Deleted} expired, kept {Kept} written meanwhile")]
+    private static partial void LogSweptKv(ILogger logger, LogLevel level, string agent, string bucket, int read, int deleted, int kept);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping expired conversation state failed; the next sweep tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -12,11 +12,11 @@ namespace OamOrleans.Expiry;
 /// revision, so its delete fails and the live state stays; a state deleted first is never written back by a turn that
 /// read it (its write names the old revision too). Two sweepers deleting the same revision: one wins, the other's
 /// delete fails, nothing else happens.
+/// Where a page ends: <see cref="NatsKVPages"/>.
 /// </summary>
 internal static class KvStateSweep
 {
     private const string StateName = "conversation";
-    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
 
     /// <summary>The grain storage's key filter for the conversations of <paramref name="agent"/> (see NatsGrainStorageKeys).</summary>
     public static string KeyFilter(string serviceId, string agent) =>
@@ -46,8 +46,7 @@ internal static class KvStateSweep
         var now = DateTimeOffset.UtcNow;
         var expired = new List<(string Key, ulong Revision)>();
         var read = 0;
-        var opts = new NatsKVWatchOpts { OnNoData = static _ => ValueTask.FromResult(true), ResumeAtRevision = after + 1 };
-        await foreach (var e in store.WatchAsync(filter, Raw, opts, cancellationToken).ConfigureAwait(false))
+        var next = await store.ReadPageAsync(filter, after, pageSize, e =>
         {
             read++;
             if (e.Operation == NatsKVOperation.Put && e.Value is { } value
@@ -55,19 +54,8 @@ internal static class KvStateSweep
             {
                 expired.Add((e.Key, e.Revision));
             }
-
-            if (e.Delta == 0)
-            {
-                break; // the last one there is
-            }
-
-            if (read == pageSize)
-            {
-                return new ExpiredPage(expired, read, e.Revision);
-            }
-        }
-
-        return new ExpiredPage(expired, read, Next: null);
+        }, cancellationToken).ConfigureAwait(false);
+        return new ExpiredPage(expired, read, next);
     }
 
     /// <summary>Deletes each entry only if it is still at the revision found expired; returns (deleted, kept because rewritten).</summary>
