@@ -22,7 +22,6 @@ public sealed class NatsConversationStore
     /// <summary>The largest page <see cref="ListAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
 
-    private const string StateName = "conversation";
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private readonly INatsConnection _connection;
 
@@ -53,10 +52,10 @@ public sealed class NatsConversationStore
         }
 
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var prefix = Prefix(agent);
-        var suffix = "." + StateName;
+        var prefix = ConversationKeys.Prefix(Options.ServiceId, agent);
+        var suffix = "." + ConversationKeys.StateName;
         var items = new List<ConversationSummary>(Math.Min(limit, 256));
-        var next = await store.ReadPageAsync(prefix + "*" + suffix, after, limit, e =>
+        var next = await store.ReadPageAsync(ConversationKeys.Filter(Options.ServiceId, agent), after, limit, e =>
         {
             if (e.Operation == NatsKVOperation.Put)
             {
@@ -94,7 +93,7 @@ public sealed class NatsConversationStore
         AgentName.Validate(agent, nameof(agent));
         ArgumentNullException.ThrowIfNull(conversationId);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var read = await store.ReadKeyAsync(Key(agent, conversationId), Raw, cancellationToken).ConfigureAwait(false);
+        var read = await store.ReadKeyAsync(ConversationKeys.Key(Options.ServiceId, agent, conversationId), Raw, cancellationToken).ConfigureAwait(false);
         if (read.Entry is not { Value: { } value } entry)
         {
             return null;
@@ -114,7 +113,7 @@ public sealed class NatsConversationStore
         AgentName.Validate(agent, nameof(agent));
         ArgumentNullException.ThrowIfNull(conversationId);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var key = Key(agent, conversationId);
+        var key = ConversationKeys.Key(Options.ServiceId, agent, conversationId);
         var read = await store.ReadKeyAsync(key, Raw, cancellationToken).ConfigureAwait(false);
         if (read.Entry is null)
         {
@@ -182,10 +181,4 @@ public sealed class NatsConversationStore
             throw new NatsGrainStorageException($"KV bucket '{Options.Bucket}' does not exist: the silos keep conversation state elsewhere (silo memory) or in another bucket.");
         }
     }
-
-    private string Prefix(string agent) => Encode(Options.ServiceId) + "." + Encode("oam." + agent) + ".";
-
-    private string Key(string agent, string conversationId) => Prefix(agent) + Encode(conversationId) + "." + StateName;
-
-    private static string Encode(string text) => NatsGrainStorageKeys.EncodeSegment(Encoding.UTF8.GetBytes(text));
 }

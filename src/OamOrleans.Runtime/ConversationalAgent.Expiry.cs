@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OamOrleans.Expiry;
+using OamOrleans.Nats;
 using Orleans.Storage;
 using Orleans.Timers;
 
@@ -36,12 +37,12 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState>
 
         try
         {
-            await _storage!.ClearStateAsync(StateName, this.GetGrainId(), _state);
+            await _storage!.ClearStateAsync(ConversationKeys.StateName, this.GetGrainId(), _state);
         }
         catch (InconsistentStateException)
         {
             // Deleted (by the sweeper) or rewritten since this activation read it: take the stored revision as it is now.
-            await _storage!.ReadStateAsync(StateName, this.GetGrainId(), _state);
+            await _storage!.ReadStateAsync(ConversationKeys.StateName, this.GetGrainId(), _state);
             Normalize();
             if (Snapshot.LastTurn is { } stored && !ConversationExpiry.IsExpired(stored, ttl, DateTimeOffset.UtcNow))
             {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OamOrleans.Nats;
 using Orleans.Timers;
 
 namespace OamOrleans;
@@ -26,7 +27,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState>
             }
         }
 
-        await _storage!.ClearStateAsync(StateName, this.GetGrainId(), _state);
+        await _storage!.ClearStateAsync(ConversationKeys.StateName, this.GetGrainId(), _state);
         _state.State = new ConversationSnapshot<TState>();
         DeactivateOnIdle();
     }

@@ -4,6 +4,7 @@ using Orleans.Storage;
 using OamOrleans.Hosting;
 using OamOrleans.Client;
 using OamOrleans.Internal;
+using OamOrleans.Nats;
 using OamOrleans.Protocol;
 
 namespace OamOrleans;
@@ -19,7 +20,6 @@ namespace OamOrleans;
 public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrain
     where TState : class, new()
 {
-    private const string StateName = "conversation";
     private readonly GrainState<ConversationSnapshot<TState>> _state = new(new ConversationSnapshot<TState>());
     private IGrainStorage? _storage;
     private int _turnLogSize;
@@ -49,7 +49,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
             ?? throw new InvalidOperationException(
                 $"Agent '{AgentName}' keeps conversation state but no grain storage named '{storageName}' is registered; " +
                 $"add one, e.g. siloBuilder.AddSiloMemoryGrainStorage(\"{storageName}\") (one silo) or AddNatsGrainStorage(\"{storageName}\", url) (a cluster).");
-        await _storage.ReadStateAsync(StateName, this.GetGrainId(), _state);
+        await _storage.ReadStateAsync(ConversationKeys.StateName, this.GetGrainId(), _state);
         Normalize();
         _stateTtl = Services.Describe(AgentName, GetType()).StateTtl;
         await base.OnActivateAsync(cancellationToken);
@@ -91,7 +91,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
                 Snapshot.LastTurn = DateTimeOffset.UtcNow;
             }
 
-            await _storage!.WriteStateAsync(StateName, this.GetGrainId(), _state);
+            await _storage!.WriteStateAsync(ConversationKeys.StateName, this.GetGrainId(), _state);
         }
         catch (Exception e)
         {

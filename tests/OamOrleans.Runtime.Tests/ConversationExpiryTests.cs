@@ -8,6 +8,7 @@ using NATS.Net;
 using OamOrleans.Client;
 using OamOrleans.Expiry;
 using OamOrleans.Hosting;
+using OamOrleans.Nats;
 using OamOrleans.Persistence.Nats;
 using OamOrleans.Protocol;
 using OamOrleans.Testing;
@@ -167,7 +168,7 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         var conversation = "race-" + MeshIds.New();
         Assert.Equal(1, await _agent.CountAsync(conversation));
         await _agent.WaitUntilExpiredAsync(conversation);
-        var page = await KvStateSweep.FindExpiredAsync(_store, KvStateSweep.KeyFilter("default", ExpiringConversations.Agent), ExpiringConversations.Ttl, after: 0, pageSize: 1000, CancellationToken.None);
+        var page = await KvStateSweep.FindExpiredAsync(_store, ConversationKeys.Filter("default", ExpiringConversations.Agent), ExpiringConversations.Ttl, after: 0, pageSize: 1000, CancellationToken.None);
         var found = page.Expired.Where(e => e.Key.Contains(conversation, StringComparison.Ordinal)).ToList();
         Assert.Single(found);
 
@@ -185,7 +186,7 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         Assert.Equal(1, await _agent.CountAsync(conversation));
         Assert.Equal(2, await _agent.CountAsync(conversation));
         await _agent.WaitUntilExpiredAsync(conversation);
-        var page = await KvStateSweep.FindExpiredAsync(_store, KvStateSweep.KeyFilter("default", ExpiringConversations.Agent), ExpiringConversations.Ttl, after: 0, pageSize: 1000, CancellationToken.None);
+        var page = await KvStateSweep.FindExpiredAsync(_store, ConversationKeys.Filter("default", ExpiringConversations.Agent), ExpiringConversations.Ttl, after: 0, pageSize: 1000, CancellationToken.None);
         Assert.Equal((1, 0), await KvStateSweep.DeleteAsync(_store, [.. page.Expired.Where(e => e.Key.Contains(conversation, StringComparison.Ordinal))], CancellationToken.None));
         Assert.Null(await _agent.StoredCountAsync(conversation));
 
@@ -205,7 +206,7 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         await _agent.WaitUntilExpiredAsync(prefix + 6);
         var fresh = prefix + "fresh";
         Assert.Equal(1, await _agent.CountAsync(fresh));
-        var filter = KvStateSweep.KeyFilter("default", ExpiringConversations.Agent);
+        var filter = ConversationKeys.Filter("default", ExpiringConversations.Agent);
         var expired = new List<string>();
         var reads = 0;
         ulong after = 0;
@@ -242,7 +243,7 @@ public sealed class ConversationExpiryTurnTests : OwnNatsServerTests
         await _agent.WaitUntilExpiredAsync(prefix + 4);
         var hot = prefix + "hot";
         Assert.Equal(1, await _agent.CountAsync(hot));
-        var filter = KvStateSweep.KeyFilter("default", ExpiringConversations.Agent);
+        var filter = ConversationKeys.Filter("default", ExpiringConversations.Agent);
         var hotKey = (await KvStateSweep.FindExpiredAsync(_store, filter, TimeSpan.Zero, after: 0, pageSize: 1000, CancellationToken.None))
             .Expired.Single(e => e.Key.Contains(hot, StringComparison.Ordinal)).Key;
         var fresh = Encoding.UTF8.GetBytes($"{{\"{ConversationExpiry.LastTurnProperty}\":\"{DateTimeOffset.UtcNow.AddDays(1):O}\"}}");

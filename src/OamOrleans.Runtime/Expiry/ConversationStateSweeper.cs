@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NATS.Net;
 using OamOrleans.Bridge;
 using OamOrleans.Hosting;
+using OamOrleans.Nats;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using OamOrleans.Storage;
@@ -120,7 +121,7 @@ internal sealed partial class ConversationStateSweeper(
                 continue;
             }
 
-            var result = await KvStateSweep.SweepAsync(store, KvStateSweep.KeyFilter(cluster.Value.ServiceId, agent.Name), ttl, options.Value.SweepPageSize, ct);
+            var result = await KvStateSweep.SweepAsync(store, ConversationKeys.Filter(cluster.Value.ServiceId, agent.Name), ttl, options.Value.SweepPageSize, ct);
             LogSweptKv(logger, result.Deleted + result.Kept > 0 ? LogLevel.Information : LogLevel.Debug, agent.Name, bucket, result.Read, result.Deleted, result.Kept);
         }
     }

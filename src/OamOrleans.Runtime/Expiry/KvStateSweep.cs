@@ -1,4 +1,3 @@
-using System.Text;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using OamOrleans.Nats;
@@ -16,12 +15,6 @@ namespace OamOrleans.Expiry;
 /// </summary>
 internal static class KvStateSweep
 {
-    private const string StateName = "conversation";
-
-    /// <summary>The grain storage's key filter for the conversations of <paramref name="agent"/> (see NatsGrainStorageKeys).</summary>
-    public static string KeyFilter(string serviceId, string agent) =>
-        Encode(serviceId) + "." + Encode("oam." + agent) + ".*." + StateName;
-
     public static async Task<SweepResult> SweepAsync(INatsKVStore store, string filter, TimeSpan ttl, int pageSize, CancellationToken cancellationToken)
     {
         var result = default(SweepResult);
@@ -82,7 +75,6 @@ internal static class KvStateSweep
         return (deleted, kept);
     }
 
-    private static string Encode(string text) => KvKeySegment.Encode(Encoding.UTF8.GetBytes(text));
 }
 
 /// <summary>One page of a sweep: the expired entries (key, revision read), how many entries were read, and the cursor of the next page (null: none).</summary>
