@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-
 using OamOrleans.Client;
 
 namespace OamOrleans.Pipeline;
