@@ -214,9 +214,9 @@ public sealed partial class MeshClient
     internal void RecordRetry(string agent, string requestId, int attempt, MeshException? reason)
     {
         var code = reason?.Code ?? MeshErrorCodes.Timeout;
-        if (MeshMetrics.CallRetries.Enabled)
+        if (ClientMetrics.CallRetries.Enabled)
         {
-            MeshMetrics.CallRetries.Add(1, new KeyValuePair<string, object?>(MeshTags.Agent, agent), new KeyValuePair<string, object?>("error.type", code));
+            ClientMetrics.CallRetries.Add(1, new KeyValuePair<string, object?>(MeshTags.Agent, agent), new KeyValuePair<string, object?>("error.type", code));
         }
 
         LogCallRetry(_logger, agent, requestId, attempt, code, reason?.Message ?? "no reply");

@@ -73,7 +73,7 @@ public abstract class PublisherAgent<TEvent> : AgentGrain, IPublisherAgentGrain,
             await foreach (var item in PublishAsync(context, stop).WithCancellation(stop))
             {
                 await frames.FrameAsync(subject, seq++, AgentJson.SerializeOutput(item), requestId: null);
-                Client.MeshMetrics.Count(Client.MeshMetrics.Events, AgentName);
+                Client.MeshDiagnostics.Count(Pipeline.AgentMetrics.Events, AgentName);
             }
 
             await frames.EndAsync(subject, seq, requestId: null, usage: null);

@@ -54,7 +54,7 @@ internal sealed partial class GrainCallFailover(IOptions<MeshHostOptions> option
                     throw new GrainCallFailedException(Classify(e), attempt, elapsed, e);
                 }
 
-                Client.MeshMetrics.Count(Client.MeshMetrics.FailoverRetries, agent);
+                Client.MeshDiagnostics.Count(Pipeline.AgentMetrics.FailoverRetries, agent);
                 if (logger.IsEnabled(LogLevel.Information))
                 {
                     var exception = e.GetType().Name;

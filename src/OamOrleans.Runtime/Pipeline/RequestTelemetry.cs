@@ -16,9 +16,9 @@ internal static class RequestTelemetry
     /// <summary>Starts the request's span (made current) and counts it in flight.</summary>
     public static void Start(AgentCall call)
     {
-        if (MeshMetrics.Active.Enabled)
+        if (AgentMetrics.Active.Enabled)
         {
-            MeshMetrics.Active.Add(1, new KeyValuePair<string, object?>(MeshTags.Agent, call.Agent.Name));
+            AgentMetrics.Active.Add(1, new KeyValuePair<string, object?>(MeshTags.Agent, call.Agent.Name));
             call.CountedActive = true;
         }
 
@@ -59,9 +59,9 @@ internal static class RequestTelemetry
             return; // arrived together with others, but alone at the grain: not a batch
         }
 
-        if (MeshMetrics.BatchSize.Enabled)
+        if (AgentMetrics.BatchSize.Enabled)
         {
-            MeshMetrics.BatchSize.Record(calls.Count, new KeyValuePair<string, object?>(MeshTags.Agent, calls[0].Agent.Name));
+            AgentMetrics.BatchSize.Record(calls.Count, new KeyValuePair<string, object?>(MeshTags.Agent, calls[0].Agent.Name));
         }
 
         foreach (var call in calls)
@@ -86,11 +86,11 @@ internal static class RequestTelemetry
         var agent = new KeyValuePair<string, object?>(MeshTags.Agent, call.Agent.Name);
         if (call.CountedActive)
         {
-            MeshMetrics.Active.Add(-1, agent);
+            AgentMetrics.Active.Add(-1, agent);
         }
 
         var status = new KeyValuePair<string, object?>(MeshTags.Status, outcome.IsError ? "error" : "ok");
-        if (MeshMetrics.Requests.Enabled)
+        if (AgentMetrics.Requests.Enabled)
         {
             var tags = new TagList { agent, status, { MeshTags.Transport, call.OverNats ? "nats" : "cluster" } };
             if (outcome.Error is { } failed)
@@ -98,43 +98,43 @@ internal static class RequestTelemetry
                 tags.Add(MeshTags.ErrorType, failed.Code);
             }
 
-            MeshMetrics.Requests.Add(1, tags);
+            AgentMetrics.Requests.Add(1, tags);
         }
 
-        if (MeshMetrics.Duration.Enabled)
+        if (AgentMetrics.Duration.Enabled)
         {
-            MeshMetrics.Duration.Record(Stopwatch.GetElapsedTime(call.Started).TotalSeconds, agent, status);
+            AgentMetrics.Duration.Record(Stopwatch.GetElapsedTime(call.Started).TotalSeconds, agent, status);
         }
 
         if (outcome.Error?.Code == MeshErrorCodes.InvalidInput)
         {
-            MeshMetrics.Count(MeshMetrics.ValidationFailures, call.Agent.Name);
+            MeshDiagnostics.Count(AgentMetrics.ValidationFailures, call.Agent.Name);
         }
 
         if (call.Stream)
         {
-            if (MeshMetrics.Streams.Enabled)
+            if (AgentMetrics.Streams.Enabled)
             {
-                MeshMetrics.Streams.Add(1, agent, status);
+                AgentMetrics.Streams.Add(1, agent, status);
             }
 
             if (outcome.Count > 0)
             {
-                MeshMetrics.Count(MeshMetrics.StreamChunks, call.Agent.Name, outcome.Count);
+                MeshDiagnostics.Count(AgentMetrics.StreamChunks, call.Agent.Name, outcome.Count);
             }
         }
 
-        var usage = outcome.Usage is not null && (MeshMetrics.Tokens.Enabled || call.Activity is not null) ? MeshUsage.Parse(outcome.Usage) : null;
-        if (usage is not null && MeshMetrics.Tokens.Enabled)
+        var usage = outcome.Usage is not null && (AgentMetrics.Tokens.Enabled || call.Activity is not null) ? MeshUsage.Parse(outcome.Usage) : null;
+        if (usage is not null && AgentMetrics.Tokens.Enabled)
         {
             if (usage.InputTokens is { } input)
             {
-                MeshMetrics.Tokens.Add(input, agent, new(MeshTags.TokenType, "input"));
+                AgentMetrics.Tokens.Add(input, agent, new(MeshTags.TokenType, "input"));
             }
 
             if (usage.OutputTokens is { } output)
             {
-                MeshMetrics.Tokens.Add(output, agent, new(MeshTags.TokenType, "output"));
+                AgentMetrics.Tokens.Add(output, agent, new(MeshTags.TokenType, "output"));
             }
         }
 

@@ -44,11 +44,12 @@ public sealed class HostileDocumentTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var foreign = nats.Connect("oam-host-python");
+        await (await MeshClient.CreateAsync(foreign)).DisposeAsync(); // connects as every SDK instance does: makes the mesh buckets
         var kv = foreign.CreateKeyValueStoreContext();
-        var catalog = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog);
-        var registry = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry);
-        var instances = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Instances);
-        var observability = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Observability);
+        var catalog = await kv.GetStoreAsync(MeshBuckets.Catalog);
+        var registry = await kv.GetStoreAsync(MeshBuckets.Registry);
+        var instances = await kv.GetStoreAsync(MeshBuckets.Instances);
+        var observability = await kv.GetStoreAsync(MeshBuckets.Observability);
         await catalog.PutAsync(CatalogDocument.Key, Encoding.UTF8.GetBytes("[" + string.Join(", ", ForeignItems) + "]"));
         await instances.PutAsync("python1", """{"agents": ["py.agent"]}"""u8.ToArray());
         for (var i = 0; i < HostileValues.Length; i++)
@@ -93,8 +94,8 @@ public sealed class HostileDocumentTests
         await using var silo = await TestSilo.StartAsync(nats.Url);
         await using var foreign = nats.Connect("oam-host-python");
         var kv = foreign.CreateKeyValueStoreContext();
-        var observability = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Observability);
-        var context = await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Context);
+        var observability = await kv.GetStoreAsync(MeshBuckets.Observability); // the silo made the mesh buckets
+        var context = await kv.GetStoreAsync(MeshBuckets.Context);
         foreach (var value in HostileValues)
         {
             await observability.PutAsync("global", value);

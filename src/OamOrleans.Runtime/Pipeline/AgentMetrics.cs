@@ -1,13 +1,14 @@
 using System.Diagnostics.Metrics;
+using OamOrleans.Client;
 
-namespace OamOrleans.Client;
+namespace OamOrleans.Pipeline;
 
 /// <summary>
-/// The instruments of meter <see cref="MeshTelemetry.MeterName"/>. Every one carries the agent name as <c>oam.agent</c>.
-/// Callers check <see cref="Instrument.Enabled"/> before building tags, so an instrument nobody listens to costs a
-/// field read.
+/// The server's instruments of meter <see cref="MeshTelemetry.MeterName"/> (requests, streams, batches, tokens, events,
+/// failover). Every one carries the agent name as <c>oam.agent</c>. Callers check <see cref="Instrument.Enabled"/> before
+/// building tags, so an instrument nobody listens to costs a field read.
 /// </summary>
-internal static class MeshMetrics
+internal static class AgentMetrics
 {
     /// <summary>Requests an agent finished, with <c>oam.status</c> (ok, error), <c>error.type</c> (the code) and <c>oam.transport</c> (nats, cluster).</summary>
     public static readonly Counter<long> Requests = MeshDiagnostics.Meter.CreateCounter<long>(
@@ -47,32 +48,7 @@ internal static class MeshMetrics
     public static readonly Counter<long> Tokens = MeshDiagnostics.Meter.CreateCounter<long>(
         "oam.agent.usage.tokens", "{token}", "Tokens agents reported as usage");
 
-    /// <summary>Catalog entries written (at start and after a reconnect).</summary>
-    public static readonly Counter<long> Registrations = MeshDiagnostics.Meter.CreateCounter<long>(
-        "oam.agent.registrations", "{registration}", "Agents registered in the catalog");
-
-    /// <summary>Catalog entries removed.</summary>
-    public static readonly Counter<long> Deregistrations = MeshDiagnostics.Meter.CreateCounter<long>(
-        "oam.agent.deregistrations", "{registration}", "Agents removed from the catalog");
-
-    /// <summary>Calls a <see cref="MeshClient"/> sent again with the same request id, with <c>error.type</c> (why the attempt before failed).</summary>
-    public static readonly Counter<long> CallRetries = MeshDiagnostics.Meter.CreateCounter<long>(
-        "oam.client.call.retries", "{retry}", "Calls sent again with the same request id after an attempt got no answer");
-
-    /// <summary>Death notices published on <c>mesh.death.{name}</c>.</summary>
-    public static readonly Counter<long> DeathNotices = MeshDiagnostics.Meter.CreateCounter<long>(
-        "oam.agent.death_notices", "{notice}", "Death notices published");
-
     /// <summary>Grain calls tried again because the silo holding the activation was lost.</summary>
     public static readonly Counter<long> FailoverRetries = MeshDiagnostics.Meter.CreateCounter<long>(
         "oam.agent.failover.retries", "{retry}", "Grain calls retried after a lost silo");
-
-    /// <summary>Adds one to <paramref name="counter"/> for <paramref name="agent"/>, when someone listens.</summary>
-    public static void Count(Counter<long> counter, string agent, long value = 1)
-    {
-        if (counter.Enabled)
-        {
-            counter.Add(value, new KeyValuePair<string, object?>(MeshTags.Agent, agent));
-        }
-    }
 }

@@ -53,14 +53,14 @@ internal sealed class MeshRegistry
     {
         var entry = contract.ToCatalogEntry();
         await UpdateCatalogAsync(doc => doc.With(entry), ct).ConfigureAwait(false);
-        MeshMetrics.Count(MeshMetrics.Registrations, contract.Name);
+        MeshDiagnostics.Count(RegistryMetrics.Registrations, contract.Name);
     }
 
     /// <summary>CAS-removes the catalog entry and deletes the registry key.</summary>
     public async ValueTask DeregisterAsync(string name, CancellationToken ct = default)
     {
         await UpdateCatalogAsync(doc => doc.Without(name), ct).ConfigureAwait(false);
-        MeshMetrics.Count(MeshMetrics.Deregistrations, name);
+        MeshDiagnostics.Count(RegistryMetrics.Deregistrations, name);
         try
         {
             await _registry.DeleteAsync(name, cancellationToken: ct).ConfigureAwait(false);
@@ -153,7 +153,7 @@ internal sealed class MeshRegistry
     public async ValueTask PublishDeathAsync(DeathNotice notice, CancellationToken ct = default)
     {
         await _connection.PublishAsync(MeshSubjects.Death(notice.Agent), notice.ToJsonBytes(), cancellationToken: ct).ConfigureAwait(false);
-        MeshMetrics.Count(MeshMetrics.DeathNotices, notice.Agent);
+        MeshDiagnostics.Count(RegistryMetrics.DeathNotices, notice.Agent);
     }
 
     private async ValueTask UpdateCatalogAsync(Func<CatalogDocument, CatalogDocument> change, CancellationToken ct)

@@ -6,10 +6,15 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Client;
 
 /// <summary>
-/// The one <see cref="ActivitySource"/> and <see cref="Meter"/> of the process (names in <see cref="MeshTelemetry"/>),
-/// shared by the client and the runtime, and the W3C trace context on NATS headers. Everything here costs a field read
-/// when nobody listens: spans start only for a listener, and headers carry the context of a span that exists.
+/// The <see cref="ActivitySource"/> and <see cref="Meter"/> named in <see cref="MeshTelemetry"/>, and the W3C trace
+/// context on NATS headers. Everything here costs a field read when nobody listens: spans start only for a listener, and
+/// headers carry the context of a span that exists.
 /// </summary>
+/// <remarks>
+/// A source file linked into each assembly that reports telemetry (the client, the runtime, <c>oam</c>), so each has its
+/// own source and meter of the same name: listeners and OpenTelemetry select them by name, and each instrument lives in
+/// one assembly only, so no name is created twice.
+/// </remarks>
 internal static class MeshDiagnostics
 {
     public const string TraceParent = "traceparent";
@@ -18,6 +23,15 @@ internal static class MeshDiagnostics
     public static readonly ActivitySource Source = new(MeshTelemetry.ActivitySourceName, typeof(MeshDiagnostics).Assembly.GetName().Version?.ToString());
 
     public static readonly Meter Meter = new(MeshTelemetry.MeterName, typeof(MeshDiagnostics).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Adds <paramref name="value"/> to <paramref name="counter"/> for <paramref name="agent"/> (<c>oam.agent</c>), when someone listens.</summary>
+    public static void Count(Counter<long> counter, string agent, long value = 1)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(value, new KeyValuePair<string, object?>(MeshTags.Agent, agent));
+        }
+    }
 
     /// <summary>
     /// A client or producer span for a request to <paramref name="agent"/> (or a publish on <paramref name="subject"/>) (null when nobody listens), tagged with the

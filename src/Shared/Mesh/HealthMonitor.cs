@@ -190,7 +190,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     private static async Task<INatsConnection> OpenAsync(MeshEndpoint endpoint, string name, string what, TimeSpan timeout, CancellationToken ct)
     {
         // The same URL, credentials and TLS settings as every other mesh connection (a TLS-only server refuses plain ones).
-        var connection = new NatsConnection(MeshConnections.Base(endpoint) with { Name = name, ConnectTimeout = timeout });
+        var connection = new NatsConnection(endpoint.ToNatsOpts(name) with { ConnectTimeout = timeout });
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(timeout, ct).ConfigureAwait(false);
@@ -231,5 +231,5 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private static string Redact(string url) => MeshConnectWait.Redact(url);
+    private static string Redact(string url) => MeshEndpoint.Redact(url);
 }
