@@ -40,7 +40,7 @@ public sealed record SendOptions
     /// send after one call, like the TypeScript SDK (the Python SDK's spurious timeout after a reply does not happen);
     /// sequenced frames are delivered until the end frame (an empty end frame is not delivered).
     /// </summary>
-    public Func<MeshReply, ValueTask>? OnReply { get; init; }
+    public Func<MeshFrame, ValueTask>? OnReply { get; init; }
 
     /// <summary>
     /// Managed mode: called once with the typed error when the agent answers <c>X-Mesh-Status: error</c>, or with a

@@ -27,7 +27,7 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
 
         Assert.Equal(["one", "two", "three"], words);
 
-        var callback = new TaskCompletionSource<MeshReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callback = new TaskCompletionSource<MeshFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
         await invoker.SendAsync("demo.echo", new EchoIn("by callback"), new SendOptions
         {
             OnReply = r =>
