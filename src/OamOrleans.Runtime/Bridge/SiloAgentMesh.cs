@@ -32,9 +32,9 @@ internal sealed class SiloAgentMesh(
 
     public async Task<TOut> CallAsync<TOut>(string agent, object? input, AgentCallOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), AgentJson.Options);
+        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), MeshJson.AgentOptions);
         var reply = await CallJsonAsync(agent, body, options, cancellationToken);
-        return JsonSerializer.Deserialize<TOut>(reply.Span, AgentJson.Options)!;
+        return JsonSerializer.Deserialize<TOut>(reply.Span, MeshJson.AgentOptions)!;
     }
 
     public async Task<ReadOnlyMemory<byte>> CallJsonAsync(string agent, ReadOnlyMemory<byte> body, AgentCallOptions? options = null, CancellationToken cancellationToken = default)
