@@ -13,9 +13,9 @@ namespace OamOrleans.Packaging.Tests;
 public sealed class PublicSurfaceTests
 {
     /// <summary>
-    /// A ratchet toward the goal of 70 (issue 22): lower it whenever a type goes internal, never raise it.
+    /// The budget of issue 22 (at most 70), as a ratchet: lower it whenever a type goes, never raise it.
     /// </summary>
-    private const int MaxPublicTypes = 80;
+    private const int MaxPublicTypes = 70;
 
     /// <summary>
     /// Shipped assemblies that still use the client's internals, each to be removed from this list when it stops:
