@@ -78,7 +78,7 @@ public sealed class AuditAgent(ILogger<AuditAgent> log) : SourceAgent<MeshMessag
 }
 
 [Agent("demo.settings", Description = "Follows settings.* in mesh-context.")]
-[KvSource("settings.*", OnInit = KvSourceInit.Replay)]                  // current values, then puts and deletes
+[KvSource("settings.*", Replay = true)]                                 // current values, then puts and deletes
 public sealed class SettingsWatchAgent(ILogger<SettingsWatchAgent> log) : SourceAgent<KvEntry<string>>
 {
     protected override Task HandleAsync(KvEntry<string> input, AgentContext context)

@@ -13,9 +13,9 @@ namespace OamOrleans.Packaging.Tests;
 public sealed class PublicSurfaceTests
 {
     /// <summary>
-    /// The budget of issue 22 (at most 70), as a ratchet: lower it whenever a type goes, never raise it.
+    /// Issue 22 asks for at most 70; this ratchet is where the surface stands: lower it whenever a type goes, never raise it.
     /// </summary>
-    private const int MaxPublicTypes = 70;
+    private const int MaxPublicTypes = 69;
 
     /// <summary>
     /// Shipped assemblies that still use the client's internals, each to be removed from this list when it stops:

@@ -96,7 +96,7 @@ public sealed class KvReplaySourceAgent : SourceAgent<KvEntry<Reading>>
 }
 
 [Agent("test.src.kvskip", Description = "Watches keys, skipping the existing ones.")]
-[KvSource("srcskip.*", OnInit = KvSourceInit.Skip)]
+[KvSource("srcskip.*", Replay = false)]
 public sealed class KvSkipSourceAgent : SourceAgent<KvEntry<string>>
 {
     protected override Task HandleAsync(KvEntry<string> input, AgentContext context)
