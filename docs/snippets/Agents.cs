@@ -78,7 +78,7 @@ public sealed class AuditAgent(ILogger<AuditAgent> log) : SourceAgent<MeshMessag
 }
 
 [Agent("demo.settings", Description = "Follows settings.* in mesh-context.")]
-[KvSource("settings.*", OnInit = KvSourceInit.Replay)]                  // current values, then puts and deletes
+[KvSource("settings.*", Replay = true)]                                 // current values, then puts and deletes
 public sealed class SettingsWatchAgent(ILogger<SettingsWatchAgent> log) : SourceAgent<KvEntry<string>>
 {
     protected override Task HandleAsync(KvEntry<string> input, AgentContext context)
@@ -89,7 +89,7 @@ public sealed class SettingsWatchAgent(ILogger<SettingsWatchAgent> log) : Source
 }
 
 [Agent("demo.upper", Description = "Upper-cases text while flags.demo.upper is on.")]
-[ActiveWhenKv("flags.demo.upper", DrainTimeoutSeconds = 10)]           // or [ActiveWhenSubject("control.x", WhenEquals = "on")]
+[ActiveWhen(Kv = "flags.demo.upper", DrainTimeoutSeconds = 10)]           // or [ActiveWhen(Subject = "control.x", WhenEquals = "on")]
 public sealed class UpperAgent : Agent<string, string>                 // closed: registered, unserved → callers get not_available
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) =>

@@ -33,7 +33,7 @@ public sealed partial class AuditAgent(ILogger<AuditAgent> logger) : SourceAgent
 /// every silo runs its own watch). Try: <c>oam kv put settings.theme dark</c>.
 /// </summary>
 [Agent("demo.settings", Description = "Logs changes of the settings.* keys in mesh-context (a KV source).", Tags = ["demo"])]
-[KvSource("settings.*", OnInit = KvSourceInit.Replay)]
+[KvSource("settings.*", Replay = true)]
 public sealed partial class SettingsWatchAgent(ILogger<SettingsWatchAgent> logger) : SourceAgent<KvEntry<string>>
 {
     protected override Task HandleAsync(KvEntry<string> input, AgentContext context)

@@ -52,7 +52,7 @@ public sealed class ReminderAgent : ConversationalAgent<ReminderIn, ReminderOut,
 
     protected override async Task OnReminderAsync(string name, JsonElement payload, AgentContext context)
     {
-        var pending = payload.Deserialize<Pending>(AgentJson.Options)!;
+        var pending = payload.Deserialize<Pending>(MeshJson.AgentOptions)!;
         State.Delivered++;
         var fired = new ReminderEvent(pending.Message, context.ConversationId, DateTimeOffset.UtcNow, State.Delivered);
         await context.PublishEventAsync(fired);

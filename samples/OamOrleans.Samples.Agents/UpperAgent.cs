@@ -6,7 +6,7 @@ namespace OamOrleans.Samples.Agents;
 /// <c>oam kv put flags.demo.upper true</c>, <c>oam agent call demo.upper '"hi"'</c>, <c>oam kv put flags.demo.upper false</c>.
 /// </summary>
 [Agent("demo.upper", Description = "Upper-cases text while the flags.demo.upper flag is on (a gated agent).", Tags = ["demo", "text"])]
-[ActiveWhenKv("flags.demo.upper", DrainTimeoutSeconds = 10)]
+[ActiveWhen(Kv = "flags.demo.upper", DrainTimeoutSeconds = 10)]
 public sealed class UpperAgent : Agent<string, string>
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) =>

@@ -26,7 +26,7 @@ internal static partial class AgentCommands
             var agentName = parse.GetValue(name)!;
             AgentName.Validate(agentName, "NAME");
             var body = await OamCli.ReadPayloadAsync(parse, parse.GetValue(payload), ct);
-            var options = new StreamOptions { Timeout = OamCli.Seconds(parse.GetValue(timeout)), ConversationId = parse.GetValue(conversation) };
+            var options = new CallOptions { Timeout = OamCli.Seconds(parse.GetValue(timeout)), ConversationId = parse.GetValue(conversation) };
             var asJson = parse.GetValue(json);
             await using var client = await OamCli.ConnectAsync(parse, ct);
             var stream = client.StreamRawAsync(agentName, body ?? ReadOnlyMemory<byte>.Empty, options, ct);

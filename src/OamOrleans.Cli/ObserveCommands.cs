@@ -64,10 +64,10 @@ internal static class ObserveCommands
             {
                 AgentName.Validate(name, "AGENT");
                 var effective = await client.Observe.GetAsync(name, ct);
-                result = new JsonObject { ["log_level"] = effective.LogLevel, ["source"] = effective.SourceName };
+                result = new JsonObject { ["log_level"] = effective.LogLevel, ["source"] = effective.Source };
                 if (!parse.GetValue(json))
                 {
-                    parse.Stdout().WriteLine($"{name}: log_level={effective.LogLevel} (source: {effective.SourceName})");
+                    parse.Stdout().WriteLine($"{name}: log_level={effective.LogLevel} (source: {effective.Source})");
                     return OamCli.Ok;
                 }
             }

@@ -35,7 +35,7 @@ public sealed partial class MeshClient
     /// <see cref="NotAvailableException"/> when nobody serves the subject; <see cref="MeshTimeoutException"/>;
     /// <see cref="AgentDiedException"/> when a death notice for the agent arrives first; <see cref="ConnectionFailedException"/>.
     /// </exception>
-    public async ValueTask<MeshReply> CallRawAsync(string agent, ReadOnlyMemory<byte> body, CallOptions? options = null, CancellationToken cancellationToken = default)
+    public async ValueTask<MeshFrame> CallRawAsync(string agent, ReadOnlyMemory<byte> body, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
         ThrowIfDisposed();
@@ -53,7 +53,7 @@ public sealed partial class MeshClient
         }
     }
 
-    private async ValueTask<MeshReply> CallCoreAsync(string agent, string subject, string requestId, ReadOnlyMemory<byte> body, CallOptions? options, CancellationToken cancellationToken)
+    private async ValueTask<MeshFrame> CallCoreAsync(string agent, string subject, string requestId, ReadOnlyMemory<byte> body, CallOptions? options, CancellationToken cancellationToken)
     {
         var timeout = options?.Timeout ?? _options.CallTimeout;
         var retry = options?.Retry ?? _options.Retry;
@@ -98,14 +98,13 @@ public sealed partial class MeshClient
             }
         }
 
-        var replyHeaders = msg.Headers ?? [];
-        var replyBody = msg.Data ?? [];
-        if (IsErrorStatus(replyHeaders))
+        var reply = MeshFrame.Reply(msg, requestId);
+        if (reply.IsError)
         {
-            throw MeshException.FromErrorReply(replyBody, agent, requestId);
+            throw MeshException.FromErrorReply(reply.Body.Span, agent, requestId);
         }
 
-        return new MeshReply(requestId, replyBody, replyHeaders);
+        return reply;
     }
 
     /// <summary>

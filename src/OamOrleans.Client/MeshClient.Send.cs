@@ -155,17 +155,16 @@ public sealed partial class MeshClient
                     }
                 }
 
-                var headers = msg.Headers ?? [];
-                var bodyBytes = msg.Data ?? [];
-                if (IsErrorStatus(headers))
+                var reply = MeshFrame.Reply(msg, requestId);
+                if (reply.IsError)
                 {
-                    await InvokeAsync(options.OnError, MeshException.FromErrorReply(bodyBytes, agent, requestId), agent, requestId).ConfigureAwait(false);
+                    await InvokeAsync(options.OnError, MeshException.FromErrorReply(reply.Body.Span, agent, requestId), agent, requestId).ConfigureAwait(false);
                     return;
                 }
 
-                var sequenced = headers.ContainsKey(MeshHeaders.StreamSeq);
-                var end = headers.TryGetValue(MeshHeaders.StreamEnd, out var e) && e.ToString() == MeshHeaders.True;
-                if (!(end && bodyBytes.Length == 0) && !await InvokeAsync(options.OnReply, new MeshReply(requestId, bodyBytes, headers), agent, requestId).ConfigureAwait(false))
+                var sequenced = reply.Headers.ContainsKey(MeshHeaders.StreamSeq);
+                var end = reply.IsEnd;
+                if (!(end && reply.Body.IsEmpty) && !await InvokeAsync(options.OnReply, reply, agent, requestId).ConfigureAwait(false))
                 {
                     return;
                 }

@@ -19,7 +19,10 @@ public sealed partial class MeshClient
     /// Console.WriteLine(stream.Usage?.OutputTokens);
     /// </code>
     /// </example>
-    /// <exception cref="ArgumentException">The agent name breaks the naming rule (thrown here, before enumeration).</exception>
+    /// <exception cref="ArgumentException">
+    /// The agent name breaks the naming rule, or <paramref name="options"/> asks for retries (a stream is never retried:
+    /// chunks may already have reached the caller). Thrown here, before enumeration.
+    /// </exception>
     /// <exception cref="MeshException">
     /// During enumeration: <see cref="InvocationMismatchException"/> before sending when the catalog says the agent is a
     /// responder, a publisher or a background task; the typed error of an error frame (a missing code reads as
@@ -27,7 +30,7 @@ public sealed partial class MeshClient
     /// past the total deadline; <see cref="AgentDiedException"/> when a death notice for the agent arrives;
     /// <see cref="ConnectionFailedException"/>.
     /// </exception>
-    public MeshStream<TChunk> StreamAsync<TChunk>(string agent, object? payload = null, StreamOptions? options = null, CancellationToken cancellationToken = default)
+    public MeshStream<TChunk> StreamAsync<TChunk>(string agent, object? payload = null, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         var json = JsonOptionsFor(options?.JsonOptions);
         return new MeshStream<TChunk>(StreamRawAsync(agent, SerializePayload(payload, json), options, cancellationToken), json);
@@ -39,14 +42,19 @@ public sealed partial class MeshClient
     /// <c>X-Mesh-Instance-Id</c>, and <c>X-Mesh-Conversation-Id</c> when set. The request has no reply subject.
     /// </summary>
     /// <inheritdoc cref="StreamAsync{TChunk}" path="/exception"/>
-    public MeshStream StreamRawAsync(string agent, ReadOnlyMemory<byte> body, StreamOptions? options = null, CancellationToken cancellationToken = default)
+    public MeshStream StreamRawAsync(string agent, ReadOnlyMemory<byte> body, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
+        if (options?.Retry is { Enabled: true })
+        {
+            throw new ArgumentException("A stream is never retried: its chunks may already have reached the caller. Leave CallOptions.Retry unset (or MeshRetryOptions.None).", nameof(options));
+        }
+
         ThrowIfDisposed();
         return new MeshStream(this, agent, body, options, cancellationToken);
     }
 
-    internal async IAsyncEnumerable<MeshFrame> RunStreamAsync(MeshStream stream, ReadOnlyMemory<byte> body, StreamOptions? options, [EnumeratorCancellation] CancellationToken ct)
+    internal async IAsyncEnumerable<MeshFrame> RunStreamAsync(MeshStream stream, ReadOnlyMemory<byte> body, CallOptions? options, [EnumeratorCancellation] CancellationToken ct)
     {
         var agent = stream.Agent;
         var requestId = stream.RequestId;

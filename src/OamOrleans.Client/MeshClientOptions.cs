@@ -93,10 +93,18 @@ public sealed record MeshClientOptions
         + $"Token = {(Token is null ? "null" : "***")}, Tls = {Tls?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"}, InboxPrefix = {InboxPrefix ?? "null"} }}";
 }
 
-/// <summary>Per-call options of <see cref="MeshClient.CallAsync{TOut}"/> and <see cref="MeshClient.CallRawAsync"/>.</summary>
+/// <summary>
+/// Per-call options of <see cref="MeshClient.CallAsync{TOut}"/>, <see cref="MeshClient.CallRawAsync"/>,
+/// <see cref="MeshClient.StreamAsync{TChunk}"/> and <see cref="MeshClient.StreamRawAsync"/>, and of agent-to-agent calls inside a
+/// silo (<c>IAgentMesh</c>, which says what it uses).
+/// </summary>
 public sealed record CallOptions
 {
-    /// <summary>Deadline of this call; <see cref="MeshClientOptions.CallTimeout"/> when null.</summary>
+    /// <summary>
+    /// Deadline of this call; <see cref="MeshClientOptions.CallTimeout"/> when null. For a stream, the total deadline of
+    /// the whole stream (not per chunk), like the reference; <see cref="MeshClientOptions.StreamTimeout"/> (60 s) when null.
+    /// Past it the call or stream raises <see cref="MeshTimeoutException"/>.
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
@@ -105,13 +113,19 @@ public sealed record CallOptions
     /// </summary>
     public string? ConversationId { get; init; }
 
-    /// <summary>Extra request headers. They win over the client's own, except <c>X-Mesh-Request-Id</c>, which is always fresh.</summary>
+    /// <summary>
+    /// Extra request headers. They win over the client's own, except <c>X-Mesh-Request-Id</c>, which is always fresh (a
+    /// stream's id, which names its stream subject), and a stream's <c>X-Mesh-Stream</c> (always <c>true</c>).
+    /// </summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
-    /// <summary>JSON settings for this call; the client's when null.</summary>
+    /// <summary>JSON settings for this call (the payload, the reply or the chunks); the client's when null.</summary>
     public JsonSerializerOptions? JsonOptions { get; init; }
 
-    /// <summary>How this call is retried; <see cref="MeshClientOptions.Retry"/> when null, <see cref="MeshRetryOptions.None"/> for one attempt only.</summary>
+    /// <summary>
+    /// How this call is retried; <see cref="MeshClientOptions.Retry"/> when null, <see cref="MeshRetryOptions.None"/> for
+    /// one attempt only. Streams are never retried: a stream refuses retries that are enabled.
+    /// </summary>
     public MeshRetryOptions? Retry { get; init; }
 }
 

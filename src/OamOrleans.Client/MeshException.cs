@@ -159,10 +159,27 @@ public sealed class ConnectionFailedException(string message, string agent = "",
 public sealed class ConnectionDeniedException(string message, string agent = "", string requestId = "", JsonElement details = default, Exception? innerException = null)
     : MeshException(MeshErrorCodes.ConnectionDenied, message, agent, requestId, details, innerException);
 
-/// <summary><c>kv_key_exists</c>: a create on a key that already exists; details <c>{"key": k}</c>.</summary>
-public sealed class KvKeyExistsException(string message, string agent = "", string requestId = "", JsonElement details = default, Exception? innerException = null)
-    : MeshException(MeshErrorCodes.KvKeyExists, message, agent, requestId, details, innerException)
+/// <summary>
+/// The key is not where a write expected it. Code <c>kv_key_exists</c>: a create on a key that already exists; details
+/// <c>{"key": k}</c>. Code <see cref="ConflictCode"/> (<c>kv_conflict</c>, client-only, never sent on the wire): a
+/// compare-and-swap found the key changed since the expected revision; details <c>{"key": k, "expected_revision": n}</c>.
+/// </summary>
+public sealed class KvKeyExistsException : MeshException
 {
+    /// <summary>The client-only code of a lost compare-and-swap, <c>kv_conflict</c>.</summary>
+    public const string ConflictCode = "kv_conflict";
+
+    /// <summary>Creates a <c>kv_key_exists</c> error.</summary>
+    public KvKeyExistsException(string message, string agent = "", string requestId = "", JsonElement details = default, Exception? innerException = null)
+        : base(MeshErrorCodes.KvKeyExists, message, agent, requestId, details, innerException)
+    {
+    }
+
+    private KvKeyExistsException(string code, string message, JsonElement details)
+        : base(code, message, details: details)
+    {
+    }
+
     /// <summary>Creates the error for <paramref name="key"/> with details <c>{"key": key}</c>.</summary>
     public static KvKeyExistsException ForKey(string key) =>
         new($"Key '{key}' already exists", details: DetailsOf(w =>
@@ -171,4 +188,18 @@ public sealed class KvKeyExistsException(string message, string agent = "", stri
             w.WriteString("key", key);
             w.WriteEndObject();
         }));
+
+    /// <summary>A lost compare-and-swap (<see cref="ConflictCode"/>): one attempt, or <paramref name="attempts"/> of a retry loop.</summary>
+    internal static KvKeyExistsException Conflict(string key, ulong expectedRevision, int? attempts = null) =>
+        new(ConflictCode,
+            attempts is { } n
+                ? $"Key '{key}' kept changing: compare-and-swap failed {n} times"
+                : $"Key '{key}' changed since revision {expectedRevision}",
+            DetailsOf(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("key", key);
+                w.WriteNumber("expected_revision", expectedRevision);
+                w.WriteEndObject();
+            }));
 }

@@ -7,15 +7,19 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Client;
 
 /// <summary>
-/// One message as it came off the wire: a stream chunk (<see cref="MeshClient.StreamRawAsync"/>), an event or raw message
+/// One message as it came off the wire: a reply (<see cref="MeshClient.CallRawAsync"/>, <see cref="SendOptions.OnReply"/>),
+/// a stream chunk (<see cref="MeshClient.StreamRawAsync"/>), an event or raw message
 /// (<see cref="MeshClient.SubscribeRawAsync"/>), or a stream's end frame (<see cref="MeshStream.EndFrame"/>).
 /// </summary>
 public sealed class MeshFrame
 {
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
-    internal MeshFrame(string subject, string? replyTo, ReadOnlyMemory<byte> body, NatsHeaders? headers)
+    private readonly string? _requestId;
+
+    internal MeshFrame(string subject, string? replyTo, ReadOnlyMemory<byte> body, NatsHeaders? headers, string? requestId = null)
     {
+        _requestId = requestId;
         Subject = subject;
         ReplyTo = replyTo;
         Body = body;
@@ -44,8 +48,14 @@ public sealed class MeshFrame
     /// <summary>True when <c>X-Mesh-Status: error</c>: the body is an error envelope.</summary>
     public bool IsError => Header(MeshHeaders.Status) == MeshHeaders.StatusError;
 
-    /// <summary><c>X-Mesh-Request-Id</c>, when present (publisher events carry none).</summary>
-    public string? RequestId => Header(MeshHeaders.RequestId);
+    /// <summary>
+    /// The request id: for a reply, the caller's own (<c>X-Mesh-Request-Id</c> of the request); otherwise the frame's
+    /// <c>X-Mesh-Request-Id</c>, when present (publisher events carry none).
+    /// </summary>
+    public string? RequestId => _requestId ?? Header(MeshHeaders.RequestId);
+
+    /// <summary>The responding agent (<c>X-Mesh-Source</c>), when present.</summary>
+    public string? Source => Header(MeshHeaders.Source);
 
     /// <summary>The sender's <c>X-Mesh-Instance-Id</c>, when present.</summary>
     public string? InstanceId => Header(MeshHeaders.InstanceId);
@@ -53,10 +63,10 @@ public sealed class MeshFrame
     /// <summary><c>X-Mesh-Content-Type</c> of a raw <c>publish()</c> message, when present.</summary>
     public string? ContentType => Header(MeshHeaders.ContentType);
 
-    /// <summary><c>X-Mesh-Usage</c> (on a stream's end frame when the handler reported usage), or null.</summary>
+    /// <summary><c>X-Mesh-Usage</c> (on a reply or a stream's end frame when the handler reported usage), or null.</summary>
     public MeshUsage? Usage => MeshUsage.Parse(Header(MeshHeaders.Usage));
 
-    /// <summary>The body as JSON; an empty body reads as <c>{}</c>.</summary>
+    /// <summary>The body as JSON; an empty body reads as <c>{}</c>, like the reference callers.</summary>
     public ReadOnlyMemory<byte> Json => Body.IsEmpty ? EmptyObject : Body;
 
     /// <summary>The body decoded as UTF-8 text.</summary>
@@ -69,4 +79,7 @@ public sealed class MeshFrame
     public string? Header(string name) => Headers.TryGetValue(name, out var v) && v.Count > 0 ? v.ToString() : null;
 
     internal static MeshFrame From(in NatsMsg<byte[]> msg) => new(msg.Subject, msg.ReplyTo, msg.Data ?? [], msg.Headers);
+
+    /// <summary>A reply to the caller's request <paramref name="requestId"/>.</summary>
+    internal static MeshFrame Reply(in NatsMsg<byte[]> msg, string requestId) => new(msg.Subject, msg.ReplyTo, msg.Data ?? [], msg.Headers, requestId);
 }

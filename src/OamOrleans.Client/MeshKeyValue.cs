@@ -81,13 +81,13 @@ public sealed class MeshKeyValue
     /// One compare-and-swap attempt: writes <paramref name="value"/> only if the key's current revision is
     /// <paramref name="expectedRevision"/> (0 = the key must not exist or be deleted), and returns the new revision.
     /// </summary>
-    /// <exception cref="KvConflictException">The key changed since <paramref name="expectedRevision"/>.</exception>
+    /// <exception cref="KvKeyExistsException">The key changed since <paramref name="expectedRevision"/> (code <c>kv_conflict</c>).</exception>
     public ValueTask<ulong> CasAsync(string key, string value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
         CasAsync(key, Encoding.UTF8.GetBytes(value), expectedRevision, cancellationToken);
 
     /// <inheritdoc cref="CasAsync(string, string, ulong, CancellationToken)"/>
     public async ValueTask<ulong> CasAsync(string key, ReadOnlyMemory<byte> value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
-        await TryCasAsync(key, value, expectedRevision, cancellationToken).ConfigureAwait(false) ?? throw KvConflictException.For(key, expectedRevision);
+        await TryCasAsync(key, value, expectedRevision, cancellationToken).ConfigureAwait(false) ?? throw KvKeyExistsException.Conflict(key, expectedRevision);
 
     /// <summary>Like <see cref="CasAsync(string, string, ulong, CancellationToken)"/> without raising: the new revision, or null on conflict.</summary>
     public ValueTask<ulong?> TryCasAsync(string key, string value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
@@ -128,7 +128,7 @@ public sealed class MeshKeyValue
     /// <paramref name="update"/> gets the current string value (null when the key is absent or deleted, so a deleted key
     /// is resurrected) and returns the new one. Returns the new revision.
     /// </summary>
-    /// <exception cref="KvConflictException">Still conflicting after <paramref name="maxRetries"/> attempts.</exception>
+    /// <exception cref="KvKeyExistsException">Still conflicting after <paramref name="maxRetries"/> attempts (code <c>kv_conflict</c>).</exception>
     public ValueTask<ulong> UpdateAsync(string key, Func<string?, string> update, int maxRetries = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -136,7 +136,7 @@ public sealed class MeshKeyValue
     }
 
     /// <summary>Like <see cref="UpdateAsync"/> on bytes: <paramref name="update"/> gets the current value (null when absent) and returns the new one.</summary>
-    /// <exception cref="KvConflictException">Still conflicting after <paramref name="maxRetries"/> attempts.</exception>
+    /// <exception cref="KvKeyExistsException">Still conflicting after <paramref name="maxRetries"/> attempts (code <c>kv_conflict</c>).</exception>
     public async ValueTask<ulong> UpdateBytesAsync(string key, Func<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>> update, int maxRetries = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -161,7 +161,7 @@ public sealed class MeshKeyValue
             }
         }
 
-        throw KvConflictException.For(key, revision, maxRetries);
+        throw KvKeyExistsException.Conflict(key, revision, maxRetries);
     }
 
     /// <summary>Put-if-absent: stores the value only when the key does not exist (or was deleted); returns the revision.</summary>
@@ -250,7 +250,7 @@ public sealed class MeshKeyValue
         CreateAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, Json), cancellationToken);
 
     /// <summary>One compare-and-swap attempt with a JSON value.</summary>
-    /// <exception cref="KvConflictException">The key changed since <paramref name="expectedRevision"/>.</exception>
+    /// <exception cref="KvKeyExistsException">The key changed since <paramref name="expectedRevision"/> (code <c>kv_conflict</c>).</exception>
     public ValueTask<ulong> CasJsonAsync<T>(string key, T value, ulong expectedRevision, CancellationToken cancellationToken = default) =>
         CasAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, Json), expectedRevision, cancellationToken);
 
@@ -259,7 +259,7 @@ public sealed class MeshKeyValue
         TryCasAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, Json), expectedRevision, cancellationToken);
 
     /// <summary>CAS retry loop on a JSON value; <paramref name="update"/> gets default(T) when the key is absent.</summary>
-    /// <exception cref="KvConflictException">Still conflicting after <paramref name="maxRetries"/> attempts.</exception>
+    /// <exception cref="KvKeyExistsException">Still conflicting after <paramref name="maxRetries"/> attempts (code <c>kv_conflict</c>).</exception>
     public ValueTask<ulong> UpdateJsonAsync<T>(string key, Func<T?, T> update, int maxRetries = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -311,28 +311,4 @@ public sealed class MeshKeyValue
 
         return key;
     }
-}
-
-/// <summary>
-/// A compare-and-swap on the shared context KV lost the race: the key changed since the expected revision. Client-only
-/// (code <c>kv_conflict</c>, never sent on the wire); <see cref="MeshException.Details"/> is
-/// <c>{"key": k, "expected_revision": n}</c>.
-/// </summary>
-public sealed class KvConflictException(string message, string agent = "", string requestId = "", JsonElement details = default, Exception? innerException = null)
-    : MeshException(CodeName, message, agent, requestId, details, innerException)
-{
-    /// <summary>The client-only code, <c>kv_conflict</c>.</summary>
-    public const string CodeName = "kv_conflict";
-
-    internal static KvConflictException For(string key, ulong expectedRevision, int? attempts = null) =>
-        new(attempts is { } n
-                ? $"Key '{key}' kept changing: compare-and-swap failed {n} times"
-                : $"Key '{key}' changed since revision {expectedRevision}",
-            details: DetailsOf(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("key", key);
-                w.WriteNumber("expected_revision", expectedRevision);
-                w.WriteEndObject();
-            }));
 }

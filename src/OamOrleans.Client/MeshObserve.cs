@@ -8,29 +8,23 @@ using OamOrleans.Nats;
 
 namespace OamOrleans.Client;
 
-/// <summary>Where an agent's effective log level comes from: its own entry, the global one, or the default <c>info</c>.</summary>
-public enum ObserveSource
-{
-    /// <summary>The agent has its own entry in <c>mesh-observability</c>.</summary>
-    Agent,
-    /// <summary>No entry of its own: the <c>global</c> entry applies.</summary>
-    Global,
-    /// <summary>Neither entry exists: the default level <c>info</c> applies.</summary>
-    Default,
-}
-
 /// <summary>An agent's effective observability config (the reference's <c>mesh.observe.get(name)</c>).</summary>
 /// <param name="LogLevel">The level that applies.</param>
-/// <param name="Source">Which entry it came from.</param>
-public sealed record EffectiveObserveSettings(string LogLevel, ObserveSource Source)
+/// <param name="Source">
+/// Where it comes from, as the reference writes it: <see cref="AgentSource"/> (the agent's own entry in
+/// <c>mesh-observability</c>), <see cref="GlobalSource"/> (the <c>global</c> entry) or <see cref="DefaultSource"/>
+/// (neither entry exists: the default level <c>info</c>).
+/// </param>
+public sealed record EffectiveObserveSettings(string LogLevel, string Source)
 {
-    /// <summary>The source as the reference writes it: <c>agent</c>, <c>global</c> or <c>default</c>.</summary>
-    public string SourceName => Source switch
-    {
-        ObserveSource.Agent => "agent",
-        ObserveSource.Global => "global",
-        _ => "default",
-    };
+    /// <summary>The agent has its own entry.</summary>
+    public const string AgentSource = "agent";
+
+    /// <summary>No entry of its own: the <c>global</c> entry applies.</summary>
+    public const string GlobalSource = "global";
+
+    /// <summary>Neither entry exists: the default level applies.</summary>
+    public const string DefaultSource = "default";
 }
 
 /// <summary>

@@ -20,11 +20,11 @@ public sealed class MeshStream : IAsyncEnumerable<MeshFrame>
 {
     private readonly MeshClient _client;
     private readonly ReadOnlyMemory<byte> _body;
-    private readonly StreamOptions? _options;
+    private readonly CallOptions? _options;
     private readonly CancellationToken _cancellationToken;
     private int _started;
 
-    internal MeshStream(MeshClient client, string agent, ReadOnlyMemory<byte> body, StreamOptions? options, CancellationToken cancellationToken)
+    internal MeshStream(MeshClient client, string agent, ReadOnlyMemory<byte> body, CallOptions? options, CancellationToken cancellationToken)
     {
         _client = client;
         Agent = agent;

@@ -10,7 +10,7 @@ public static class MeshHealthChecksBuilderExtensions
     /// <summary>
     /// Adds one health check per readiness condition of the silo (<see cref="MeshReadinessCheck.Names"/>: <c>nats</c>,
     /// <c>bridge</c>, <c>agents</c>, <c>silo</c>), tagged <see cref="MeshHealthPaths.ReadyTag"/>. The silo must serve the
-    /// mesh (<c>AddOpenAgentMesh</c>), which provides <see cref="IMeshHostReadiness"/>.
+    /// mesh (<c>AddOpenAgentMesh</c>), which provides <see cref="IMeshHost.CheckReadiness"/>.
     /// </summary>
     public static IHealthChecksBuilder AddOpenAgentMeshChecks(this IHealthChecksBuilder builder)
     {
@@ -19,7 +19,7 @@ public static class MeshHealthChecksBuilderExtensions
         {
             builder.Add(new HealthCheckRegistration(
                 name,
-                services => new MeshReadinessHealthCheck(services.GetRequiredService<IMeshHostReadiness>(), name),
+                services => new MeshReadinessHealthCheck(services.GetRequiredService<IMeshHost>(), name),
                 HealthStatus.Unhealthy,
                 [MeshHealthPaths.ReadyTag]));
         }

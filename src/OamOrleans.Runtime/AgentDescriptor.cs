@@ -25,14 +25,8 @@ internal sealed partial class AgentDescriptor
     {
         SubjectSources = [.. grainClass.GetCustomAttributes<SubjectSourceAttribute>(inherit: false)];
         KvSources = [.. grainClass.GetCustomAttributes<KvSourceAttribute>(inherit: false)];
-        var gates = grainClass.GetCustomAttributes<ActiveWhenAttribute>(inherit: false).ToArray();
-        if (gates.Length > 1)
-        {
-            throw new ArgumentException($"Agent class {grainClass.FullName} has {gates.Length} lifecycle gates; an agent has at most one ([ActiveWhenKv] or [ActiveWhenSubject]).", nameof(grainClass));
-        }
-
-        Gate = gates.FirstOrDefault();
-        Gate?.CreateCondition(); // fail at start-up, not when the first value arrives
+        Gate = grainClass.GetCustomAttribute<ActiveWhenAttribute>(inherit: false);
+        Gate?.CreateCondition(grainClass); // fail at start-up, not when the first value arrives
         if (HasSources && kind is not (AgentKind.Responder or AgentKind.Source))
         {
             throw new ArgumentException(
@@ -87,7 +81,7 @@ internal sealed partial class AgentDescriptor
 
     public bool HasSources => SubjectSources.Count > 0 || KvSources.Count > 0;
 
-    /// <summary>The lifecycle gate (<see cref="ActiveWhenKvAttribute"/> / <see cref="ActiveWhenSubjectAttribute"/>), if any.</summary>
+    /// <summary>The lifecycle gate (<see cref="ActiveWhenAttribute"/>), if any.</summary>
     public ActiveWhenAttribute? Gate { get; }
 
     public bool Streaming => Kind is AgentKind.Streamer or AgentKind.Publisher;

@@ -113,7 +113,7 @@ public abstract class AgentGrain : Grain, IAgentGrain
 public abstract class Agent<TIn, TOut> : AgentGrain
 {
     /// <summary>Handles one request. The input was already validated against the agent's schema; throw a <see cref="MeshException"/> to answer with its code, any other exception answers <c>handler_error</c>.</summary>
-    /// <param name="input">The request body, deserialized with <see cref="AgentJson.Options"/>.</param>
+    /// <param name="input">The request body, deserialized with <see cref="MeshJson.AgentOptions"/>.</param>
     /// <param name="context">The request's id, conversation, mesh client, logger and usage reporting.</param>
     /// <returns>The output, serialized as the reply.</returns>
     protected abstract Task<TOut> HandleAsync(TIn input, AgentContext context);

@@ -40,14 +40,14 @@ public sealed class AgentReference
     public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Calls the agent with <paramref name="input"/> as JSON; errors raise <see cref="MeshException"/> subclasses.</summary>
-    /// <param name="input">The input, serialized with <see cref="AgentJson.Options"/>; null sends an empty body.</param>
+    /// <param name="input">The input, serialized with <see cref="MeshJson.AgentOptions"/>; null sends an empty body.</param>
     /// <param name="timeout">How long to wait (default <see cref="DefaultTimeout"/>); the handler's <see cref="AgentContext.CancellationToken"/> fires then.</param>
     /// <param name="cancellationToken">Cancels the call; the handler's <see cref="AgentContext.CancellationToken"/> fires too.</param>
     public async Task<TOut> CallAsync<TOut>(object? input, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), AgentJson.Options);
+        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), MeshJson.AgentOptions);
         var reply = await CallJsonAsync(body, timeout, cancellationToken);
-        return JsonSerializer.Deserialize<TOut>(reply, AgentJson.Options)!;
+        return JsonSerializer.Deserialize<TOut>(reply, MeshJson.AgentOptions)!;
     }
 
     /// <summary>Calls the agent with a raw JSON body and returns the raw JSON output.</summary>

@@ -4,12 +4,13 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using NJsonSchema;
 using NJsonSchema.Generation;
+using OamOrleans.Client;
 
 namespace OamOrleans;
 
 /// <summary>
 /// Generates the JSON Schemas of an agent's contract with NJsonSchema from the C# types, using the wire names of
-/// <see cref="AgentJson.Options"/>, and renders them in the Pydantic v2 shape the reference writes
+/// <see cref="MeshJson.AgentOptions"/>, and renders them in the Pydantic v2 shape the reference writes
 /// (<c>title</c> on models, <c>$defs</c> + <c>$ref</c>, no <c>$schema</c>).
 /// </summary>
 internal static class AgentSchemas
@@ -18,7 +19,7 @@ internal static class AgentSchemas
     {
         var settings = new SystemTextJsonSchemaGeneratorSettings
         {
-            SerializerOptions = AgentJson.Options,
+            SerializerOptions = MeshJson.AgentOptions,
             SchemaType = SchemaType.JsonSchema,
             DefaultReferenceTypeNullHandling = ReferenceTypeNullHandling.NotNull,
             AlwaysAllowAdditionalObjectProperties = true,
@@ -80,7 +81,7 @@ internal static class AgentSchemas
     }
 
     /// <summary>
-    /// Marks as required exactly what System.Text.Json requires when deserializing with <see cref="AgentJson.Options"/>:
+    /// Marks as required exactly what System.Text.Json requires when deserializing with <see cref="MeshJson.AgentOptions"/>:
     /// positional constructor parameters without a default value, <c>required</c> members and <c>[JsonRequired]</c>.
     /// </summary>
     private sealed class RequiredMembersProcessor : ISchemaProcessor
@@ -128,7 +129,7 @@ internal static class AgentSchemas
 
         internal static string WireName(PropertyInfo property) =>
             property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
-            ?? AgentJson.Options.PropertyNamingPolicy?.ConvertName(property.Name)
+            ?? MeshJson.AgentOptions.PropertyNamingPolicy?.ConvertName(property.Name)
             ?? property.Name;
     }
 

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace OamOrleans;
 
 /// <summary>
-/// Decides whether a lifecycle gate is open from the latest value seen: the KV value (null when the key was deleted)
-/// for <see cref="ActiveWhenKvAttribute"/>, the message payload for <see cref="ActiveWhenSubjectAttribute"/>.
+/// Decides whether a lifecycle gate (<see cref="ActiveWhenAttribute"/>) is open from the latest value seen: the KV value
+/// (null when the key was deleted) of <see cref="ActiveWhenAttribute.Kv"/>, the message payload of <see cref="ActiveWhenAttribute.Subject"/>.
 /// Implementations need a public parameterless constructor; <see cref="IsOpen"/> must be fast and must not throw
 /// (an exception counts as closed).
 /// </summary>
@@ -86,7 +86,12 @@ internal sealed class ValueEqualsCondition(string expected) : IGateCondition
     }
 }
 
-/// <summary>Shared settings of the two lifecycle gate attributes (the reference's <c>active_when</c>, §7.3).</summary>
+/// <summary>
+/// Gates the agent on a shared condition (the reference's <c>active_when</c>, §7.3): set exactly one of <see cref="Kv"/>
+/// (a key of the shared context bucket <c>mesh-context</c>, the reference's <c>kv_condition</c>) or <see cref="Subject"/>
+/// (a core NATS control subject, the reference's <c>subject_condition</c>). Each KV put, or each control message's payload,
+/// goes to the condition (a KV delete passes null) and the gate follows the latest answer.
+/// </summary>
 /// <remarks>
 /// While the gate is closed the agent stays in the catalog and registry but its bridge is not subscribed to
 /// <c>mesh.agent.{name}</c>: callers get no responders, which the client reports as <c>not_available</c>; its sources
@@ -99,19 +104,23 @@ internal sealed class ValueEqualsCondition(string expected) : IGateCondition
 /// Requests still running after the drain timeout are not cancelled: the silo only stops waiting for them, they run to
 /// their end, and their late replies still reach callers.
 /// </remarks>
-public abstract class ActiveWhenAttribute : Attribute
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ActiveWhenAttribute : Attribute
 {
-    private protected ActiveWhenAttribute()
-    {
-    }
+    /// <summary>The key in <c>mesh-context</c> (no wildcards) whose value opens the gate. The current value is read at start-up.</summary>
+    public string? Kv { get; init; }
+
+    /// <summary>The control subject (wildcards allowed) whose messages open and close the gate.</summary>
+    public string? Subject { get; init; }
 
     /// <summary>
     /// The <see cref="IGateCondition"/> type that decides (public parameterless constructor). Default null:
-    /// <see cref="WhenEquals"/> when set, else <see cref="JsonTruthyCondition"/>.
+    /// <see cref="WhenEquals"/> when set, else JSON-truthy (<c>true</c>, a non-zero number, a non-empty string, array or
+    /// object; as plain text <c>true</c>, <c>on</c>, <c>yes</c>, <c>open</c> or <c>1</c>).
     /// </summary>
     public Type? Condition { get; init; }
 
-    /// <summary>Shortcut for <see cref="ValueEqualsCondition"/>: open when the value equals this text.</summary>
+    /// <summary>Shortcut condition: open when the value, as text or as a JSON string, equals this text (ordinal).</summary>
     public string? WhenEquals { get; init; }
 
     /// <summary>Whether the gate is open before any value has been seen (the KV key is missing, or no control message yet). Default false.</summary>
@@ -120,14 +129,22 @@ public abstract class ActiveWhenAttribute : Attribute
     /// <summary>How long a closing gate waits for in-flight requests. Default 30 s.</summary>
     public double DrainTimeoutSeconds { get; init; } = 30;
 
-    /// <summary>Builds the condition this attribute describes.</summary>
-    internal IGateCondition CreateCondition()
+    /// <summary>Checks the declaration of <paramref name="agentClass"/> and builds the condition it describes.</summary>
+    /// <exception cref="ArgumentException">Neither or both of <see cref="Kv"/> and <see cref="Subject"/> are set, the one set is blank, or the condition type is unusable.</exception>
+    internal IGateCondition CreateCondition(Type agentClass)
     {
+        if ((Kv is null) == (Subject is null) || string.IsNullOrWhiteSpace(Kv ?? Subject))
+        {
+            throw new ArgumentException(
+                $"Agent class {agentClass.FullName}: [ActiveWhen] needs exactly one of Kv (a key of mesh-context) or Subject (a control subject), not blank.",
+                nameof(agentClass));
+        }
+
         if (Condition is { } type)
         {
             if (!typeof(IGateCondition).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
             {
-                throw new ArgumentException($"Gate condition {type.FullName} must implement IGateCondition and have a public parameterless constructor.");
+                throw new ArgumentException($"Gate condition {type.FullName} must implement IGateCondition and have a public parameterless constructor.", nameof(agentClass));
             }
 
             return (IGateCondition)Activator.CreateInstance(type)!;
@@ -135,52 +152,4 @@ public abstract class ActiveWhenAttribute : Attribute
 
         return WhenEquals is { } expected ? new ValueEqualsCondition(expected) : new JsonTruthyCondition();
     }
-}
-
-/// <summary>
-/// Gates the agent on a key of the shared context bucket <c>mesh-context</c> (the reference's
-/// <c>kv_condition(key, predicate, initial=False, drain_timeout=30)</c>). The current value is read at start-up; each
-/// put is passed to the condition, and a delete passes null.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
-public sealed class ActiveWhenKvAttribute : ActiveWhenAttribute
-{
-    /// <summary>Gates the agent on <paramref name="key"/> of <c>mesh-context</c> with the default condition (<see cref="JsonTruthyCondition"/>, or <see cref="ValueEqualsCondition"/> when <c>WhenEquals</c> is set).</summary>
-    public ActiveWhenKvAttribute(string key)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        Key = key;
-    }
-
-    /// <param name="key">The key in <c>mesh-context</c>.</param>
-    /// <param name="condition">The <see cref="IGateCondition"/> type that decides.</param>
-    public ActiveWhenKvAttribute(string key, Type condition)
-        : this(key) => Condition = condition;
-
-    /// <summary>The key in <c>mesh-context</c> (no wildcards).</summary>
-    public string Key { get; }
-}
-
-/// <summary>
-/// Gates the agent on messages of a core NATS subject (the reference's
-/// <c>subject_condition(subject, predicate, initial=False, drain_timeout=30)</c>): each message's payload is passed to
-/// the condition, and the gate follows the latest answer.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
-public sealed class ActiveWhenSubjectAttribute : ActiveWhenAttribute
-{
-    /// <summary>Gates the agent on messages of <paramref name="subject"/> with the default condition (<see cref="JsonTruthyCondition"/>, or <see cref="ValueEqualsCondition"/> when <c>WhenEquals</c> is set).</summary>
-    public ActiveWhenSubjectAttribute(string subject)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
-        Subject = subject;
-    }
-
-    /// <param name="subject">The control subject.</param>
-    /// <param name="condition">The <see cref="IGateCondition"/> type that decides.</param>
-    public ActiveWhenSubjectAttribute(string subject, Type condition)
-        : this(subject) => Condition = condition;
-
-    /// <summary>The control subject (wildcards allowed).</summary>
-    public string Subject { get; }
 }

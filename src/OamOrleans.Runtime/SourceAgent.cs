@@ -111,7 +111,7 @@ internal static class SourceInput
             {
                 try
                 {
-                    return JsonSerializer.Deserialize<string>(data, AgentJson.Options);
+                    return JsonSerializer.Deserialize<string>(data, MeshJson.AgentOptions);
                 }
                 catch (JsonException)
                 {
@@ -122,6 +122,6 @@ internal static class SourceInput
             return Encoding.UTF8.GetString(data);
         }
 
-        return JsonSerializer.Deserialize(data, type, AgentJson.Options);
+        return JsonSerializer.Deserialize(data, type, MeshJson.AgentOptions);
     }
 }

@@ -33,16 +33,6 @@ public sealed class SubjectSourceAttribute : Attribute
     public string? QueueGroup { get; init; }
 }
 
-/// <summary>What a <see cref="KvSourceAttribute"/> does with the entries already in the bucket when it starts.</summary>
-public enum KvSourceInit
-{
-    /// <summary>Deliver the current value of every matching key first, then the changes (the reference's <c>on_init="replay"</c>).</summary>
-    Replay,
-
-    /// <summary>Deliver only changes made after the watch started (<c>on_init="skip"</c>).</summary>
-    Skip,
-}
-
 /// <summary>
 /// Binds an agent to keys of the shared context bucket <c>mesh-context</c> (the reference's
 /// <c>kv_source(pattern, on_init)</c>, §7.2): every put (and, for <see cref="OamOrleans.Client.KvEntry{T}"/> handlers,
@@ -70,6 +60,9 @@ public sealed class KvSourceAttribute : Attribute
     /// <summary>Key or wildcard pattern in <c>mesh-context</c> (e.g. <c>plan.*</c>, <c>orders.&gt;</c>).</summary>
     public string Pattern { get; }
 
-    /// <summary>Replay the existing entries at start (default) or skip them.</summary>
-    public KvSourceInit OnInit { get; init; } = KvSourceInit.Replay;
+    /// <summary>
+    /// True (default): deliver the current value of every matching key first, then the changes (the reference's
+    /// <c>on_init="replay"</c>). False: deliver only changes made after the watch started (<c>on_init="skip"</c>).
+    /// </summary>
+    public bool Replay { get; init; } = true;
 }

@@ -27,7 +27,7 @@ public sealed class PrivateInboxTests(SecuredMeshFixture mesh)
 
         Assert.Equal(["one", "two"], words);
 
-        var callback = new TaskCompletionSource<MeshReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callback = new TaskCompletionSource<MeshFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
         await invoker.SendAsync("demo.echo", new EchoIn("by callback"), new SendOptions
         {
             OnReply = r =>

@@ -27,7 +27,7 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
 
         Assert.Equal(["one", "two", "three"], words);
 
-        var callback = new TaskCompletionSource<MeshReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callback = new TaskCompletionSource<MeshFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
         await invoker.SendAsync("demo.echo", new EchoIn("by callback"), new SendOptions
         {
             OnReply = r =>
@@ -93,7 +93,7 @@ public sealed class SecuredMeshTests(SecuredMeshFixture mesh)
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAsync<ConnectionDeniedException>(async () =>
         {
-            await foreach (var unused in observer.StreamAsync<Delta>("demo.words", new EchoIn("a b"), new StreamOptions { Timeout = TimeSpan.FromSeconds(30) }))
+            await foreach (var unused in observer.StreamAsync<Delta>("demo.words", new EchoIn("a b"), new CallOptions { Timeout = TimeSpan.FromSeconds(30) }))
             {
             }
         });

@@ -49,10 +49,9 @@ public sealed class ErrorTests
     {
         var subclasses = typeof(MeshException).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(MeshException))).ToArray();
 
-        // The reference's 11 wire codes, plus the client-only KvConflictException (kv_conflict, never on the wire).
-        Assert.Equal(12, subclasses.Length);
-        Assert.Single(subclasses, t => t == typeof(KvConflictException));
-        Assert.DoesNotContain(KvConflictException.CodeName, MeshErrorCodes.Known);
+        // The reference's 11 wire codes; a lost compare-and-swap is a KvKeyExistsException with the client-only kv_conflict.
+        Assert.Equal(11, subclasses.Length);
+        Assert.DoesNotContain(KvKeyExistsException.ConflictCode, MeshErrorCodes.Known);
         Assert.All(subclasses, t => Assert.True(t.IsPublic && t.IsSealed, t.Name));
     }
 

@@ -73,9 +73,9 @@ public sealed class HelperTests
     [Fact]
     public void The_agent_level_wins_over_global_which_wins_over_the_default_info()
     {
-        Assert.Equal(new EffectiveObserveSettings("debug", ObserveSource.Agent), ObserveLevels.Effective("debug", "error"));
-        Assert.Equal(new EffectiveObserveSettings("error", ObserveSource.Global), ObserveLevels.Effective(null, "error"));
-        Assert.Equal(new EffectiveObserveSettings(LogEvent.Info, ObserveSource.Default), ObserveLevels.Effective(null, null));
+        Assert.Equal(new EffectiveObserveSettings("debug", "agent"), ObserveLevels.Effective("debug", "error"));
+        Assert.Equal(new EffectiveObserveSettings("error", "global"), ObserveLevels.Effective(null, "error"));
+        Assert.Equal(new EffectiveObserveSettings(LogEvent.Info, "default"), ObserveLevels.Effective(null, null));
         Assert.Equal(20, ObserveLevels.DefaultLevelValue);
         Assert.Equal("debug", ObserveLevels.Parse(ObserveLevels.Entry("debug")));
     }

@@ -102,11 +102,11 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
         var r1 = await _client.Kv.PutAsync(key, "a");
 
         var r2 = await _client.Kv.CasAsync(key, "b", r1);
-        var e = await Assert.ThrowsAsync<KvConflictException>(() => _client.Kv.CasAsync(key, "c", r1).AsTask());
+        var e = await Assert.ThrowsAsync<KvKeyExistsException>(() => _client.Kv.CasAsync(key, "c", r1).AsTask());
 
         Assert.True(r2 > r1);
         Assert.Equal("b", await _client.Kv.GetAsync(key));
-        Assert.Equal(KvConflictException.CodeName, e.Code);
+        Assert.Equal(KvKeyExistsException.ConflictCode, e.Code);
         Assert.Equal(key, e.Details.GetProperty("key").GetString());
         Assert.Equal((long)r1, e.Details.GetProperty("expected_revision").GetInt64());
     }
@@ -117,7 +117,7 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
         var key = Key();
 
         var r = await _client.Kv.CasAsync(key, "born", 0);
-        await Assert.ThrowsAsync<KvConflictException>(() => _client.Kv.CasAsync(key, "again", 0).AsTask());
+        await Assert.ThrowsAsync<KvKeyExistsException>(() => _client.Kv.CasAsync(key, "again", 0).AsTask());
 
         Assert.Equal(r, (await _client.Kv.GetEntryAsync(key)).Revision);
     }
@@ -175,14 +175,14 @@ public class KvTests(NatsFixture fx) : IClassFixture<NatsFixture>, IAsyncLifetim
     }
 
     [Fact]
-    public async Task Update_gives_up_with_KvConflict_after_max_retries()
+    public async Task Update_gives_up_with_a_kv_conflict_after_max_retries()
     {
         var key = Key();
         await _client.Kv.PutAsync(key, "0");
         var n = 0;
 
         // Every attempt is overtaken by another write made inside the update function.
-        var e = await Assert.ThrowsAsync<KvConflictException>(() => _client.Kv.UpdateAsync(key, v =>
+        var e = await Assert.ThrowsAsync<KvKeyExistsException>(() => _client.Kv.UpdateAsync(key, v =>
         {
             n++;
             _client.Kv.PutAsync(key, $"other-{n}").AsTask().GetAwaiter().GetResult();

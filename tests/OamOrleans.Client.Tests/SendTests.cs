@@ -35,7 +35,7 @@ public sealed class SendTests(NatsFixture fx) : SimulatorTests(fx)
     {
         var name = Wait.Name();
         var agent = await Sim.ServeEchoAsync(name);
-        var reply = Signal<MeshReply>();
+        var reply = Signal<MeshFrame>();
         var errors = 0;
 
         var requestId = await Client.SendAsync(name, new { message = "hi" }, new SendOptions

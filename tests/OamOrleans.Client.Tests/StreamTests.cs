@@ -55,7 +55,7 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await ServeStreamerAsync(name, ["""{"text":"a"}"""]);
 
-        var stream = Client.StreamAsync<Delta>(name, new { topic = "x" }, new StreamOptions { ConversationId = "c-1" });
+        var stream = Client.StreamAsync<Delta>(name, new { topic = "x" }, new CallOptions { ConversationId = "c-1" });
         await Collect(stream);
 
         var request = await agent.NextRequestAsync();
@@ -74,7 +74,7 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await ServeStreamerAsync(name, ["""{"text":"a"}"""]);
 
-        var stream = Client.StreamRawAsync(name, ReadOnlyMemory<byte>.Empty, new StreamOptions
+        var stream = Client.StreamRawAsync(name, ReadOnlyMemory<byte>.Empty, new CallOptions
         {
             Headers = new Dictionary<string, string> { [MeshHeaders.RequestId] = "forged", [MeshHeaders.Stream] = "false", ["X-Custom"] = "1", [MeshHeaders.InstanceId] = "mine" },
         });
@@ -257,7 +257,7 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(async () =>
         {
-            await foreach (var _ in Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(600) }))
+            await foreach (var _ in Client.StreamAsync<Delta>(name, options: new CallOptions { Timeout = TimeSpan.FromMilliseconds(600) }))
             {
                 received++;
             }
@@ -275,7 +275,7 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         var name = Wait.Name();
         var agent = await Sim.ServeAsync(name, _ => ValueTask.FromResult(SimReply.None));
 
-        var stream = Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        var stream = Client.StreamAsync<Delta>(name, options: new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) });
         var e = await Assert.ThrowsAsync<MeshTimeoutException>(() => Collect(stream));
 
         Assert.Equal(stream.RequestId, e.RequestId);
@@ -302,7 +302,7 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         });
 
         var received = new List<Delta>();
-        var stream = Client.StreamAsync<Delta>(name, options: new StreamOptions { Timeout = TimeSpan.FromSeconds(20) });
+        var stream = Client.StreamAsync<Delta>(name, options: new CallOptions { Timeout = TimeSpan.FromSeconds(20) });
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<AgentDiedException>(async () =>
         {
@@ -384,6 +384,15 @@ public sealed class StreamTests(NatsFixture fx) : SimulatorTests(fx)
         Assert.Throws<ArgumentException>(() => Client.StreamAsync<Delta>("a..b"));
         Assert.Throws<ArgumentException>(() => Client.StreamRawAsync("mesh.>", ReadOnlyMemory<byte>.Empty));
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Retries_asked_for_a_stream_are_refused_before_enumeration()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Client.StreamAsync<Delta>("demo.words", options: new CallOptions { Retry = new MeshRetryOptions() }));
+
+        Assert.Contains("never retried", error.Message);
+        Assert.NotNull(Client.StreamAsync<Delta>("demo.words", options: new CallOptions { Retry = MeshRetryOptions.None }));
     }
 
     [Fact]

@@ -13,9 +13,9 @@ namespace OamOrleans.Packaging.Tests;
 public sealed class PublicSurfaceTests
 {
     /// <summary>
-    /// A ratchet toward the goal of 70 (issue 22): lower it whenever a type goes internal, never raise it.
+    /// Issue 22 asks for at most 70; this ratchet is where the surface stands: lower it whenever a type goes, never raise it.
     /// </summary>
-    private const int MaxPublicTypes = 80;
+    private const int MaxPublicTypes = 69;
 
     private static readonly string[] Assemblies = ["OamOrleans.Client", "OamOrleans.Runtime"];
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using OamOrleans.Client;
 using OamOrleans.Protocol;
@@ -90,6 +91,17 @@ public sealed class AgentToAgentTests(MeshFixture mesh)
         Assert.Contains("Invalid agent name", envelope.GetProperty("message").GetString());
         Assert.Throws<ArgumentException>(() => mesh.Silo.Grains.GetAgent(name));
         Assert.Throws<ArgumentException>(() => new AgentAttribute(name));
+    }
+
+    [Fact]
+    public async Task An_in_silo_call_with_extra_headers_is_refused_with_a_clear_error()
+    {
+        var agents = mesh.Silo.Services.GetRequiredService<IAgentMesh>();
+        var options = new CallOptions { Headers = new Dictionary<string, string> { ["X-Trace"] = "1" } };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => agents.CallAsync<Samples.Agents.EchoOut>("demo.echo", new Samples.Agents.EchoIn("x"), options));
+
+        Assert.Contains("no extra headers", error.Message);
     }
 
     [Fact]

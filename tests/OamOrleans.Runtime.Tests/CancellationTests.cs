@@ -71,7 +71,7 @@ public sealed class CancellationTests : OwnNatsServerTests
         var key = MeshIds.New();
         using var cancel = new CancellationTokenSource();
         var mesh = (IAgentMesh)_silo.Services.GetService(typeof(IAgentMesh))!;
-        var call = mesh.CallAsync<string>("test.cancellable", new CancellableIn(60_000, key), new AgentCallOptions { Timeout = TimeSpan.FromMinutes(1) }, cancel.Token);
+        var call = mesh.CallAsync<string>("test.cancellable", new CancellableIn(60_000, key), new CallOptions { Timeout = TimeSpan.FromMinutes(1) }, cancel.Token);
         await CancellableAgent.TurnOf(key).Started.WaitAsync(TimeSpan.FromSeconds(10));
 
         await cancel.CancelAsync();

@@ -12,7 +12,7 @@ public sealed class ObserveApiTests(SourceGateFixture mesh)
     public async Task Levels_are_set_per_agent_and_globally_read_back_with_their_source_and_applied_live_to_the_log_tail()
     {
         var observe = mesh.Client.Observe;
-        Assert.Equal(new EffectiveObserveSettings(LogEvent.Info, ObserveSource.Default), await observe.GetAsync("test.src.responder"));
+        Assert.Equal(new EffectiveObserveSettings(LogEvent.Info, "default"), await observe.GetAsync("test.src.responder"));
         await Assert.ThrowsAsync<ArgumentException>(async () => await observe.SetAsync("test.src.responder", "loud"));
 
         // Global debug (more, never fewer, events for the other tests of the collection), one agent at error.
@@ -20,8 +20,8 @@ public sealed class ObserveApiTests(SourceGateFixture mesh)
         await observe.SetAsync("test.gated.preset", LogEvent.Error);
         try
         {
-            Assert.Equal(new EffectiveObserveSettings(LogEvent.Debug, ObserveSource.Global), await observe.GetAsync("test.src.responder"));
-            Assert.Equal(new EffectiveObserveSettings(LogEvent.Error, ObserveSource.Agent), await observe.GetAsync("test.gated.preset"));
+            Assert.Equal(new EffectiveObserveSettings(LogEvent.Debug, "global"), await observe.GetAsync("test.src.responder"));
+            Assert.Equal(new EffectiveObserveSettings(LogEvent.Error, "agent"), await observe.GetAsync("test.gated.preset"));
             var config = await observe.ConfigAsync();
             Assert.Equal(LogEvent.Debug, config.Global);
             Assert.Equal(LogEvent.Error, config.Agents["test.gated.preset"]);

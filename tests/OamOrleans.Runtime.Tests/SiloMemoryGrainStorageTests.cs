@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,7 +29,7 @@ public sealed class StorageSilo : IAsyncDisposable
 
     public IGrainStorage Storage => _host.Services.GetRequiredKeyedService<IGrainStorage>("oam-state");
 
-    public static async Task<StorageSilo> StartAsync(StorageSilo? primary = null, Action<SiloMemoryGrainStorageOptions>? configure = null)
+    public static async Task<StorageSilo> StartAsync(StorageSilo? primary = null)
     {
         var siloPort = NatsServer.FreePort();
         var logs = new LogSink();
@@ -42,7 +41,7 @@ public sealed class StorageSilo : IAsyncDisposable
                 siloPort,
                 NatsServer.FreePort(),
                 primary is null ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, primary.SiloPort));
-            silo.AddSiloMemoryGrainStorage("oam-state", configure ?? (_ => { }));
+            silo.AddSiloMemoryGrainStorage("oam-state");
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -278,30 +277,6 @@ public sealed class SiloMemoryGrainStorageTests(StorageSiloFixture fixture) : IC
         await fixture.Silo.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         Assert.Equal(3, await tally.Increment());
-    }
-
-    [Fact]
-    public async Task A_configured_serializer_replaces_the_json_default()
-    {
-        await using var silo = await StorageSilo.StartAsync(configure: o => o.GrainStorageSerializer = new UpperCaseTitles());
-        var id = NewId();
-        await silo.Storage.WriteStateAsync("chat", id, new GrainState<Chat>(new Chat { Title = "quiet" }));
-
-        var read = new GrainState<Chat>();
-        await silo.Storage.ReadStateAsync("chat", id, read);
-
-        Assert.Equal("QUIET", read.State!.Title);
-    }
-
-    /// <summary>A serializer whose trace is visible in the state read back: titles come back in upper case.</summary>
-    private sealed class UpperCaseTitles : IGrainStorageSerializer
-    {
-        private static readonly JsonSerializerOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
-
-        public BinaryData Serialize<T>(T? input) => new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(input).ToUpperInvariant()));
-
-        public T Deserialize<T>(BinaryData input) =>
-            JsonSerializer.Deserialize<T>(input.ToString(), CaseInsensitive)!;
     }
 }
 

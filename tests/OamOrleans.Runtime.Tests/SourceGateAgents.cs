@@ -96,7 +96,7 @@ public sealed class KvReplaySourceAgent : SourceAgent<KvEntry<Reading>>
 }
 
 [Agent("test.src.kvskip", Description = "Watches keys, skipping the existing ones.")]
-[KvSource("srcskip.*", OnInit = KvSourceInit.Skip)]
+[KvSource("srcskip.*", Replay = false)]
 public sealed class KvSkipSourceAgent : SourceAgent<KvEntry<string>>
 {
     protected override Task HandleAsync(KvEntry<string> input, AgentContext context)
@@ -120,7 +120,7 @@ public sealed class SourceBoundResponderAgent : Agent<Reading, string>
 
 /// <summary>Sleeps for the requested milliseconds while its KV gate <c>gates.kv</c> is open (JSON truthy).</summary>
 [Agent("test.gated.kv", Description = "Gated on a KV flag.")]
-[ActiveWhenKv("gates.kv", DrainTimeoutSeconds = 10)]
+[ActiveWhen(Kv = "gates.kv", DrainTimeoutSeconds = 10)]
 public sealed class KvGatedAgent : Agent<int, string>
 {
     private static readonly CountedSleep Sleep = new();
@@ -131,14 +131,14 @@ public sealed class KvGatedAgent : Agent<int, string>
 }
 
 [Agent("test.gated.subject", Description = "Gated on control messages.")]
-[ActiveWhenSubject("gates.control", WhenEquals = "on", DrainTimeoutSeconds = 5)]
+[ActiveWhen(Subject = "gates.control", WhenEquals = "on", DrainTimeoutSeconds = 5)]
 public sealed class SubjectGatedAgent : Agent<string, string>
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) => Task.FromResult("gated " + input);
 }
 
 [Agent("test.gated.initial", Description = "Open until its flag says otherwise.")]
-[ActiveWhenKv("gates.initial", Initial = true)]
+[ActiveWhen(Kv = "gates.initial", Initial = true)]
 public sealed class InitiallyOpenAgent : Agent<string, string>
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) => Task.FromResult("open " + input);
@@ -151,7 +151,7 @@ public sealed class OpenOnGo : IGateCondition
 }
 
 [Agent("test.gated.preset", Description = "Gated on a flag set before the silo started.")]
-[ActiveWhenKv("gates.preset", typeof(OpenOnGo))]
+[ActiveWhen(Kv = "gates.preset", Condition = typeof(OpenOnGo))]
 public sealed class PresetGatedAgent : Agent<string, string>
 {
     protected override Task<string> HandleAsync(string input, AgentContext context) => Task.FromResult("preset " + input);
@@ -159,7 +159,7 @@ public sealed class PresetGatedAgent : Agent<string, string>
 
 /// <summary>Like <see cref="KvGatedAgent"/> with a drain timeout shorter than its requests.</summary>
 [Agent("test.gated.short", Description = "Gated with a short drain timeout.")]
-[ActiveWhenKv("gates.short", DrainTimeoutSeconds = 0.3)]
+[ActiveWhen(Kv = "gates.short", DrainTimeoutSeconds = 0.3)]
 public sealed class ShortDrainGatedAgent : Agent<int, string>
 {
     private static readonly CountedSleep Sleep = new();
@@ -171,7 +171,7 @@ public sealed class ShortDrainGatedAgent : Agent<int, string>
 
 /// <summary>Open from the start, slow, and counting its running handlers: a gated agent under load.</summary>
 [Agent("test.gated.slow", Description = "Gated, open from the start, sleeps.")]
-[ActiveWhenKv("gates.slow", Initial = true)]
+[ActiveWhen(Kv = "gates.slow", Initial = true)]
 public sealed class SlowGatedAgent : Agent<int, string>
 {
     private static readonly CountedSleep Sleep = new();

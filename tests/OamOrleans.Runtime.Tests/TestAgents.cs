@@ -71,7 +71,7 @@ public sealed class RelayAgent : Agent<RelayIn, JsonElement>
     protected override async Task<JsonElement> HandleAsync(RelayIn input, AgentContext context)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(input.Payload);
-        var reply = await context.Mesh.CallJsonAsync(input.Target, body, new AgentCallOptions { ConversationId = input.Conversation, Timeout = TimeSpan.FromSeconds(5) });
+        var reply = await context.Mesh.CallJsonAsync(input.Target, body, new CallOptions { ConversationId = input.Conversation, Timeout = TimeSpan.FromSeconds(5) });
         return JsonDocument.Parse(reply).RootElement.Clone();
     }
 }

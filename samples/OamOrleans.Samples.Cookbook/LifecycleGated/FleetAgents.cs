@@ -36,7 +36,7 @@ public sealed class IncidentActive : IGateCondition
 /// but serves nothing, so callers get <c>not_available</c> ("offline for now"), not <c>not_found</c>.
 /// </summary>
 [Agent(Name, Description = "Dispatches units to a smoke report; online only while incident.mode is \"active\".", Tags = ["cookbook"])]
-[ActiveWhenKv(IncidentActive.Key, typeof(IncidentActive))]
+[ActiveWhen(Kv = IncidentActive.Key, Condition = typeof(IncidentActive))]
 public sealed class DispatcherAgent : Agent<SmokeReport, Dispatch>
 {
     public const string Name = "fleet.dispatcher";

@@ -10,8 +10,7 @@ using OamOrleans.Protocol;
 namespace OamOrleans.Bridge;
 
 /// <summary>
-/// Runs the lifecycle gates of this silo's agents (§7.3, <see cref="ActiveWhenKvAttribute"/>,
-/// <see cref="ActiveWhenSubjectAttribute"/>). A gated agent is registered like any other, but its
+/// Runs the lifecycle gates of this silo's agents (§7.3, <see cref="ActiveWhenAttribute"/>). A gated agent is registered like any other, but its
 /// <c>mesh.agent.{name}</c> subscription (queue group <c>q.{name}</c>), its sources and a publisher's generator exist only
 /// while the gate is open. Each silo follows the gate itself; see <see cref="ActiveWhenAttribute"/> for the semantics.
 /// Opening and closing is all a gate does: requests go through the agent's <see cref="AgentEndpoint"/> as for any
@@ -32,7 +31,7 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentEndpoints
     public async Task StartAsync(AgentDescriptor agent, CancellationToken ct)
     {
         var attribute = agent.Gate ?? throw new ArgumentException($"Agent '{agent.Name}' has no gate", nameof(agent));
-        var gate = new Gate(agent, attribute, attribute.CreateCondition());
+        var gate = new Gate(agent, attribute, attribute.CreateCondition(agent.GrainClass));
         _gates[agent.Name] = gate;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool? first = null;
@@ -41,23 +40,17 @@ internal sealed partial class AgentGates(SiloMeshConnection mesh, AgentEndpoints
         await gate.Lock.WaitAsync(ct);
         try
         {
-            switch (attribute)
+            if (attribute.Kv is { } key)
             {
-                case ActiveWhenKvAttribute kv:
-                {
-                    var store = await MeshStores.GetOrCreateKeyValueAsync(mesh.Connection.CreateKeyValueStoreContext(), MeshBuckets.Context, ct);
-                    gate.Watch = Task.Run(() => WatchKvAsync(gate, store, kv.Key, ready, v => first = v), CancellationToken.None);
-                    break;
-                }
-
-                case ActiveWhenSubjectAttribute subject:
-                {
-                    var control = await mesh.Connection.SubscribeCoreAsync<byte[]>(subject.Subject, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
-                    gate.Watch = Task.Run(() => FollowSubjectAsync(gate, control), CancellationToken.None);
-                    await mesh.Connection.PingAsync(ct);
-                    ready.TrySetResult();
-                    break;
-                }
+                var store = await MeshStores.GetOrCreateKeyValueAsync(mesh.Connection.CreateKeyValueStoreContext(), MeshBuckets.Context, ct);
+                gate.Watch = Task.Run(() => WatchKvAsync(gate, store, key, ready, v => first = v), CancellationToken.None);
+            }
+            else
+            {
+                var control = await mesh.Connection.SubscribeCoreAsync<byte[]>(attribute.Subject!, serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: ct);
+                gate.Watch = Task.Run(() => FollowSubjectAsync(gate, control), CancellationToken.None);
+                await mesh.Connection.PingAsync(ct);
+                ready.TrySetResult();
             }
 
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);

@@ -111,7 +111,7 @@ internal sealed partial class AgentSources(SiloMeshConnection mesh, RequestPipel
             await KvWatch.RunAsync(store, source.Pattern, async (entry, initial) =>
             {
                 // Replay hands over the current values (not the delete markers of keys already gone); skip drops them all.
-                if (initial && (source.OnInit == KvSourceInit.Skip || entry.Operation != NatsKVOperation.Put))
+                if (initial && (!source.Replay || entry.Operation != NatsKVOperation.Put))
                 {
                     return;
                 }

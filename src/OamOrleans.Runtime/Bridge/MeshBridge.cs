@@ -34,7 +34,7 @@ internal sealed partial class MeshBridge(
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile MeshRegistration _registration = MeshRegistration.Starting;
 
-    /// <summary>Where the silo's registration stands (readiness: <see cref="MeshHostReadiness"/>).</summary>
+    /// <summary>Where the silo's registration stands (readiness: <see cref="MeshHost"/>).</summary>
     public MeshRegistration Registration => _registration;
 
     /// <summary>The registry once the silo is registered and until it stops; null otherwise (dynamic agents need it).</summary>

@@ -30,16 +30,22 @@ internal sealed class SiloAgentMesh(
     private MeshClient? _client;
     private (MajorMinorVersion Version, Dictionary<GrainType, ImmutableDictionary<string, string>> Agents)? _cluster;
 
-    public async Task<TOut> CallAsync<TOut>(string agent, object? input, AgentCallOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<TOut> CallAsync<TOut>(string agent, object? input, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), AgentJson.Options);
+        var json = options?.JsonOptions ?? MeshJson.AgentOptions;
+        var body = input is null ? [] : JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), json);
         var reply = await CallJsonAsync(agent, body, options, cancellationToken);
-        return JsonSerializer.Deserialize<TOut>(reply.Span, AgentJson.Options)!;
+        return JsonSerializer.Deserialize<TOut>(reply.Span, json)!;
     }
 
-    public async Task<ReadOnlyMemory<byte>> CallJsonAsync(string agent, ReadOnlyMemory<byte> body, AgentCallOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ReadOnlyMemory<byte>> CallJsonAsync(string agent, ReadOnlyMemory<byte> body, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         AgentName.Validate(agent, nameof(agent));
+        if (options?.Headers is not null)
+        {
+            throw new ArgumentException("IAgentMesh calls carry no extra headers: an in-cluster call has no NATS message to put them on. Leave CallOptions.Headers unset.", nameof(options));
+        }
+
         var timeout = options?.Timeout ?? DefaultTimeout;
         var requestId = MeshIds.New();
         Task<AgentOutcome> call;
@@ -54,7 +60,7 @@ internal sealed class SiloAgentMesh(
         {
             // Over NATS: the mesh client makes the client span and sends traceparent.
             var client = await ClientAsync(cancellationToken);
-            var reply = await client.CallRawAsync(agent, body, new CallOptions { Timeout = timeout, ConversationId = options?.ConversationId }, cancellationToken);
+            var reply = await client.CallRawAsync(agent, body, new CallOptions { Timeout = timeout, ConversationId = options?.ConversationId, Retry = options?.Retry }, cancellationToken);
             return reply.Json;
         }
 
@@ -114,7 +120,7 @@ internal sealed class SiloAgentMesh(
     {
         var client = await ClientAsync(cancellationToken);
         var contracts = await MeshToolSelection.SelectAsync(client, options, cancellationToken);
-        var callOptions = new AgentCallOptions { Timeout = options?.CallTimeout };
+        var callOptions = new CallOptions { Timeout = options?.CallTimeout };
         return contracts
             .Select(c => (AIFunction)new MeshAIFunction(c, (body, ct) => CallJsonAsync(c.Name, body, callOptions, ct)))
             .ToArray();

@@ -13,7 +13,7 @@ namespace OamOrleans.Bridge;
 /// out as soon as they activate) and closed last, after the bridge has drained and grains have deactivated.
 /// </summary>
 internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> options, AgentCatalog agents, ILogger<SiloMeshConnection> logger)
-    : ILifecycleParticipant<ISiloLifecycle>, IMeshHost, IAsyncDisposable
+    : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private NatsConnection? _connection;
 

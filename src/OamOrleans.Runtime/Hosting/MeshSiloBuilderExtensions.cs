@@ -39,7 +39,6 @@ public static partial class MeshSiloBuilderExtensions
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<SiloMeshConnection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
-        services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<SiloMeshConnection>());
         services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<IAgentTurns>(sp => sp.GetRequiredService<AgentInvoker>());
@@ -61,7 +60,7 @@ public static partial class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloHealthMonitor>();
         services.AddSingleton<MeshBridge>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
-        services.TryAddSingleton<IMeshHostReadiness, MeshHostReadiness>();
+        services.TryAddSingleton<IMeshHost, MeshHost>();
         return builder;
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using OamOrleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
@@ -15,7 +14,7 @@ namespace OamOrleans.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each record is a serialized snapshot (UTF-8 JSON by default), so the store never shares an object with a grain: a
+/// Each record is a serialized snapshot (UTF-8 JSON, web defaults), so the store never shares an object with a grain: a
 /// read returns a fresh object, and changes a grain makes after a write (or during a failed turn) stay out of the store.
 /// </para>
 /// <para>
@@ -32,12 +31,11 @@ namespace OamOrleans.Storage;
 /// </remarks>
 internal sealed partial class SiloMemoryGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private static readonly JsonSerializerOptions DefaultJson = new(JsonSerializerDefaults.Web);
+    /// <summary>The NATS KV storage's default too: a state type that round-trips here also round-trips there.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly ConcurrentDictionary<(string StateName, GrainId GrainId), Snapshot> _records = new();
     private readonly string _name;
-    private readonly JsonSerializerOptions _json;
-    private readonly IGrainStorageSerializer? _serializer;
     private readonly IActivatorProvider _activatorProvider;
     private readonly MultiSiloWarning _multiSiloWarning;
     private readonly ILogger<SiloMemoryGrainStorage> _logger;
@@ -45,14 +43,11 @@ internal sealed partial class SiloMemoryGrainStorage : IGrainStorage, ILifecycle
 
     public SiloMemoryGrainStorage(
         string name,
-        SiloMemoryGrainStorageOptions options,
         IActivatorProvider activatorProvider,
         IClusterMembershipService membership,
         ILogger<SiloMemoryGrainStorage> logger)
     {
         _name = name;
-        _json = options.JsonSerializerOptions ?? DefaultJson;
-        _serializer = options.GrainStorageSerializer;
         _activatorProvider = activatorProvider;
         _multiSiloWarning = new MultiSiloWarning(name, membership, logger);
         _logger = logger;
@@ -170,14 +165,14 @@ internal sealed partial class SiloMemoryGrainStorage : IGrainStorage, ILifecycle
         grainState.RecordExists = false;
     }
 
-    private ReadOnlyMemory<byte> Serialize<T>(T? state) =>
-        _serializer is null ? JsonSerializer.SerializeToUtf8Bytes(state, _json) : _serializer.Serialize(state).ToMemory();
+    private static ReadOnlyMemory<byte> Serialize<T>(T? state) =>
+        JsonSerializer.SerializeToUtf8Bytes(state, Json);
 
     private T? Deserialize<T>(string stateName, GrainId grainId, ReadOnlyMemory<byte> data)
     {
         try
         {
-            return _serializer is null ? JsonSerializer.Deserialize<T>(data.Span, _json) : _serializer.Deserialize<T>(new BinaryData(data));
+            return JsonSerializer.Deserialize<T>(data.Span, Json);
         }
         catch (Exception ex)
         {

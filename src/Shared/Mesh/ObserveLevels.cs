@@ -53,7 +53,7 @@ internal static class ObserveLevels
 
     /// <summary>The agent → global → default rule.</summary>
     public static EffectiveObserveSettings Effective(string? agentLevel, string? globalLevel) =>
-        agentLevel is not null ? new EffectiveObserveSettings(agentLevel, ObserveSource.Agent)
-        : globalLevel is not null ? new EffectiveObserveSettings(globalLevel, ObserveSource.Global)
-        : new EffectiveObserveSettings(DefaultLevel, ObserveSource.Default);
+        agentLevel is not null ? new EffectiveObserveSettings(agentLevel, EffectiveObserveSettings.AgentSource)
+        : globalLevel is not null ? new EffectiveObserveSettings(globalLevel, EffectiveObserveSettings.GlobalSource)
+        : new EffectiveObserveSettings(DefaultLevel, EffectiveObserveSettings.DefaultSource);
 }

@@ -5,11 +5,20 @@ using OamOrleans.Pipeline;
 
 namespace OamOrleans.Bridge;
 
-/// <summary>Reads the silo's readiness from the pieces that own each condition; holds no state of its own.</summary>
-internal sealed class MeshHostReadiness(SiloMeshConnection mesh, AgentCatalog agents, AgentEndpoints endpoints, MeshBridge bridge, ISiloStatusOracle silo)
-    : IMeshHostReadiness
+/// <summary>
+/// The silo as the mesh sees it: identity from its connection, readiness read from the pieces that own each condition.
+/// Holds no state of its own.
+/// </summary>
+internal sealed class MeshHost(SiloMeshConnection mesh, AgentCatalog agents, AgentEndpoints endpoints, MeshBridge bridge, ISiloStatusOracle silo)
+    : IMeshHost
 {
-    public IReadOnlyList<MeshReadinessCheck> Check() => [Nats(), Bridge(), Agents(), Silo()];
+    public string InstanceId => mesh.InstanceId;
+
+    public string Url => mesh.Url;
+
+    IReadOnlyList<string> IMeshHost.Agents => mesh.Agents;
+
+    public IReadOnlyList<MeshReadinessCheck> CheckReadiness() => [Nats(), Bridge(), Agents(), Silo()];
 
     private MeshReadinessCheck Nats()
     {

@@ -2,28 +2,6 @@ using System.Text.Json;
 
 namespace OamOrleans.Client;
 
-/// <summary>Per-stream options of <see cref="MeshClient.StreamAsync{TChunk}"/> and <see cref="MeshClient.StreamRawAsync"/>.</summary>
-public sealed record StreamOptions
-{
-    /// <summary>
-    /// Total deadline for the whole stream (not per chunk), like the reference; <see cref="MeshClientOptions.StreamTimeout"/>
-    /// (60 s) when null. Past it the stream raises <see cref="MeshTimeoutException"/>.
-    /// </summary>
-    public TimeSpan? Timeout { get; init; }
-
-    /// <summary>OamOrleans extension: sent as <c>X-Mesh-Conversation-Id</c>. Other OpenAgentMesh hosts ignore it.</summary>
-    public string? ConversationId { get; init; }
-
-    /// <summary>
-    /// Extra request headers. They win over the client's own, except <c>X-Mesh-Request-Id</c> (always this stream's id,
-    /// which names the stream subject) and <c>X-Mesh-Stream</c> (always <c>true</c>).
-    /// </summary>
-    public IReadOnlyDictionary<string, string>? Headers { get; init; }
-
-    /// <summary>JSON settings for the payload and the chunks; the client's when null.</summary>
-    public JsonSerializerOptions? JsonOptions { get; init; }
-}
-
 /// <summary>
 /// Options of <see cref="MeshClient.SendAsync"/>. Three modes, like the reference's <c>send()</c>:
 /// <list type="bullet">
@@ -40,7 +18,7 @@ public sealed record SendOptions
     /// send after one call, like the TypeScript SDK (the Python SDK's spurious timeout after a reply does not happen);
     /// sequenced frames are delivered until the end frame (an empty end frame is not delivered).
     /// </summary>
-    public Func<MeshReply, ValueTask>? OnReply { get; init; }
+    public Func<MeshFrame, ValueTask>? OnReply { get; init; }
 
     /// <summary>
     /// Managed mode: called once with the typed error when the agent answers <c>X-Mesh-Status: error</c>, or with a

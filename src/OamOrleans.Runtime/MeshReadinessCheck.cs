@@ -1,16 +1,5 @@
 namespace OamOrleans;
 
-/// <summary>
-/// Whether this silo serves the mesh right now, one <see cref="MeshReadinessCheck"/> per condition. A web host maps it to
-/// a readiness probe (<c>OamOrleans.Hosting.Web</c>: <c>/health/ready</c>); any other probe can call it too.
-/// </summary>
-public interface IMeshHostReadiness
-{
-    /// <summary>The checks in a fixed order: <see cref="MeshReadinessCheck.Nats"/>, <see cref="MeshReadinessCheck.Bridge"/>,
-    /// <see cref="MeshReadinessCheck.Agents"/>, <see cref="MeshReadinessCheck.Silo"/>. Cheap: it reads state, it sends nothing.</summary>
-    IReadOnlyList<MeshReadinessCheck> Check();
-}
-
 /// <summary>One condition of a silo's readiness, with a description an operator can act on.</summary>
 /// <param name="Name">One of the constants of this type.</param>
 /// <param name="IsReady">True while the condition holds.</param>
@@ -30,6 +19,6 @@ public sealed record MeshReadinessCheck(string Name, bool IsReady, string Descri
     /// <summary>The Orleans silo is Active.</summary>
     public const string Silo = "silo";
 
-    /// <summary>Every check name, in the order <see cref="IMeshHostReadiness.Check"/> returns them.</summary>
+    /// <summary>Every check name, in the order <see cref="IMeshHost.CheckReadiness"/> returns them.</summary>
     public static IReadOnlyList<string> Names { get; } = [Nats, Bridge, Agents, Silo];
 }
