@@ -188,7 +188,7 @@ if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write") || Wanted("kv-w
     {
         await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.NatsKv);
         // The KV floor writes exactly what a turn of this build stores (a full turn log: more turns than the default keeps).
-        var turnValue = await BareKvResponder.StoredTurnAsync(caller, OamOrleans.Persistence.Nats.NatsGrainStorageOptions.DefaultBucketName, new OamOrleans.Hosting.MeshHostOptions().TurnLogSize + 4);
+        var turnValue = await BareKvResponder.StoredTurnAsync(caller, OamOrleans.Persistence.Nats.NatsGrainStorageOptions.DefaultBucketName, BenchSilo.TurnLogSize + 4);
         Console.Error.WriteLine($"  a demo.counter turn stores {turnValue.Length:N0} bytes");
         using var bareKv = await LoadProcess.ChildAsync("bare-kv", nats.Url, new Dictionary<string, string> { [BareKvResponder.ValueVariable] = Convert.ToBase64String(turnValue) });
         var kvWrites = await KvWrites.OpenAsync(caller, turnValue);

@@ -54,4 +54,57 @@ public sealed class ConversationSnapshotTests
 
         Assert.Contains("Reminder 'x'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_turn_log_is_stored_as_id_reply_pairs_with_protocol_ids_in_23_characters()
+    {
+        var snapshot = new ConversationSnapshot<Chat> { State = new Chat { Count = 2 } };
+        snapshot.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593626", """{"n":1}"""u8.ToArray()), 4);
+        snapshot.Record(new TurnRecord("my-id", """{"n":2}"""u8.ToArray()), 4);
+
+        Assert.Equal("""{"count":2,"oam_log":[["~K7QXc_ncSbWb66_Sm1k2Jg",{"n":1}],["my-id",{"n":2}]]}""", JsonSerializer.Serialize(snapshot, Json));
+    }
+
+    [Theory]
+    [InlineData("2bb41773f9dc49b59bebafd29b593626")] // a protocol id: stored compact
+    [InlineData("2BB41773F9DC49B59BEBAFD29B593626")] // upper case hex: stored as it is, read back as it is
+    [InlineData("2bb41773-f9dc-49b5-9beb-afd29b593626")]
+    [InlineData("~K7QXc_ncSbWb66_Sm1k2Jg")] // looks like a stored compact id: must not read back as the hex one
+    [InlineData("~")]
+    [InlineData("x")]
+    public void Every_request_id_reads_back_as_itself_and_matches_only_itself(string requestId)
+    {
+        var snapshot = new ConversationSnapshot<Chat>();
+        snapshot.Record(new TurnRecord(requestId, "1"u8.ToArray()), 4);
+        snapshot.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593627", "2"u8.ToArray()), 4);
+
+        var read = JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(JsonSerializer.Serialize(snapshot, Json), Json)!;
+
+        Assert.Equal([requestId, "2bb41773f9dc49b59bebafd29b593627"], read.Turns.Select(t => t.RequestId));
+        Assert.Equal("1"u8.ToArray(), read.ReplyTo(requestId));
+    }
+
+    [Fact]
+    public void A_snapshot_with_the_previous_log_form_reads_its_turns_and_is_rewritten_in_the_compact_form()
+    {
+        const string Previous = """{"count":5,"oam_turns":[{"id":"2bb41773f9dc49b59bebafd29b593626","reply":{"n":1}},{"id":"q2","reply":"two"}]}""";
+
+        var read = JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(Previous, Json)!;
+
+        Assert.Equal(5, read.State.Count);
+        Assert.Equal("""{"n":1}""", System.Text.Encoding.UTF8.GetString(read.ReplyTo("2bb41773f9dc49b59bebafd29b593626")!));
+        Assert.Equal("\"two\"", System.Text.Encoding.UTF8.GetString(read.ReplyTo("q2")!));
+        Assert.Equal("""{"count":5,"oam_log":[["~K7QXc_ncSbWb66_Sm1k2Jg",{"n":1}],["q2","two"]]}""", JsonSerializer.Serialize(read, Json));
+    }
+
+    [Theory]
+    [InlineData("""{"count":1,"oam_log":{"a":1}}""", "'oam_log' of a stored conversation must be an array")]
+    [InlineData("""{"count":1,"oam_log":[["a"]]}""", "must be [\"request id\", reply]")]
+    [InlineData("""{"count":1,"oam_log":[["~abc",1]]}""", "is not a request id this build wrote")]
+    public void A_malformed_log_is_a_clear_json_error(string stored, string message)
+    {
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(stored, Json));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }
