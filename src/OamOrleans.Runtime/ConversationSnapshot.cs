@@ -19,7 +19,7 @@ namespace OamOrleans;
 /// Pending reminders (<see cref="AgentContext.RemindAsync"/>) ride the same way in <c>oam_reminders</c>, by name:
 /// <c>{"id": "…", "due_at": "…", "payload": …}</c>.
 /// Agents with a <see cref="AgentAttribute.StateTtl"/> also store the time of the last turn in <c>oam_last_turn</c>.
-/// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_turns": […]}</c>.
+/// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_log": […]}</c>.
 /// </remarks>
 [JsonConverter(typeof(ConversationSnapshotConverterFactory))]
 internal sealed class ConversationSnapshot<TState>
@@ -27,46 +27,35 @@ internal sealed class ConversationSnapshot<TState>
 {
     public TState State { get; set; } = new();
 
-    /// <summary>The last turns, oldest first.</summary>
-    public List<TurnRecord> Turns { get; set; } = [];
+    /// <summary>The last turns, oldest first, in their stored form.</summary>
+    internal TurnLog Log { get; private set; } = new();
+
+    /// <summary>
+    /// The last turns, oldest first: what a grain storage serializer other than this type's JSON converter (Orleans'
+    /// memory storage) writes and reads back.
+    /// </summary>
+    public IReadOnlyList<TurnRecord> Turns
+    {
+        get => Log.Turns;
+        set
+        {
+            Log = new TurnLog();
+            foreach (var turn in value ?? [])
+            {
+                Log.Add(turn);
+            }
+        }
+    }
 
     /// <summary>The conversation's pending reminders by name: what each one's turn receives once it fires.</summary>
     public Dictionary<string, PendingReminder> Reminders { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>When the last turn wrote this snapshot (UTC); set only for agents with a <see cref="AgentAttribute.StateTtl"/>.</summary>
     public DateTimeOffset? LastTurn { get; set; }
-
-    /// <summary>The stored reply to <paramref name="requestId"/>, if that turn is in the log.</summary>
-    public byte[]? ReplyTo(string requestId)
-    {
-        for (var i = Turns.Count - 1; i >= 0; i--)
-        {
-            if (Turns[i].RequestId == requestId)
-            {
-                return Turns[i].Reply;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Adds a turn, dropping the oldest beyond <paramref name="size"/>.</summary>
-    public void Record(TurnRecord turn, int size)
-    {
-        Turns.Add(turn);
-        if (Turns.Count > size)
-        {
-            Turns.RemoveRange(0, Turns.Count - size);
-        }
-    }
 }
 
 /// <summary>One logged turn: the caller's request id and the output JSON it was answered with.</summary>
-internal sealed record TurnRecord(string RequestId, byte[] Reply)
-{
-    /// <summary>The request id as the log stores it (<see cref="StoredIds"/>), encoded once, not every turn it is rewritten.</summary>
-    public byte[] StoredId { get; } = StoredIds.Encode(RequestId);
-}
+internal sealed record TurnRecord(string RequestId, byte[] Reply);
 
 /// <summary>A reminder set by <see cref="AgentContext.RemindAsync"/>: its registration id (the request id of its turn), when it is due and its payload JSON.</summary>
 internal sealed record PendingReminder(string Id, DateTimeOffset DueAt, byte[] Payload);
@@ -144,7 +133,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
                     throw new JsonException($"An entry of '{TurnsProperty}' of a stored conversation needs a string 'id' and a 'reply'.");
                 }
 
-                snapshot.Turns.Add(new TurnRecord(id.GetString()!, System.Text.Encoding.UTF8.GetBytes(reply.GetRawText())));
+                snapshot.Log.Add(new TurnRecord(id.GetString()!, System.Text.Encoding.UTF8.GetBytes(reply.GetRawText())));
             }
         }
 
@@ -157,7 +146,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
                     throw new JsonException($"An entry of '{LogProperty}' of a stored conversation must be [\"request id\", reply].");
                 }
 
-                snapshot.Turns.Add(new TurnRecord(StoredIds.Decode(turn[0].GetString()!), System.Text.Encoding.UTF8.GetBytes(turn[1].GetRawText())));
+                snapshot.Log.Add(new TurnRecord(StoredIds.Decode(turn[0].GetString()!), System.Text.Encoding.UTF8.GetBytes(turn[1].GetRawText())));
             }
         }
 
@@ -196,7 +185,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
 
     public override void Write(Utf8JsonWriter writer, ConversationSnapshot<TState> value, JsonSerializerOptions options)
     {
-        if (value.Turns.Count == 0 && value.Reminders.Count == 0 && value.LastTurn is null)
+        if (value.Log.Count == 0 && value.Reminders.Count == 0 && value.LastTurn is null)
         {
             // Byte for byte what a build without the turn log writes.
             JsonSerializer.Serialize(writer, value.State, options);
@@ -253,18 +242,10 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
             writer.WriteEndObject();
         }
 
-        if (value.Turns.Count > 0)
+        if (value.Log.Count > 0)
         {
-            writer.WriteStartArray(LogProperty);
-            foreach (var turn in value.Turns)
-            {
-                writer.WriteStartArray();
-                writer.WriteStringValue(turn.StoredId);
-                writer.WriteRawValue(turn.Reply, skipInputValidation: true);
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndArray();
+            writer.WritePropertyName(LogProperty);
+            value.Log.WriteTo(writer);
         }
 
         writer.WriteEndObject();

@@ -18,7 +18,7 @@ public sealed class ConversationSnapshotTests
         var due = new DateTimeOffset(2026, 12, 5, 7, 0, 0, TimeSpan.Zero);
         var snapshot = new ConversationSnapshot<Chat> { State = new Chat { Count = 3 } };
         snapshot.Reminders["follow-up"] = new PendingReminder("r1", due, """{"question":"why?"}"""u8.ToArray());
-        snapshot.Record(new TurnRecord("q1", """{"ok":true}"""u8.ToArray()), 4);
+        snapshot.Log.Record(new TurnRecord("q1", """{"ok":true}"""u8.ToArray()), 4);
 
         var json = JsonSerializer.Serialize(snapshot, Json);
         var read = JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(json, Json)!;
@@ -30,7 +30,7 @@ public sealed class ConversationSnapshotTests
         var reminder = read.Reminders["follow-up"];
         Assert.Equal(due, reminder.DueAt);
         Assert.Equal("""{"question":"why?"}""", System.Text.Encoding.UTF8.GetString(reminder.Payload));
-        Assert.Equal("q1", Assert.Single(read.Turns).RequestId);
+        Assert.Equal("q1", Assert.Single(read.Log.Turns).RequestId);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class ConversationSnapshotTests
 
         Assert.Equal(1, read.State.Count);
         Assert.Equal("r2", read.Reminders["x"].Id);
-        Assert.Empty(read.Turns);
+        Assert.Empty(read.Log.Turns);
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class ConversationSnapshotTests
     public void The_turn_log_is_stored_as_id_reply_pairs_with_protocol_ids_in_23_characters()
     {
         var snapshot = new ConversationSnapshot<Chat> { State = new Chat { Count = 2 } };
-        snapshot.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593626", """{"n":1}"""u8.ToArray()), 4);
-        snapshot.Record(new TurnRecord("my-id", """{"n":2}"""u8.ToArray()), 4);
+        snapshot.Log.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593626", """{"n":1}"""u8.ToArray()), 4);
+        snapshot.Log.Record(new TurnRecord("my-id", """{"n":2}"""u8.ToArray()), 4);
 
         Assert.Equal("""{"count":2,"oam_log":[["~K7QXc_ncSbWb66_Sm1k2Jg",{"n":1}],["my-id",{"n":2}]]}""", JsonSerializer.Serialize(snapshot, Json));
     }
@@ -72,16 +72,31 @@ public sealed class ConversationSnapshotTests
     [InlineData("~K7QXc_ncSbWb66_Sm1k2Jg")] // looks like a stored compact id: must not read back as the hex one
     [InlineData("~")]
     [InlineData("x")]
+    [InlineData("a \"quoted\" id, é")] // escaped in the stored JSON
     public void Every_request_id_reads_back_as_itself_and_matches_only_itself(string requestId)
     {
         var snapshot = new ConversationSnapshot<Chat>();
-        snapshot.Record(new TurnRecord(requestId, "1"u8.ToArray()), 4);
-        snapshot.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593627", "2"u8.ToArray()), 4);
+        snapshot.Log.Record(new TurnRecord(requestId, "1"u8.ToArray()), 4);
+        snapshot.Log.Record(new TurnRecord("2bb41773f9dc49b59bebafd29b593627", "2"u8.ToArray()), 4);
 
         var read = JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(JsonSerializer.Serialize(snapshot, Json), Json)!;
 
-        Assert.Equal([requestId, "2bb41773f9dc49b59bebafd29b593627"], read.Turns.Select(t => t.RequestId));
-        Assert.Equal("1"u8.ToArray(), read.ReplyTo(requestId));
+        Assert.Equal([requestId, "2bb41773f9dc49b59bebafd29b593627"], read.Log.Turns.Select(t => t.RequestId));
+        Assert.Equal("1"u8.ToArray(), read.Log.ReplyTo(requestId));
+    }
+
+    [Fact]
+    public void The_log_keeps_only_the_last_turns_in_its_stored_form()
+    {
+        var snapshot = new ConversationSnapshot<Chat>();
+        for (var i = 0; i < 20; i++)
+        {
+            snapshot.Log.Record(new TurnRecord("id" + i, System.Text.Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture))), 4);
+        }
+
+        Assert.Equal("""{"count":0,"oam_log":[["id16",16],["id17",17],["id18",18],["id19",19]]}""", JsonSerializer.Serialize(snapshot, Json));
+        Assert.Null(snapshot.Log.ReplyTo("id15"));
+        Assert.Equal("19"u8.ToArray(), snapshot.Log.ReplyTo("id19"));
     }
 
     [Fact]
@@ -92,8 +107,8 @@ public sealed class ConversationSnapshotTests
         var read = JsonSerializer.Deserialize<ConversationSnapshot<Chat>>(Previous, Json)!;
 
         Assert.Equal(5, read.State.Count);
-        Assert.Equal("""{"n":1}""", System.Text.Encoding.UTF8.GetString(read.ReplyTo("2bb41773f9dc49b59bebafd29b593626")!));
-        Assert.Equal("\"two\"", System.Text.Encoding.UTF8.GetString(read.ReplyTo("q2")!));
+        Assert.Equal("""{"n":1}""", System.Text.Encoding.UTF8.GetString(read.Log.ReplyTo("2bb41773f9dc49b59bebafd29b593626")!));
+        Assert.Equal("\"two\"", System.Text.Encoding.UTF8.GetString(read.Log.ReplyTo("q2")!));
         Assert.Equal("""{"count":5,"oam_log":[["~K7QXc_ncSbWb66_Sm1k2Jg",{"n":1}],["q2","two"]]}""", JsonSerializer.Serialize(read, Json));
     }
 
