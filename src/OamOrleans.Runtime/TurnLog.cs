@@ -77,7 +77,7 @@ internal sealed class TurnLog
         _entryLengths.Add(length);
     }
 
-    /// <summary>Adds a turn, dropping the oldest beyond <paramref name="size"/>.</summary>
+    /// <summary>Adds a turn, dropping the oldest beyond <paramref name="size"/> (at least 1: the new turn stays).</summary>
     public void Record(TurnRecord turn, int size)
     {
         Add(turn);
@@ -93,15 +93,8 @@ internal sealed class TurnLog
             dropped += _entryLengths[i] + 1; // the entry and the comma after it
         }
 
-        if (drop == _turns.Count)
-        {
-            _jsonLength = 1;
-        }
-        else
-        {
-            _json.AsSpan(1 + dropped, _jsonLength - 1 - dropped).CopyTo(_json.AsSpan(1));
-            _jsonLength -= dropped;
-        }
+        _json.AsSpan(1 + dropped, _jsonLength - 1 - dropped).CopyTo(_json.AsSpan(1));
+        _jsonLength -= dropped;
 
         _turns.RemoveRange(0, drop);
         _hashes.RemoveRange(0, drop);
