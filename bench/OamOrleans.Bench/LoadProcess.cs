@@ -26,7 +26,7 @@ internal sealed class LoadProcess : IAsyncDisposable
     public static async Task<LoadProcess> StartAsync(string url) => new(await ChildAsync("load", url));
 
     /// <summary>Starts <c>oam-bench --role {role}</c> and waits for its <c>ready</c> line.</summary>
-    public static async Task<Process> ChildAsync(string role, string url)
+    public static async Task<Process> ChildAsync(string role, string url, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet", [typeof(LoadProcess).Assembly.Location, "--role", role, "--url", url])
         {
@@ -34,6 +34,11 @@ internal sealed class LoadProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start the {role} process");
         var line = await process.StandardOutput.ReadLineAsync();
         return line == "ready" ? process : throw new InvalidOperationException($"the {role} process said '{line}' instead of ready");

@@ -11,8 +11,13 @@ using OamOrleans.Samples.Agents;
 
 if (args is ["--role", var role, "--url", var roleUrl])
 {
-    // Child processes of a run: the load generator and the bare NATS.Net responder (see LoadProcess, BareResponder).
-    return role == "load" ? await LoadProcess.ServeAsync(roleUrl) : await BareResponder.ServeAsync(roleUrl);
+    // Child processes of a run: the load generator and the bare NATS.Net responders (see LoadProcess, BareResponder, BareKvResponder).
+    return role switch
+    {
+        "load" => await LoadProcess.ServeAsync(roleUrl),
+        "bare-kv" => await BareKvResponder.ServeAsync(roleUrl),
+        _ => await BareResponder.ServeAsync(roleUrl),
+    };
 }
 
 var options = BenchOptions.Parse(args);
@@ -103,7 +108,7 @@ Row NatsRow(string id, string label, string subject, byte[] body, Func<int, stri
 Row BareRow(string label) =>
     new("bare", label, n => load.RunAsync(Command(BareResponder.Subject, echoBody, n), () => HostCpu.Of(bare)));
 
-bool Wanted(string id) => options.Only is null || id is "raw" or "bare" || options.Only.Contains(id);
+bool Wanted(string id) => options.Only is null || id is "raw" or "bare" or "bare-kv" || options.Only.Contains(id);
 
 // Phase A: silo-local memory grain storage; every path.
 string? kvNote = null;
@@ -182,14 +187,20 @@ if (!options.NoKv && (Wanted("counter-kv") || Wanted("kv-write") || Wanted("kv-w
     try
     {
         await using var silo = await BenchSilo.StartAsync(nats.Url, StateStorage.NatsKv);
-        var kvWrites = await KvWrites.OpenAsync(caller, withTurnLog: true);
-        var kvStateWrites = await KvWrites.OpenAsync(caller, withTurnLog: false);
+        // The KV floor writes exactly what a turn of this build stores (a full turn log: more turns than the default keeps).
+        var turnValue = await BareKvResponder.StoredTurnAsync(caller, OamOrleans.Persistence.Nats.NatsGrainStorageOptions.DefaultBucketName, BenchSilo.TurnLogSize + 4);
+        Console.Error.WriteLine($"  a demo.counter turn stores {turnValue.Length:N0} bytes");
+        using var bareKv = await LoadProcess.ChildAsync("bare-kv", nats.Url, new Dictionary<string, string> { [BareKvResponder.ValueVariable] = Convert.ToBase64String(turnValue) });
+        var kvWrites = await KvWrites.OpenAsync(caller, turnValue);
+        var kvStateWrites = await KvWrites.OpenAsync(caller, KvWrites.StateOnly);
         await MeasureAsync("nats-kv", new List<Row>
         {
             NatsRow("raw", "raw NATS request/reply echo (re-measured, KV phase)", "bench.raw.echo", echoBody, mesh: false),
             BareRow("bare NATS.Net responder (re-measured, KV phase)"),
             NatsRow("counter-kv", "NATS → bridge → conversational, NATS KV state (demo.counter)", "mesh.agent.demo.counter", counterBody, n => $"bench-kv-{n}-"),
-            new("kv-write", $"NATS KV write with revision check, one key per worker, state + {KvWrites.TurnLog}-turn log (the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
+            new("bare-kv", $"bare NATS.Net KV responder, own process: compare-and-set of the conversation's key with a turn's stored bytes ({turnValue.Length:N0} B), then reply (KV floor)",
+                n => load.RunAsync(Command(BareKvResponder.Subject, counterBody, n, $"bench-kv-{n}-"), () => HostCpu.Of(bareKv))),
+            new("kv-write", $"NATS KV write with revision check, one key per worker, a turn's stored bytes ({turnValue.Length:N0} B: state + turn log; the write each KV turn makes)", n => kvWrites.RunAsync(n, options.Warmup, options.Duration),
                 CallerInHost: true),
             new("kv-write-state", "… the same write of the bare state (11 bytes, no turn log)", n => kvStateWrites.RunAsync(n, options.Warmup, options.Duration),
                 CallerInHost: true),
@@ -419,6 +430,15 @@ namespace OamOrleans.Bench
 
             sb.AppendLine();
             sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. Host B/req: bytes the bench process allocated over the window ÷ requests (rows it hosts). † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
+
+            foreach (var kv in Rows.Where(r => r.Id == "counter-kv"))
+            {
+                if (Rows.FirstOrDefault(x => x.Id == "bare-kv" && x.Phase == kv.Phase && x.InFlight == kv.InFlight) is { } floor)
+                {
+                    sb.AppendLine(CultureInfo.InvariantCulture,
+                        $"NATS KV turn at {kv.InFlight} in flight: req/s {kv.ThroughputVsRaw:0.00}× raw, {kv.Throughput / floor.Throughput:0.00}× the bare KV responder (same bytes written); host CPU {kv.HostCpuUs / floor.HostCpuUs:0.00}× its.");
+                }
+            }
 
             if (KvNote is not null)
             {

@@ -27,6 +27,9 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public int GatewayPort { get; }
 
+    /// <summary>The conversations' turn log size: the default, or <c>OAM_BENCH_TURN_LOG_SIZE</c> to A/B another.</summary>
+    public static int TurnLogSize { get; } = int.TryParse(Environment.GetEnvironmentVariable("OAM_BENCH_TURN_LOG_SIZE"), out var size) ? size : new MeshHostOptions().TurnLogSize;
+
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     public static async Task<BenchSilo> StartAsync(string natsUrl, StateStorage storage, TimeSpan? responseTimeout = null)
@@ -54,7 +57,11 @@ internal sealed class BenchSilo : IAsyncDisposable
                 silo.AddNatsGrainStorage("oam-state", natsUrl);
             }
 
-            silo.AddOpenAgentMesh(o => o.Url = natsUrl);
+            silo.AddOpenAgentMesh(o =>
+            {
+                o.Url = natsUrl;
+                o.TurnLogSize = TurnLogSize;
+            });
             silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
             silo.AddAgent<RelayAgent>();
         });

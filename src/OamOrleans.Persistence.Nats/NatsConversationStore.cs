@@ -150,7 +150,7 @@ public sealed class NatsConversationStore
             return new ConversationDetails(summary, JsonSerializer.SerializeToElement(root), [], 0);
         }
 
-        var turns = document["oam_turns"] is JsonArray logged ? logged.Count : 0;
+        var turns = (document["oam_log"] is JsonArray log ? log.Count : 0) + (document["oam_turns"] is JsonArray logged ? logged.Count : 0);
         var reminders = new List<ConversationReminder>();
         if (document["oam_reminders"] is JsonObject pending)
         {
@@ -163,6 +163,7 @@ public sealed class NatsConversationStore
             }
         }
 
+        document.Remove("oam_log");
         document.Remove("oam_turns");
         document.Remove("oam_reminders");
         document.Remove("oam_last_turn");

@@ -10,12 +10,16 @@ namespace OamOrleans;
 /// request id that is in the log gets the stored reply instead of running the handler again.
 /// </summary>
 /// <remarks>
-/// Stored as the state's own JSON object with one more property, <c>oam_turns</c>, so a snapshot written before the log
-/// existed reads as a state with an empty log, and an older build reading a new snapshot ignores the extra property.
+/// Stored as the state's own JSON object with one more property, <c>oam_log</c>: <c>[["request id", reply], …]</c>, oldest
+/// first, so a snapshot written before the log existed reads as a state with an empty log, and an older build reading a
+/// new snapshot ignores the extra property. The log is rewritten every turn, so it is kept small: a request id of 32
+/// lowercase hex digits (a protocol id) is stored as <c>~</c> and its 16 bytes in base64url (23 characters, not 32), an id
+/// that starts with <c>~</c> with one more <c>~</c> in front. Snapshots of the previous form (<c>oam_turns</c>:
+/// <c>[{"id": "…", "reply": …}, …]</c>) still read.
 /// Pending reminders (<see cref="AgentContext.RemindAsync"/>) ride the same way in <c>oam_reminders</c>, by name:
 /// <c>{"id": "…", "due_at": "…", "payload": …}</c>.
 /// Agents with a <see cref="AgentAttribute.StateTtl"/> also store the time of the last turn in <c>oam_last_turn</c>.
-/// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_turns": […]}</c>.
+/// A state that is not a JSON object is wrapped as <c>{"oam_state": …, "oam_log": […]}</c>.
 /// </remarks>
 [JsonConverter(typeof(ConversationSnapshotConverterFactory))]
 internal sealed class ConversationSnapshot<TState>
@@ -23,38 +27,31 @@ internal sealed class ConversationSnapshot<TState>
 {
     public TState State { get; set; } = new();
 
-    /// <summary>The last turns, oldest first.</summary>
-    public List<TurnRecord> Turns { get; set; } = [];
+    /// <summary>The last turns, oldest first, in their stored form.</summary>
+    internal TurnLog Log { get; private set; } = new();
+
+    /// <summary>
+    /// The last turns, oldest first: what a grain storage serializer other than this type's JSON converter (Orleans'
+    /// memory storage) writes and reads back.
+    /// </summary>
+    public IReadOnlyList<TurnRecord> Turns
+    {
+        get => Log.Turns;
+        set
+        {
+            Log = new TurnLog();
+            foreach (var turn in value ?? [])
+            {
+                Log.Add(turn);
+            }
+        }
+    }
 
     /// <summary>The conversation's pending reminders by name: what each one's turn receives once it fires.</summary>
     public Dictionary<string, PendingReminder> Reminders { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>When the last turn wrote this snapshot (UTC); set only for agents with a <see cref="AgentAttribute.StateTtl"/>.</summary>
     public DateTimeOffset? LastTurn { get; set; }
-
-    /// <summary>The stored reply to <paramref name="requestId"/>, if that turn is in the log.</summary>
-    public byte[]? ReplyTo(string requestId)
-    {
-        for (var i = Turns.Count - 1; i >= 0; i--)
-        {
-            if (Turns[i].RequestId == requestId)
-            {
-                return Turns[i].Reply;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Adds a turn, dropping the oldest beyond <paramref name="size"/>.</summary>
-    public void Record(TurnRecord turn, int size)
-    {
-        Turns.Add(turn);
-        if (Turns.Count > size)
-        {
-            Turns.RemoveRange(0, Turns.Count - size);
-        }
-    }
 }
 
 /// <summary>One logged turn: the caller's request id and the output JSON it was answered with.</summary>
@@ -75,7 +72,8 @@ internal sealed class ConversationSnapshotConverterFactory : JsonConverterFactor
 internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<ConversationSnapshot<TState>>
     where TState : class, new()
 {
-    private const string TurnsProperty = "oam_turns";
+    private const string LogProperty = "oam_log";
+    private const string TurnsProperty = "oam_turns"; // the log's previous form, still read
     private const string StateProperty = "oam_state";
     private const string RemindersProperty = "oam_reminders";
     private const string LastTurnProperty = Expiry.ConversationExpiry.LastTurnProperty;
@@ -85,17 +83,19 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         var snapshot = new ConversationSnapshot<TState>();
-        var hasTurns = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(TurnsProperty, out _);
-        var hasReminders = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(RemindersProperty, out _);
-        var lastTurn = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(LastTurnProperty, out var last) ? last : (JsonElement?)null;
-        if (!hasTurns && !hasReminders && lastTurn is null)
+        var isObject = root.ValueKind == JsonValueKind.Object;
+        var hasLog = isObject && root.TryGetProperty(LogProperty, out _);
+        var hasTurns = isObject && root.TryGetProperty(TurnsProperty, out _);
+        var hasReminders = isObject && root.TryGetProperty(RemindersProperty, out _);
+        var lastTurn = isObject && root.TryGetProperty(LastTurnProperty, out var last) ? last : (JsonElement?)null;
+        if (!hasLog && !hasTurns && !hasReminders && lastTurn is null)
         {
             // Written before the turn log existed (or with an empty log and no reminders): the whole document is the state.
             snapshot.State = root.Deserialize<TState>(options) ?? new TState();
             return snapshot;
         }
 
-        var own = (hasTurns ? 1 : 0) + (hasReminders ? 1 : 0) + (lastTurn is null ? 0 : 1);
+        var own = (hasLog ? 1 : 0) + (hasTurns ? 1 : 0) + (hasReminders ? 1 : 0) + (lastTurn is null ? 0 : 1);
         if (root.TryGetProperty(StateProperty, out var wrapped) && root.EnumerateObject().Count() == own + 1)
         {
             snapshot.State = wrapped.Deserialize<TState>(options) ?? new TState();
@@ -103,6 +103,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
         else
         {
             var state = JsonObject.Create(root)!;
+            state.Remove(LogProperty);
             state.Remove(TurnsProperty);
             state.Remove(RemindersProperty);
             state.Remove(LastTurnProperty);
@@ -121,31 +122,43 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
             ReadReminders(root.GetProperty(RemindersProperty), snapshot.Reminders);
         }
 
-        if (!hasTurns)
+        if (hasTurns)
         {
-            return snapshot;
-        }
-
-        var turns = root.GetProperty(TurnsProperty);
-
-        if (turns.ValueKind != JsonValueKind.Array)
-        {
-            throw new JsonException($"'{TurnsProperty}' of a stored conversation must be an array, was {turns.ValueKind}.");
-        }
-
-        foreach (var turn in turns.EnumerateArray())
-        {
-            if (turn.ValueKind != JsonValueKind.Object
-                || !turn.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
-                || !turn.TryGetProperty("reply", out var reply))
+            foreach (var turn in Entries(root, TurnsProperty))
             {
-                throw new JsonException($"An entry of '{TurnsProperty}' of a stored conversation needs a string 'id' and a 'reply'.");
-            }
+                if (turn.ValueKind != JsonValueKind.Object
+                    || !turn.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
+                    || !turn.TryGetProperty("reply", out var reply))
+                {
+                    throw new JsonException($"An entry of '{TurnsProperty}' of a stored conversation needs a string 'id' and a 'reply'.");
+                }
 
-            snapshot.Turns.Add(new TurnRecord(id.GetString()!, System.Text.Encoding.UTF8.GetBytes(reply.GetRawText())));
+                snapshot.Log.Add(new TurnRecord(id.GetString()!, System.Text.Encoding.UTF8.GetBytes(reply.GetRawText())));
+            }
+        }
+
+        if (hasLog)
+        {
+            foreach (var turn in Entries(root, LogProperty))
+            {
+                if (turn.ValueKind != JsonValueKind.Array || turn.GetArrayLength() != 2 || turn[0].ValueKind != JsonValueKind.String)
+                {
+                    throw new JsonException($"An entry of '{LogProperty}' of a stored conversation must be [\"request id\", reply].");
+                }
+
+                snapshot.Log.Add(new TurnRecord(StoredIds.Decode(turn[0].GetString()!), System.Text.Encoding.UTF8.GetBytes(turn[1].GetRawText())));
+            }
         }
 
         return snapshot;
+    }
+
+    private static JsonElement.ArrayEnumerator Entries(JsonElement root, string property)
+    {
+        var log = root.GetProperty(property);
+        return log.ValueKind == JsonValueKind.Array
+            ? log.EnumerateArray()
+            : throw new JsonException($"'{property}' of a stored conversation must be an array, was {log.ValueKind}.");
     }
 
     private static void ReadReminders(JsonElement reminders, Dictionary<string, PendingReminder> into)
@@ -172,7 +185,7 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
 
     public override void Write(Utf8JsonWriter writer, ConversationSnapshot<TState> value, JsonSerializerOptions options)
     {
-        if (value.Turns.Count == 0 && value.Reminders.Count == 0 && value.LastTurn is null)
+        if (value.Log.Count == 0 && value.Reminders.Count == 0 && value.LastTurn is null)
         {
             // Byte for byte what a build without the turn log writes.
             JsonSerializer.Serialize(writer, value.State, options);
@@ -229,19 +242,10 @@ internal sealed class ConversationSnapshotConverter<TState> : JsonConverter<Conv
             writer.WriteEndObject();
         }
 
-        if (value.Turns.Count > 0)
+        if (value.Log.Count > 0)
         {
-            writer.WriteStartArray(TurnsProperty);
-            foreach (var turn in value.Turns)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", turn.RequestId);
-                writer.WritePropertyName("reply");
-                writer.WriteRawValue(turn.Reply, skipInputValidation: true);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            writer.WritePropertyName(LogProperty);
+            value.Log.WriteTo(writer);
         }
 
         writer.WriteEndObject();

@@ -58,7 +58,6 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState>
     {
         _state.State ??= new ConversationSnapshot<TState>();
         _state.State.State ??= new TState();
-        _state.State.Turns ??= [];
         _state.State.Reminders ??= new(StringComparer.Ordinal);
     }
 }

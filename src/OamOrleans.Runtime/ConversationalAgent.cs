@@ -59,7 +59,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
     {
         await ExpireIfIdleAsync();
         var logged = _turnLogSize > 0 && request.RequestId.Length > 0;
-        if (logged && Snapshot.ReplyTo(request.RequestId) is { } stored)
+        if (logged && Snapshot.Log.ReplyTo(request.RequestId) is { } stored)
         {
             return stored; // this request id already ran: answer it again, change nothing
         }
@@ -68,7 +68,7 @@ public abstract partial class ConversationalAgent<TIn, TOut, TState> : AgentGrai
         var output = AgentJson.SerializeOutput(await HandleAsync(AgentJson.Deserialize<TIn>(request.Body), context));
         if (logged)
         {
-            Snapshot.Record(new TurnRecord(request.RequestId, output), _turnLogSize);
+            Snapshot.Log.Record(new TurnRecord(request.RequestId, output), _turnLogSize);
         }
 
         await SaveAsync(request.ConversationId);

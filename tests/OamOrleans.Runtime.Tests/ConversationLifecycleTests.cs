@@ -144,7 +144,8 @@ public sealed class ConversationLifecycleTests(ITestOutputHelper output) : IAsyn
         Assert.All(listed, i => Assert.True(i.StateBytes > 0 && i.LastTurn > DateTimeOffset.UtcNow.AddMinutes(-5)));
         var shown = await _conversations.GetAsync("test.lifecycle", ids[1]);
         Assert.Equal(2, shown!.State.GetProperty("count").GetInt32());
-        Assert.False(shown.State.TryGetProperty("oam_turns", out _));
+        Assert.False(shown.State.TryGetProperty("oam_log", out _));
+        Assert.Equal(2, shown.LoggedTurns);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OamOrleans.Hosting;
 using OamOrleans.Protocol;
@@ -19,6 +22,9 @@ public sealed class TurnLogOnSiloMemoryTests(SiloMemoryMeshFixture mesh) : TurnL
 {
     [Fact]
     public Task A_snapshot_from_before_the_turn_log_reads_as_the_state_and_the_previous_format_reads_new_ones() => SnapshotsStayCompatibleAsync();
+
+    [Fact]
+    public Task A_turn_logged_in_the_previous_log_format_is_answered_from_it_and_the_next_write_uses_the_compact_form() => PreviousLogFormatStaysExactlyOnceAsync();
 }
 
 /// <summary>The turn log in JetStream KV, and snapshots of the previous format there.</summary>
@@ -27,6 +33,9 @@ public sealed class TurnLogOnNatsKvTests(NatsKvMeshFixture mesh) : TurnLogTests(
 {
     [Fact]
     public Task A_snapshot_from_before_the_turn_log_reads_as_the_state_and_the_previous_format_reads_new_ones() => SnapshotsStayCompatibleAsync();
+
+    [Fact]
+    public Task A_turn_logged_in_the_previous_log_format_is_answered_from_it_and_the_next_write_uses_the_compact_form() => PreviousLogFormatStaysExactlyOnceAsync();
 }
 
 /// <summary>
@@ -103,5 +112,37 @@ public abstract class TurnLogTests(MeshFixture mesh)
         var previous = new GrainState<CounterState>();
         await storage.ReadStateAsync("conversation", id, previous);
         Assert.Equal(42, previous.State!.Turns);
+    }
+
+    /// <summary>
+    /// A conversation stored with the previous form of the log (<c>oam_turns</c>: <c>[{"id", "reply"}]</c>) still answers a
+    /// logged request id from it without running the turn; its next write stores the log as <c>oam_log</c> (protocol ids
+    /// in 23 characters), and the old turn is still answered after a reload.
+    /// </summary>
+    protected async Task PreviousLogFormatStaysExactlyOnceAsync()
+    {
+        var storage = mesh.Silo.Services.GetRequiredKeyedService<IGrainStorage>(MeshHostOptions.DefaultStateStorageName);
+        var c = "old-log-" + MeshIds.New();
+        var id = GrainId.Create(AgentAttribute.GrainTypeOf("demo.counter"), c);
+        var logged = MeshIds.New();
+        var previous = JsonNode.Parse($$$"""{"turns":7,"oam_turns":[{"id":"{{{logged}}}","reply":{"count":7,"conversationId":"{{{c}}}"}}]}""")!.AsObject();
+        await storage.WriteStateAsync("conversation", id, new GrainState<JsonObject>(previous));
+
+        var (count, body) = await TurnAsync(c, logged);
+        Assert.Equal(7, count);
+        Assert.Equal($$"""{"count":7,"conversationId":"{{c}}"}""", Encoding.UTF8.GetString(body));
+        var fresh = MeshIds.New();
+        Assert.Equal(8, (await TurnAsync(c, fresh)).Count);
+
+        var stored = new GrainState<JsonObject>();
+        await storage.ReadStateAsync("conversation", id, stored);
+        Assert.False(stored.State!.ContainsKey("oam_turns"));
+        var log = stored.State["oam_log"]!.AsArray();
+        Assert.Equal(["~" + Base64Url.EncodeToString(Convert.FromHexString(logged)), "~" + Base64Url.EncodeToString(Convert.FromHexString(fresh))],
+            log.Select(e => e![0]!.GetValue<string>()));
+
+        await mesh.Silo.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(7, (await TurnAsync(c, logged)).Count);
+        Assert.Equal(9, (await TurnAsync(c, MeshIds.New())).Count);
     }
 }

@@ -1,0 +1,54 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+
+namespace OamOrleans;
+
+/// <summary>
+/// How the turn log stores a request id: a protocol id (32 lowercase hex digits) as <c>~</c> + its 16 bytes in base64url,
+/// an id starting with <c>~</c> with one more <c>~</c>, any other id as it is. Injective, so a stored id matches only its own.
+/// </summary>
+internal static class StoredIds
+{
+    private const byte Mark = (byte)'~';
+
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+
+    public static byte[] Encode(string requestId)
+    {
+        Span<byte> raw = stackalloc byte[16];
+        if (requestId.Length == 32 && IsLowerHex(requestId) && Convert.FromHexString(requestId, raw, out _, out _) == OperationStatus.Done)
+        {
+            var stored = new byte[23];
+            stored[0] = Mark;
+            Base64Url.EncodeToUtf8(raw, stored.AsSpan(1));
+            return stored;
+        }
+
+        var utf8 = Encoding.UTF8.GetBytes(requestId);
+        return utf8.Length > 0 && utf8[0] == Mark ? [Mark, .. utf8] : utf8;
+    }
+
+    public static string Decode(string stored)
+    {
+        if (stored.Length == 0 || stored[0] != '~')
+        {
+            return stored;
+        }
+
+        if (stored.Length > 1 && stored[1] == '~')
+        {
+            return stored[1..];
+        }
+
+        var encoded = stored.AsSpan(1);
+        Span<byte> raw = stackalloc byte[16];
+        return encoded.Length == 22 && Base64Url.IsValid(encoded, out var length) && length == 16
+            && Base64Url.DecodeFromChars(encoded, raw) == 16
+            ? Convert.ToHexStringLower(raw)
+            : throw new JsonException($"'{stored}' in the turn log of a stored conversation is not a request id this build wrote.");
+    }
+
+    private static bool IsLowerHex(string s) => !s.AsSpan().ContainsAnyExcept(LowerHex);
+}
