@@ -54,7 +54,7 @@ internal sealed class BenchSilo : IAsyncDisposable
                 silo.AddNatsGrainStorage("oam-state", natsUrl);
             }
 
-            silo.AddOpenAgentMesh(o => o.Url = natsUrl);
+            silo.AddOpenAgentMesh(natsUrl);
             silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);
             silo.AddAgent<RelayAgent>();
         });

@@ -73,7 +73,7 @@ public static class ReminderHosting
                 o.Url = url;
                 o.Replicas = 3;                                                // like every other bucket of the mesh
             })
-            .AddOpenAgentMesh(o => o.Url = url)
+            .AddOpenAgentMesh(url)
             .AddAgentsFromAssembly(typeof(TicketAgent).Assembly));
         #endregion
     }

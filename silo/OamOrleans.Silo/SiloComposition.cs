@@ -80,7 +80,6 @@ internal static partial class SiloComposition
         var resolved = MeshEndpoint.Resolve(settings.Url, settings.Creds);
         return resolved with
         {
-            Tls = MeshTls.Resolve(),
             NKeySeedFile = settings.NKeySeedFile ?? resolved.NKeySeedFile,
             Token = settings.Token ?? resolved.Token,
         };

@@ -16,14 +16,7 @@ internal static class SiloWebMesh
     public static void AddMcp(IServiceCollection services)
     {
         services.AddMeshClient();
-        services.AddOptions<MeshClientOptions>().Configure<IOptions<MeshHostOptions>>((client, host) =>
-        {
-            client.Url = host.Value.Url;
-            client.CredsFile = host.Value.CredsFile;
-            client.NKeySeedFile = host.Value.NKeySeedFile;
-            client.Token = host.Value.Token;
-            client.Tls = Tls(host.Value);
-        });
+        services.AddOptions<MeshClientOptions>().Configure<MeshEndpoint>((client, endpoint) => client.Endpoint = endpoint);
         // Stateful sessions: tools/list_changed reaches clients that initialized a session.
         services.AddMeshMcpServer().WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
     }
@@ -35,14 +28,13 @@ internal static class SiloWebMesh
         services.AddSingleton<IAgentActivationSource, SiloAgentActivations>();
         services.AddOptions<AdminUiOptions>().Configure<IOptions<MeshHostOptions>>((ui, host) =>
         {
-            ui.Url = host.Value.Url;
-            ui.CredsFile = host.Value.CredsFile;
-            ui.NKeySeedFile = host.Value.NKeySeedFile;
-            ui.Token = host.Value.Token;
-            ui.Tls = Tls(host.Value);
+            var endpoint = host.Value.Endpoint!;
+            ui.Url = endpoint.Url;
+            ui.CredsFile = endpoint.CredsFile;
+            ui.NKeySeedFile = endpoint.NKeySeedFile;
+            ui.Token = endpoint.Token;
+            ui.Tls = endpoint.Tls;
             ui.ServiceId = serviceId;
         });
     }
-
-    private static MeshTls? Tls(MeshHostOptions host) => MeshTls.Resolve(host.TlsCertFile, host.TlsKeyFile, host.TlsCaFile);
 }

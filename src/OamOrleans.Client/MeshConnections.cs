@@ -77,6 +77,10 @@ internal static class MeshConnections
     public static string DeniedMessage(MeshEndpoint endpoint, Exception e) =>
         $"The mesh at {MeshConnectWait.Redact(endpoint.Url)} refused the connection (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(Innermost(e).Message)}";
 
+    /// <summary>The error of a connection that could not be opened: the redacted URL, which credential, NATS.Net's words (redacted).</summary>
+    public static ConnectionFailedException Failed(MeshEndpoint endpoint, Exception e) =>
+        new($"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
+
     private static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null)
