@@ -89,7 +89,7 @@ internal static class AiAndWeb
     public static void AdminUi(WebApplicationBuilder builder)
     {
         #region AdminUi
-        builder.Services.AddOamAdminUi(o => o.Url = "nats://127.0.0.1:4222");   // AdminUiOptions: Url, CredsFile, Tls, buckets, ServiceId
+        builder.Services.AddOamAdminUi(o => o.Endpoint = new("nats://127.0.0.1:4222"));   // AdminUiOptions: Endpoint, buckets, ServiceId
         var app = builder.Build();
         app.MapOamAdminUi();                                        // pages, /_blazor, /_framework/blazor.web.js, /_oam/admin.css
         #endregion

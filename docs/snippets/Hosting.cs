@@ -30,9 +30,9 @@ internal static class Hosting
         var url = "nats://nats:4222";
         var builder = Host.CreateApplicationBuilder(args);
         builder.UseOrleans(silo => silo
-            .UseNatsClustering(url)                                            // membership in JetStream KV
-            .AddNatsGrainStorage("oam-state", url)                             // conversation state in JetStream KV
-            .AddOpenAgentMesh(url)
+            .AddOpenAgentMesh(url)                                             // the mesh's NATS (a MeshEndpoint)
+            .UseNatsClustering()                                               // membership in JetStream KV, same NATS
+            .AddNatsGrainStorage("oam-state")                                  // conversation state in JetStream KV, same NATS
             .AddAgentsFromAssembly(typeof(CounterAgent).Assembly));
         await builder.Build().RunAsync();
         #endregion

@@ -26,14 +26,9 @@ internal static class SiloWebMesh
         services.AddOamAdminUi();
         // Inside the cluster the Orleans view can show activations per agent (oam ui outside it cannot).
         services.AddSingleton<IAgentActivationSource, SiloAgentActivations>();
-        services.AddOptions<AdminUiOptions>().Configure<IOptions<MeshHostOptions>>((ui, host) =>
+        services.AddOptions<AdminUiOptions>().Configure<MeshEndpoint>((ui, endpoint) =>
         {
-            var endpoint = host.Value.Endpoint!;
-            ui.Url = endpoint.Url;
-            ui.CredsFile = endpoint.CredsFile;
-            ui.NKeySeedFile = endpoint.NKeySeedFile;
-            ui.Token = endpoint.Token;
-            ui.Tls = endpoint.Tls;
+            ui.Endpoint = endpoint;
             ui.ServiceId = serviceId;
         });
     }

@@ -60,22 +60,6 @@ public sealed partial record MeshEndpoint(string Url, string? CredsFile = null)
         return parts.Count == 0 ? "no credentials" : string.Join(", ", parts);
     }
 
-    /// <summary>
-    /// <paramref name="opts"/> presenting this endpoint's credentials (creds file, NKey seed file, token) and TLS files:
-    /// what another NATS connection of the same process needs, e.g. <c>o.ConfigureConnection = endpoint.ApplyTo</c> for
-    /// the NATS storage and clustering providers. A user and password in the URL need nothing more.
-    /// </summary>
-    public NATS.Client.Core.NatsOpts ApplyTo(NATS.Client.Core.NatsOpts opts)
-    {
-        ArgumentNullException.ThrowIfNull(opts);
-        return opts with
-        {
-            AuthOpts = MeshConnections.Auth(CredsFile, NKeySeedFile, Token),
-            TlsOpts = MeshConnections.TlsOptions(Tls),
-            InboxPrefix = InboxPrefix ?? opts.InboxPrefix,
-        };
-    }
-
     /// <summary>The URL with any password or token replaced by <c>***</c>, and the credentials described, never shown.</summary>
     public override string ToString() => $"{MeshConnectWait.Redact(Url)} ({CredentialDescription()})";
 

@@ -129,8 +129,7 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
         builder.UseOrleansClient(c => c
             .UseNatsClustering(o =>
             {
-                o.Url = m.Url;
-                o.ConfigureConnection = endpoint.ApplyTo;
+                o.Endpoint = endpoint;
             })
             .Configure<Orleans.Configuration.ClusterOptions>(o =>
             {

@@ -30,14 +30,7 @@ internal sealed partial class MeshSession : IAsyncDisposable
 
     public MeshSession(IOptions<AdminUiOptions> options, ILoggerFactory loggerFactory)
     {
-        var o = options.Value;
-        var resolved = MeshEndpoint.Resolve(o.Url, o.CredsFile);
-        _endpoint = resolved with
-        {
-            Tls = o.Tls ?? MeshTls.Resolve(null, null, null),
-            NKeySeedFile = o.NKeySeedFile ?? resolved.NKeySeedFile,
-            Token = o.Token ?? resolved.Token,
-        };
+        _endpoint = options.Value.Endpoint ?? MeshEndpoint.Resolve();
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<MeshSession>();
     }
