@@ -21,7 +21,8 @@ internal static class MeshConnections
     public static NatsOpts Base(MeshEndpoint endpoint) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
     {
         AuthOpts = Auth(endpoint.CredsFile, endpoint.NKeySeedFile, endpoint.Token),
-        InboxPrefix = endpoint.InboxPrefix ?? NatsOpts.Default.InboxPrefix,
+        // A user minted with --private-inbox may only use the prefix recorded next to its creds file.
+        InboxPrefix = endpoint.InboxPrefix ?? MeshInboxFile.Read(endpoint.CredsFile) ?? NatsOpts.Default.InboxPrefix,
     };
 
     /// <summary>NATS.Net auth options for the given credentials (each optional).</summary>

@@ -23,8 +23,9 @@ public sealed partial record MeshEndpoint(string Url, string? CredsFile = null)
     public string? Token { get; init; }
 
     /// <summary>
-    /// The prefix of this connection's inboxes (reply subjects); <c>_INBOX</c> when null. <see cref="Resolve"/> reads
-    /// <c>OAM_INBOX_PREFIX</c>, else the prefix <c>oam auth user add --private-inbox</c> recorded next to the creds file.
+    /// The prefix of this connection's inboxes (reply subjects). When null, the prefix <c>oam auth user add --private-inbox</c>
+    /// recorded next to <see cref="CredsFile"/> (<see cref="InboxFileFor"/>), else <c>_INBOX</c>. <see cref="Resolve"/>
+    /// reads <c>OAM_INBOX_PREFIX</c>, else that file.
     /// </summary>
     public string? InboxPrefix { get; init; }
 
