@@ -2,6 +2,7 @@ using OamOrleans.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
 using Orleans.Configuration;
@@ -59,7 +60,7 @@ internal sealed class BenchSilo : IAsyncDisposable
 
             silo.AddOpenAgentMesh(o =>
             {
-                o.Url = natsUrl;
+                o.Endpoint = new MeshEndpoint(natsUrl);
                 o.TurnLogSize = TurnLogSize;
             });
             silo.AddAgentsFromAssembly(typeof(EchoAgent).Assembly);

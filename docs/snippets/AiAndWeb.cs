@@ -71,7 +71,7 @@ internal static class AiAndWeb
     {
         #region McpServerAgents
         builder.UseOrleans(silo => silo
-            .AddOpenAgentMesh(o => o.Url = "nats://127.0.0.1:4222")
+            .AddOpenAgentMesh("nats://127.0.0.1:4222")
             // a stdio server: a command started (and restarted) by the silo
             .AddMcpServerAgents("files", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv/shared")
             // a streamable HTTP server
@@ -89,7 +89,7 @@ internal static class AiAndWeb
     public static void AdminUi(WebApplicationBuilder builder)
     {
         #region AdminUi
-        builder.Services.AddOamAdminUi(o => o.Url = "nats://127.0.0.1:4222");   // AdminUiOptions: Url, CredsFile, Tls, buckets, ServiceId
+        builder.Services.AddOamAdminUi(o => o.Endpoint = new("nats://127.0.0.1:4222"));   // AdminUiOptions: Endpoint, buckets, ServiceId
         var app = builder.Build();
         app.MapOamAdminUi();                                        // pages, /_blazor, /_framework/blazor.web.js, /_oam/admin.css
         #endregion
@@ -100,7 +100,7 @@ internal static class AiAndWeb
     {
         #region HealthAndMetrics
         var builder = WebApplication.CreateBuilder(args);
-        builder.UseOrleans(silo => silo.AddOpenAgentMesh(o => o.Url = "nats://nats:4222").AddAgentsFromAssembly(typeof(EchoAgent).Assembly));
+        builder.UseOrleans(silo => silo.AddOpenAgentMesh("nats://nats:4222").AddAgentsFromAssembly(typeof(EchoAgent).Assembly));
         builder.Services.AddHealthChecks().AddOpenAgentMeshChecks();     // nats, bridge, agents, silo (tag "ready")
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddOpenAgentMeshInstrumentation().AddPrometheusExporter());
         var app = builder.Build();

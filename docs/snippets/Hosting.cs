@@ -16,7 +16,7 @@ internal static class Hosting
         {
             silo.UseLocalhostClustering();                                     // or .UseNatsClustering(url)
             silo.AddSiloMemoryGrainStorage();                                  // "oam-state", one silo; or .AddNatsGrainStorage("oam-state", url)
-            silo.AddOpenAgentMesh(o => o.Url = "nats://localhost:4222");
+            silo.AddOpenAgentMesh("nats://localhost:4222");
             silo.AddAgent<EchoAgent>();                                        // one by one…
             silo.AddAgentsFromAssembly(typeof(CounterAgent).Assembly);         // …or by scanning
         });
@@ -30,9 +30,9 @@ internal static class Hosting
         var url = "nats://nats:4222";
         var builder = Host.CreateApplicationBuilder(args);
         builder.UseOrleans(silo => silo
-            .UseNatsClustering(url)                                            // membership in JetStream KV
-            .AddNatsGrainStorage("oam-state", url)                             // conversation state in JetStream KV
-            .AddOpenAgentMesh(o => o.Url = url)
+            .AddOpenAgentMesh(url)                                             // the mesh's NATS (a MeshEndpoint)
+            .UseNatsClustering()                                               // membership in JetStream KV, same NATS
+            .AddNatsGrainStorage("oam-state")                                  // conversation state in JetStream KV, same NATS
             .AddAgentsFromAssembly(typeof(CounterAgent).Assembly));
         await builder.Build().RunAsync();
         #endregion
@@ -41,7 +41,7 @@ internal static class Hosting
     public static void ClientInContainer(IServiceCollection services)
     {
         #region AddMeshClient
-        services.AddMeshClient(o => o.Url = "nats://localhost:4222");     // one shared MeshClient, connected on first use
+        services.AddMeshClient("nats://localhost:4222");                   // one shared MeshClient, connected on first use
         #endregion
     }
 }

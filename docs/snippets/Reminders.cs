@@ -66,14 +66,10 @@ public static class ReminderHosting
         var url = "nats://nats:4222";
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
         builder.UseOrleans(silo => silo
-            .UseNatsClustering(url)
-            .AddNatsGrainStorage("oam-state", url)
-            .UseNatsReminderService(o =>                                       // reminders in JetStream KV
-            {
-                o.Url = url;
-                o.Replicas = 3;                                                // like every other bucket of the mesh
-            })
-            .AddOpenAgentMesh(o => o.Url = url)
+            .AddOpenAgentMesh(url)                                             // the mesh's NATS, which the providers use too
+            .UseNatsClustering()
+            .AddNatsGrainStorage("oam-state")
+            .UseNatsReminderService(o => o.Replicas = 3)                       // reminders in JetStream KV, 3 replicas like the mesh's buckets
             .AddAgentsFromAssembly(typeof(TicketAgent).Assembly));
         #endregion
     }

@@ -51,7 +51,7 @@ builder.UseOrleans(silo =>
 {
     silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "cookbook", clusterId: "cookbook-" + Environment.ProcessId);
     silo.AddSiloMemoryGrainStorage();
-    silo.AddOpenAgentMesh(o => o.Url = url);
+    silo.AddOpenAgentMesh(url);
     if (recipe == "liveness-primary")
     {
         silo.AddLivenessPrimary();

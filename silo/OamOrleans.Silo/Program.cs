@@ -60,10 +60,7 @@ try
         SiloConversationExpiry.Configure(silo, settings);
         silo.AddOpenAgentMesh(o =>
         {
-            o.Url = settings.Url;
-            o.CredsFile = settings.Creds;
-            o.NKeySeedFile = settings.NKeySeedFile;
-            o.Token = settings.Token;
+            o.Endpoint = SiloComposition.Endpoint(settings);
             o.HealthMonitorSysUrl = settings.MonitorSysUrl;
             o.HealthMonitorSysCredsFile = settings.MonitorSysCreds;
             o.MaxConcurrentRequests = settings.MaxConcurrentRequests ?? o.MaxConcurrentRequests;

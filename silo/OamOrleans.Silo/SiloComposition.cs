@@ -19,8 +19,6 @@ internal static partial class SiloComposition
 
         silo.UseNatsClustering(o =>
         {
-            o.Url = settings.Url!;
-            o.ConfigureConnection = opts => WithCredentials(opts, settings);
             o.Replicas = settings.Replicas;
             o.ReconcileReplicas = settings.ReconcileBuckets;
         });
@@ -48,8 +46,6 @@ internal static partial class SiloComposition
         {
             silo.AddNatsGrainStorage(name, o =>
             {
-                o.Url = settings.Url!;
-                o.ConfigureConnection = opts => WithCredentials(opts, settings);
                 o.Replicas = settings.Replicas;
                 o.ReconcileReplicas = settings.ReconcileBuckets;
             });
@@ -80,14 +76,10 @@ internal static partial class SiloComposition
         var resolved = MeshEndpoint.Resolve(settings.Url, settings.Creds);
         return resolved with
         {
-            Tls = MeshTls.Resolve(),
             NKeySeedFile = settings.NKeySeedFile ?? resolved.NKeySeedFile,
             Token = settings.Token ?? resolved.Token,
         };
     }
-
-    /// <summary>The providers' own connections (storage, membership, gateway list) present the mesh's credentials and TLS files too.</summary>
-    private static NATS.Client.Core.NatsOpts WithCredentials(NATS.Client.Core.NatsOpts opts, SiloOptions settings) => Endpoint(settings).ApplyTo(opts);
 
     public static void LogSummary(ILogger logger, IServiceProvider services, SiloOptions settings, bool embedded, string? web, string assistant)
     {

@@ -14,8 +14,6 @@ internal static class SiloReminders
         {
             silo.UseNatsReminderService(o =>
             {
-                o.Url = settings.Url!;
-                o.ConfigureConnection = opts => SiloComposition.Endpoint(settings).ApplyTo(opts);
                 o.Replicas = settings.Replicas;
                 o.ReconcileReplicas = settings.ReconcileBuckets;
             });

@@ -16,14 +16,7 @@ internal static class SiloWebMesh
     public static void AddMcp(IServiceCollection services)
     {
         services.AddMeshClient();
-        services.AddOptions<MeshClientOptions>().Configure<IOptions<MeshHostOptions>>((client, host) =>
-        {
-            client.Url = host.Value.Url;
-            client.CredsFile = host.Value.CredsFile;
-            client.NKeySeedFile = host.Value.NKeySeedFile;
-            client.Token = host.Value.Token;
-            client.Tls = Tls(host.Value);
-        });
+        services.AddOptions<MeshClientOptions>().Configure<MeshEndpoint>((client, endpoint) => client.Endpoint = endpoint);
         // Stateful sessions: tools/list_changed reaches clients that initialized a session.
         services.AddMeshMcpServer().WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
     }
@@ -33,16 +26,10 @@ internal static class SiloWebMesh
         services.AddOamAdminUi();
         // Inside the cluster the Orleans view can show activations per agent (oam ui outside it cannot).
         services.AddSingleton<IAgentActivationSource, SiloAgentActivations>();
-        services.AddOptions<AdminUiOptions>().Configure<IOptions<MeshHostOptions>>((ui, host) =>
+        services.AddOptions<AdminUiOptions>().Configure<MeshEndpoint>((ui, endpoint) =>
         {
-            ui.Url = host.Value.Url;
-            ui.CredsFile = host.Value.CredsFile;
-            ui.NKeySeedFile = host.Value.NKeySeedFile;
-            ui.Token = host.Value.Token;
-            ui.Tls = Tls(host.Value);
+            ui.Endpoint = endpoint;
             ui.ServiceId = serviceId;
         });
     }
-
-    private static MeshTls? Tls(MeshHostOptions host) => MeshTls.Resolve(host.TlsCertFile, host.TlsKeyFile, host.TlsCaFile);
 }

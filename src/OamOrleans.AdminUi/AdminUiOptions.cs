@@ -14,20 +14,12 @@ public sealed class AdminUiOptions
     /// <summary>The default <see cref="StateBucket"/> (the NATS grain storage's default).</summary>
     public const string DefaultStateBucket = "orleans-grain-state";
 
-    /// <summary>Mesh URL; null resolves it like the CLI (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
-    public string? Url { get; set; }
-
-    /// <summary>NATS <c>.creds</c> file; null resolves it like the CLI (<c>OAM_CREDS</c>, <c>.oam-url</c>).</summary>
-    public string? CredsFile { get; set; }
-
-    /// <summary>A file holding a user NKey seed; null reads <c>OAM_NKEY_SEED_FILE</c>.</summary>
-    public string? NKeySeedFile { get; set; }
-
-    /// <summary>A server token; null reads <c>OAM_TOKEN</c>. Never shown in the UI or its logs.</summary>
-    public string? Token { get; set; }
-
-    /// <summary>TLS files for the mesh connection; null reads <c>OAM_TLS_CERT</c> / <c>OAM_TLS_KEY</c> / <c>OAM_TLS_CA</c>.</summary>
-    public MeshTls? Tls { get; set; }
+    /// <summary>
+    /// The mesh and the credentials the UI's server side connects with (URL, creds file, NKey seed file, token, TLS files,
+    /// inbox prefix). Default null: <see cref="MeshEndpoint.Resolve"/>, like the CLI (<c>OAM_URL</c>, <c>OAM_CREDS</c>, …,
+    /// a <c>.oam-url</c> file, else <c>nats://localhost:4222</c>). A token is never shown in the UI or its logs.
+    /// </summary>
+    public MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>KV bucket of the Orleans membership tables (Orleans view). Default <see cref="DefaultMembershipBucket"/>.</summary>
     public string MembershipBucket { get; set; } = DefaultMembershipBucket;

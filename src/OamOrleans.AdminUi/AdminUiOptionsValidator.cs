@@ -8,6 +8,11 @@ internal sealed class AdminUiOptionsValidator : IValidateOptions<AdminUiOptions>
     public ValidateOptionsResult Validate(string? name, AdminUiOptions options)
     {
         var failures = new List<string>();
+        foreach (var problem in options.Endpoint?.Problems() ?? [])
+        {
+            failures.Add("AdminUiOptions.Endpoint: " + problem);
+        }
+
         if (!IsBucketName(options.MembershipBucket))
         {
             failures.Add($"AdminUiOptions.MembershipBucket '{options.MembershipBucket}' is invalid: use letters, digits, '-' and '_' only.");

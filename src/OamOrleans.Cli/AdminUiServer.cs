@@ -50,7 +50,7 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
 
     /// <param name="log">Where the web host's warnings and errors go (the run's stderr).</param>
     /// <param name="auth">With a token (<c>OAM_HTTP_AUTH=token</c>), the UI asks for it on a login page; null or none serves it open.</param>
-    public static async Task<AdminUiServer> StartAsync(string host, int port, string? meshUrl, TextWriter log, CancellationToken ct, HttpAuthSettings? auth = null)
+    public static async Task<AdminUiServer> StartAsync(string host, int port, OamOrleans.Client.MeshEndpoint mesh, TextWriter log, CancellationToken ct, HttpAuthSettings? auth = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -62,7 +62,7 @@ internal sealed partial class AdminUiServer : IAsyncDisposable
         // NATS.Net logs each failed connect with a stack trace; the UI's mesh session reports it in one line instead.
         builder.Logging.AddFilter("NATS", LogLevel.None);
         builder.WebHost.UseUrls(Url(host, port));
-        builder.Services.AddOamAdminUi(o => o.Url = meshUrl);
+        builder.Services.AddOamAdminUi(o => o.Endpoint = mesh);
         // Circuit ids are protected with keys that live as long as this process: nothing to persist for a local tool.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         if (auth is { IsToken: true, Token: { } token })

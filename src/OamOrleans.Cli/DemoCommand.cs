@@ -42,7 +42,7 @@ internal static class DemoCommand
         var reply = await mesh.CallRawAsync("demo.greet", System.Text.Encoding.UTF8.GetBytes("\"World\""), cancellationToken: ct);
         stdout.WriteLine($"   demo.greet replied {System.Text.Encoding.UTF8.GetString(reply.Json.Span)}");
 
-        await using var ui = await AdminUiServer.StartAsync(AdminUiServer.DefaultHost, AdminUiServer.ChoosePort(AdminUiServer.DefaultHost, AdminUiServer.DefaultPort), url, parse.Stderr(), ct);
+        await using var ui = await AdminUiServer.StartAsync(AdminUiServer.DefaultHost, AdminUiServer.ChoosePort(AdminUiServer.DefaultHost, AdminUiServer.DefaultPort), MeshEndpoint.Resolve(url), parse.Stderr(), ct);
         stdout.WriteLine($"3. Admin UI running at {ui.Address}");
         stdout.WriteLine();
 

@@ -30,8 +30,8 @@ internal static class MeshBucketsCommand
 
     private static async Task<int> RunAsync(ParseResult parse, int replicas, bool reconcile, bool json, CancellationToken ct)
     {
-        var options = MeshClientOptions.Default with { Replicas = replicas, CredsFile = parse.GetValue(OamCli.Creds) };
-        await using var client = await MeshClient.ConnectAsync(parse.GetValue(OamCli.Url), options, ct);
+        var options = MeshClientOptions.Default with { Replicas = replicas, Endpoint = OamCli.Endpoint(parse) };
+        await using var client = await MeshClient.ConnectAsync(options: options, cancellationToken: ct);
         var shortfalls = await MeshStores.CheckReplicasAsync(client.Connection, replicas, reconcile, ct);
         var js = client.Connection.CreateJetStreamContext();
         var rows = new List<(string Bucket, int Replicas, string Placement)>();

@@ -146,7 +146,7 @@ internal static class MeshCommands
         var command = new Command("listen", "Tap a subject (NATS wildcards allowed) and print every message until Ctrl-C.") { subject, json };
         OamCli.SetAction(command, async (parse, ct) =>
         {
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url)) with { Tls = MeshTls.Resolve() };
+            var endpoint = OamCli.Endpoint(parse);
             await using var nats = await endpoint.ConnectAsync(MeshSubjects.ConnectionName(MeshIds.New()), cancellationToken: ct);
 
             var asJson = parse.GetValue(json);

@@ -97,7 +97,10 @@ internal static class OamCli
     /// then OAM_CREDS, .oam-url); buckets it creates get <c>OAM_REPLICAS</c> replicas.
     /// </summary>
     public static async Task<MeshClient> ConnectAsync(ParseResult parse, CancellationToken ct) =>
-        await MeshClient.ConnectAsync(parse.GetValue(Url), MeshClientOptions.Default with { Replicas = Replicas(null), CredsFile = parse.GetValue(Creds) }, ct);
+        await MeshClient.ConnectAsync(options: MeshClientOptions.Default with { Replicas = Replicas(null), Endpoint = Endpoint(parse) }, cancellationToken: ct);
+
+    /// <summary>The mesh the CLI talks to: <c>--url</c> and <c>--creds</c>, else what <see cref="MeshEndpoint.Resolve"/> finds (OAM_*, .oam-url).</summary>
+    public static MeshEndpoint Endpoint(ParseResult parse) => MeshEndpoint.Resolve(parse.GetValue(Url), parse.GetValue(Creds));
 
     /// <summary>The replicas of buckets the CLI creates: <paramref name="option"/>, else <c>OAM_REPLICAS</c>, else 1.</summary>
     /// <exception cref="UsageException">Not a whole number from 1 to 5 (exit 2).</exception>

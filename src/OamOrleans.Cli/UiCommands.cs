@@ -22,7 +22,7 @@ internal static class UiCommands
 
             var bindHost = AdminUiServer.ResolveHost(parse.GetValue(host));
             var chosen = AdminUiServer.ChoosePort(bindHost, requested);
-            var endpoint = MeshEndpoint.Resolve(parse.GetValue(OamCli.Url));
+            var endpoint = OamCli.Endpoint(parse);
             var auth = ReadAuth();
             if (parse.GetValue(check))
             {
@@ -35,7 +35,7 @@ internal static class UiCommands
                 return OamCli.Ok;
             }
 
-            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, parse.GetValue(OamCli.Url), parse.Stderr(), ct, auth);
+            await using var server = await AdminUiServer.StartAsync(bindHost, chosen, endpoint, parse.Stderr(), ct, auth);
             parse.Stdout().WriteLine($"Admin UI running at {server.Address} (mesh {Redacted(endpoint.Url)}; Ctrl-C stops it)");
             try
             {

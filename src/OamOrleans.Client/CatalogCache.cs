@@ -14,6 +14,7 @@ internal sealed class CatalogCache : IAsyncDisposable
     private INatsKVStore? _store;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
+    private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Snapshot _current = new([], 0);
     private Task _watch = Task.CompletedTask;
 
@@ -37,15 +38,28 @@ internal sealed class CatalogCache : IAsyncDisposable
         return false;
     }
 
+    /// <summary>True once the catalog was read (or, for a cache started in the background, could not be read while connected).</summary>
+    public bool IsSeeded => _seeded.Task.IsCompleted;
+
+    /// <summary>
+    /// Waits until <see cref="IsSeeded"/>, at most <paramref name="limit"/>: an operation right after connecting sees the
+    /// agents already registered. Past the limit the operation goes on; the cache fills once the catalog can be read.
+    /// </summary>
+    public async ValueTask WaitSeededAsync(TimeSpan limit, CancellationToken ct)
+    {
+        try
+        {
+            await _seeded.Task.WaitAsync(limit, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     public static async ValueTask<CatalogCache> StartAsync(INatsKVStore store, CancellationToken ct)
     {
         var cache = new CatalogCache(store);
-        var read = await store.ReadKeyAsync(CatalogDocument.Key, NatsRawSerializer<byte[]>.Default, ct).ConfigureAwait(false);
-        if (read.Revision > 0)
-        {
-            cache.Apply(read.Entry?.Value, read.Revision);
-        }
-
+        await cache.SeedAsync(store, ct).ConfigureAwait(false);
         cache._watch = Task.Run(() => cache.WatchAsync(cache._stop.Token), CancellationToken.None);
         return cache;
     }
@@ -54,20 +68,33 @@ internal sealed class CatalogCache : IAsyncDisposable
     /// An empty cache that opens its store in the background (retrying while the server is down), then seeds and watches:
     /// a client created before the mesh is reachable (<c>AddMeshClient</c>) fills its catalog once it is.
     /// </summary>
-    public static CatalogCache StartInBackground(Func<CancellationToken, ValueTask<INatsKVStore>> open)
+    public static CatalogCache StartInBackground(INatsConnection connection, Func<CancellationToken, ValueTask<INatsKVStore>> open)
     {
         var cache = new CatalogCache(null);
-        cache._watch = Task.Run(() => cache.OpenThenWatchAsync(open, cache._stop.Token), CancellationToken.None);
+        cache._watch = Task.Run(() => cache.OpenThenWatchAsync(connection, open, cache._stop.Token), CancellationToken.None);
         return cache;
     }
 
-    private async Task OpenThenWatchAsync(Func<CancellationToken, ValueTask<INatsKVStore>> open, CancellationToken ct)
+    private async Task SeedAsync(INatsKVStore store, CancellationToken ct)
+    {
+        var read = await store.ReadKeyAsync(CatalogDocument.Key, NatsRawSerializer<byte[]>.Default, ct).ConfigureAwait(false);
+        if (read.Revision > 0)
+        {
+            Apply(read.Entry?.Value, read.Revision);
+        }
+
+        _seeded.TrySetResult();
+    }
+
+    private async Task OpenThenWatchAsync(INatsConnection connection, Func<CancellationToken, ValueTask<INatsKVStore>> open, CancellationToken ct)
     {
         while (_store is null)
         {
             try
             {
-                _store = await open(ct).ConfigureAwait(false);
+                var store = await open(ct).ConfigureAwait(false);
+                await SeedAsync(store, ct).ConfigureAwait(false);
+                _store = store;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -75,7 +102,13 @@ internal sealed class CatalogCache : IAsyncDisposable
             }
             catch (Exception) when (!ct.IsCancellationRequested)
             {
-                // Not reachable yet: every operation of the client reports that to its caller; try again shortly.
+                // Not reachable yet: every operation of the client reports that to its caller; try again shortly. Reachable
+                // but not readable (permissions, no JetStream): operations stop waiting for the catalog; the retries go on.
+                if (connection.ConnectionState == NatsConnectionState.Open)
+                {
+                    _seeded.TrySetResult();
+                }
+
                 if (!await PauseAsync(ct).ConfigureAwait(false))
                 {
                     return;

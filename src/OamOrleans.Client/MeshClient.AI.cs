@@ -15,6 +15,7 @@ public sealed partial class MeshClient
     public async ValueTask<IReadOnlyList<AIFunction>> GetAIFunctionsAsync(MeshToolOptions? options = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         var contracts = await MeshToolSelection.SelectAsync(this, options, cancellationToken).ConfigureAwait(false);
         return contracts.Select(c => (AIFunction)CreateFunction(c, options)).ToArray();
     }

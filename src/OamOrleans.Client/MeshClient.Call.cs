@@ -39,6 +39,7 @@ public sealed partial class MeshClient
     {
         AgentName.Validate(agent, nameof(agent));
         ThrowIfDisposed();
+        await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         CallPreflight.Check(agent, MeshVerb.Call, CachedEntry(agent));
         var requestId = MeshIds.New();
         var subject = MeshSubjects.Agent(agent);

@@ -16,9 +16,10 @@ public sealed partial class MeshClient
     /// The catalog from the local cache (kept current by a KV watch), filtered by channel, tags (all required),
     /// streaming and invocable flags, in catalog order.
     /// </summary>
-    public ValueTask<IReadOnlyList<CatalogEntry>> CatalogAsync(CatalogFilter? filter = null, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<CatalogEntry>> CatalogAsync(CatalogFilter? filter = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         IEnumerable<CatalogEntry> entries = _catalog.Entries;
         if (filter is not null)
         {
@@ -43,7 +44,7 @@ public sealed partial class MeshClient
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<CatalogEntry>>(entries.ToArray());
+        return entries.ToArray();
     }
 
     /// <summary>Reads the contract of <paramref name="name"/> from <c>mesh-registry</c>.</summary>

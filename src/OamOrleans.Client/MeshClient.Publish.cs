@@ -23,6 +23,7 @@ public sealed partial class MeshClient
         MeshSubjectRules.Validate(subject, nameof(subject), allowWildcards: false);
         ArgumentNullException.ThrowIfNull(payload);
         ThrowIfDisposed();
+        await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         var (body, contentType) = payload switch
         {
             string text => ((ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(text), "text/plain"),

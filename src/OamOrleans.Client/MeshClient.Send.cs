@@ -31,6 +31,7 @@ public sealed partial class MeshClient
     {
         AgentName.Validate(agent, nameof(agent));
         ThrowIfDisposed();
+        await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         var managed = options?.OnReply is not null || options?.OnError is not null;
         var replyTo = options?.ReplyTo;
         if (replyTo is not null)

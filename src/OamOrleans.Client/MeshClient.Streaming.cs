@@ -59,6 +59,7 @@ public sealed partial class MeshClient
         var agent = stream.Agent;
         var requestId = stream.RequestId;
         ThrowIfDisposed();
+        await ConnectedAsync(ct).ConfigureAwait(false);
         CallPreflight.Check(agent, MeshVerb.Stream, CachedEntry(agent));
         ThrowIfReconnecting(agent, requestId);
         var timeout = options?.Timeout ?? _options.StreamTimeout;

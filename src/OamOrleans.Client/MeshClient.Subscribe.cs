@@ -90,6 +90,7 @@ public sealed partial class MeshClient
 
     private async IAsyncEnumerable<MeshFrame> RunSubscribeAsync(string? agent, string target, TimeSpan? timeout, [EnumeratorCancellation] CancellationToken ct)
     {
+        await ConnectedAsync(ct).ConfigureAwait(false);
         if (agent is not null)
         {
             await ResolveEventSourceAsync(agent, ct).ConfigureAwait(false);

@@ -30,10 +30,12 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly PermissionWatch _permissions;
     private readonly CallReplies _replies;
     private readonly Polly.ResiliencePipeline _retryPipeline;
+    private readonly Deferred? _deferred;
     private int _disposed;
 
-    private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, LazyStore<INatsKVStore> registry)
+    private MeshClient(INatsConnection connection, bool ownsConnection, string instanceId, MeshClientOptions options, CatalogCache catalog, LazyStore<INatsKVStore> registry, Deferred? deferred = null)
     {
+        _deferred = deferred;
         Connection = connection;
         _ownsConnection = ownsConnection;
         InstanceId = instanceId;
@@ -64,9 +66,10 @@ public sealed partial class MeshClient : IAsyncDisposable
     public MeshClientOptions Options => _options;
 
     /// <summary>
-    /// Connects to the mesh. The URL is resolved like the reference: <paramref name="url"/>, else
-    /// <see cref="MeshClientOptions.Url"/>, else <c>OAM_URL</c>, else a <c>.oam-url</c> file found walking up from the
-    /// working directory, else <c>nats://localhost:4222</c>.
+    /// Connects to the mesh at <see cref="MeshClientOptions.Endpoint"/>, with <paramref name="url"/> (when given) in place of
+    /// its URL. Without an endpoint it is resolved like the reference (<see cref="MeshEndpoint.Resolve"/>): the URL from
+    /// <paramref name="url"/>, <c>OAM_URL</c>, a <c>.oam-url</c> file found walking up from the working directory, else
+    /// <c>nats://localhost:4222</c>; credentials and TLS files from <c>OAM_CREDS</c>, <c>OAM_TLS_*</c>, … or that file.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid (the message names the setting).</exception>
     /// <exception cref="ConnectionFailedException">The server cannot be reached.</exception>
@@ -89,8 +92,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         catch (Exception e) when (e is NatsException or TimeoutException or IOException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionFailedException(
-                $"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
+            throw MeshConnections.Failed(endpoint, e);
         }
         catch
         {
@@ -101,15 +103,16 @@ public sealed partial class MeshClient : IAsyncDisposable
 
     /// <summary>
     /// A client whose connection opens on first use instead of now, for <c>AddMeshClient</c>: nothing blocks while the mesh
-    /// is down. Each operation connects (or fails with the server's error) as NATS.Net does; the catalog cache and the
-    /// buckets follow in the background once the server answers. <paramref name="options"/> are validated by the caller.
+    /// is down. An operation while the connection is not open connects first (see <see cref="ConnectedAsync"/>) and fails
+    /// as <see cref="ConnectAsync"/> does; the catalog cache and the buckets follow in the background once the server
+    /// answers. <paramref name="options"/> are validated by the caller.
     /// </summary>
     internal static MeshClient CreateDeferred(MeshClientOptions options)
     {
         options = options with { };
-        var (_, instanceId, connection) = NewConnection(null, options);
+        var (endpoint, instanceId, connection) = NewConnection(null, options);
         var kv = connection.CreateKeyValueStoreContext();
-        var catalog = CatalogCache.StartInBackground(async ct =>
+        var catalog = CatalogCache.StartInBackground(connection, async ct =>
         {
             if (options.EnsureBuckets)
             {
@@ -118,20 +121,68 @@ public sealed partial class MeshClient : IAsyncDisposable
 
             return await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Catalog, ct).ConfigureAwait(false);
         });
-        var registry = new LazyStore<INatsKVStore>(ct => MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct));
-        return new MeshClient(connection, ownsConnection: true, instanceId, options, catalog, registry);
+        MeshClient? client = null;
+        var registry = new LazyStore<INatsKVStore>(async ct =>
+        {
+            await client!.ConnectedAsync(ct).ConfigureAwait(false);
+            return await MeshStores.GetOrCreateKeyValueAsync(kv, MeshBuckets.Registry, ct).ConfigureAwait(false);
+        });
+        client = new MeshClient(connection, ownsConnection: true, instanceId, options, catalog, registry, new Deferred(endpoint, connection));
+        return client;
     }
+
+    /// <summary>
+    /// Before an operation of a client from <see cref="CreateDeferred"/>: opens the connection when it is not open (first
+    /// use, or the server could not be reached last time), failing like <see cref="ConnectAsync"/> with
+    /// <see cref="ConnectionFailedException"/> or <see cref="ConnectionDeniedException"/>, then waits for the catalog's
+    /// first read (at most <see cref="MeshClientOptions.ConnectTimeout"/>). A connected or eager client returns at once.
+    /// </summary>
+    internal ValueTask ConnectedAsync(CancellationToken ct) =>
+        _deferred is null || (Connection.ConnectionState == NatsConnectionState.Open && _catalog.IsSeeded) ? ValueTask.CompletedTask : ConnectDeferredAsync(_deferred, ct);
+
+    private async ValueTask ConnectDeferredAsync(Deferred deferred, CancellationToken ct)
+    {
+        // Reconnecting is NATS.Net's own business (calls then fail fast, see ThrowIfReconnecting): only a connection that
+        // never opened, or whose first opening failed, is opened here.
+        if (deferred.Connection.ConnectionState is NatsConnectionState.Closed or NatsConnectionState.Connecting)
+        {
+            try
+            {
+                await deferred.Connection.ConnectAsync().AsTask().WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+            {
+                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(deferred.Endpoint, e), innerException: e);
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException or IOException)
+            {
+                throw MeshConnections.Failed(deferred.Endpoint, e);
+            }
+        }
+
+        await _catalog.WaitSeededAsync(_options.ConnectTimeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What a lazily connecting client needs to open its connection and to name it in errors.</summary>
+    private sealed record Deferred(MeshEndpoint Endpoint, NatsConnection Connection);
+
+    /// <summary>A store opened on first use, once the client is connected (<see cref="ConnectedAsync"/>).</summary>
+    internal LazyStore<T> StoreOnFirstUse<T>(Func<INatsConnection, CancellationToken, ValueTask<T>> open)
+        where T : class =>
+        new(async ct =>
+        {
+            await ConnectedAsync(ct).ConfigureAwait(false);
+            return await open(Connection, ct).ConfigureAwait(false);
+        });
 
     /// <summary>The endpoint <paramref name="url"/> and <paramref name="options"/> resolve to, and a connection to it not yet opened.</summary>
     private static (MeshEndpoint Endpoint, string InstanceId, NatsConnection Connection) NewConnection(string? url, MeshClientOptions options)
     {
-        var resolved = MeshEndpoint.Resolve(url ?? options.Url, options.CredsFile);
-        var endpoint = resolved with
+        var endpoint = (url, options.Endpoint) switch
         {
-            Tls = options.Tls ?? MeshTls.Resolve(),
-            NKeySeedFile = options.NKeySeedFile ?? resolved.NKeySeedFile,
-            Token = options.Token ?? resolved.Token,
-            InboxPrefix = options.InboxPrefix ?? resolved.InboxPrefix,
+            (null, { } given) => given,
+            ({ } other, { } given) => given with { Url = other },
+            _ => MeshEndpoint.Resolve(url),
         };
         var instanceId = options.InstanceId ?? MeshIds.New();
         var opts = MeshConnections.Options(endpoint, instanceId) with { ConnectTimeout = options.ConnectTimeout };

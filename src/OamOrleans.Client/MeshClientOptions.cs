@@ -13,10 +13,14 @@ public sealed record MeshClientOptions
     public static MeshClientOptions Default => new();
 
     /// <summary>
-    /// The mesh URL; when null (and <see cref="MeshClient.ConnectAsync"/> is given none) it is resolved like the reference:
-    /// <c>OAM_URL</c>, a <c>.oam-url</c> file, else <c>nats://localhost:4222</c>.
+    /// Where the mesh is and how to log in (URL, creds file, NKey seed file, token, TLS files, inbox prefix). When null
+    /// (and <see cref="MeshClient.ConnectAsync"/> is given no URL) it is resolved like the reference:
+    /// <see cref="MeshEndpoint.Resolve"/> reads <c>OAM_URL</c>, <c>OAM_CREDS</c>, <c>OAM_NKEY_SEED_FILE</c>,
+    /// <c>OAM_TOKEN</c>, <c>OAM_TLS_*</c>, <c>OAM_INBOX_PREFIX</c> and a <c>.oam-url</c> file, else
+    /// <c>nats://localhost:4222</c>. A private inbox prefix (<c>oam auth user add alice --private-inbox</c>) is found next
+    /// to the creds file.
     /// </summary>
-    public string? Url { get; set; }
+    public MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>Logs of the client and of the NATS connection it opens; none when null (<c>AddMeshClient</c> takes the container's).</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
@@ -24,32 +28,12 @@ public sealed record MeshClientOptions
     /// <summary>The instance id (uuid hex); a new one when null. The connection is named <c>oam-host-{id}</c>.</summary>
     public string? InstanceId { get; set; }
 
-    /// <summary>A NATS <c>.creds</c> file; when null it is resolved like the URL (<c>OAM_CREDS</c>, then <c>.oam-url</c>).</summary>
-    public string? CredsFile { get; set; }
-
-    /// <summary>A file holding a user NKey seed (<c>SU…</c>); when null, <c>OAM_NKEY_SEED_FILE</c>.</summary>
-    public string? NKeySeedFile { get; set; }
-
-    /// <summary>A NATS auth token; when null, <c>OAM_TOKEN</c>. Never logged; the options' text shows <c>***</c>.</summary>
-    public string? Token { get; set; }
-
     /// <summary>
     /// The NATS connection name; <c>oam-host-{InstanceId}</c> when null, as every OpenAgentMesh process names it. A host
     /// that opens a second, caller-only connection names it differently, so that a health monitor seeing that connection
     /// drop does not take the host for dead.
     /// </summary>
     public string? ConnectionName { get; set; }
-
-    /// <summary>TLS / mutual TLS files; when null, <c>OAM_TLS_CERT</c>, <c>OAM_TLS_KEY</c> and <c>OAM_TLS_CA</c> are read.</summary>
-    public MeshTls? Tls { get; set; }
-
-    /// <summary>
-    /// The prefix of the reply subjects (inboxes) of calls and JetStream requests, e.g. <c>_INBOX_PRIVATE.alice</c> for a
-    /// user minted with <c>oam auth user add alice --private-inbox</c>, who may subscribe to that prefix only. When null,
-    /// <c>OAM_INBOX_PREFIX</c>, else the prefix recorded next to the creds file (<c>alice.creds</c> → <c>alice.inbox</c>),
-    /// else NATS' <c>_INBOX</c>.
-    /// </summary>
-    public string? InboxPrefix { get; set; }
 
     /// <summary>Deadline of <see cref="MeshClient.CallAsync{TOut}"/> when the call sets none. Default 30 s, like the reference.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -87,10 +71,9 @@ public sealed record MeshClientOptions
     /// </summary>
     public int Replicas { get; set; } = 1;
 
-    /// <summary>The options without secrets: a password or token in <see cref="Url"/> and <see cref="Token"/> show as <c>***</c>.</summary>
+    /// <summary>The options without secrets: the endpoint shows its URL without password and names its credentials only.</summary>
     public override string ToString() =>
-        $"MeshClientOptions {{ Url = {(Url is null ? "null" : MeshConnectWait.Redact(Url))}, CredsFile = {CredsFile ?? "null"}, NKeySeedFile = {NKeySeedFile ?? "null"}, "
-        + $"Token = {(Token is null ? "null" : "***")}, Tls = {Tls?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"}, InboxPrefix = {InboxPrefix ?? "null"} }}";
+        $"MeshClientOptions {{ Endpoint = {Endpoint?.ToString() ?? "null"}, InstanceId = {InstanceId ?? "null"}, ConnectionName = {ConnectionName ?? "null"} }}";
 }
 
 /// <summary>

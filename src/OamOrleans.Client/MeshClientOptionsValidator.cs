@@ -58,9 +58,9 @@ internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOp
 
     internal static IEnumerable<string> Problems(MeshClientOptions o)
     {
-        if (o.Url is { } url && !IsNatsUrl(url))
+        foreach (var problem in o.Endpoint?.Problems() ?? [])
         {
-            yield return $"Url '{MeshConnectWait.Redact(url)}' is not a NATS URL (nats://host:port, tls://host:port, ws:// or wss://; several comma-separated).";
+            yield return "Endpoint: " + problem;
         }
 
         if (o.Replicas is < 1 or > 5)
@@ -90,35 +90,5 @@ internal sealed class MeshClientOptionsValidator : IValidateOptions<MeshClientOp
         {
             yield return "ConnectionName must not be blank (null names the connection oam-host-{InstanceId}).";
         }
-
-        if (o.InboxPrefix is { } inbox && !MeshEndpoint.IsInboxPrefix(inbox))
-        {
-            yield return $"InboxPrefix '{inbox}' must be dot-separated tokens of [a-zA-Z0-9_-] (e.g. _INBOX_PRIVATE.alice), or null for the default.";
-        }
-
-        if (o.CredsFile is { } creds && !File.Exists(creds))
-        {
-            yield return $"CredsFile '{creds}' does not exist.";
-        }
-
-        if (o.Tls is { } tls)
-        {
-            if ((tls.CertFile is null) != (tls.KeyFile is null))
-            {
-                yield return "Tls needs CertFile and KeyFile together (a client certificate and its key).";
-            }
-
-            foreach (var file in new[] { tls.CertFile, tls.KeyFile, tls.CaFile })
-            {
-                if (file is not null && !File.Exists(file))
-                {
-                    yield return $"TLS file '{file}' does not exist.";
-                }
-            }
-        }
     }
-
-    private static bool IsNatsUrl(string url) =>
-        url.Length > 0 && url.Split(',').All(part =>
-            Uri.TryCreate(part.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "nats" or "tls" or "ws" or "wss" && uri.Host.Length > 0);
 }

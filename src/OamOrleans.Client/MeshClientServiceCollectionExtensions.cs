@@ -13,7 +13,8 @@ public static class MeshClientServiceCollectionExtensions
     /// <see cref="MeshClientOptions"/> (bind them with <c>services.Configure&lt;MeshClientOptions&gt;(section)</c> or pass
     /// <paramref name="configure"/>). Nothing connects at registration or resolution, so resolving never blocks, even
     /// with the mesh down: the client's connection opens on its first operation, and the catalog cache and buckets follow
-    /// in the background. An operation while the mesh cannot be reached fails with the connection's error (within
+    /// in the background (the first operation waits for the catalog's first read). An operation while the mesh cannot be
+    /// reached fails with <see cref="ConnectionFailedException"/> naming the URL without its password (within
     /// <see cref="MeshClientOptions.ConnectTimeout"/>), and the next one tries again. Resolving throws
     /// <see cref="OptionsValidationException"/> for invalid options. The container's <see cref="ILoggerFactory"/> is used
     /// unless the options name one. <see cref="MeshClient.ConnectAsync"/> is the eager alternative outside a container.
@@ -35,13 +36,17 @@ public static class MeshClientServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers a <see cref="MeshClient"/> for the mesh at <paramref name="url"/>; see <see cref="AddMeshClient(IServiceCollection, Action{MeshClientOptions})"/>.</summary>
+    /// <summary>
+    /// Registers a <see cref="MeshClient"/> for the mesh at <paramref name="url"/> (credentials and TLS files resolved by
+    /// <see cref="MeshEndpoint.Resolve"/>: <c>OAM_CREDS</c>, <c>OAM_TLS_*</c>, …); see
+    /// <see cref="AddMeshClient(IServiceCollection, Action{MeshClientOptions})"/>.
+    /// </summary>
     public static IServiceCollection AddMeshClient(this IServiceCollection services, string url, Action<MeshClientOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         return services.AddMeshClient(o =>
         {
-            o.Url = url;
+            o.Endpoint = MeshEndpoint.Resolve(url);
             configure?.Invoke(o);
         });
     }

@@ -21,7 +21,8 @@ internal static class MeshConnections
     public static NatsOpts Base(MeshEndpoint endpoint) => Base(endpoint.Url, endpoint.CredsFile, endpoint.Tls) with
     {
         AuthOpts = Auth(endpoint.CredsFile, endpoint.NKeySeedFile, endpoint.Token),
-        InboxPrefix = endpoint.InboxPrefix ?? NatsOpts.Default.InboxPrefix,
+        // A user minted with --private-inbox may only use the prefix recorded next to its creds file.
+        InboxPrefix = endpoint.InboxPrefix ?? MeshInboxFile.Read(endpoint.CredsFile) ?? NatsOpts.Default.InboxPrefix,
     };
 
     /// <summary>NATS.Net auth options for the given credentials (each optional).</summary>
@@ -76,6 +77,10 @@ internal static class MeshConnections
     /// <summary>The message of a refused connection: the redacted URL, which credential was used (never its content), the server's words.</summary>
     public static string DeniedMessage(MeshEndpoint endpoint, Exception e) =>
         $"The mesh at {MeshConnectWait.Redact(endpoint.Url)} refused the connection (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(Innermost(e).Message)}";
+
+    /// <summary>The error of a connection that could not be opened: the redacted URL, which credential, NATS.Net's words (redacted).</summary>
+    public static ConnectionFailedException Failed(MeshEndpoint endpoint, Exception e) =>
+        new($"Cannot connect to the mesh at {MeshConnectWait.Redact(endpoint.Url)} (credentials: {endpoint.CredentialDescription()}): {MeshConnectWait.Redact(e.Message)}", innerException: e);
 
     private static Exception Innermost(Exception e)
     {

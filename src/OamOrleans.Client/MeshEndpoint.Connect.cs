@@ -54,8 +54,7 @@ public sealed partial record MeshEndpoint
         catch (NatsException e)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionFailedException(
-                $"Cannot connect to the mesh at {Redact(Url)} (credentials: {CredentialDescription()}): {Redact(e.Message)}", innerException: e);
+            throw MeshConnections.Failed(this, e);
         }
         catch
         {

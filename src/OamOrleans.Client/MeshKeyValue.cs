@@ -28,7 +28,7 @@ public sealed class MeshKeyValue
     internal MeshKeyValue(MeshClient client)
     {
         _client = client;
-        _store = new LazyStore<INatsKVStore>(ct => MeshStores.GetOrCreateKeyValueAsync(client.Connection.CreateKeyValueStoreContext(), MeshBuckets.Context, ct));
+        _store = client.StoreOnFirstUse((connection, ct) => MeshStores.GetOrCreateKeyValueAsync(connection.CreateKeyValueStoreContext(), MeshBuckets.Context, ct));
     }
 
     /// <summary>The bucket name, <c>mesh-context</c>.</summary>

@@ -52,7 +52,7 @@ public sealed class MeshObserve
     internal MeshObserve(MeshClient client)
     {
         _client = client;
-        _store = new LazyStore<INatsKVStore>(ct => MeshStores.GetOrCreateKeyValueAsync(client.Connection.CreateKeyValueStoreContext(), MeshBuckets.Observability, ct));
+        _store = client.StoreOnFirstUse((connection, ct) => MeshStores.GetOrCreateKeyValueAsync(connection.CreateKeyValueStoreContext(), MeshBuckets.Observability, ct));
     }
 
     /// <summary>The bucket name, <c>mesh-observability</c>.</summary>
@@ -153,6 +153,7 @@ public sealed class MeshObserve
 
         var min = minLevel is null ? 0 : CheckLevel(minLevel);
         var subject = agent is null ? MeshSubjects.LogsPrefix + ">" : MeshSubjects.Logs(agent);
+        await _client.ConnectedAsync(cancellationToken).ConfigureAwait(false);
         var sub = await _client.Connection.SubscribeCoreAsync(subject, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _client.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
         return new MeshLogTail(subject, sub, min);

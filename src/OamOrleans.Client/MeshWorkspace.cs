@@ -43,7 +43,7 @@ public sealed class MeshWorkspace
     internal MeshWorkspace(MeshClient client)
     {
         _client = client;
-        _store = new LazyStore<INatsObjStore>(ct => MeshStores.GetOrCreateObjectStoreAsync(client.Connection.CreateJetStreamContext().CreateObjectStoreContext(), MeshBuckets.Artifacts, ct));
+        _store = client.StoreOnFirstUse((connection, ct) => MeshStores.GetOrCreateObjectStoreAsync(connection.CreateJetStreamContext().CreateObjectStoreContext(), MeshBuckets.Artifacts, ct));
     }
 
     /// <summary>The bucket name, <c>mesh-artifacts</c>.</summary>

@@ -1,4 +1,4 @@
-using NATS.Client.Core;
+using OamOrleans.Client;
 using NATS.Client.KeyValueStore;
 
 namespace OamOrleans.Clustering.Nats;
@@ -17,20 +17,19 @@ namespace OamOrleans.Clustering.Nats;
 /// </remarks>
 public sealed class NatsClusteringOptions
 {
-    /// <summary>The default <see cref="Url"/>: <c>nats://localhost:4222</c>.</summary>
-    public const string DefaultUrl = "nats://localhost:4222";
-
     /// <summary>The default <see cref="BucketName"/>: <c>orleans-membership</c>.</summary>
     public const string DefaultBucketName = "orleans-membership";
 
-    /// <summary>NATS server URL (comma-separate several URLs of one cluster). Default <see cref="DefaultUrl"/>.</summary>
-    public string Url { get; set; } = DefaultUrl;
+    /// <summary>
+    /// The NATS server(s) and credentials (creds file, NKey seed file, token, TLS files). Default null: in a silo with
+    /// <c>AddOpenAgentMesh</c> the silo's mesh endpoint (<c>MeshHostOptions.Endpoint</c>), else
+    /// <see cref="MeshEndpoint.Resolve"/> (<c>OAM_URL</c>, <c>OAM_CREDS</c>, …, a <c>.oam-url</c> file, else
+    /// <c>nats://localhost:4222</c>).
+    /// </summary>
+    public MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>Connection name shown by the server's monitoring. Default <c>orleans-membership</c> / <c>orleans-gateway-list</c>.</summary>
     public string? ConnectionName { get; set; }
-
-    /// <summary>Optional hook to adjust the NATS connection options (credentials, TLS, timeouts). Default none.</summary>
-    public Func<NatsOpts, NatsOpts>? ConfigureConnection { get; set; }
 
     /// <summary>KV bucket holding the membership tables; created by the first silo if missing. Default <see cref="DefaultBucketName"/>.</summary>
     public string BucketName { get; set; } = DefaultBucketName;

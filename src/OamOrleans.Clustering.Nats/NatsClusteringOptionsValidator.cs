@@ -7,5 +7,5 @@ namespace OamOrleans.Clustering.Nats;
 internal sealed class NatsClusteringOptionsValidator(IOptions<NatsClusteringOptions> options) : IConfigurationValidator
 {
     public void ValidateConfiguration() =>
-        OamOrleans.Nats.NatsBucketSettingsCheck.Validate("NATS clustering", options.Value.Url, options.Value.BucketName, options.Value.Replicas, options.Value.StorageType);
+        OamOrleans.Nats.NatsBucketSettingsCheck.Validate("NATS clustering", options.Value.Endpoint, options.Value.BucketName, options.Value.Replicas, options.Value.StorageType);
 }

@@ -9,6 +9,7 @@ namespace OamOrleans.Clustering.Nats;
 /// <summary>NATS connection + KV bucket access shared by the membership table and the gateway list provider.</summary>
 internal sealed class NatsMembershipStore(NatsClusteringOptions options, string defaultConnectionName) : IAsyncDisposable
 {
+    private readonly OamOrleans.Client.MeshEndpoint _endpoint = options.Endpoint ?? OamOrleans.Client.MeshEndpoint.Resolve();
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private NatsConnection? _connection;
@@ -16,7 +17,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
 
     public string Bucket => options.BucketName;
 
-    public string Url => options.Url;
+    public string Url => _endpoint.Url;
 
     public string? ServerVersion => _connection?.ServerInfo?.Version;
 
@@ -36,9 +37,7 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
 
             if (_connection is null)
             {
-                var opts = NatsOpts.Default with { Url = options.Url, Name = options.ConnectionName ?? defaultConnectionName };
-                opts = options.ConfigureConnection?.Invoke(opts) ?? opts;
-                var connection = new NatsConnection(opts);
+                var connection = new NatsConnection(_endpoint.ToNatsOpts(options.ConnectionName ?? defaultConnectionName));
                 try
                 {
                     await connection.ConnectAsync().ConfigureAwait(false);
@@ -157,5 +156,5 @@ internal sealed class NatsMembershipStore(NatsClusteringOptions options, string 
     }
 
     private INatsKVStore GetStore() =>
-        _store ?? throw new InvalidOperationException($"The NATS membership store (bucket '{options.BucketName}' on {NatsUrlRedaction.Redact(options.Url)}) is not initialized.");
+        _store ?? throw new InvalidOperationException($"The NATS membership store (bucket '{options.BucketName}' on {NatsUrlRedaction.Redact(Url)}) is not initialized.");
 }

@@ -23,6 +23,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
     private static readonly TimeSpan ElectionGrace = TimeSpan.FromSeconds(30);
 
     private readonly NatsReminderTableOptions _options;
+    private readonly OamOrleans.Client.MeshEndpoint _endpoint;
     private readonly string _serviceId;
     private readonly string _servicePrefix;
     private readonly ILogger<NatsReminderTable> _logger;
@@ -32,6 +33,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
     public NatsReminderTable(IOptions<NatsReminderTableOptions> options, IOptions<ClusterOptions> clusterOptions, ILogger<NatsReminderTable> logger)
     {
         _options = options.Value;
+        _endpoint = _options.Endpoint ?? OamOrleans.Client.MeshEndpoint.Resolve();
         _serviceId = clusterOptions.Value.ServiceId;
         _servicePrefix = ReminderDocument.ServicePrefix(_serviceId);
         _logger = logger;
@@ -41,8 +43,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
     {
         try
         {
-            var opts = NatsOpts.Default with { Url = _options.Url, Name = _options.ConnectionName ?? NatsReminderTableOptions.DefaultBucketName };
-            _connection = new NatsConnection(_options.ConfigureConnection?.Invoke(opts) ?? opts);
+            _connection = new NatsConnection(_endpoint.ToNatsOpts(_options.ConnectionName ?? NatsReminderTableOptions.DefaultBucketName));
             await _connection.ConnectAsync().ConfigureAwait(false);
             var kv = _connection.CreateKeyValueStoreContext();
             var existing = await kv.TryGetStoreAsync(_options.BucketName, cancellationToken).ConfigureAwait(false);
@@ -62,12 +63,12 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
                 },
                 cancellationToken).ConfigureAwait(false);
             await WhileElectingAsync(() => _store.GetStatusAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
-            LogInitialized(_logger, _serviceId, _options.BucketName, NatsUrlRedaction.Redact(_options.Url), _connection.ServerInfo?.Version ?? "?");
+            LogInitialized(_logger, _serviceId, _options.BucketName, NatsUrlRedaction.Redact(_endpoint.Url), _connection.ServerInfo?.Version ?? "?");
         }
         catch (Exception ex) when (ex is not OrleansException and not OperationCanceledException)
         {
             throw new OrleansException(
-                $"NATS reminder table for service '{_serviceId}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_options.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
+                $"NATS reminder table for service '{_serviceId}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_endpoint.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
                 + "(the server must run with JetStream enabled: nats-server -js).",
                 ex);
         }
@@ -162,7 +163,7 @@ internal sealed partial class NatsReminderTable : IReminderTable, IAsyncDisposab
     }
 
     private INatsKVStore Store =>
-        _store ?? throw new InvalidOperationException($"The NATS reminder table (bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_options.Url)}) is not started.");
+        _store ?? throw new InvalidOperationException($"The NATS reminder table (bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_endpoint.Url)}) is not started.");
 
     public async ValueTask DisposeAsync()
     {

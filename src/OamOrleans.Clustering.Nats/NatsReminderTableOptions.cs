@@ -1,4 +1,4 @@
-using NATS.Client.Core;
+using OamOrleans.Client;
 using NATS.Client.KeyValueStore;
 
 namespace OamOrleans.Clustering.Nats;
@@ -18,14 +18,16 @@ public sealed class NatsReminderTableOptions
     /// <summary>The default <see cref="BucketName"/>: <c>orleans-reminders</c>.</summary>
     public const string DefaultBucketName = "orleans-reminders";
 
-    /// <summary>NATS server URL (comma-separate several URLs of one cluster). Default <see cref="NatsClusteringOptions.DefaultUrl"/>.</summary>
-    public string Url { get; set; } = NatsClusteringOptions.DefaultUrl;
+    /// <summary>
+    /// The NATS server(s) and credentials (creds file, NKey seed file, token, TLS files). Default null: in a silo with
+    /// <c>AddOpenAgentMesh</c> the silo's mesh endpoint (<c>MeshHostOptions.Endpoint</c>), else
+    /// <see cref="MeshEndpoint.Resolve"/> (<c>OAM_URL</c>, <c>OAM_CREDS</c>, …, a <c>.oam-url</c> file, else
+    /// <c>nats://localhost:4222</c>).
+    /// </summary>
+    public MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>Connection name shown by the server's monitoring. Default <c>orleans-reminders</c>.</summary>
     public string? ConnectionName { get; set; }
-
-    /// <summary>Optional hook to adjust the NATS connection options (credentials, TLS, timeouts). Default none.</summary>
-    public Func<NatsOpts, NatsOpts>? ConfigureConnection { get; set; }
 
     /// <summary>KV bucket holding the reminders; created by the first silo if missing. Default <see cref="DefaultBucketName"/>.</summary>
     public string BucketName { get; set; } = DefaultBucketName;

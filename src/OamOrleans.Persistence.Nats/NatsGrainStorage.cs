@@ -26,6 +26,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
 
     private readonly string _name;
     private readonly NatsGrainStorageOptions _options;
+    private readonly OamOrleans.Client.MeshEndpoint _endpoint;
     private readonly string _serviceId;
     private readonly IGrainStorageSerializer _serializer;
     private readonly StatePayloads? _payloads;
@@ -44,6 +45,7 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
     {
         _name = name;
         _options = options;
+        _endpoint = options.Endpoint ?? OamOrleans.Client.MeshEndpoint.Resolve();
         _serviceId = clusterOptions.Value.ServiceId;
         var json = new JsonGrainStateSerializer(options.JsonSerializerOptions);
         _serializer = options.GrainStorageSerializer ?? json;
@@ -65,26 +67,20 @@ internal sealed partial class NatsGrainStorage : IGrainStorage, ILifecyclePartic
                 return;
             }
 
-            var opts = NatsOpts.Default with
-            {
-                Url = _options.Url,
-                Name = _options.ConnectionName ?? $"orleans-grain-storage-{_name}",
-            };
-            opts = _options.ConfigureConnection?.Invoke(opts) ?? opts;
-            var connection = new NatsConnection(opts);
+            var connection = new NatsConnection(_endpoint.ToNatsOpts(_options.ConnectionName ?? $"orleans-grain-storage-{_name}"));
             try
             {
                 await connection.ConnectAsync().ConfigureAwait(false);
                 var kv = connection.CreateKeyValueStoreContext();
                 _store = await GetOrCreateBucketAsync(kv, cancellationToken).ConfigureAwait(false);
                 _connection = connection;
-                LogInitialized(_logger, _name, _options.BucketName, NatsUrlRedaction.Redact(_options.Url), connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
+                LogInitialized(_logger, _name, _options.BucketName, NatsUrlRedaction.Redact(_endpoint.Url), connection.ServerInfo?.Version ?? "?", connection.ServerInfo?.MaxPayload ?? 0);
             }
             catch (Exception ex)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
                 throw new NatsGrainStorageException(
-                    $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_options.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
+                    $"NATS grain storage '{_name}' could not open KV bucket '{_options.BucketName}' on {NatsUrlRedaction.Redact(_endpoint.Url)}: {NatsUrlRedaction.Redact(ex.Message)} "
                     + "(the server must run with JetStream enabled: nats-server -js).",
                     ex);
             }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using NATS.Client.Core;
+using OamOrleans.Client;
 using NATS.Client.KeyValueStore;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -8,7 +8,8 @@ namespace OamOrleans.Persistence.Nats;
 
 /// <summary>
 /// Options of the NATS JetStream KV grain storage provider. Every property has a working default for a local
-/// <c>nats-server -js</c>, so <c>AddNatsGrainStorage("name", o => o.Url = "nats://host:4222")</c> is enough.
+/// <c>nats-server -js</c> (or, in a silo with <c>AddOpenAgentMesh</c>, for the mesh's NATS), so
+/// <c>AddNatsGrainStorage("name")</c> or <c>AddNatsGrainStorage("name", "nats://host:4222")</c> is enough.
 /// </summary>
 /// <remarks>
 /// Each grain state is one key in one KV bucket: <c>{serviceId}.{grainType}.{grainKey}.{stateName}</c>, every segment
@@ -19,20 +20,19 @@ namespace OamOrleans.Persistence.Nats;
 /// </remarks>
 public sealed class NatsGrainStorageOptions
 {
-    /// <summary>The default <see cref="Url"/>: <c>nats://localhost:4222</c>.</summary>
-    public const string DefaultUrl = "nats://localhost:4222";
-
     /// <summary>The default <see cref="BucketName"/>: <c>orleans-grain-state</c>.</summary>
     public const string DefaultBucketName = "orleans-grain-state";
 
-    /// <summary>NATS server URL (comma-separate several URLs of one cluster). Default <see cref="DefaultUrl"/>.</summary>
-    public string Url { get; set; } = DefaultUrl;
+    /// <summary>
+    /// The NATS server(s) and credentials (creds file, NKey seed file, token, TLS files). Default null: in a silo with
+    /// <c>AddOpenAgentMesh</c> the silo's mesh endpoint (<c>MeshHostOptions.Endpoint</c>), else
+    /// <see cref="MeshEndpoint.Resolve"/> (<c>OAM_URL</c>, <c>OAM_CREDS</c>, …, a <c>.oam-url</c> file, else
+    /// <c>nats://localhost:4222</c>).
+    /// </summary>
+    public MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>Connection name shown by the server's monitoring. Default <c>orleans-grain-storage-{providerName}</c>.</summary>
     public string? ConnectionName { get; set; }
-
-    /// <summary>Optional hook to adjust the NATS connection options (credentials, TLS, timeouts). Default none.</summary>
-    public Func<NatsOpts, NatsOpts>? ConfigureConnection { get; set; }
 
     /// <summary>KV bucket holding the grain states; created on first start if missing. Default <see cref="DefaultBucketName"/>.</summary>
     public string BucketName { get; set; } = DefaultBucketName;

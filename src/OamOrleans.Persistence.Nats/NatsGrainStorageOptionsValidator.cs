@@ -6,5 +6,5 @@ namespace OamOrleans.Persistence.Nats;
 internal sealed class NatsGrainStorageOptionsValidator(NatsGrainStorageOptions options, string name) : IConfigurationValidator
 {
     public void ValidateConfiguration() =>
-        OamOrleans.Nats.NatsBucketSettingsCheck.Validate($"NATS grain storage '{name}'", options.Url, options.BucketName, options.Replicas, options.StorageType);
+        OamOrleans.Nats.NatsBucketSettingsCheck.Validate($"NATS grain storage '{name}'", options.Endpoint, options.BucketName, options.Replicas, options.StorageType);
 }

@@ -22,7 +22,7 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
     public async Task The_client_the_cli_and_the_health_monitor_connect_with_the_mode_and_print_no_secret(string mode)
     {
         var m = await servers.GetAsync(mode);
-        await using (var client = await MeshClient.ConnectAsync(m.Url, m.Options))
+        await using (var client = await MeshClient.ConnectAsync(options: new MeshClientOptions { Endpoint = m.Endpoint }))
         {
             await client.Kv.PutAsync("mode." + mode, "ok");
             Assert.Equal("ok", await client.Kv.GetAsync("mode." + mode));
@@ -70,15 +70,15 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
         Assert.DoesNotContain(wrong, denied.ToString());
 
         var token = await servers.GetAsync("token");
-        var options = new MeshClientOptions { Token = wrong, ConnectTimeout = TimeSpan.FromSeconds(5) };
-        denied = await Assert.ThrowsAsync<ConnectionDeniedException>(async () => await MeshClient.ConnectAsync(token.Server.Url, options));
+        var options = new MeshClientOptions { Endpoint = new MeshEndpoint(token.Server.Url) { Token = wrong }, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        denied = await Assert.ThrowsAsync<ConnectionDeniedException>(async () => await MeshClient.ConnectAsync(options: options));
         Assert.Contains("a token", denied.Message);
         Assert.DoesNotContain(wrong, denied.ToString());
 
         // The options and the endpoint print no secret either (they end up in logs and debuggers).
         Assert.DoesNotContain(wrong, options.ToString());
         Assert.DoesNotContain(wrong, (new MeshEndpoint($"nats://mesh:{wrong}@h:4222", null) { Token = wrong }).ToString());
-        Assert.DoesNotContain(wrong, (options with { Url = $"nats://u:{wrong}@h:4222" }).ToString());
+        Assert.DoesNotContain(wrong, (options with { Endpoint = new MeshEndpoint($"nats://u:{wrong}@h:4222") }).ToString());
     }
 
     [Theory]
@@ -115,7 +115,7 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
         OamSiloProcessUrl(silo, m);
 
         // Conversation state goes through the NATS grain storage: the second turn sees the first.
-        await using (var client = await MeshClient.ConnectAsync(m.Url, m.Options))
+        await using (var client = await MeshClient.ConnectAsync(options: new MeshClientOptions { Endpoint = m.Endpoint }))
         {
             var conversation = "c-" + Guid.NewGuid().ToString("N");
             Assert.Equal(1, (await client.CallAsync<CounterOut>("demo.counter", new CounterIn(conversation))).Count);
@@ -123,14 +123,13 @@ public sealed class CredentialModeTests(CredentialModeServers servers)
         }
 
         // An external Orleans client finds the silo through the NATS gateway list, with the same credentials.
-        var endpoint = new MeshEndpoint(m.Url, m.Options.CredsFile) { NKeySeedFile = m.Options.NKeySeedFile, Token = m.Options.Token, Tls = m.Options.Tls };
+        var endpoint = m.Endpoint;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(c => c
             .UseNatsClustering(o =>
             {
-                o.Url = m.Url;
-                o.ConfigureConnection = endpoint.ApplyTo;
+                o.Endpoint = endpoint;
             })
             .Configure<Orleans.Configuration.ClusterOptions>(o =>
             {

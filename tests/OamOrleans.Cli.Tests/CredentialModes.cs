@@ -18,7 +18,7 @@ public sealed record ModeServer(
     NatsServer Server,
     string Url,
     IReadOnlyDictionary<string, string> Env,
-    MeshClientOptions Options,
+    MeshEndpoint Endpoint,
     string? SysUrl,
     string? SysCreds,
     IReadOnlyList<string> Secrets);
@@ -82,7 +82,7 @@ public sealed class CredentialModeServers : IAsyncLifetime
                         """,
                     clientOpts: o => o with { AuthOpts = NatsAuthOpts.Default with { Username = "mesh", Password = secret } });
                 var url = $"nats://mesh:{secret}@127.0.0.1:{port}";
-                return new(mode, server, url, new Dictionary<string, string>(), new MeshClientOptions(), sysUrl, null, [secret, sysPassword]);
+                return new(mode, server, url, new Dictionary<string, string>(), new MeshEndpoint(url), sysUrl, null, [secret, sysPassword]);
             }
 
             case "token":
@@ -91,7 +91,7 @@ public sealed class CredentialModeServers : IAsyncLifetime
                     port: port,
                     extraConfig: $$"""authorization { token: "{{secret}}" }""",
                     clientOpts: o => o with { AuthOpts = NatsAuthOpts.Default with { Token = secret } });
-                return new(mode, server, plain, new Dictionary<string, string> { ["OAM_TOKEN"] = secret }, new MeshClientOptions { Token = secret }, null, null, [secret]);
+                return new(mode, server, plain, new Dictionary<string, string> { ["OAM_TOKEN"] = secret }, new MeshEndpoint(plain) { Token = secret }, null, null, [secret]);
             }
 
             case "nkey":
@@ -107,7 +107,7 @@ public sealed class CredentialModeServers : IAsyncLifetime
                         """,
                     clientOpts: o => o with { AuthOpts = MeshConnections.Auth(null, seedFile, null) });
                 return new(mode, server, plain, new Dictionary<string, string> { ["OAM_NKEY_SEED_FILE"] = seedFile },
-                    new MeshClientOptions { NKeySeedFile = seedFile }, sysUrl, null, [user.GetSeed(), sysPassword]);
+                    new MeshEndpoint(plain) { NKeySeedFile = seedFile }, sysUrl, null, [user.GetSeed(), sysPassword]);
             }
 
             case "creds":
@@ -124,7 +124,7 @@ public sealed class CredentialModeServers : IAsyncLifetime
                     clientOpts: o => o with { AuthOpts = NatsAuthOpts.Default with { CredsFile = creds } });
                 var seed = (await File.ReadAllLinesAsync(creds)).Single(l => l.StartsWith("SU", StringComparison.Ordinal)).Trim();
                 return new(mode, server, plain, new Dictionary<string, string> { ["OAM_CREDS"] = creds },
-                    new MeshClientOptions { CredsFile = creds }, plain, sysCreds, [seed]);
+                    new MeshEndpoint(plain, creds), plain, sysCreds, [seed]);
             }
 
             case "tls":
@@ -154,7 +154,7 @@ public sealed class CredentialModeServers : IAsyncLifetime
                 }
 
                 var serverSys = server.SysUrl;
-                return new(mode, server, plain, env, new MeshClientOptions { Tls = tls }, serverSys, null,
+                return new(mode, server, plain, env, new MeshEndpoint(plain) { Tls = tls }, serverSys, null,
                     [new Uri(serverSys).UserInfo.Split(':')[1]]);
             }
 

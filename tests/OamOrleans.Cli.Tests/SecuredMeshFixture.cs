@@ -54,7 +54,7 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
             Nats.Url,
             configure: o =>
             {
-                o.CredsFile = Creds("worker");
+                o.Endpoint = o.Endpoint! with { CredsFile = Creds("worker") };
                 o.DrainTimeout = TimeSpan.FromSeconds(5);
             },
             agents: silo => silo
@@ -72,9 +72,9 @@ public sealed class SecuredMeshFixture : IAsyncLifetime
 
     /// <summary>A mesh client of <paramref name="user"/> (its creds file).</summary>
     public async Task<MeshClient> ConnectAsync(string user, TimeSpan? callTimeout = null) =>
-        await MeshClient.ConnectAsync(Url, new MeshClientOptions
+        await MeshClient.ConnectAsync(options: new MeshClientOptions
         {
-            CredsFile = Creds(user),
+            Endpoint = new MeshEndpoint(Url, Creds(user)),
             CallTimeout = callTimeout ?? TimeSpan.FromSeconds(30),
             ConnectTimeout = TimeSpan.FromSeconds(5),
         });

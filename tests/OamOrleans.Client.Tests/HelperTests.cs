@@ -84,13 +84,13 @@ public sealed class HelperTests
     public void Default_options_are_valid_and_several_nats_urls_are_accepted()
     {
         Assert.Empty(MeshClientOptionsValidator.Problems(new MeshClientOptions()));
-        Assert.Empty(MeshClientOptionsValidator.Problems(new MeshClientOptions { Url = "nats://a:4222, tls://b:4222", InstanceId = MeshIds.New() }));
+        Assert.Empty(MeshClientOptionsValidator.Problems(new MeshClientOptions { Endpoint = new MeshEndpoint("nats://a:4222, tls://b:4222"), InstanceId = MeshIds.New() }));
     }
 
     [Fact]
     public void A_url_with_a_password_is_redacted_in_the_validation_message()
     {
-        var problem = Assert.Single(MeshClientOptionsValidator.Problems(new MeshClientOptions { Url = "http://user:secret@host:4222" }));
+        var problem = Assert.Single(MeshClientOptionsValidator.Problems(new MeshClientOptions { Endpoint = new MeshEndpoint("http://user:secret@host:4222") }));
 
         Assert.DoesNotContain("secret", problem, StringComparison.Ordinal);
     }

@@ -18,7 +18,7 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
     public async Task AddMeshClient_shares_one_client_that_connects_on_first_use_and_the_container_disposes_it()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddMeshClient(o => o.Url = fx.Server.Url);
+        services.AddMeshClient(fx.Server.Url);
         MeshClient client;
         await using (var provider = services.BuildServiceProvider())
         {
@@ -35,11 +35,12 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
     }
 
     [Fact]
-    public async Task AddMeshClient_binds_options_from_configuration()
+    public async Task AddMeshClient_binds_options_and_the_endpoint_from_configuration()
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Mesh:Url"] = fx.Server.Url,
+            ["Mesh:Endpoint:Url"] = fx.Server.Url,
+            ["Mesh:Endpoint:InboxPrefix"] = "_INBOX_BOUND",
             ["Mesh:CallTimeout"] = "00:00:07",
             ["Mesh:ConnectionName"] = "di-bound-client",
         }).Build();
@@ -52,6 +53,8 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
 
         Assert.Equal(TimeSpan.FromSeconds(7), client.Options.CallTimeout);
         Assert.Equal("di-bound-client", client.Connection.Opts.Name);
+        Assert.Equal(new MeshEndpoint(fx.Server.Url) { InboxPrefix = "_INBOX_BOUND" }, client.Options.Endpoint);
+        Assert.Equal("_INBOX_BOUND", client.Connection.Opts.InboxPrefix);
     }
 
     [Fact]
@@ -62,13 +65,13 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
         {
             o.CallTimeout = TimeSpan.Zero;
             o.InstanceId = "not.one.token";
-            o.Tls = new MeshTls { CertFile = "/nonexistent/client.pem" };
+            o.Endpoint = o.Endpoint! with { Tls = new MeshTls { CertFile = "/nonexistent/client.pem" } };
         });
         await using var provider = services.BuildServiceProvider();
 
         var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<MeshClient>());
 
-        Assert.Contains(e.Failures, f => f.Contains("Url 'http://example.com' is not a NATS URL", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("Endpoint: Url 'http://example.com' is not a NATS URL", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("CallTimeout must be positive", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("InstanceId 'not.one.token'", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("CertFile and KeyFile together", StringComparison.Ordinal));
@@ -88,8 +91,8 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
         var client = provider.GetRequiredService<MeshClient>();
         Assert.NotEqual(NatsConnectionState.Open, client.Connection.ConnectionState);
 
-        // While the mesh is down an operation fails with the connection's error, naming the URL.
-        var down = await Assert.ThrowsAnyAsync<NatsException>(async () => await client.Kv.PutAsync("di-early", "x"));
+        // While the mesh is down an operation fails as MeshClient.ConnectAsync does, naming the URL.
+        var down = await Assert.ThrowsAsync<ConnectionFailedException>(async () => await client.Kv.PutAsync("di-early", "x"));
         Assert.Contains($"127.0.0.1:{port}", down.Message, StringComparison.Ordinal);
 
         await using var server = await NatsServer.StartAsync(port: port);
@@ -101,6 +104,55 @@ public sealed class ServiceCollectionTests(NatsFixture fx) : IClassFixture<NatsF
         await using var observer = new NatsConnection(new NatsOpts { Url = server.Url });
         var kv = observer.CreateKeyValueStoreContext();
         await Poll.UntilAsync(async () => (await kv.GetStoreAsync("mesh-registry")).Bucket == "mesh-registry", "the client created the mesh buckets");
+    }
+
+    [Fact]
+    public async Task A_deferred_client_reports_an_unreachable_mesh_with_ConnectionFailedException_naming_the_url_without_its_password()
+    {
+        var port = NatsServer.FreePort();
+        const string password = "s3cret-pw";
+        var services = new ServiceCollection();
+        services.AddMeshClient($"nats://alice:{password}@127.0.0.1:{port}", o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<MeshClient>();
+
+        var failures = new[]
+        {
+            await Assert.ThrowsAsync<ConnectionFailedException>(async () => await client.CallRawAsync("demo.echo", "{}"u8.ToArray())),
+            await Assert.ThrowsAsync<ConnectionFailedException>(async () => await client.Kv.PutAsync("di-down", "x")),
+            await Assert.ThrowsAsync<ConnectionFailedException>(async () => await client.CatalogAsync()),
+            await Assert.ThrowsAsync<ConnectionFailedException>(async () => await client.ContractAsync("demo.echo")),
+        };
+
+        Assert.All(failures, e =>
+        {
+            Assert.StartsWith($"Cannot connect to the mesh at nats://***@127.0.0.1:{port} (credentials: user 'alice' with the password in the URL)", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task A_deferred_client_sees_the_catalog_on_its_first_operation()
+    {
+        await using var sim = await AgentSimulator.StartAsync(fx.Server);
+        var listed = Wait.Name("deferred");
+        await sim.PutCatalogAsync($$"""[{"name": "{{listed}}", "description": "Listed, nobody serves it.", "version": "1.0.0", "tags": [], "invocable": true, "streaming": false}]""");
+
+        var services = new ServiceCollection();
+        services.AddMeshClient(fx.Server.Url);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var catalog = await provider.GetRequiredService<MeshClient>().CatalogAsync();
+            Assert.Contains(catalog, e => e.Name == listed);
+        }
+
+        // A first call to a listed agent nobody serves is "not available" (the catalog knows it), not "not found".
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var client = provider.GetRequiredService<MeshClient>();
+            await Assert.ThrowsAsync<NotAvailableException>(async () =>
+                await client.CallRawAsync(listed, "{}"u8.ToArray(), new CallOptions { Retry = MeshRetryOptions.None }));
+        }
     }
 
     [Fact]

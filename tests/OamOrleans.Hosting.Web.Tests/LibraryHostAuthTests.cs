@@ -32,9 +32,9 @@ public sealed class LibraryHostAuthTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddHealthChecks();
-        builder.Services.AddMeshClient(o => o.Url = _nats.Url);
+        builder.Services.AddMeshClient(_nats.Url);
         builder.Services.AddMeshMcpServer().WithHttpTransport();
-        builder.Services.AddOamAdminUi(o => o.Url = _nats.Url);
+        builder.Services.AddOamAdminUi(o => o.Endpoint = new MeshEndpoint(_nats.Url));
         builder.Services.AddAuthentication(TestScheme.Name).AddScheme<AuthenticationSchemeOptions, TestScheme>(TestScheme.Name, null);
         builder.Services.AddAuthorizationBuilder().AddPolicy("mesh-operators", p => p.RequireClaim("role", "operator"));
         _app = builder.Build();

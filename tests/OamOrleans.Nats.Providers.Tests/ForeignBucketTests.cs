@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OamOrleans.Clustering.Nats;
@@ -57,7 +58,7 @@ public sealed class ForeignBucketTests(NatsServerFixture nats) : IClassFixture<N
         var bucket = await ForeignBucketAsync("members");
         var clusterId = "foreign-" + Guid.NewGuid().ToString("N")[..8];
         await using var table = new NatsMembershipTable(
-            Options.Create(new NatsClusteringOptions { Url = nats.Url, BucketName = bucket }),
+            Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(nats.Url), BucketName = bucket }),
             Options.Create(new ClusterOptions { ClusterId = clusterId, ServiceId = "svc" }),
             NullLogger<NatsMembershipTable>.Instance);
         await table.InitializeMembershipTable(true);

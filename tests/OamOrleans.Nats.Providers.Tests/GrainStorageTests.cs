@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +34,7 @@ public sealed class GrainStorageTests(NatsServerFixture nats) : IClassFixture<Na
 
     internal static async Task<NatsGrainStorage> CreateStorageAsync(string url, string serviceId, Action<NatsGrainStorageOptions>? configure = null)
     {
-        var options = new NatsGrainStorageOptions { Url = url };
+        var options = new NatsGrainStorageOptions { Endpoint = new MeshEndpoint(url) };
         configure?.Invoke(options);
         var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
         var storage = new NatsGrainStorage(
@@ -299,7 +300,7 @@ public sealed class GrainStorageTests(NatsServerFixture nats) : IClassFixture<Na
     public async Task Init_fails_clearly_without_a_server()
     {
         var url = $"nats://127.0.0.1:{NatsServer.FreePort()}";
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => CreateStorageAsync(url, NewServiceId(), o => o.ConfigureConnection = opts => opts with { ConnectTimeout = TimeSpan.FromSeconds(1) }));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => CreateStorageAsync(url, NewServiceId()));
         Assert.Contains(url, ex.Message, StringComparison.Ordinal);
     }
 
@@ -311,7 +312,7 @@ public sealed class GrainStorageTests(NatsServerFixture nats) : IClassFixture<Na
     [InlineData("nats://localhost:4222", "orleans-grain-state", 6)]
     public void The_validator_rejects_unusable_options(string url, string bucket, int replicas)
     {
-        var validator = new NatsGrainStorageOptionsValidator(new NatsGrainStorageOptions { Url = url, BucketName = bucket, Replicas = replicas }, "x");
+        var validator = new NatsGrainStorageOptionsValidator(new NatsGrainStorageOptions { Endpoint = new MeshEndpoint(url), BucketName = bucket, Replicas = replicas }, "x");
         Assert.Throws<OrleansConfigurationException>(validator.ValidateConfiguration);
     }
 
@@ -319,6 +320,6 @@ public sealed class GrainStorageTests(NatsServerFixture nats) : IClassFixture<Na
     public void The_validator_accepts_defaults_and_server_lists()
     {
         new NatsGrainStorageOptionsValidator(new NatsGrainStorageOptions(), "x").ValidateConfiguration();
-        new NatsGrainStorageOptionsValidator(new NatsGrainStorageOptions { Url = "nats://a:4222, nats://b:4222" }, "x").ValidateConfiguration();
+        new NatsGrainStorageOptionsValidator(new NatsGrainStorageOptions { Endpoint = new MeshEndpoint("nats://a:4222, nats://b:4222") }, "x").ValidateConfiguration();
     }
 }

@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,7 +44,7 @@ public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsSer
             silo.UseNatsClustering(nats.Url);
             silo.AddNatsGrainStorage("nats", o =>
             {
-                o.Url = nats.Url;
+                o.Endpoint = new MeshEndpoint(nats.Url);
                 o.BucketName = "not.a.bucket";
             });
         });
@@ -55,7 +56,7 @@ public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsSer
     [Fact]
     public async Task A_silo_with_unusable_clustering_options_refuses_to_start_with_a_clear_message()
     {
-        using var host = BuildSilo(silo => silo.UseNatsClustering(o => o.Url = "http://example.com"));
+        using var host = BuildSilo(silo => silo.UseNatsClustering(o => o.Endpoint = new MeshEndpoint("http://example.com")));
 
         var ex = await Assert.ThrowsAsync<OrleansConfigurationException>(() => host.StartAsync());
         Assert.Contains("http://example.com", ex.Message, StringComparison.Ordinal);
@@ -69,7 +70,7 @@ public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsSer
             silo.UseNatsClustering(nats.Url);
             silo.UseNatsReminderService(o =>
             {
-                o.Url = nats.Url;
+                o.Endpoint = new MeshEndpoint(nats.Url);
                 o.Replicas = 7;
             });
         });
@@ -93,6 +94,34 @@ public sealed class HostingTests(NatsServerFixture nats) : IClassFixture<NatsSer
             Assert.IsType<NatsGrainStorage>(storage);
             var state = new GrainState<ChatState>(new ChatState { Title = "via default" });
             await storage.WriteStateAsync("s", GrainId.Create("agent", "default-provider"), state);
+            Assert.NotNull(state.ETag);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Providers_given_no_endpoint_use_the_mesh_endpoint_of_the_silo()
+    {
+        using var host = BuildSilo(silo =>
+        {
+            // What AddOpenAgentMesh registers: the silo's resolved mesh endpoint.
+            silo.Services.AddSingleton(new MeshEndpoint(nats.Url));
+            silo.UseNatsClustering();
+            silo.AddNatsGrainStorage("nats");
+            silo.UseNatsReminderService();
+        });
+
+        Assert.Equal(nats.Url, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<NatsGrainStorageOptions>>().Get("nats").Endpoint?.Url);
+        Assert.Equal(nats.Url, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OamOrleans.Clustering.Nats.NatsClusteringOptions>>().Value.Endpoint?.Url);
+        Assert.Equal(nats.Url, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OamOrleans.Clustering.Nats.NatsReminderTableOptions>>().Value.Endpoint?.Url);
+        await host.StartAsync();
+        try
+        {
+            var state = new GrainState<ChatState>(new ChatState { Title = "on the mesh's NATS" });
+            await host.Services.GetRequiredKeyedService<IGrainStorage>("nats").WriteStateAsync("s", GrainId.Create("agent", "mesh-endpoint"), state);
             Assert.NotNull(state.ETag);
         }
         finally

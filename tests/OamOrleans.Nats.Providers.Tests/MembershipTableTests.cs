@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +30,7 @@ public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture
         _table = CreateTable();
         await _table.InitializeMembershipTable(true);
         _gateways = new NatsGatewayListProvider(
-            Options.Create(new NatsClusteringOptions { Url = nats.Url }),
+            Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(nats.Url) }),
             Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "svc" }),
             Options.Create(new GatewayOptions()),
             NullLogger<NatsGatewayListProvider>.Instance);
@@ -44,7 +45,7 @@ public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture
     }
 
     private NatsMembershipTable CreateTable() => new(
-        Options.Create(new NatsClusteringOptions { Url = nats.Url }),
+        Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(nats.Url) }),
         Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "svc" }),
         NullLogger<NatsMembershipTable>.Instance);
 
@@ -315,7 +316,7 @@ public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture
         foreach (var id in ids)
         {
             await using var table = new NatsMembershipTable(
-                Options.Create(new NatsClusteringOptions { Url = nats.Url }),
+                Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(nats.Url) }),
                 Options.Create(new ClusterOptions { ClusterId = id + _clusterId, ServiceId = "svc" }),
                 NullLogger<NatsMembershipTable>.Instance);
             await table.InitializeMembershipTable(true);
@@ -332,7 +333,7 @@ public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture
     public async Task A_client_before_any_silo_sees_no_gateways_instead_of_failing()
     {
         await using var gateways = new NatsGatewayListProvider(
-            Options.Create(new NatsClusteringOptions { Url = nats.Url, BucketName = "never-created-" + _clusterId }),
+            Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(nats.Url), BucketName = "never-created-" + _clusterId }),
             Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "svc" }),
             Options.Create(new GatewayOptions()),
             NullLogger<NatsGatewayListProvider>.Instance);
@@ -347,7 +348,7 @@ public sealed class MembershipTableTests(NatsServerFixture nats) : IClassFixture
     [InlineData("nats://localhost:4222", "orleans-membership", 9)]
     public void The_validator_rejects_unusable_options(string url, string bucket, int replicas) =>
         Assert.Throws<OrleansConfigurationException>(() =>
-            new NatsClusteringOptionsValidator(Options.Create(new NatsClusteringOptions { Url = url, BucketName = bucket, Replicas = replicas })).ValidateConfiguration());
+            new NatsClusteringOptionsValidator(Options.Create(new NatsClusteringOptions { Endpoint = new MeshEndpoint(url), BucketName = bucket, Replicas = replicas })).ValidateConfiguration());
 
     private static MembershipEntry CreateEntry()
     {

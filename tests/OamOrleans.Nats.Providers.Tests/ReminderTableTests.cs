@@ -1,3 +1,4 @@
+using OamOrleans.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -34,7 +35,7 @@ public sealed class ReminderTableTests(NatsServerFixture nats) : IClassFixture<N
     }
 
     private NatsReminderTable CreateTable() => new(
-        Options.Create(new NatsReminderTableOptions { Url = nats.Url }),
+        Options.Create(new NatsReminderTableOptions { Endpoint = new MeshEndpoint(nats.Url) }),
         Options.Create(new ClusterOptions { ClusterId = "c", ServiceId = _serviceId }),
         NullLogger<NatsReminderTable>.Instance);
 
@@ -159,7 +160,7 @@ public sealed class ReminderTableTests(NatsServerFixture nats) : IClassFixture<N
         await using var restarted = CreateTable();
         await restarted.StartAsync();
         await using var otherService = new NatsReminderTable(
-            Options.Create(new NatsReminderTableOptions { Url = nats.Url }),
+            Options.Create(new NatsReminderTableOptions { Endpoint = new MeshEndpoint(nats.Url) }),
             Options.Create(new ClusterOptions { ClusterId = "c", ServiceId = _serviceId + "-other" }),
             NullLogger<NatsReminderTable>.Instance);
         await otherService.StartAsync();

@@ -52,7 +52,7 @@ public sealed class TestSiloCluster : IAsyncDisposable
 
             silo.AddOpenAgentMesh(o =>
             {
-                o.Url = natsUrl;
+                o.Endpoint = new OamOrleans.Client.MeshEndpoint(natsUrl);
                 o.DrainTimeout = TimeSpan.FromSeconds(10);
             });
             if (agentsOf is null)

@@ -17,19 +17,17 @@ public sealed class TlsTests
         await using var nats = await StartTlsOnlyServerAsync(certs, tls);
         await using var silo = await TestSilo.StartAsync(nats.Url, configure: o =>
         {
-            o.TlsCertFile = certs.ClientCert;
-            o.TlsKeyFile = certs.ClientKey;
-            o.TlsCaFile = certs.CaFile;
+            o.Endpoint = o.Endpoint! with { Tls = tls };
         });
 
-        await using (var client = await MeshClient.ConnectAsync(nats.Url, new MeshClientOptions { Tls = tls }))
+        await using (var client = await MeshClient.ConnectAsync(options: new MeshClientOptions { Endpoint = new MeshEndpoint(nats.Url) { Tls = tls } }))
         {
             var reply = await client.CallAsync<EchoOut>("demo.echo", new EchoIn("over mTLS"));
             Assert.Equal("Echo: over mTLS", reply.Reply);
         }
 
         await Assert.ThrowsAsync<ConnectionFailedException>(async () =>
-            await MeshClient.ConnectAsync(nats.Url, new MeshClientOptions { Tls = new MeshTls { CaFile = certs.CaFile }, ConnectTimeout = TimeSpan.FromSeconds(3) }));
+            await MeshClient.ConnectAsync(options: new MeshClientOptions { Endpoint = new MeshEndpoint(nats.Url) { Tls = new MeshTls { CaFile = certs.CaFile } }, ConnectTimeout = TimeSpan.FromSeconds(3) }));
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class TestSilo : IAsyncDisposable
 
             silo.AddOpenAgentMesh(o =>
             {
-                o.Url = natsUrl;
+                o.Endpoint = new OamOrleans.Client.MeshEndpoint(natsUrl);
                 o.DrainTimeout = TimeSpan.FromSeconds(10);
                 configure?.Invoke(o);
             });

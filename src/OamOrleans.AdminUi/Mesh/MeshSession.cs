@@ -30,14 +30,7 @@ internal sealed partial class MeshSession : IAsyncDisposable
 
     public MeshSession(IOptions<AdminUiOptions> options, ILoggerFactory loggerFactory)
     {
-        var o = options.Value;
-        var resolved = MeshEndpoint.Resolve(o.Url, o.CredsFile);
-        _endpoint = resolved with
-        {
-            Tls = o.Tls ?? MeshTls.Resolve(null, null, null),
-            NKeySeedFile = o.NKeySeedFile ?? resolved.NKeySeedFile,
-            Token = o.Token ?? resolved.Token,
-        };
+        _endpoint = options.Value.Endpoint ?? MeshEndpoint.Resolve();
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<MeshSession>();
     }
@@ -74,12 +67,9 @@ internal sealed partial class MeshSession : IAsyncDisposable
         {
             try
             {
-                var client = await MeshClient.ConnectAsync(_endpoint.Url, new MeshClientOptions
+                var client = await MeshClient.ConnectAsync(options: new MeshClientOptions
                 {
-                    CredsFile = _endpoint.CredsFile,
-                    NKeySeedFile = _endpoint.NKeySeedFile,
-                    Token = _endpoint.Token,
-                    Tls = _endpoint.Tls,
+                    Endpoint = _endpoint,
                     ConnectionName = "oam-admin-ui",
                     LoggerFactory = _loggerFactory,
                     // Read-mostly: an observer's creds may not create buckets; a missing bucket shows as empty.
@@ -87,7 +77,7 @@ internal sealed partial class MeshSession : IAsyncDisposable
                     // The sandbox shows what the mesh answers now (a closed gate's not_available with its hint), not
                     // what it answers after retrying until the deadline.
                     Retry = MeshRetryOptions.None,
-                }, _stopping.Token);
+                }, cancellationToken: _stopping.Token);
                 LastError = null;
                 _client.TrySetResult(client);
                 LogConnected(_logger, DisplayUrl);

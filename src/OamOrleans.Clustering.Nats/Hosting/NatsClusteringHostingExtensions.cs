@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OamOrleans.Client;
 using OamOrleans.Clustering.Nats;
 using Orleans;
 using Orleans.Configuration;
@@ -15,9 +16,19 @@ public static class NatsClusteringHostingExtensions
     public static ISiloBuilder UseNatsClustering(this ISiloBuilder builder, Action<NatsClusteringOptions> configureOptions) =>
         builder.ConfigureServices(services => services.UseNatsClustering(ob => ob.Configure(configureOptions)));
 
-    /// <summary>Keeps this silo's cluster membership in the NATS server at <paramref name="url"/> with default bucket settings.</summary>
+    /// <summary>
+    /// Keeps this silo's cluster membership in NATS with default bucket settings: the silo's mesh NATS
+    /// (<c>MeshHostOptions.Endpoint</c> of <c>AddOpenAgentMesh</c>), else what <see cref="MeshEndpoint.Resolve"/> finds.
+    /// </summary>
+    public static ISiloBuilder UseNatsClustering(this ISiloBuilder builder) =>
+        builder.UseNatsClustering((Action<OptionsBuilder<NatsClusteringOptions>>?)null);
+
+    /// <summary>
+    /// Keeps this silo's cluster membership in the NATS server at <paramref name="url"/> with default bucket settings
+    /// (credentials and TLS files resolved by <see cref="MeshEndpoint.Resolve"/>).
+    /// </summary>
     public static ISiloBuilder UseNatsClustering(this ISiloBuilder builder, string url) =>
-        builder.UseNatsClustering(options => options.Url = url);
+        builder.UseNatsClustering(options => options.Endpoint = MeshEndpoint.Resolve(url));
 
     /// <summary>Keeps this silo's cluster membership in NATS, with options built by an <see cref="OptionsBuilder{TOptions}"/>.</summary>
     public static ISiloBuilder UseNatsClustering(this ISiloBuilder builder, Action<OptionsBuilder<NatsClusteringOptions>>? configureOptions) =>
@@ -27,9 +38,9 @@ public static class NatsClusteringHostingExtensions
     public static IClientBuilder UseNatsClustering(this IClientBuilder builder, Action<NatsClusteringOptions> configureOptions) =>
         builder.ConfigureServices(services => services.UseNatsGatewayList(ob => ob.Configure(configureOptions)));
 
-    /// <summary>Makes this client find gateways through the NATS membership table on the server at <paramref name="url"/>.</summary>
+    /// <summary>Makes this client find gateways through the NATS membership table on the server at <paramref name="url"/> (see <see cref="MeshEndpoint.Resolve"/>).</summary>
     public static IClientBuilder UseNatsClustering(this IClientBuilder builder, string url) =>
-        builder.UseNatsClustering(options => options.Url = url);
+        builder.UseNatsClustering(options => options.Endpoint = MeshEndpoint.Resolve(url));
 
     /// <summary>Makes this client find gateways through NATS, with options built by an <see cref="OptionsBuilder{TOptions}"/>.</summary>
     public static IClientBuilder UseNatsClustering(this IClientBuilder builder, Action<OptionsBuilder<NatsClusteringOptions>>? configureOptions) =>
@@ -37,7 +48,9 @@ public static class NatsClusteringHostingExtensions
 
     private static IServiceCollection UseNatsClustering(this IServiceCollection services, Action<OptionsBuilder<NatsClusteringOptions>>? configureOptions)
     {
-        configureOptions?.Invoke(services.AddOptions<NatsClusteringOptions>());
+        var options = services.AddOptions<NatsClusteringOptions>();
+        configureOptions?.Invoke(options);
+        options.PostConfigure<IServiceProvider>((o, sp) => o.Endpoint ??= sp.GetService<MeshEndpoint>());
         services.AddSingleton<IMembershipTable, NatsMembershipTable>();
         services.AddSingleton<IConfigurationValidator, NatsClusteringOptionsValidator>();
         services.ConfigureFormatter<NatsClusteringOptions>();

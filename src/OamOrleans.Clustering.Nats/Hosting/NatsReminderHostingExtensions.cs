@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OamOrleans.Client;
 using OamOrleans.Clustering.Nats;
 using Orleans;
 using Orleans.Configuration;
@@ -14,16 +15,25 @@ public static class NatsReminderHostingExtensions
     public static ISiloBuilder UseNatsReminderService(this ISiloBuilder builder, Action<NatsReminderTableOptions> configureOptions) =>
         builder.UseNatsReminderService(ob => ob.Configure(configureOptions));
 
-    /// <summary>Adds Orleans' reminder service with its table on the NATS server at <paramref name="url"/> (default bucket settings).</summary>
+    /// <summary>
+    /// Adds Orleans' reminder service with its table in NATS (default bucket settings): the silo's mesh NATS
+    /// (<c>MeshHostOptions.Endpoint</c> of <c>AddOpenAgentMesh</c>), else what <see cref="MeshEndpoint.Resolve"/> finds.
+    /// </summary>
+    public static ISiloBuilder UseNatsReminderService(this ISiloBuilder builder) =>
+        builder.UseNatsReminderService((Action<OptionsBuilder<NatsReminderTableOptions>>?)null);
+
+    /// <summary>Adds Orleans' reminder service with its table on the NATS server at <paramref name="url"/> (default bucket settings; see <see cref="MeshEndpoint.Resolve"/>).</summary>
     public static ISiloBuilder UseNatsReminderService(this ISiloBuilder builder, string url) =>
-        builder.UseNatsReminderService(options => options.Url = url);
+        builder.UseNatsReminderService(options => options.Endpoint = MeshEndpoint.Resolve(url));
 
     /// <summary>Adds Orleans' reminder service with its table in NATS, with options built by an <see cref="OptionsBuilder{TOptions}"/>.</summary>
     public static ISiloBuilder UseNatsReminderService(this ISiloBuilder builder, Action<OptionsBuilder<NatsReminderTableOptions>>? configureOptions) =>
         builder.ConfigureServices(services =>
         {
             services.AddReminders();
-            configureOptions?.Invoke(services.AddOptions<NatsReminderTableOptions>());
+            var options = services.AddOptions<NatsReminderTableOptions>();
+            configureOptions?.Invoke(options);
+            options.PostConfigure<IServiceProvider>((o, sp) => o.Endpoint ??= sp.GetService<MeshEndpoint>());
             services.AddSingleton<IReminderTable, NatsReminderTable>();
             services.AddSingleton<IConfigurationValidator, NatsReminderTableOptionsValidator>();
             services.ConfigureFormatter<NatsReminderTableOptions>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OamOrleans.Client;
 using OamOrleans.Persistence.Nats;
 using Orleans;
 using Orleans.Configuration;
@@ -16,11 +17,24 @@ public static class NatsGrainStorageSiloBuilderExtensions
     public static ISiloBuilder AddNatsGrainStorage(this ISiloBuilder builder, string name, Action<NatsGrainStorageOptions> configureOptions) =>
         builder.ConfigureServices(services => services.AddNatsGrainStorage(name, ob => ob.Configure(configureOptions)));
 
-    /// <summary>Adds a named grain storage on the NATS server at <paramref name="url"/> with default bucket settings.</summary>
-    public static ISiloBuilder AddNatsGrainStorage(this ISiloBuilder builder, string name, string url) =>
-        builder.AddNatsGrainStorage(name, options => options.Url = url);
+    /// <summary>
+    /// Adds a named grain storage with default bucket settings on the silo's mesh NATS (<c>MeshHostOptions.Endpoint</c>
+    /// of <c>AddOpenAgentMesh</c>), else on the endpoint <see cref="MeshEndpoint.Resolve"/> finds (<c>OAM_URL</c>, …).
+    /// </summary>
+    public static ISiloBuilder AddNatsGrainStorage(this ISiloBuilder builder, string name) =>
+        builder.AddNatsGrainStorage(name, (Action<OptionsBuilder<NatsGrainStorageOptions>>?)null);
 
-    /// <summary>Adds a named grain storage whose options are built by an <see cref="OptionsBuilder{TOptions}"/> (e.g. bound to configuration).</summary>
+    /// <summary>
+    /// Adds a named grain storage on the NATS server at <paramref name="url"/> with default bucket settings (credentials
+    /// and TLS files resolved by <see cref="MeshEndpoint.Resolve"/>: <c>OAM_CREDS</c>, <c>OAM_TLS_*</c>, …).
+    /// </summary>
+    public static ISiloBuilder AddNatsGrainStorage(this ISiloBuilder builder, string name, string url) =>
+        builder.AddNatsGrainStorage(name, options => options.Endpoint = MeshEndpoint.Resolve(url));
+
+    /// <summary>
+    /// Adds a named grain storage whose options are built by an <see cref="OptionsBuilder{TOptions}"/> (e.g. bound to
+    /// configuration); with no options and no <see cref="NatsGrainStorageOptions.Endpoint"/>, on the silo's mesh NATS.
+    /// </summary>
     public static ISiloBuilder AddNatsGrainStorage(this ISiloBuilder builder, string name, Action<OptionsBuilder<NatsGrainStorageOptions>>? configureOptions) =>
         builder.ConfigureServices(services => services.AddNatsGrainStorage(name, configureOptions));
 
@@ -36,7 +50,9 @@ public static class NatsGrainStorageSiloBuilderExtensions
     public static IServiceCollection AddNatsGrainStorage(this IServiceCollection services, string name, Action<OptionsBuilder<NatsGrainStorageOptions>>? configureOptions = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        configureOptions?.Invoke(services.AddOptions<NatsGrainStorageOptions>(name));
+        var options = services.AddOptions<NatsGrainStorageOptions>(name);
+        configureOptions?.Invoke(options);
+        options.PostConfigure<IServiceProvider>((o, sp) => o.Endpoint ??= sp.GetService<MeshEndpoint>());
         services.AddTransient<IConfigurationValidator>(sp =>
             new NatsGrainStorageOptionsValidator(sp.GetRequiredService<IOptionsMonitor<NatsGrainStorageOptions>>().Get(name), name));
         services.ConfigureNamedOptionForLogging<NatsGrainStorageOptions>(name);

@@ -177,18 +177,14 @@ internal sealed class SiloAgentMesh(
             // A connection of its own: replies to these calls must not wait behind requests queued for the bridge on
             // the silo's connection when the silo is saturated. Not named oam-host-…: its loss is not the host's death.
             return _client ??= await MeshClient.ConnectAsync(
-                mesh.Endpoint.Url,
-                new MeshClientOptions
+                options: new MeshClientOptions
                 {
+                    Endpoint = mesh.Endpoint,
                     InstanceId = mesh.InstanceId,
                     ConnectionName = "oam-caller-" + mesh.InstanceId,
-                    CredsFile = mesh.Endpoint.CredsFile,
-                    NKeySeedFile = mesh.Endpoint.NKeySeedFile,
-                    Token = mesh.Endpoint.Token,
-                    Tls = mesh.Endpoint.Tls,
                     EnsureBuckets = false,
                 },
-                ct);
+                cancellationToken: ct);
         }
         finally
         {

@@ -30,7 +30,7 @@ internal sealed class SiloHealthMonitor(SiloMeshConnection mesh, IOptions<MeshHo
                 Connection = mesh.Connection,
                 SysUrl = options.Value.HealthMonitorSysUrl,
                 SysCredsFile = options.Value.HealthMonitorSysCredsFile,
-                Tls = MeshTls.Resolve(options.Value.TlsCertFile, options.Value.TlsKeyFile, options.Value.TlsCaFile),
+                Tls = mesh.Endpoint.Tls,
             },
             loggers.CreateLogger<HealthMonitor>(),
             ct);

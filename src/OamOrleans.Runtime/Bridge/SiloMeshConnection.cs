@@ -19,7 +19,7 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
 
     public string InstanceId { get; } = options.Value.InstanceId ?? MeshIds.New();
 
-    public MeshEndpoint Endpoint { get; } = ResolveEndpoint(options.Value);
+    public MeshEndpoint Endpoint { get; } = options.Value.Endpoint ?? MeshEndpoint.Resolve();
 
     public string Url => Endpoint.Url;
 
@@ -43,18 +43,6 @@ internal sealed partial class SiloMeshConnection(IOptions<MeshHostOptions> optio
             var url = MeshEndpoint.Redact(Endpoint.Url);
             LogConnected(logger, url, InstanceId);
         }
-    }
-
-    /// <summary>URL and every credential: the options, else <c>OAM_URL</c>, <c>OAM_CREDS</c>, <c>OAM_NKEY_SEED_FILE</c>, <c>OAM_TOKEN</c>, <c>OAM_TLS_*</c>, <c>.oam-url</c>.</summary>
-    private static MeshEndpoint ResolveEndpoint(MeshHostOptions o)
-    {
-        var resolved = MeshEndpoint.Resolve(o.Url, o.CredsFile);
-        return resolved with
-        {
-            Tls = MeshTls.Resolve(o.TlsCertFile, o.TlsKeyFile, o.TlsCaFile),
-            NKeySeedFile = o.NKeySeedFile ?? resolved.NKeySeedFile,
-            Token = o.Token ?? resolved.Token,
-        };
     }
 
     private async Task CloseAsync(CancellationToken ct) => await DisposeAsync();

@@ -6,26 +6,14 @@ public sealed class MeshHostOptions
     /// <summary>The default <see cref="StateStorageName"/>: <c>oam-state</c>.</summary>
     public const string DefaultStateStorageName = "oam-state";
 
-    /// <summary>NATS URL. Default null: resolved like the reference (<c>OAM_URL</c>, <c>.oam-url</c>, <c>nats://localhost:4222</c>).</summary>
-    public string? Url { get; set; }
-
-    /// <summary>NATS <c>.creds</c> file. Default null: <c>OAM_CREDS</c>, then <c>.oam-url</c>, else none.</summary>
-    public string? CredsFile { get; set; }
-
-    /// <summary>File holding a user NKey seed (<c>SU…</c>). Default null: <c>OAM_NKEY_SEED_FILE</c>, else none.</summary>
-    public string? NKeySeedFile { get; set; }
-
-    /// <summary>NATS auth token. Default null: <c>OAM_TOKEN</c>, else none. Never logged.</summary>
-    public string? Token { get; set; }
-
-    /// <summary>PEM client certificate for mutual TLS. Default null: <c>OAM_TLS_CERT</c>, else none.</summary>
-    public string? TlsCertFile { get; set; }
-
-    /// <summary>PEM key of <see cref="TlsCertFile"/>. Default null: <c>OAM_TLS_KEY</c>, else none.</summary>
-    public string? TlsKeyFile { get; set; }
-
-    /// <summary>PEM CA bundle to trust the server. Default null: <c>OAM_TLS_CA</c>, else none (TLS as the URL says).</summary>
-    public string? TlsCaFile { get; set; }
+    /// <summary>
+    /// Where the mesh is and what the silo presents to it: URL, creds file, NKey seed file, token, TLS files, inbox prefix.
+    /// Default null: <see cref="OamOrleans.Client.MeshEndpoint.Resolve"/> (<c>OAM_URL</c>, <c>OAM_CREDS</c>,
+    /// <c>OAM_NKEY_SEED_FILE</c>, <c>OAM_TOKEN</c>, <c>OAM_TLS_*</c>, <c>OAM_INBOX_PREFIX</c>, a <c>.oam-url</c> file, else
+    /// <c>nats://localhost:4222</c>). The NATS grain storage, clustering and reminder providers of the silo use this
+    /// endpoint too unless given their own.
+    /// </summary>
+    public OamOrleans.Client.MeshEndpoint? Endpoint { get; set; }
 
     /// <summary>This silo's mesh instance id (uuid hex). Default null: a fresh one per start.</summary>
     public string? InstanceId { get; set; }

@@ -17,7 +17,10 @@ public static partial class MeshSiloBuilderExtensions
     /// <summary>
     /// Serves this silo's agents on the mesh: connects to NATS, registers every hosted agent (registry, catalog, instance
     /// record) once the silo is Active, bridges <c>mesh.agent.{name}</c> to the agent grains, and deregisters on stop.
+    /// The silo's <see cref="OamOrleans.Client.MeshEndpoint"/> (<see cref="MeshHostOptions.Endpoint"/>, else resolved from
+    /// the environment) is also a service of the container: the NATS providers connect to it when given no endpoint.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "AddOpenAgentMesh(url) reads best; the two overloads differ in the type of their one argument.")]
     public static ISiloBuilder AddOpenAgentMesh(this ISiloBuilder builder, Action<MeshHostOptions>? configure = null)
     {
         if (configure is not null)
@@ -39,6 +42,7 @@ public static partial class MeshSiloBuilderExtensions
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<SiloMeshConnection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMeshConnection>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<SiloMeshConnection>().Endpoint);
         services.TryAddSingleton<GrainCallFailover>();
         services.TryAddSingleton<AgentInvoker>();
         services.TryAddSingleton<IAgentTurns>(sp => sp.GetRequiredService<AgentInvoker>());
@@ -62,6 +66,18 @@ public static partial class MeshSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshBridge>());
         services.TryAddSingleton<IMeshHost, MeshHost>();
         return builder;
+    }
+
+    /// <summary>
+    /// Serves this silo's agents on the mesh at <paramref name="url"/>; credentials and TLS files are resolved as
+    /// <see cref="OamOrleans.Client.MeshEndpoint.Resolve"/> does (<c>OAM_CREDS</c>, <c>OAM_TLS_*</c>, …). See
+    /// <see cref="AddOpenAgentMesh(ISiloBuilder, Action{MeshHostOptions}?)"/>, whose <see cref="MeshHostOptions.Endpoint"/>
+    /// sets more.
+    /// </summary>
+    public static ISiloBuilder AddOpenAgentMesh(this ISiloBuilder builder, string url)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        return builder.AddOpenAgentMesh(o => o.Endpoint = OamOrleans.Client.MeshEndpoint.Resolve(url));
     }
 
     /// <summary>Hosts the agent class <typeparamref name="TAgent"/> (it must carry <see cref="AgentAttribute"/>).</summary>

@@ -10,7 +10,7 @@ builder.UseOrleans(silo =>
 {
     silo.UseLocalhostClustering(oam.GetValue("SiloPort", 11111), oam.GetValue("GatewayPort", 30000));  // one machine; UseNatsClustering for several
     silo.AddSiloMemoryGrainStorage();                   // conversation state in the silo's memory; AddNatsGrainStorage to keep it in NATS
-    silo.AddOpenAgentMesh(o => o.Url = oam["Url"]);
+    silo.AddOpenAgentMesh(oam["Url"] ?? "nats://localhost:4222");
     silo.AddAgentsFromAssembly(typeof(Program).Assembly);
 });
 
