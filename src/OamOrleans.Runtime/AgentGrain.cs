@@ -33,10 +33,10 @@ public abstract class AgentGrain : Grain, IAgentGrain
     private protected AgentGrainServices Services => _services ??= ServiceProvider.GetService<AgentGrainServices>()
         ?? throw new InvalidOperationException($"Agent '{AgentName}' was activated on a silo without AddOpenAgentMesh(); every silo that loads agent classes must call it");
 
-    Task<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request, CancellationToken cancellationToken) => InvokeTurnAsync(request, cancellationToken);
+    ValueTask<AgentOutcome> IAgentGrain.InvokeAsync(AgentRequest request, CancellationToken cancellationToken) => new(InvokeTurnAsync(request, cancellationToken));
 
-    Task<AgentOutcome> IAgentGrain.CallAsync(AgentRequest request, CancellationToken cancellationToken) =>
-        Services.Pipeline.RunHereAsync(Services.Describe(AgentName, GetType()), request, InvokeTurnAsync, cancellationToken);
+    ValueTask<AgentOutcome> IAgentGrain.CallAsync(AgentRequest request, CancellationToken cancellationToken) =>
+        new(Services.Pipeline.RunHereAsync(Services.Describe(AgentName, GetType()), request, InvokeTurnAsync, cancellationToken));
 
     private protected async Task<AgentOutcome> InvokeTurnAsync(AgentRequest request, CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public abstract class AgentGrain : Grain, IAgentGrain
         }
     }
 
-    Task<AgentOutcome[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken) => InvokeBatchCoreAsync(requests, cancellationToken);
+    ValueTask<AgentOutcome[]> IAgentGrain.InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken) => new(InvokeBatchCoreAsync(requests, cancellationToken));
 
     /// <summary>Runs a batch concurrently (stateless agents are reentrant); conversational agents run it turn by turn.</summary>
     private protected virtual Task<AgentOutcome[]> InvokeBatchCoreAsync(AgentRequest[] requests, CancellationToken cancellationToken)

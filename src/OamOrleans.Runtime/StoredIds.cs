@@ -15,19 +15,33 @@ internal static class StoredIds
 
     private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
+    /// <summary>The stored length of a protocol id: <c>~</c> and 22 base64url characters, none of which JSON escapes.</summary>
+    public const int ProtocolIdLength = 23;
+
     public static byte[] Encode(string requestId)
     {
-        Span<byte> raw = stackalloc byte[16];
-        if (requestId.Length == 32 && IsLowerHex(requestId) && Convert.FromHexString(requestId, raw, out _, out _) == OperationStatus.Done)
+        var stored = new byte[ProtocolIdLength];
+        if (TryEncodeProtocolId(requestId, stored))
         {
-            var stored = new byte[23];
-            stored[0] = Mark;
-            Base64Url.EncodeToUtf8(raw, stored.AsSpan(1));
             return stored;
         }
 
         var utf8 = Encoding.UTF8.GetBytes(requestId);
         return utf8.Length > 0 && utf8[0] == Mark ? [Mark, .. utf8] : utf8;
+    }
+
+    /// <summary>Writes a protocol id's stored form (<see cref="ProtocolIdLength"/> bytes) to <paramref name="destination"/>; false for any other id.</summary>
+    public static bool TryEncodeProtocolId(string requestId, Span<byte> destination)
+    {
+        Span<byte> raw = stackalloc byte[16];
+        if (requestId.Length != 32 || !IsLowerHex(requestId) || Convert.FromHexString(requestId, raw, out _, out _) != OperationStatus.Done)
+        {
+            return false;
+        }
+
+        destination[0] = Mark;
+        Base64Url.EncodeToUtf8(raw, destination[1..]);
+        return true;
     }
 
     public static string Decode(string stored)

@@ -50,9 +50,8 @@ internal sealed class TurnLog
     /// <summary>Adds a turn read from storage (no trimming: the log is as it was stored).</summary>
     public void Add(TurnRecord turn)
     {
-        var id = StoredIds.Encode(turn.RequestId);
-        var escape = JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(id) >= 0;
-        ReadOnlySpan<byte> quoted = escape ? JsonEncodedText.Encode(id).EncodedUtf8Bytes : id;
+        Span<byte> protocolId = stackalloc byte[StoredIds.ProtocolIdLength];
+        ReadOnlySpan<byte> quoted = StoredIds.TryEncodeProtocolId(turn.RequestId, protocolId) ? protocolId : Quoted(StoredIds.Encode(turn.RequestId));
         var length = 2 + quoted.Length + 2 + turn.Reply.Length + 1; // ["id",reply]
         var separator = _turns.Count > 0 ? 1 : 0;
         Reserve(separator + length + 1);
@@ -100,6 +99,10 @@ internal sealed class TurnLog
         _hashes.RemoveRange(0, drop);
         _entryLengths.RemoveRange(0, drop);
     }
+
+    /// <summary>A stored id other than a protocol id, escaped as a JSON string needs it.</summary>
+    private static byte[] Quoted(byte[] id) =>
+        JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(id) >= 0 ? JsonEncodedText.Encode(id).EncodedUtf8Bytes.ToArray() : id;
 
     /// <summary>Writes the log as one JSON array value.</summary>
     public void WriteTo(Utf8JsonWriter writer)

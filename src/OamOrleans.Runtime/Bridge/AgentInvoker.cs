@@ -11,10 +11,20 @@ namespace OamOrleans.Bridge;
 /// on another silo when its silo was lost (<see cref="GrainCallFailover"/>). Never throws: a grain that cannot be
 /// reached becomes an error outcome the pipeline still has to deliver.
 /// </summary>
-internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failover) : IAgentTurns
+internal sealed class AgentInvoker : IAgentTurns
 {
     private readonly ConcurrentDictionary<GrainType, IAgentGrain> _stateless = new();
+    private readonly IGrainFactory _grains;
+    private readonly GrainCallFailover _failover;
+    private readonly GrainReferenceCache _conversations;
     private GrainInterfaceType? _agentInterface;
+
+    public AgentInvoker(IGrainFactory grains, GrainCallFailover failover)
+    {
+        _grains = grains;
+        _failover = failover;
+        _conversations = new GrainReferenceCache(CreateAgentGrain);
+    }
 
     /// <summary>Calls a responder or trigger with a prepared request.</summary>
     public Task<AgentOutcome> InvokeAsync(AgentDescriptor agent, AgentRequest request, CancellationToken cancellationToken) =>
@@ -27,7 +37,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
     /// </summary>
     public Task<AgentOutcome> CallElsewhereAsync(string agent, bool conversational, AgentRequest request, CancellationToken cancellationToken) =>
         CallAsync(agent, conversational,
-            (Grain: CreateAgentGrain(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), Request: request, Token: cancellationToken),
+            (Grain: _conversations.Get(GrainId.Create(AgentAttribute.GrainTypeOf(agent), conversational ? request.ConversationId : ConversationIds.Default)), Request: request, Token: cancellationToken),
             static call => call.Grain.CallAsync(call.Request, call.Token));
 
     /// <summary>
@@ -38,7 +48,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
     {
         try
         {
-            var outcomes = await failover.CallAsync(agent.Name, (Grain: AgentGrainOf(agent, ConversationIds.Default), Requests: requests, Token: cancellationToken),
+            var outcomes = await _failover.CallAsync(agent.Name, (Grain: AgentGrainOf(agent, ConversationIds.Default), Requests: requests, Token: cancellationToken),
                 static call => call.Grain.InvokeBatchAsync(call.Requests, call.Token));
             if (outcomes.Length != requests.Length)
             {
@@ -59,7 +69,7 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
         try
         {
             // Not retried: frames may already be out, and the caller's stream would restart mid-way.
-            return await grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, cancellationToken);
+            return await _grains.GetGrain<IStreamingAgentGrain>(GrainIdOf(agent, request.ConversationId)).StreamAsync(request, cancellationToken);
         }
         catch (Exception e)
         {
@@ -69,15 +79,15 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
 
     /// <summary>The publisher activation of this silo.</summary>
     public IPublisherAgentGrain Publisher(AgentDescriptor agent, string instanceId) =>
-        grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
+        _grains.GetGrain<IPublisherAgentGrain>(GrainId.Create(agent.GrainType, instanceId));
 
     private async Task<AgentOutcome> CallAsync(string agent, bool conversational, (IAgentGrain Grain, AgentRequest Request, CancellationToken Token) call,
-        Func<(IAgentGrain Grain, AgentRequest Request, CancellationToken Token), Task<AgentOutcome>> send)
+        Func<(IAgentGrain Grain, AgentRequest Request, CancellationToken Token), ValueTask<AgentOutcome>> send)
     {
         try
         {
             // The same request on every attempt: a conversation answers a turn it already ran from its turn log.
-            return await failover.CallAsync(agent, call, send);
+            return await _failover.CallAsync(agent, call, send);
         }
         catch (Exception e)
         {
@@ -91,8 +101,8 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
 
     /// <summary>
     /// The grain reference for a request. <c>GetGrain&lt;T&gt;(GrainId)</c> resolves the grain interface type by
-    /// reflection on every call, so the interface type is resolved once, and a stateless agent's one reference (its id
-    /// never changes) is kept.
+    /// reflection on every call, so the interface type is resolved once; a stateless agent's one reference (its id
+    /// never changes) is kept, and recent conversations' references are reused (<see cref="GrainReferenceCache"/>).
     /// </summary>
     private IAgentGrain AgentGrainOf(AgentDescriptor agent, string conversation)
     {
@@ -103,17 +113,17 @@ internal sealed class AgentInvoker(IGrainFactory grains, GrainCallFailover failo
                 : _stateless.GetOrAdd(agent.GrainType, static (type, self) => self.CreateAgentGrain(GrainId.Create(type, ConversationIds.Default)), this);
         }
 
-        return CreateAgentGrain(GrainId.Create(agent.GrainType, conversation));
+        return _conversations.Get(GrainId.Create(agent.GrainType, conversation));
     }
 
     private IAgentGrain CreateAgentGrain(GrainId id)
     {
         if (_agentInterface is { } type)
         {
-            return (IAgentGrain)grains.GetGrain(id, type);
+            return (IAgentGrain)_grains.GetGrain(id, type);
         }
 
-        var grain = grains.GetGrain<IAgentGrain>(id);
+        var grain = _grains.GetGrain<IAgentGrain>(id);
         _agentInterface = ((GrainReference)(object)grain).InterfaceType;
         return grain;
     }

@@ -18,7 +18,7 @@ internal interface IAgentGrain : IGrainWithStringKey
     /// <param name="request">The prepared request.</param>
     /// <param name="cancellationToken">The caller's cancellation: it reaches the handler's <see cref="AgentContext.CancellationToken"/>.</param>
     [Alias("invoke")]
-    Task<AgentOutcome> InvokeAsync(AgentRequest request, CancellationToken cancellationToken);
+    ValueTask<AgentOutcome> InvokeAsync(AgentRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// Several prepared requests in one grain call (the bridge batches what a stateless agent's subscription already
@@ -26,7 +26,7 @@ internal interface IAgentGrain : IGrainWithStringKey
     /// back in the order of <paramref name="requests"/>. Used for stateless agents only (a conversation's turns must not overlap).
     /// </summary>
     [Alias("invoke-batch")]
-    Task<AgentOutcome[]> InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken);
+    ValueTask<AgentOutcome[]> InvokeBatchAsync(AgentRequest[] requests, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a request nobody prepared through the request pipeline of the silo the grain lives on: received, checked
@@ -35,7 +35,7 @@ internal interface IAgentGrain : IGrainWithStringKey
     /// <param name="request">The request as the caller made it; its conversation is resolved again by the agent's rules.</param>
     /// <param name="cancellationToken">The caller's cancellation: it reaches the handler's <see cref="AgentContext.CancellationToken"/>.</param>
     [Alias("call")]
-    Task<AgentOutcome> CallAsync(AgentRequest request, CancellationToken cancellationToken);
+    ValueTask<AgentOutcome> CallAsync(AgentRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>
