@@ -28,7 +28,7 @@ internal static class BareKvResponder
             ?? throw new InvalidOperationException($"{ValueVariable} is not set"));
         await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "bench-bare-kv-responder" });
         await connection.ConnectAsync();
-        var store = await connection.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(Bucket) { History = 1 });
+        var store = await connection.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(Bucket) { History = 1, Storage = BenchSilo.KvStorage });
         var revisions = new ConcurrentDictionary<string, ulong>(StringComparer.Ordinal);
         await using var sub = await connection.SubscribeCoreAsync<byte[]>(Subject);
         var serve = Task.Run(async () =>

@@ -18,7 +18,7 @@ internal sealed class KvWrites(INatsKVStore store, byte[] value)
     public static byte[] StateOnly => """{"turns":1}"""u8.ToArray();
 
     public static async Task<KvWrites> OpenAsync(NatsConnection connection, byte[] value) =>
-        new(await connection.CreateKeyValueStoreContext().CreateStoreAsync(new NatsKVConfig("bench-kv-writes") { History = 1 }), value);
+        new(await connection.CreateKeyValueStoreContext().CreateStoreAsync(new NatsKVConfig("bench-kv-writes") { History = 1, Storage = BenchSilo.KvStorage }), value);
 
     private string Key(int inFlight, int worker) => $"w{inFlight}-{worker}-{(value.Length > 64 ? "log" : "state")}";
 

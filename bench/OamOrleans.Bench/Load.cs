@@ -12,6 +12,9 @@ internal sealed record Sample(long Completed, long Errors, double Seconds, doubl
 
     /// <summary>Bytes the host process allocated over the window ÷ requests (null where the host is another process).</summary>
     public double? HostAllocBytes { get; init; }
+
+    /// <summary>The nats-server's CPU time over the window ÷ requests completed: what the path costs the server.</summary>
+    public double? ServerCpuUs { get; init; }
 }
 
 /// <summary>
@@ -43,11 +46,14 @@ internal static class Load
     public static async Task<Sample> RunWithSelfCpuAsync(int inFlight, TimeSpan warmup, TimeSpan duration, Func<int, Task<bool>> op, bool spawn = true)
     {
         var cpu0 = TimeSpan.Zero;
+        var server0 = TimeSpan.Zero;
         long alloc0 = 0;
-        var sample = await RunAsync(inFlight, warmup, duration, op, spawn, () => (cpu0, alloc0) = (HostCpu.Self(), GC.GetTotalAllocatedBytes(precise: true)));
+        var sample = await RunAsync(inFlight, warmup, duration, op, spawn,
+            () => (cpu0, server0, alloc0) = (HostCpu.Self(), HostCpu.OfServer(), GC.GetTotalAllocatedBytes(precise: true)));
         return sample with
         {
             HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed),
+            ServerCpuUs = HostCpu.Server is null ? null : HostCpu.PerRequestUs(HostCpu.OfServer() - server0, sample.Completed),
             HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes(precise: true) - alloc0, sample.Completed),
         };
     }

@@ -56,12 +56,14 @@ internal sealed class LoadProcess : IAsyncDisposable
             await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(command, Json));
             await _process.StandardInput.FlushAsync();
             TimeSpan? cpu0 = null;
+            var server0 = TimeSpan.Zero;
             long alloc0 = 0;
             while (await _process.StandardOutput.ReadLineAsync() is { } line)
             {
                 if (line == "start")
                 {
                     cpu0 = hostCpu();
+                    server0 = HostCpu.OfServer();
                     alloc0 = GC.GetTotalAllocatedBytes(precise: true);
                 }
                 else if (line.StartsWith("done ", StringComparison.Ordinal))
@@ -73,6 +75,7 @@ internal sealed class LoadProcess : IAsyncDisposable
                     {
                         HostCpuUs = HostCpu.PerRequestUs(cpu, sample.Completed),
                         HostAllocBytes = selfHosted ? HostCpu.PerRequest(allocated, sample.Completed) : null,
+                        ServerCpuUs = HostCpu.Server is null ? null : HostCpu.PerRequestUs(HostCpu.OfServer() - server0, sample.Completed),
                     };
                 }
             }

@@ -39,6 +39,7 @@ Console.WriteLine($"oam-bench: {machine.Describe()}");
 Console.WriteLine($"mode: {(options.Quick ? "quick" : "full")}, {options.Reps} reps x {options.Duration.TotalSeconds:0.##} s (+{options.Warmup.TotalSeconds:0.##} s warm-up) per cell, in flight {string.Join("/", options.InFlight)}, scale N={options.ScaleN}");
 
 await using var nats = await NatsServer.StartAsync();
+HostCpu.Server = Process.GetProcessById(nats.ProcessId);
 var instanceId = Guid.NewGuid().ToString("N");
 var echoBody = """{"message":"hello"}"""u8.ToArray();
 var counterBody = "{}"u8.ToArray();
@@ -94,6 +95,7 @@ async Task MeasureAsync(string phase, IReadOnlyList<Row> rows)
         {
             HostCpuUs = s.All(x => x.HostCpuUs is not null) ? Load.Median(s.Select(x => x.HostCpuUs!.Value)) : null,
             HostAllocBytes = s.All(x => x.HostAllocBytes is not null) ? Load.Median(s.Select(x => x.HostAllocBytes!.Value)) : null,
+            ServerCpuUs = s.All(x => x.ServerCpuUs is not null) ? Load.Median(s.Select(x => x.ServerCpuUs!.Value)) : null,
             CallerInHost = cell.Row.CallerInHost,
         });
     }
@@ -312,6 +314,9 @@ namespace OamOrleans.Bench
         /// <summary>Median bytes the host process allocated per request (rows hosted in the bench process only).</summary>
         public double? HostAllocBytes { get; init; }
 
+        /// <summary>Median nats-server CPU µs per request.</summary>
+        public double? ServerCpuUs { get; init; }
+
         /// <summary>Host CPU per request ÷ the bare NATS.Net responder's, same phase and in-flight level.</summary>
         public double? CpuVsBare { get; init; }
 
@@ -419,17 +424,17 @@ namespace OamOrleans.Bench
             sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Commit {Commit ?? "?"}, {Timestamp}.");
             sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}` — medians of {Reps} repetitions x {DurationSeconds:0.##} s; ratios to the raw NATS row of the same phase.");
             sb.AppendLine();
-            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare | host B/req |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| Path | in flight | p50 µs | p99 µs | req/s | req/s ÷ raw | p50 ÷ raw | host CPU µs/req | CPU ÷ bare | host B/req | nats-server CPU µs/req |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in Rows)
             {
                 var cpu = r.HostCpuUs is { } c ? c.ToString("N1", CultureInfo.InvariantCulture) + (r.CallerInHost ? " †" : "") : "–";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× | {(r.HostAllocBytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "–")} |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
+                    $"| {r.Label} | {r.InFlight} | {r.P50Us:N0} | {r.P99Us:N0} | {r.Throughput:N0} | {r.ThroughputVsRaw:0.00}× | {r.P50VsRaw:0.00}× | {cpu} | {r.CpuVsBare:0.00}× | {(r.HostAllocBytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "–")} | {(r.ServerCpuUs is { } sc ? sc.ToString("N1", CultureInfo.InvariantCulture) : "–")} |{(r.Errors > 0 ? $" **{r.Errors} errors**" : "")}");
             }
 
             sb.AppendLine();
-            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. Host B/req: bytes the bench process allocated over the window ÷ requests (rows it hosts). † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server).");
+            sb.AppendLine("Host CPU: CPU time of the process hosting the path over the measured window ÷ requests (chunks for the stream row); the NATS load comes from a process of its own. Host B/req: bytes the bench process allocated over the window ÷ requests (rows it hosts). † the caller runs in the bench process too, so its share is included (KV write: the caller's CPU only; its host is nats-server). nats-server CPU: the server's CPU time over the same window ÷ requests: with the load generator and the host it shares the machine's cores, so what it spends per request bounds every row's req/s.");
 
             foreach (var kv in Rows.Where(r => r.Id == "counter-kv"))
             {

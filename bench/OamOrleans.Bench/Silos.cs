@@ -2,6 +2,7 @@ using OamOrleans.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NATS.Client.KeyValueStore;
 using OamOrleans.Client;
 using OamOrleans.Hosting;
 using OamOrleans.Samples.Agents;
@@ -27,6 +28,13 @@ internal sealed class BenchSilo : IAsyncDisposable
     }
 
     public int GatewayPort { get; }
+
+    /// <summary>
+    /// The storage of every KV bucket the KV rows write (the silo's state bucket, the KV floor's, the KV write rows'): file, as
+    /// the grain storage defaults to, or <c>OAM_BENCH_KV_STORAGE=memory</c> to see what JetStream's file store costs.
+    /// </summary>
+    public static NatsKVStorageType KvStorage { get; } =
+        string.Equals(Environment.GetEnvironmentVariable("OAM_BENCH_KV_STORAGE"), "memory", StringComparison.OrdinalIgnoreCase) ? NatsKVStorageType.Memory : NatsKVStorageType.File;
 
     /// <summary>The conversations' turn log size: the default, or <c>OAM_BENCH_TURN_LOG_SIZE</c> to A/B another.</summary>
     public static int TurnLogSize { get; } = int.TryParse(Environment.GetEnvironmentVariable("OAM_BENCH_TURN_LOG_SIZE"), out var size) ? size : new MeshHostOptions().TurnLogSize;
@@ -55,7 +63,11 @@ internal sealed class BenchSilo : IAsyncDisposable
             }
             else
             {
-                silo.AddNatsGrainStorage("oam-state", natsUrl);
+                silo.AddNatsGrainStorage("oam-state", o =>
+                {
+                    o.Endpoint = new MeshEndpoint(natsUrl);
+                    o.StorageType = KvStorage;
+                });
             }
 
             silo.AddOpenAgentMesh(o =>

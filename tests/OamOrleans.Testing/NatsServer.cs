@@ -85,6 +85,9 @@ public sealed class NatsServer : IAsyncDisposable
     /// </summary>
     public Task RestartAsync() => _server.RestartAsync();
 
+    /// <summary>The server's process id (the bench reads its CPU time).</summary>
+    public int ProcessId => _server.Process.Id;
+
     /// <summary>SIGHUP: the server reloads its config (and the files it includes).</summary>
     public void Reload() => NatsServerProcess.Reload(_server.Process.Id);
 
