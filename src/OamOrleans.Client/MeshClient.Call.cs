@@ -163,14 +163,19 @@ public sealed partial class MeshClient
 
         using var pending = call;
         var attempts = new CallAttempts(this, agent, subject, requestId, body, headers, call, timeout);
-        var request = RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token).AsTask();
+
+        // Retries off: the one attempt runs on the call's deadline itself, with no Polly context to rent and return.
+        var once = retry.Enabled
+            ? RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token)
+            : attempts.OnceAsync(deadline.Token);
         try
         {
             if (death is null)
             {
-                return await request.ConfigureAwait(false);
+                return await once.ConfigureAwait(false);
             }
 
+            var request = once.AsTask();
             var notice = death.Msgs.ReadAsync(deadline.Token).AsTask();
             var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
             if (first == notice && notice.IsCompletedSuccessfully)
@@ -201,9 +206,12 @@ public sealed partial class MeshClient
         }
     }
 
-    /// <summary>The Polly pipeline of <paramref name="retry"/>: built once for the client's options, cached per per-call options.</summary>
+    /// <summary>
+    /// The Polly pipeline of <paramref name="retry"/> (retries on): built once for the client's options, cached per
+    /// per-call options.
+    /// </summary>
     private ResiliencePipeline RetryPipeline(MeshRetryOptions retry) =>
-        ReferenceEquals(retry, _options.Retry) ? _retryPipeline : CallRetryPipelines.GetValue(retry, CallAttempts.Pipeline);
+        ReferenceEquals(retry, _options.Retry) && _retryPipeline is { } own ? own : CallRetryPipelines.GetValue(retry, CallAttempts.Pipeline);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MeshRetryOptions, ResiliencePipeline> CallRetryPipelines = [];
 

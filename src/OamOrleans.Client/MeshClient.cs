@@ -29,7 +29,7 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PermissionWatch _permissions;
     private readonly CallReplies _replies;
-    private readonly Polly.ResiliencePipeline _retryPipeline;
+    private readonly Polly.ResiliencePipeline? _retryPipeline;
     private readonly Deferred? _deferred;
     private int _disposed;
 
@@ -47,7 +47,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         Workspace = new MeshWorkspace(this);
         _permissions = new PermissionWatch(connection);
         _replies = new CallReplies(connection);
-        _retryPipeline = CallAttempts.Pipeline(options.Retry);
+        _retryPipeline = options.Retry.Enabled ? CallAttempts.Pipeline(options.Retry) : null; // retries off: no pipeline at all
     }
 
     /// <summary>This client's instance id: uuid hex, stamped as <c>X-Mesh-Instance-Id</c> on every request.</summary>
