@@ -37,6 +37,7 @@ internal sealed class CallAttempts(
             client.RecordRetry(agent, requestId, _attempt, LastFailure);
         }
 
+        call.NextAttempt();
         var connection = client.Connection;
         if (connection.ConnectionState != NatsConnectionState.Open)
         {
@@ -54,7 +55,7 @@ internal sealed class CallAttempts(
 
         try
         {
-            var msg = await call.Answers.ReadAsync(ct).ConfigureAwait(false);
+            var msg = await call.AnswerAsync(ct).ConfigureAwait(false);
             if (msg.HasNoResponders)
             {
                 // Nobody serves the subject right now. An agent the catalog knows is coming back (a silo restarting, a
