@@ -81,18 +81,14 @@ public sealed partial class MeshClient : IAsyncDisposable
         var (endpoint, instanceId, connection) = NewConnection(url, options);
         try
         {
-            await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await MeshConnections.OpenAsync(connection, endpoint, cancellationToken).ConfigureAwait(false);
             return await StartAsync(connection, ownsConnection: true, instanceId, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+        catch (Exception e) when (MeshConnections.Failure(endpoint, e) is { } failure)
         {
+            // A server that answers but cannot hold the mesh's buckets (no JetStream, say) fails the connect the same way.
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
-        }
-        catch (Exception e) when (e is NatsException or TimeoutException or IOException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw MeshConnections.Failed(endpoint, e);
+            throw failure;
         }
         catch
         {
@@ -146,18 +142,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         // never opened, or whose first opening failed, is opened here.
         if (deferred.Connection.ConnectionState is NatsConnectionState.Closed or NatsConnectionState.Connecting)
         {
-            try
-            {
-                await deferred.Connection.ConnectAsync().AsTask().WaitAsync(ct).ConfigureAwait(false);
-            }
-            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
-            {
-                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(deferred.Endpoint, e), innerException: e);
-            }
-            catch (Exception e) when (e is NatsException or TimeoutException or IOException)
-            {
-                throw MeshConnections.Failed(deferred.Endpoint, e);
-            }
+            await MeshConnections.OpenAsync(deferred.Connection, deferred.Endpoint, ct).ConfigureAwait(false);
         }
 
         await _catalog.WaitSeededAsync(_options.ConnectTimeout, ct).ConfigureAwait(false);
