@@ -70,14 +70,14 @@ public sealed partial class MeshClient
 
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers, timeout);
         NatsMsg<byte[]> msg;
-        INatsSub<byte[]>? death = null;
+        DeathWatches.Lease? death = null;
         using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
         try
         {
             // Best effort: a subscription opened while reconnecting would wait for the connection, past any deadline.
             if (_options.DeathFastFail && Connection.ConnectionState == NatsConnectionState.Open)
             {
-                death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
+                death = await _deaths.JoinAsync(agent, cancellationToken).ConfigureAwait(false);
             }
 
             msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, retry, death, denial.Token).ConfigureAwait(false);
@@ -93,10 +93,7 @@ public sealed partial class MeshClient
         }
         finally
         {
-            if (death is not null)
-            {
-                await death.DisposeAsync().ConfigureAwait(false);
-            }
+            death?.Dispose();
         }
 
         var reply = MeshFrame.Reply(msg, requestId);
@@ -147,7 +144,7 @@ public sealed partial class MeshClient
     }
 
     private async ValueTask<NatsMsg<byte[]>> RequestAsync(
-        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, MeshRetryOptions retry, INatsSub<byte[]>? death, CancellationToken ct)
+        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, MeshRetryOptions retry, DeathWatches.Lease? death, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -176,18 +173,18 @@ public sealed partial class MeshClient
             }
 
             var request = once.AsTask();
-            var notice = death.Msgs.ReadAsync(deadline.Token).AsTask();
+            var notice = death.Notice.WaitAsync(deadline.Token);
             var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
             if (first == notice && notice.IsCompletedSuccessfully)
             {
                 await deadline.CancelAsync().ConfigureAwait(false);
                 ObserveFault(request);
-                throw Died(agent, requestId, notice.Result.Data, "the call");
+                throw Died(agent, requestId, notice.Result, "the call");
             }
 
             try
             {
-                // The reply came first (or the death subscription closed): the request decides.
+                // The reply came first: the request decides.
                 return await request.ConfigureAwait(false);
             }
             finally

@@ -29,6 +29,7 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PermissionWatch _permissions;
     private readonly CallReplies _replies;
+    private readonly DeathWatches _deaths;
     private readonly Polly.ResiliencePipeline? _retryPipeline;
     private readonly Deferred? _deferred;
     private int _disposed;
@@ -47,6 +48,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         Workspace = new MeshWorkspace(this);
         _permissions = new PermissionWatch(connection);
         _replies = new CallReplies(connection);
+        _deaths = new DeathWatches(connection);
         _retryPipeline = options.Retry.Enabled ? CallAttempts.Pipeline(options.Retry) : null; // retries off: no pipeline at all
     }
 
