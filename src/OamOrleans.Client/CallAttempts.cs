@@ -9,7 +9,7 @@ namespace OamOrleans.Client;
 /// <summary>
 /// The attempts of one call: each publishes the same request (same request id, same reply subject) and waits for an
 /// answer. A failure worth another attempt is thrown as <see cref="RetryableCallException"/> carrying the error the
-/// caller gets if no attempt succeeds; the retry schedule is Polly's (<see cref="Pipeline"/>).
+/// caller gets if no attempt succeeds; the retry schedule is Polly's (<see cref="Pipeline"/>), used only when retries are on.
 /// </summary>
 internal sealed class CallAttempts(
     MeshClient client,
@@ -37,6 +37,7 @@ internal sealed class CallAttempts(
             client.RecordRetry(agent, requestId, _attempt, LastFailure);
         }
 
+        call.NextAttempt();
         var connection = client.Connection;
         if (connection.ConnectionState != NatsConnectionState.Open)
         {
@@ -54,7 +55,7 @@ internal sealed class CallAttempts(
 
         try
         {
-            var msg = await call.Answers.ReadAsync(ct).ConfigureAwait(false);
+            var msg = await call.AnswerAsync(ct).ConfigureAwait(false);
             if (msg.HasNoResponders)
             {
                 // Nobody serves the subject right now. An agent the catalog knows is coming back (a silo restarting, a
@@ -90,16 +91,11 @@ internal sealed class CallAttempts(
     }
 
     /// <summary>
-    /// The retry schedule of <paramref name="options"/>: attempts of <see cref="MeshRetryOptions.AttemptTimeout"/> each,
-    /// exponential pauses with jitter; <see cref="ResiliencePipeline.Empty"/> (one attempt) when retries are off.
+    /// The retry schedule of <paramref name="options"/> (retries on): attempts of <see cref="MeshRetryOptions.AttemptTimeout"/>
+    /// each, exponential pauses with jitter. With retries off the caller runs <see cref="OnceAsync"/> once, on the call's deadline.
     /// </summary>
     public static ResiliencePipeline Pipeline(MeshRetryOptions options)
     {
-        if (!options.Enabled)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
         return new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {

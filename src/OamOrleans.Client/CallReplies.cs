@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using NATS.Client.Core;
 
 namespace OamOrleans.Client;
@@ -8,19 +8,19 @@ namespace OamOrleans.Client;
 /// <summary>
 /// The reply subjects of a client's calls: one wildcard subscription (<c>{inbox}.*</c>, opened at the first call and
 /// restored by NATS.Net after a reconnect) and one subject per call. A call keeps its subject across retries, so an answer
-/// to an earlier attempt that comes late is still taken: the first answer wins, whichever attempt it belongs to.
+/// to an earlier attempt that comes late is still taken: the first answer wins, whichever attempt it belongs to. An answer
+/// for a call that already ended is dropped.
 /// </summary>
 internal sealed class CallReplies : IAsyncDisposable
 {
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
-    private static readonly UnboundedChannelOptions OneReader = new() { SingleReader = true };
 
     // Not NewInbox(): NATS.Net takes every message under its own inbox prefix for its request-reply muxer, so ours is a
     // sibling of it (same configured prefix, which permissions grant, another random token).
     private readonly INatsConnection _connection;
     private readonly string _prefix;
-    private readonly ConcurrentDictionary<string, ChannelWriter<NatsMsg<byte[]>>> _pending = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ChannelWriter<NatsMsg<byte[]>>>.AlternateLookup<ReadOnlySpan<char>> _pendingByToken;
+    private readonly ConcurrentDictionary<string, PendingCall> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingCall>.AlternateLookup<ReadOnlySpan<char>> _pendingByToken;
     private Task? _subscribed;
     private INatsSub<byte[]>? _subscription;
     private NatsSubBase? _direct;
@@ -40,9 +40,9 @@ internal sealed class CallReplies : IAsyncDisposable
     {
         await Subscription().WaitAsync(ct).ConfigureAwait(false);
         var token = Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var channel = Channel.CreateUnbounded<NatsMsg<byte[]>>(OneReader);
-        _pending[token] = channel.Writer;
-        return new PendingCall(this, token, $"{_prefix}.{token}", channel.Reader);
+        var call = new PendingCall(this, token, $"{_prefix}.{token}");
+        _pending[token] = call;
+        return call;
     }
 
     /// <summary>The one subscription, opened once (again after a failed attempt to open it).</summary>
@@ -88,9 +88,9 @@ internal sealed class CallReplies : IAsyncDisposable
     {
         // An answer for a call that already ended (a late reply to an attempt that was retried) has no reader: dropped.
         var start = _prefix.Length + 1;
-        if (msg.Subject.Length > start && _pendingByToken.TryGetValue(msg.Subject.AsSpan(start), out var writer))
+        if (msg.Subject.Length > start && _pendingByToken.TryGetValue(msg.Subject.AsSpan(start), out var call))
         {
-            writer.TryWrite(msg);
+            call.Deliver(msg);
         }
     }
 
@@ -130,12 +130,113 @@ internal sealed class CallReplies : IAsyncDisposable
         }
     }
 
-    /// <summary>One call's reply subject and the answers that arrive on it (NATS no-responders notices included).</summary>
-    internal sealed class PendingCall(CallReplies owner, string token, string subject, ChannelReader<NatsMsg<byte[]>> answers) : IDisposable
+    /// <summary>
+    /// One call's reply subject and its answers (NATS no-responders notices included), awaited once per attempt with
+    /// <see cref="AnswerAsync"/>. An answer that comes while no attempt waits (between the publish and the wait, or
+    /// between two attempts) is kept for the next wait: one answer, or a real answer in place of a no-responders notice.
+    /// </summary>
+    internal sealed class PendingCall(CallReplies owner, string token, string subject) : IValueTaskSource<NatsMsg<byte[]>>, IDisposable
     {
+        private readonly Lock _gate = new();
+
+        // Answers are delivered on the connection's reader, so the caller's continuation is queued to the thread pool
+        // (RunContinuationsAsynchronously) rather than run inline there, where it would hold up every later message of
+        // the connection, replies of other calls included. One hop per call, as the channel this replaces made.
+        private ManualResetValueTaskSourceCore<NatsMsg<byte[]>> _answer = new() { RunContinuationsAsynchronously = true };
+        private NatsMsg<byte[]>? _kept;
+        private bool _waiting;
+        private CancellationTokenRegistration _cancellation;
+
         public string Subject { get; } = subject;
 
-        public ChannelReader<NatsMsg<byte[]>> Answers { get; } = answers;
+        /// <summary>
+        /// Before an attempt sends the request: a no-responders notice kept from an earlier attempt is dropped, since it
+        /// cannot be this attempt's (a real answer kept from an earlier attempt stays: the first answer wins).
+        /// </summary>
+        public void NextAttempt()
+        {
+            lock (_gate)
+            {
+                if (_kept is { HasNoResponders: true })
+                {
+                    _kept = null;
+                }
+            }
+        }
+
+        /// <summary>The next answer on the call's subject; <paramref name="ct"/> (the attempt's timeout or the call's deadline) ends the wait.</summary>
+        public ValueTask<NatsMsg<byte[]>> AnswerAsync(CancellationToken ct)
+        {
+            short version;
+            lock (_gate)
+            {
+                if (_kept is { } kept)
+                {
+                    _kept = null;
+                    return ValueTask.FromResult(kept);
+                }
+
+                if (ct.IsCancellationRequested)
+                {
+                    return ValueTask.FromCanceled<NatsMsg<byte[]>>(ct);
+                }
+
+                _answer.Reset();
+                version = _answer.Version;
+                _waiting = true;
+            }
+
+            // Released in GetResult, once the wait has ended either way. Registered outside the lock: a token cancelled
+            // meanwhile runs Cancel here, synchronously, which takes the lock.
+            _cancellation = ct.UnsafeRegister(static (state, token) => ((PendingCall)state!).Cancel(token), this);
+            return new ValueTask<NatsMsg<byte[]>>(this, version);
+        }
+
+        /// <summary>An answer from the reader: to the waiting attempt, else kept for the next wait.</summary>
+        public void Deliver(NatsMsg<byte[]> msg)
+        {
+            lock (_gate)
+            {
+                if (_waiting)
+                {
+                    _waiting = false;
+                    _answer.SetResult(msg);
+                }
+                else if (_kept is null || (_kept.Value.HasNoResponders && !msg.HasNoResponders))
+                {
+                    _kept = msg;
+                }
+            }
+        }
+
+        private void Cancel(CancellationToken ct)
+        {
+            lock (_gate)
+            {
+                if (_waiting)
+                {
+                    _waiting = false;
+                    _answer.SetException(new OperationCanceledException(ct));
+                }
+            }
+        }
+
+        public NatsMsg<byte[]> GetResult(short version)
+        {
+            try
+            {
+                return _answer.GetResult(version);
+            }
+            finally
+            {
+                _cancellation.Dispose();
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short version) => _answer.GetStatus(version);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short version, ValueTaskSourceOnCompletedFlags flags) =>
+            _answer.OnCompleted(continuation, state, version, flags);
 
         public void Dispose() => owner.End(token);
     }

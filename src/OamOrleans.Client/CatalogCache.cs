@@ -96,11 +96,11 @@ internal sealed class CatalogCache : IAsyncDisposable
                 await SeedAsync(store, ct).ConfigureAwait(false);
                 _store = store;
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
-                return;
+                return; // the client is being disposed: however this open ended (a failed connect too) is nobody's concern
             }
-            catch (Exception) when (!ct.IsCancellationRequested)
+            catch (Exception)
             {
                 // Not reachable yet: every operation of the client reports that to its caller; try again shortly. Reachable
                 // but not readable (permissions, no JetStream): operations stop waiting for the catalog; the retries go on.

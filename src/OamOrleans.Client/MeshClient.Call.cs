@@ -70,14 +70,14 @@ public sealed partial class MeshClient
 
         var headers = BuildHeaders(requestId, options?.ConversationId, options?.Headers, timeout);
         NatsMsg<byte[]> msg;
-        INatsSub<byte[]>? death = null;
+        DeathWatches.Lease? death = null;
         using var denial = _permissions.Watch(subject, subscription: false, cancellationToken);
         try
         {
             // Best effort: a subscription opened while reconnecting would wait for the connection, past any deadline.
             if (_options.DeathFastFail && Connection.ConnectionState == NatsConnectionState.Open)
             {
-                death = await Connection.SubscribeCoreAsync(MeshSubjects.Death(agent), serializer: ReplySerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
+                death = await _deaths.JoinAsync(agent, cancellationToken).ConfigureAwait(false);
             }
 
             msg = await RequestAsync(agent, subject, body, headers, timeout, requestId, retry, death, denial.Token).ConfigureAwait(false);
@@ -93,10 +93,7 @@ public sealed partial class MeshClient
         }
         finally
         {
-            if (death is not null)
-            {
-                await death.DisposeAsync().ConfigureAwait(false);
-            }
+            death?.Dispose();
         }
 
         var reply = MeshFrame.Reply(msg, requestId);
@@ -147,7 +144,7 @@ public sealed partial class MeshClient
     }
 
     private async ValueTask<NatsMsg<byte[]>> RequestAsync(
-        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, MeshRetryOptions retry, INatsSub<byte[]>? death, CancellationToken ct)
+        string agent, string subject, ReadOnlyMemory<byte> body, NatsHeaders headers, TimeSpan timeout, string requestId, MeshRetryOptions retry, DeathWatches.Lease? death, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -163,26 +160,31 @@ public sealed partial class MeshClient
 
         using var pending = call;
         var attempts = new CallAttempts(this, agent, subject, requestId, body, headers, call, timeout);
-        var request = RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token).AsTask();
+
+        // Retries off: the one attempt runs on the call's deadline itself, with no Polly context to rent and return.
+        var once = retry.Enabled
+            ? RetryPipeline(retry).ExecuteAsync(static (attempts, token) => attempts.OnceAsync(token), attempts, deadline.Token)
+            : attempts.OnceAsync(deadline.Token);
         try
         {
             if (death is null)
             {
-                return await request.ConfigureAwait(false);
+                return await once.ConfigureAwait(false);
             }
 
-            var notice = death.Msgs.ReadAsync(deadline.Token).AsTask();
+            var request = once.AsTask();
+            var notice = death.Notice.WaitAsync(deadline.Token);
             var first = await Task.WhenAny(request, notice).ConfigureAwait(false);
             if (first == notice && notice.IsCompletedSuccessfully)
             {
                 await deadline.CancelAsync().ConfigureAwait(false);
                 ObserveFault(request);
-                throw Died(agent, requestId, notice.Result.Data, "the call");
+                throw Died(agent, requestId, notice.Result, "the call");
             }
 
             try
             {
-                // The reply came first (or the death subscription closed): the request decides.
+                // The reply came first: the request decides.
                 return await request.ConfigureAwait(false);
             }
             finally
@@ -201,9 +203,12 @@ public sealed partial class MeshClient
         }
     }
 
-    /// <summary>The Polly pipeline of <paramref name="retry"/>: built once for the client's options, cached per per-call options.</summary>
+    /// <summary>
+    /// The Polly pipeline of <paramref name="retry"/> (retries on): built once for the client's options, cached per
+    /// per-call options.
+    /// </summary>
     private ResiliencePipeline RetryPipeline(MeshRetryOptions retry) =>
-        ReferenceEquals(retry, _options.Retry) ? _retryPipeline : CallRetryPipelines.GetValue(retry, CallAttempts.Pipeline);
+        ReferenceEquals(retry, _options.Retry) && _retryPipeline is { } own ? own : CallRetryPipelines.GetValue(retry, CallAttempts.Pipeline);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MeshRetryOptions, ResiliencePipeline> CallRetryPipelines = [];
 

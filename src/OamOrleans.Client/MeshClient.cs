@@ -29,7 +29,8 @@ public sealed partial class MeshClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PermissionWatch _permissions;
     private readonly CallReplies _replies;
-    private readonly Polly.ResiliencePipeline _retryPipeline;
+    private readonly DeathWatches _deaths;
+    private readonly Polly.ResiliencePipeline? _retryPipeline;
     private readonly Deferred? _deferred;
     private int _disposed;
 
@@ -47,7 +48,8 @@ public sealed partial class MeshClient : IAsyncDisposable
         Workspace = new MeshWorkspace(this);
         _permissions = new PermissionWatch(connection);
         _replies = new CallReplies(connection);
-        _retryPipeline = CallAttempts.Pipeline(options.Retry);
+        _deaths = new DeathWatches(connection);
+        _retryPipeline = options.Retry.Enabled ? CallAttempts.Pipeline(options.Retry) : null; // retries off: no pipeline at all
     }
 
     /// <summary>This client's instance id: uuid hex, stamped as <c>X-Mesh-Instance-Id</c> on every request.</summary>
@@ -81,18 +83,14 @@ public sealed partial class MeshClient : IAsyncDisposable
         var (endpoint, instanceId, connection) = NewConnection(url, options);
         try
         {
-            await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await MeshConnections.OpenAsync(connection, endpoint, cancellationToken).ConfigureAwait(false);
             return await StartAsync(connection, ownsConnection: true, instanceId, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
+        catch (Exception e) when (MeshConnections.Failure(endpoint, e) is { } failure)
         {
+            // A server that answers but cannot hold the mesh's buckets (no JetStream, say) fails the connect the same way.
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionDeniedException(MeshConnections.DeniedMessage(endpoint, e), innerException: e);
-        }
-        catch (Exception e) when (e is NatsException or TimeoutException or IOException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw MeshConnections.Failed(endpoint, e);
+            throw failure;
         }
         catch
         {
@@ -146,18 +144,7 @@ public sealed partial class MeshClient : IAsyncDisposable
         // never opened, or whose first opening failed, is opened here.
         if (deferred.Connection.ConnectionState is NatsConnectionState.Closed or NatsConnectionState.Connecting)
         {
-            try
-            {
-                await deferred.Connection.ConnectAsync().AsTask().WaitAsync(ct).ConfigureAwait(false);
-            }
-            catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
-            {
-                throw new ConnectionDeniedException(MeshConnections.DeniedMessage(deferred.Endpoint, e), innerException: e);
-            }
-            catch (Exception e) when (e is NatsException or TimeoutException or IOException)
-            {
-                throw MeshConnections.Failed(deferred.Endpoint, e);
-            }
+            await MeshConnections.OpenAsync(deferred.Connection, deferred.Endpoint, ct).ConfigureAwait(false);
         }
 
         await _catalog.WaitSeededAsync(_options.ConnectTimeout, ct).ConfigureAwait(false);

@@ -59,6 +59,36 @@ internal static class MeshConnections
         ? NatsTlsOpts.Default
         : NatsTlsOpts.Default with { CertFile = tls.CertFile, KeyFile = tls.KeyFile, CaFile = tls.CaFile, Mode = TlsMode.Require };
 
+    /// <summary>
+    /// Opens <paramref name="connection"/> to <paramref name="endpoint"/>, failing as <see cref="Failure"/> says; the
+    /// connection is the caller's to dispose (or to open again) when this throws.
+    /// </summary>
+    /// <exception cref="ConnectionDeniedException">The server refused the credentials.</exception>
+    /// <exception cref="ConnectionFailedException">The server could not be reached.</exception>
+    public static async Task OpenAsync(NatsConnection connection, MeshEndpoint endpoint, CancellationToken ct)
+    {
+        try
+        {
+            await connection.ConnectAsync().AsTask().WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Failure(endpoint, e) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// The error of a connection to <paramref name="endpoint"/> that could not be opened (or set up): refused credentials
+    /// as <see cref="ConnectionDeniedException"/>, any other NATS failure, a timeout or a socket error as
+    /// <see cref="ConnectionFailedException"/>; null for anything else (a cancellation), which passes unchanged.
+    /// </summary>
+    public static MeshException? Failure(MeshEndpoint endpoint, Exception e) => e switch
+    {
+        NatsException when IsAuthFailure(e) => new ConnectionDeniedException(DeniedMessage(endpoint, e), innerException: e),
+        NatsException or TimeoutException or IOException => Failed(endpoint, e),
+        _ => null,
+    };
+
     /// <summary>Whether a connect failure is the server refusing the credentials (authorization violation, revoked or expired user).</summary>
     public static bool IsAuthFailure(Exception e)
     {

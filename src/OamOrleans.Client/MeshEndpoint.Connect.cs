@@ -43,18 +43,8 @@ public sealed partial record MeshEndpoint
         var connection = new NatsConnection(ToNatsOpts(connectionName));
         try
         {
-            await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await MeshConnections.OpenAsync(connection, this, cancellationToken).ConfigureAwait(false);
             return connection;
-        }
-        catch (NatsException e) when (MeshConnections.IsAuthFailure(e))
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ConnectionDeniedException(MeshConnections.DeniedMessage(this, e), innerException: e);
-        }
-        catch (NatsException e)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw MeshConnections.Failed(this, e);
         }
         catch
         {

@@ -293,6 +293,36 @@ public sealed class CallTests(NatsFixture fx) : SimulatorTests(fx)
     }
 
     [Fact]
+    public async Task A_death_notice_fails_every_call_in_flight_to_the_agent_and_no_call_started_after_it()
+    {
+        var name = Wait.Name("victim");
+        var answering = false;
+        var agent = await Sim.ServeAsync(name, r => ValueTask.FromResult(Volatile.Read(ref answering)
+            ? Sim.Ok(name, r.RequestId, """{"reply":"alive"}""")
+            : SimReply.None));
+        var options = new CallOptions { Timeout = TimeSpan.FromSeconds(20) };
+
+        // Three calls in flight share one watch of the agent's death subject: each joined it before sending its request.
+        var calls = Enumerable.Range(0, 3).Select(_ => Client.CallAsync<JsonElement>(name, null, options).AsTask()).ToArray();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            await agent.NextRequestAsync();
+        }
+
+        await Sim.PublishDeathAsync(name);
+        foreach (var call in calls)
+        {
+            await Assert.ThrowsAsync<AgentDiedException>(() => call);
+        }
+
+        await Sim.WaitForNoInterestAsync(MeshSubjects.Death(name)); // the last call to leave closed the subscription
+        Volatile.Write(ref answering, true);
+        var reply = await Client.CallAsync<JsonElement>(name, null, options);
+
+        Assert.Equal("alive", reply.GetProperty("reply").GetString());
+    }
+
+    [Fact]
     public async Task Concurrent_calls_each_get_their_own_reply()
     {
         var name = Wait.Name();
