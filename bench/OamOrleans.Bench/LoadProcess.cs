@@ -17,6 +17,11 @@ internal sealed record LoadCommand(
 /// </summary>
 internal sealed class LoadProcess : IAsyncDisposable
 {
+    private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
+
+    /// <summary>The runtime's own default of <c>System.Threading.ThreadPool.UnfairSemaphoreSpinLimit</c>.</summary>
+    private const string RuntimeDefaultSpinLimit = "70";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Process _process;
     private readonly SemaphoreSlim _one = new(1, 1);
@@ -37,6 +42,13 @@ internal sealed class LoadProcess : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
+        }
+
+        if (role.StartsWith("bare", StringComparison.Ordinal) && Environment.GetEnvironmentVariable(SpinLimitVariable) is null)
+        {
+            // A floor is a plain NATS.Net app: the runtime's default thread pool, not the no-spin setting this bench and
+            // the silo host run with (an explicit DOTNET_ThreadPool_UnfairSemaphoreSpinLimit applies to every process).
+            psi.Environment[SpinLimitVariable] = RuntimeDefaultSpinLimit;
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start the {role} process");
