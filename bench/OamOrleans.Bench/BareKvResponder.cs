@@ -30,21 +30,13 @@ internal static class BareKvResponder
         await connection.ConnectAsync();
         var store = await connection.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(Bucket) { History = 1, Storage = BenchSilo.KvStorage });
         var revisions = new ConcurrentDictionary<string, ulong>(StringComparer.Ordinal);
-        await using var sub = await connection.SubscribeCoreAsync<byte[]>(Subject);
-        var serve = Task.Run(async () =>
+
+        // Conversations run side by side (one request in flight each), as grain activations do.
+        return await BareResponder.ServeUntilStdinClosesAsync(connection, Subject, msg =>
         {
-            await foreach (var msg in sub.Msgs.ReadAllAsync())
-            {
-                // Conversations run side by side (one request in flight each), as grain activations do.
-                _ = TurnAsync(msg);
-            }
+            _ = TurnAsync(msg);
+            return default;
         });
-        await connection.PingAsync();
-        Console.Out.WriteLine("ready");
-        await Console.In.ReadToEndAsync();
-        await sub.UnsubscribeAsync();
-        await serve;
-        return 0;
 
         async Task TurnAsync(NatsMsg<byte[]> msg)
         {

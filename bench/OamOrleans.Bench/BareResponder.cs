@@ -16,12 +16,21 @@ internal static class BareResponder
     {
         await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "bench-bare-responder" });
         await connection.ConnectAsync();
-        await using var sub = await connection.SubscribeCoreAsync<byte[]>(Subject);
+        return await ServeUntilStdinClosesAsync(connection, Subject, msg => msg.ReplyAsync(msg.Data, new NatsHeaders { ["X-Mesh-Status"] = "ok" }));
+    }
+
+    /// <summary>
+    /// A floor process's life: subscribes <paramref name="subject"/>, hands each request to <paramref name="handle"/> in
+    /// order, says <c>ready</c> once the server has the subscription, and stops when the parent closes stdin.
+    /// </summary>
+    public static async Task<int> ServeUntilStdinClosesAsync(NatsConnection connection, string subject, Func<NatsMsg<byte[]>, ValueTask> handle)
+    {
+        await using var sub = await connection.SubscribeCoreAsync<byte[]>(subject);
         var serve = Task.Run(async () =>
         {
             await foreach (var msg in sub.Msgs.ReadAllAsync())
             {
-                await msg.ReplyAsync(msg.Data, new NatsHeaders { ["X-Mesh-Status"] = "ok" });
+                await handle(msg);
             }
         });
         await connection.PingAsync();

@@ -22,6 +22,10 @@ internal static class HostCpu
     /// <summary>The nats-server's CPU time so far (zero when it is not known).</summary>
     public static TimeSpan OfServer() => Server is { } server ? Of(server) : TimeSpan.Zero;
 
+    /// <summary>The nats-server's CPU µs per request since <paramref name="serverAtStart"/> (<see cref="OfServer"/>); null when it is not known.</summary>
+    public static double? ServerPerRequestUs(TimeSpan serverAtStart, long requests) =>
+        Server is null ? null : PerRequestUs(OfServer() - serverAtStart, requests);
+
     public static TimeSpan Of(Process process)
     {
         process.Refresh();

@@ -53,7 +53,7 @@ internal static class Load
         return sample with
         {
             HostCpuUs = HostCpu.PerRequestUs(HostCpu.Self() - cpu0, sample.Completed),
-            ServerCpuUs = HostCpu.Server is null ? null : HostCpu.PerRequestUs(HostCpu.OfServer() - server0, sample.Completed),
+            ServerCpuUs = HostCpu.ServerPerRequestUs(server0, sample.Completed),
             HostAllocBytes = HostCpu.PerRequest(GC.GetTotalAllocatedBytes(precise: true) - alloc0, sample.Completed),
         };
     }

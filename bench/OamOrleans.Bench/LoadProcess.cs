@@ -87,7 +87,7 @@ internal sealed class LoadProcess : IAsyncDisposable
                     {
                         HostCpuUs = HostCpu.PerRequestUs(cpu, sample.Completed),
                         HostAllocBytes = selfHosted ? HostCpu.PerRequest(allocated, sample.Completed) : null,
-                        ServerCpuUs = HostCpu.Server is null ? null : HostCpu.PerRequestUs(HostCpu.OfServer() - server0, sample.Completed),
+                        ServerCpuUs = HostCpu.ServerPerRequestUs(server0, sample.Completed),
                     };
                 }
             }
